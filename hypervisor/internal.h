@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvio hypervisor internals: shared by the files of pvio-hypervisor.ko
+ * only. Guest-side code uses include/pvio/hypervisor.h.
+ */
+#ifndef PVIO_HV_INTERNAL_H
+#define PVIO_HV_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/irq_work.h>
+#include <linux/wait.h>
+#include <pvio/hypervisor.h>
+
+struct pvio_grant_table;	/* grant_table.c */
+struct pvio_maptrack;		/* grant_table.c */
+struct pvio_evtchn_domain;	/* event_channel.c */
+
+enum pvio_domain_state {
+	PVIO_DOMAIN_RUNNING,
+	PVIO_DOMAIN_SHUTDOWN,		/* shutdown_reason holds SHUTDOWN_* */
+	PVIO_DOMAIN_DYING,
+};
+
+struct pvio_vcpu {
+	struct pvio_domain *domain;
+	unsigned int id;
+	unsigned int cpu;		/* Linux CPU this vCPU runs on */
+	struct irq_work upcall_work;	/* raises the upcall on @cpu */
+	wait_queue_head_t block_wq;	/* SCHEDOP_block / SCHEDOP_poll */
+};
+
+/* Per-domain counters: updated with atomic64 ops, read by get_stats. */
+struct pvio_domain_counters {
+	atomic64_t hypercalls[64];
+	atomic64_t multicall_entries;
+	atomic64_t grant_maps;
+	atomic64_t grant_unmaps;
+	atomic64_t grant_copies;
+	atomic64_t grant_copy_bytes;
+	atomic64_t events_sent;
+	atomic64_t events_delivered;
+};
+
+struct pvio_domain {
+	domid_t domid;
+	char name[64];
+	bool privileged;		/* dom0 */
+	enum pvio_domain_state state;
+	unsigned int shutdown_reason;
+	struct kref ref;
+	struct list_head list;		/* pvio_domains, under pvio_domains_lock */
+
+	unsigned int nr_vcpus;
+	struct pvio_vcpu vcpus[PVIO_MAX_VCPUS];
+
+	struct shared_info *shared_info;	/* one zeroed 4 KiB page */
+	pvio_upcall_fn upcall;			/* guest side, RCU protected */
+
+	struct pvio_grant_table *grant_table;
+	struct pvio_maptrack *maptrack;
+	struct pvio_evtchn_domain *evtchn;
+
+	void *priv[PVIO_NR_SLOTS];		/* guest-side components */
+
+	struct pvio_domain_counters stats;
+};
+
+/* domain.c */
+extern struct mutex pvio_domains_lock;
+struct pvio_domain *pvio_domain_get_by_id(domid_t domid); /* takes a ref */
+void pvio_domain_put(struct pvio_domain *d);
+/* Resolve a domid an op names (DOMID_SELF -> caller); takes a ref. */
+struct pvio_domain *pvio_domain_lookup(struct pvio_domain *caller, domid_t domid);
+/* Raise @vcpu's upcall on its CPU (any context). */
+void pvio_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
+
+/* memory model (memory.c): caller's "guest addresses" and frames */
+int pvio_copy_from_guest(struct pvio_domain *d, void *dst,
+			 unsigned long gaddr, size_t len);
+int pvio_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
+		       const void *src, size_t len);
+/* Granting domain's frame -> machine frame; false if not a valid frame. */
+bool pvio_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
+		     unsigned long *mfn);
+
+/* grant_table.c */
+int pvio_gnttab_domain_init(struct pvio_domain *d);
+void pvio_gnttab_domain_destroy(struct pvio_domain *d);
+long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
+			    unsigned long uop, unsigned int count);
+
+/* event_channel.c */
+int pvio_evtchn_domain_init(struct pvio_domain *d);
+void pvio_evtchn_domain_destroy(struct pvio_domain *d);
+long pvio_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
+			      unsigned long arg);
+/* Hypervisor-internal senders (VIRQ_DOM_EXC, PIRQs). */
+void pvio_send_guest_virq(struct pvio_domain *d, unsigned int virq);
+void pvio_send_guest_pirq(struct pvio_domain *d, unsigned int pirq);
+
+/* sched.c */
+long pvio_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg);
+
+/* physdev.c (PIRQs) */
+int pvio_pirq_domain_init(struct pvio_domain *d);
+void pvio_pirq_domain_destroy(struct pvio_domain *d);
+long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg);
+
+/* multicall.c */
+long pvio_do_multicall(struct pvio_domain *caller, unsigned long entries,
+		       unsigned int nr);
+
+#define pvio_count(d, field)		atomic64_inc(&(d)->stats.field)
+#define pvio_count_add(d, field, n)	atomic64_add((n), &(d)->stats.field)
+
+#endif /* PVIO_HV_INTERNAL_H */
