@@ -6,12 +6,26 @@
 #ifndef PVIO_HV_INTERNAL_H
 #define PVIO_HV_INTERNAL_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/irq_work.h>
+#include <linux/smp.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/rcupdate.h>
 #include <pvio/hypervisor.h>
+
+/*
+ * Xen's "function not implemented" (public/errno.h: XEN_ENOSYS 38, the
+ * same value as Linux's): what an unknown hypercall or sub-command returns.
+ */
+#define XEN_ENOSYS		38
+
+/* Grant and ring pages are always 4 KiB (XEN_PAGE_SHIFT). */
+#define PVIO_PAGE_SHIFT		12
+#define PVIO_PAGE_SIZE		BIT(PVIO_PAGE_SHIFT)
 
 struct pvio_grant_table;	/* grant_table.c */
 struct pvio_maptrack;		/* grant_table.c */
@@ -27,7 +41,15 @@ struct pvio_vcpu {
 	struct pvio_domain *domain;
 	unsigned int id;
 	unsigned int cpu;		/* Linux CPU this vCPU runs on */
-	struct irq_work upcall_work;	/* raises the upcall on @cpu */
+	/*
+	 * The upcall runs in hard IRQ on @cpu: a kick from @cpu queues
+	 * @upcall_work (self-IPI); from another CPU it sends @upcall_csd
+	 * (irq_work_queue_on() is not exported by Linux 6.1), at most one
+	 * in flight (bit 0 of @csd_busy).
+	 */
+	struct irq_work upcall_work;
+	call_single_data_t upcall_csd;
+	unsigned long csd_busy;
 	wait_queue_head_t block_wq;	/* SCHEDOP_block / SCHEDOP_poll */
 };
 
@@ -50,13 +72,15 @@ struct pvio_domain {
 	enum pvio_domain_state state;
 	unsigned int shutdown_reason;
 	struct kref ref;
-	struct list_head list;		/* pvio_domains, under pvio_domains_lock */
+	struct list_head list;		/* pvio_domain_list, pvio_domains_lock */
+	struct work_struct free_work;	/* last kref_put -> freed here */
+	struct rcu_head rcu;		/* lock-free lookups end */
 
 	unsigned int nr_vcpus;
 	struct pvio_vcpu vcpus[PVIO_MAX_VCPUS];
 
 	struct shared_info *shared_info;	/* one zeroed 4 KiB page */
-	pvio_upcall_fn upcall;			/* guest side, RCU protected */
+	pvio_upcall_fn upcall;	/* guest side; READ_ONCE + RCU (sync on NULL) */
 
 	struct pvio_grant_table *grant_table;
 	struct pvio_maptrack *maptrack;
@@ -68,13 +92,33 @@ struct pvio_domain {
 };
 
 /* domain.c */
+/*
+ * pvio_domains_lock protects pvio_domain_list (every domain from creation
+ * to destruction, dom0 first) and the domid table writes. It is a leaf
+ * lock: never held across guest-component callbacks or hypercalls.
+ * Lookups by domid are RCU-based and work in any context.
+ */
 extern struct mutex pvio_domains_lock;
+extern struct list_head pvio_domain_list;
+int pvio_domains_init(void);		/* module init: creates dom0 */
+void pvio_domains_exit(void);		/* module exit: destroys all */
 struct pvio_domain *pvio_domain_get_by_id(domid_t domid); /* takes a ref */
 void pvio_domain_put(struct pvio_domain *d);
 /* Resolve a domid an op names (DOMID_SELF -> caller); takes a ref. */
 struct pvio_domain *pvio_domain_lookup(struct pvio_domain *caller, domid_t domid);
-/* Raise @vcpu's upcall on its CPU (any context). */
+/* Raise @vcpu's upcall on its CPU and wake its blockers (any context). */
 void pvio_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
+
+/* hypercall.c: dispatch without the DOMID/atomic checks of the entry. */
+long pvio_do_hypercall(struct pvio_domain *caller, unsigned long op,
+		       unsigned long a1, unsigned long a2, unsigned long a3,
+		       unsigned long a4, unsigned long a5, bool in_multicall);
+
+/* ctl.c, debugfs.c */
+int pvio_ctl_init(void);
+void pvio_ctl_exit(void);
+void pvio_debugfs_init(void);
+void pvio_debugfs_exit(void);
 
 /* memory model (memory.c): caller's "guest addresses" and frames */
 int pvio_copy_from_guest(struct pvio_domain *d, void *dst,

@@ -33,7 +33,7 @@
 struct pvio_domain;
 
 /* Maximum vCPUs of a domain: the legacy shared_info vcpu_info array. */
-#define PVIO_MAX_VCPUS		XEN_LEGACY_MAX_VCPUS
+#define PVIO_MAX_VCPUS		MAX_VIRT_CPUS
 /* Largest domid pvio hands out to a domU. */
 #define PVIO_MAX_DOMID		255
 

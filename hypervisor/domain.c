@@ -1,0 +1,735 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio hypervisor: domains, their lifetime, vCPUs, shared_info, the upcall
+ * and the registry of guest-side components.
+ *
+ * A domain lives from pvio_domain_create() to pvio_domain_destroy(); its
+ * struct lives until the last reference (struct kref) is dropped, which may
+ * happen in any context, so the final free runs from a work item. Lookups
+ * by domid go through an RCU-protected table and kref_get_unless_zero(),
+ * so hypercalls can resolve domids in hard IRQ and softirq context.
+ *
+ * Lock order: pvio_guests_lock (domain create/destroy and component
+ * (un)registration, held across attach/detach callbacks) ->
+ * pvio_domains_lock (leaf: the list and the domid table).
+ */
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/bitmap.h>
+#include <linux/string.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include "internal.h"
+
+/* The domain list and domid table writes; a leaf lock. */
+DEFINE_MUTEX(pvio_domains_lock);
+LIST_HEAD(pvio_domain_list);
+
+static DEFINE_MUTEX(pvio_guests_lock);
+static LIST_HEAD(pvio_guests);
+
+static struct pvio_domain __rcu *pvio_domid_table[PVIO_MAX_DOMID + 1];
+/* domids in use, from creation until the struct is freed (no early reuse) */
+static DECLARE_BITMAP(pvio_domid_used, PVIO_MAX_DOMID + 1);
+static domid_t pvio_domid_next = 1;
+
+static struct pvio_domain *pvio_dom0_domain;
+static struct workqueue_struct *pvio_domain_wq;
+
+static void pvio_vcpu_sync(struct pvio_vcpu *v);
+
+/* ---- lifetime --------------------------------------------------------- */
+
+static void pvio_domain_free_work(struct work_struct *work)
+{
+	struct pvio_domain *d = container_of(work, struct pvio_domain,
+					     free_work);
+	unsigned int i;
+
+	for (i = 0; i < d->nr_vcpus; i++)
+		pvio_vcpu_sync(&d->vcpus[i]);
+
+	mutex_lock(&pvio_domains_lock);
+	clear_bit(d->domid, pvio_domid_used);
+	mutex_unlock(&pvio_domains_lock);
+
+	if (d->shared_info)
+		free_page((unsigned long)d->shared_info);
+	/* Lock-free lookups may still be looking at the struct. */
+	kfree_rcu(d, rcu);
+}
+
+static void pvio_domain_release(struct kref *ref)
+{
+	struct pvio_domain *d = container_of(ref, struct pvio_domain, ref);
+
+	/* Any context: irq_work_sync() and the mutex need a sleepable one. */
+	queue_work(pvio_domain_wq, &d->free_work);
+}
+
+/**
+ * pvio_domain_put() - drop a reference taken by a lookup
+ * @d: the domain, or NULL
+ *
+ * Context: any. The last reference frees the domain from a work item.
+ */
+void pvio_domain_put(struct pvio_domain *d)
+{
+	if (d)
+		kref_put(&d->ref, pvio_domain_release);
+}
+
+/**
+ * pvio_domain_get_by_id() - find a live domain by domid and take a ref
+ * @domid: 0..PVIO_MAX_DOMID (DOMID_SELF is not resolved here)
+ *
+ * Context: any (RCU lookup).
+ * Return: the domain with a reference, or NULL if there is none (or it is
+ * being destroyed).
+ */
+struct pvio_domain *pvio_domain_get_by_id(domid_t domid)
+{
+	struct pvio_domain *d;
+
+	if (domid > PVIO_MAX_DOMID)
+		return NULL;
+	rcu_read_lock();
+	d = rcu_dereference(pvio_domid_table[domid]);
+	if (d && !kref_get_unless_zero(&d->ref))
+		d = NULL;
+	rcu_read_unlock();
+	return d;
+}
+
+/**
+ * pvio_domain_lookup() - resolve a domid named in a hypercall
+ * @caller: the calling domain
+ * @domid: DOMID_SELF (-> @caller) or a domid
+ *
+ * Context: any.
+ * Return: the domain with a reference (drop with pvio_domain_put()), or
+ * NULL.
+ */
+struct pvio_domain *pvio_domain_lookup(struct pvio_domain *caller,
+				       domid_t domid)
+{
+	if (domid == DOMID_SELF || domid == caller->domid) {
+		kref_get(&caller->ref);
+		return caller;
+	}
+	return pvio_domain_get_by_id(domid);
+}
+
+/* ---- vCPUs and the upcall --------------------------------------------- */
+
+static void pvio_vcpu_upcall(struct pvio_vcpu *v)
+{
+	struct pvio_domain *d = v->domain;
+	pvio_upcall_fn fn;
+
+	rcu_read_lock();
+	fn = READ_ONCE(d->upcall);
+	if (fn)
+		fn(d, v->id);
+	rcu_read_unlock();
+}
+
+static void pvio_vcpu_upcall_work(struct irq_work *work)
+{
+	pvio_vcpu_upcall(container_of(work, struct pvio_vcpu, upcall_work));
+}
+
+/* IPI handler on the vCPU's CPU (hard IRQ); the csd is already unlocked. */
+static void pvio_vcpu_upcall_ipi(void *info)
+{
+	struct pvio_vcpu *v = info;
+
+	clear_bit(0, &v->csd_busy);
+	/* A kick from now on sends a new IPI: order it before the upcall. */
+	smp_mb__after_atomic();
+	pvio_vcpu_upcall(v);
+}
+
+static void pvio_vcpu_sync(struct pvio_vcpu *v)
+{
+	irq_work_sync(&v->upcall_work);
+	while (test_bit(0, &v->csd_busy))
+		cond_resched();
+}
+
+/**
+ * pvio_vcpu_kick() - raise a vCPU's upcall
+ * @d: the domain
+ * @vcpu: the vCPU index (< nr_vcpus; others are ignored)
+ *
+ * Like Xen's vcpu_kick(): sets nothing in shared_info itself (the caller
+ * has set evtchn_upcall_pending), wakes the vCPU if it is blocked in
+ * SCHEDOP_block/poll and has its Linux CPU call the domain's registered
+ * upcall in hard-IRQ context (irq_work locally, an async IPI remotely). A kick already
+ * queued is not queued twice. Nothing happens once the domain is dying.
+ *
+ * Context: any (hard IRQ included).
+ */
+void pvio_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
+{
+	struct pvio_vcpu *v;
+	int cpu;
+
+	if (vcpu >= d->nr_vcpus || READ_ONCE(d->state) == PVIO_DOMAIN_DYING)
+		return;
+	v = &d->vcpus[vcpu];
+	if (wq_has_sleeper(&v->block_wq))
+		wake_up_all(&v->block_wq);
+	if (!READ_ONCE(d->upcall))
+		return;
+	cpu = get_cpu();
+	if (cpu == v->cpu || !cpu_online(v->cpu)) {
+		irq_work_queue(&v->upcall_work);
+	} else if (!test_and_set_bit(0, &v->csd_busy)) {
+		if (smp_call_function_single_async(v->cpu, &v->upcall_csd)) {
+			clear_bit(0, &v->csd_busy);
+			irq_work_queue(&v->upcall_work);
+		}
+	}
+	put_cpu();
+}
+
+/**
+ * pvio_domain_set_upcall() - register the guest's event upcall handler
+ * @d: the domain (the caller's own)
+ * @fn: handler called in hard-IRQ context on the vCPU's CPU; NULL removes
+ *
+ * Context: process context when @fn is NULL (waits for an upcall that is
+ * running to finish, via synchronize_rcu()); any otherwise.
+ */
+void pvio_domain_set_upcall(struct pvio_domain *d, pvio_upcall_fn fn)
+{
+	WRITE_ONCE(d->upcall, fn);
+	if (!fn)
+		synchronize_rcu();
+}
+EXPORT_SYMBOL_GPL(pvio_domain_set_upcall);
+
+/**
+ * pvio_domain_shared_info() - the domain's shared_info page
+ * @d: the domain
+ *
+ * One zeroed 4 KiB page allocated at creation: every event channel starts
+ * unmasked and not pending, as in Xen.
+ *
+ * Context: any.
+ * Return: the kernel address of the page (valid for the domain's life).
+ */
+struct shared_info *pvio_domain_shared_info(struct pvio_domain *d)
+{
+	return d->shared_info;
+}
+EXPORT_SYMBOL_GPL(pvio_domain_shared_info);
+
+static unsigned int pvio_nth_online_cpu(unsigned int n)
+{
+	unsigned int cpu, i = 0;
+
+	n %= num_online_cpus();
+	for_each_online_cpu(cpu)
+		if (i++ == n)
+			return cpu;
+	return cpumask_first(cpu_online_mask);
+}
+
+/* ---- accessors -------------------------------------------------------- */
+
+/**
+ * pvio_domain_id() - a domain's domid
+ * @d: the domain
+ *
+ * Context: any.
+ * Return: the domid (0 for dom0, 1..PVIO_MAX_DOMID for domUs).
+ */
+domid_t pvio_domain_id(const struct pvio_domain *d)
+{
+	return d->domid;
+}
+EXPORT_SYMBOL_GPL(pvio_domain_id);
+
+/**
+ * pvio_domain_name() - a domain's name
+ * @d: the domain
+ *
+ * Context: any.
+ * Return: the NUL-terminated name given at creation ("Domain-0" for dom0).
+ */
+const char *pvio_domain_name(const struct pvio_domain *d)
+{
+	return d->name;
+}
+EXPORT_SYMBOL_GPL(pvio_domain_name);
+
+/**
+ * pvio_domain_nr_vcpus() - number of vCPUs of a domain
+ * @d: the domain
+ *
+ * Context: any.
+ * Return: 1..PVIO_MAX_VCPUS.
+ */
+unsigned int pvio_domain_nr_vcpus(const struct pvio_domain *d)
+{
+	return d->nr_vcpus;
+}
+EXPORT_SYMBOL_GPL(pvio_domain_nr_vcpus);
+
+/**
+ * pvio_vcpu_cpu() - the Linux CPU a vCPU runs on
+ * @d: the domain
+ * @vcpu: vCPU index
+ *
+ * vCPU i runs on the (i mod nr_online)-th CPU online at domain creation.
+ *
+ * Context: any.
+ * Return: the CPU number; for @vcpu out of range, the CPU of vCPU 0.
+ */
+unsigned int pvio_vcpu_cpu(const struct pvio_domain *d, unsigned int vcpu)
+{
+	if (vcpu >= d->nr_vcpus)
+		vcpu = 0;
+	return d->vcpus[vcpu].cpu;
+}
+EXPORT_SYMBOL_GPL(pvio_vcpu_cpu);
+
+/**
+ * pvio_dom0() - the control domain
+ *
+ * Context: any, while pvio-hypervisor.ko is loaded (dom0 exists from load
+ * to unload).
+ * Return: dom0's handle.
+ */
+struct pvio_domain *pvio_dom0(void)
+{
+	return pvio_dom0_domain;
+}
+EXPORT_SYMBOL_GPL(pvio_dom0);
+
+/**
+ * pvio_domain_set_priv() - store a guest component's per-domain state
+ * @d: the domain
+ * @slot: the component's slot
+ * @priv: its state (NULL clears)
+ *
+ * Context: any. An out-of-range slot is ignored (WARN).
+ */
+void pvio_domain_set_priv(struct pvio_domain *d, enum pvio_guest_slot slot,
+			  void *priv)
+{
+	if (WARN_ON_ONCE((unsigned int)slot >= PVIO_NR_SLOTS))
+		return;
+	/* Publish @priv after the state it points to is initialised. */
+	smp_store_release(&d->priv[slot], priv);
+}
+EXPORT_SYMBOL_GPL(pvio_domain_set_priv);
+
+/**
+ * pvio_domain_priv() - a guest component's per-domain state
+ * @d: the domain
+ * @slot: the component's slot
+ *
+ * Context: any.
+ * Return: what pvio_domain_set_priv() stored, or NULL.
+ */
+void *pvio_domain_priv(const struct pvio_domain *d, enum pvio_guest_slot slot)
+{
+	if (WARN_ON_ONCE((unsigned int)slot >= PVIO_NR_SLOTS))
+		return NULL;
+	/* Pairs with smp_store_release() in pvio_domain_set_priv(). */
+	return smp_load_acquire(&d->priv[slot]);
+}
+EXPORT_SYMBOL_GPL(pvio_domain_priv);
+
+/**
+ * pvio_domain_get_stats() - snapshot a domain's counters
+ * @d: the domain
+ * @st: filled with the counters
+ *
+ * Context: any. Counters are read one by one (not an atomic snapshot).
+ */
+void pvio_domain_get_stats(const struct pvio_domain *d,
+			   struct pvio_domain_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(st->hypercalls); i++)
+		st->hypercalls[i] = atomic64_read(&d->stats.hypercalls[i]);
+	st->multicall_entries = atomic64_read(&d->stats.multicall_entries);
+	st->grant_maps = atomic64_read(&d->stats.grant_maps);
+	st->grant_unmaps = atomic64_read(&d->stats.grant_unmaps);
+	st->grant_copies = atomic64_read(&d->stats.grant_copies);
+	st->grant_copy_bytes = atomic64_read(&d->stats.grant_copy_bytes);
+	st->events_sent = atomic64_read(&d->stats.events_sent);
+	st->events_delivered = atomic64_read(&d->stats.events_delivered);
+}
+EXPORT_SYMBOL_GPL(pvio_domain_get_stats);
+
+/* ---- guest components ------------------------------------------------- */
+
+static void pvio_detach_all(struct pvio_domain *d, struct pvio_guest_ops *last)
+{
+	struct pvio_guest_ops *ops;
+
+	lockdep_assert_held(&pvio_guests_lock);
+	/* Reverse registration order, starting at @last (inclusive). */
+	ops = last;
+	list_for_each_entry_from_reverse(ops, &pvio_guests, list)
+		if (ops->detach)
+			ops->detach(d);
+}
+
+static int pvio_attach_all(struct pvio_domain *d)
+{
+	struct pvio_guest_ops *ops;
+	int err;
+
+	lockdep_assert_held(&pvio_guests_lock);
+	list_for_each_entry(ops, &pvio_guests, list) {
+		err = ops->attach ? ops->attach(d) : 0;
+		if (err) {
+			pr_warn("pvio: %s attach to domain %u failed: %d\n",
+				ops->name, d->domid, err);
+			if (!list_is_first(&ops->list, &pvio_guests))
+				pvio_detach_all(d, list_prev_entry(ops, list));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * pvio_guest_register() - register a guest-side component
+ * @ops: name, attach and detach; @ops->list is the hypervisor's
+ *
+ * attach() is called for every existing domain now (dom0 first, then by
+ * creation) and for every domain created later, after the components
+ * registered earlier; detach() in reverse order at domain destruction and
+ * at pvio_guest_unregister(). attach() and detach() run in process context
+ * with the registry lock held: they may sleep and issue hypercalls, but
+ * must not create or destroy domains or (un)register components.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or the first attach() error (the component is then not
+ * registered and was detached from the domains it had attached to).
+ */
+int pvio_guest_register(struct pvio_guest_ops *ops)
+{
+	struct pvio_domain *d;
+	int err = 0;
+
+	mutex_lock(&pvio_guests_lock);
+	list_add_tail(&ops->list, &pvio_guests);
+	/* The domain list cannot change: create/destroy hold guests_lock. */
+	list_for_each_entry(d, &pvio_domain_list, list) {
+		err = ops->attach ? ops->attach(d) : 0;
+		if (err) {
+			pr_warn("pvio: %s attach to domain %u failed: %d\n",
+				ops->name, d->domid, err);
+			list_for_each_entry_continue_reverse(d,
+							     &pvio_domain_list,
+							     list)
+				if (ops->detach)
+					ops->detach(d);
+			list_del(&ops->list);
+			break;
+		}
+	}
+	mutex_unlock(&pvio_guests_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(pvio_guest_register);
+
+/**
+ * pvio_guest_unregister() - unregister a guest-side component
+ * @ops: as registered
+ *
+ * Calls detach() for every domain (newest first), then forgets @ops.
+ *
+ * Context: process context, may sleep.
+ */
+void pvio_guest_unregister(struct pvio_guest_ops *ops)
+{
+	struct pvio_domain *d;
+
+	mutex_lock(&pvio_guests_lock);
+	list_for_each_entry_reverse(d, &pvio_domain_list, list)
+		if (ops->detach)
+			ops->detach(d);
+	list_del(&ops->list);
+	mutex_unlock(&pvio_guests_lock);
+}
+EXPORT_SYMBOL_GPL(pvio_guest_unregister);
+
+/* ---- create / destroy ------------------------------------------------- */
+
+static struct pvio_domain *pvio_domain_alloc(const char *name,
+					     unsigned int nr_vcpus)
+{
+	struct pvio_domain *d;
+	struct page *page;
+	unsigned int i;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return NULL;
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page) {
+		kfree(d);
+		return NULL;
+	}
+	d->shared_info = page_address(page);
+	strscpy(d->name, name ? name : "", sizeof(d->name));
+	kref_init(&d->ref);
+	INIT_LIST_HEAD(&d->list);
+	INIT_WORK(&d->free_work, pvio_domain_free_work);
+	d->state = PVIO_DOMAIN_RUNNING;
+	d->nr_vcpus = nr_vcpus;
+	cpus_read_lock();
+	for (i = 0; i < nr_vcpus; i++) {
+		struct pvio_vcpu *v = &d->vcpus[i];
+
+		v->domain = d;
+		v->id = i;
+		v->cpu = pvio_nth_online_cpu(i);
+		v->upcall_work = IRQ_WORK_INIT_HARD(pvio_vcpu_upcall_work);
+		INIT_CSD(&v->upcall_csd, pvio_vcpu_upcall_ipi, v);
+		init_waitqueue_head(&v->block_wq);
+	}
+	cpus_read_unlock();
+	return d;
+}
+
+static int pvio_domid_alloc(struct pvio_domain *d, bool dom0)
+{
+	unsigned long id;
+
+	lockdep_assert_held(&pvio_domains_lock);
+	if (dom0) {
+		if (test_and_set_bit(0, pvio_domid_used))
+			return -EEXIST;
+		d->domid = 0;
+		return 0;
+	}
+	/* Round robin, like Xen: a domid is not reused right away. */
+	id = find_next_zero_bit(pvio_domid_used, PVIO_MAX_DOMID + 1,
+				pvio_domid_next);
+	if (id > PVIO_MAX_DOMID)
+		id = find_next_zero_bit(pvio_domid_used, PVIO_MAX_DOMID + 1, 1);
+	if (id > PVIO_MAX_DOMID)
+		return -ENOSPC;
+	set_bit(id, pvio_domid_used);
+	d->domid = id;
+	pvio_domid_next = id + 1;
+	return 0;
+}
+
+static void pvio_domain_teardown(struct pvio_domain *d)
+{
+	pvio_pirq_domain_destroy(d);
+	pvio_evtchn_domain_destroy(d);
+	pvio_gnttab_domain_destroy(d);
+}
+
+static struct pvio_domain *__pvio_domain_create(const char *name,
+						unsigned int nr_vcpus,
+						bool dom0)
+{
+	struct pvio_domain *d;
+	int err;
+
+	if (!nr_vcpus || nr_vcpus > PVIO_MAX_VCPUS)
+		return ERR_PTR(-EINVAL);
+	d = pvio_domain_alloc(name, nr_vcpus);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->privileged = dom0;
+
+	mutex_lock(&pvio_guests_lock);
+	mutex_lock(&pvio_domains_lock);
+	err = pvio_domid_alloc(d, dom0);
+	mutex_unlock(&pvio_domains_lock);
+	if (err)
+		goto err_free;
+
+	err = pvio_gnttab_domain_init(d);
+	if (err)
+		goto err_id;
+	err = pvio_evtchn_domain_init(d);
+	if (err)
+		goto err_gnttab;
+	err = pvio_pirq_domain_init(d);
+	if (err)
+		goto err_evtchn;
+
+	mutex_lock(&pvio_domains_lock);
+	list_add_tail(&d->list, &pvio_domain_list);
+	rcu_assign_pointer(pvio_domid_table[d->domid], d);
+	if (dom0)
+		pvio_dom0_domain = d;
+	mutex_unlock(&pvio_domains_lock);
+
+	err = pvio_attach_all(d);
+	if (err) {
+		mutex_lock(&pvio_domains_lock);
+		d->state = PVIO_DOMAIN_DYING;
+		list_del_init(&d->list);
+		RCU_INIT_POINTER(pvio_domid_table[d->domid], NULL);
+		if (dom0)
+			pvio_dom0_domain = NULL;
+		mutex_unlock(&pvio_domains_lock);
+		pvio_domain_teardown(d);
+		mutex_unlock(&pvio_guests_lock);
+		pvio_domain_put(d);
+		return ERR_PTR(err);
+	}
+	mutex_unlock(&pvio_guests_lock);
+	pr_debug("pvio: created domain %u (%s, %u vCPUs)\n", d->domid,
+		 d->name, nr_vcpus);
+	return d;
+
+err_evtchn:
+	pvio_evtchn_domain_destroy(d);
+err_gnttab:
+	pvio_gnttab_domain_destroy(d);
+err_id:
+	/* The domid is freed with the struct. */
+	mutex_unlock(&pvio_guests_lock);
+	pvio_domain_put(d);
+	return ERR_PTR(err);
+err_free:
+	mutex_unlock(&pvio_guests_lock);
+	free_page((unsigned long)d->shared_info);
+	kfree(d);
+	return ERR_PTR(err);
+}
+
+/**
+ * pvio_domain_create() - create an unprivileged domain (domU)
+ * @name: its name (truncated to 63 characters; may be NULL)
+ * @nr_vcpus: 1..PVIO_MAX_VCPUS
+ *
+ * Allocates the next free domid (1..PVIO_MAX_DOMID, round robin as Xen),
+ * a zeroed shared_info page, the grant table, event channels and PIRQ
+ * state, makes the domain visible to lookups and calls every registered
+ * component's attach() in registration order.
+ *
+ * Context: process context, may sleep. Not from an attach/detach callback.
+ * Return: the domain's handle, valid until pvio_domain_destroy() of its
+ * domid; ERR_PTR(-EINVAL) for a bad @nr_vcpus, -ENOSPC if every domid is
+ * taken, -ENOMEM, or an attach() error.
+ */
+struct pvio_domain *pvio_domain_create(const char *name, unsigned int nr_vcpus)
+{
+	return __pvio_domain_create(name, nr_vcpus, false);
+}
+EXPORT_SYMBOL_GPL(pvio_domain_create);
+
+static void __pvio_domain_destroy(struct pvio_domain *d)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&pvio_guests_lock);
+	/* The guest kernel goes first, its domain still fully working. */
+	if (!list_empty(&pvio_guests))
+		pvio_detach_all(d, list_last_entry(&pvio_guests,
+						   struct pvio_guest_ops,
+						   list));
+
+	mutex_lock(&pvio_domains_lock);
+	WRITE_ONCE(d->state, PVIO_DOMAIN_DYING);
+	list_del_init(&d->list);
+	RCU_INIT_POINTER(pvio_domid_table[d->domid], NULL);
+	if (d == pvio_dom0_domain)
+		pvio_dom0_domain = NULL;
+	mutex_unlock(&pvio_domains_lock);
+
+	pvio_domain_teardown(d);
+
+	WRITE_ONCE(d->upcall, NULL);
+	synchronize_rcu();
+	for (i = 0; i < d->nr_vcpus; i++) {
+		pvio_vcpu_sync(&d->vcpus[i]);
+		wake_up_all(&d->vcpus[i].block_wq);
+	}
+	pr_debug("pvio: destroyed domain %u (%s)\n", d->domid, d->name);
+	if (pvio_dom0_domain)
+		pvio_send_guest_virq(pvio_dom0_domain, VIRQ_DOM_EXC);
+	pvio_domain_put(d);
+}
+
+/**
+ * pvio_domain_destroy() - destroy a domU
+ * @domid: its domid
+ *
+ * Calls every component's detach() (reverse registration order), removes
+ * the domain from lookups, tears down its event channels, PIRQs and grant
+ * table (mappings it holds of other domains' grants are unmapped, as Xen's
+ * gnttab_release_mappings(); pages it granted that others still map stay
+ * valid until they unmap them) and sends VIRQ_DOM_EXC to dom0. The struct
+ * is freed when the last reference goes.
+ *
+ * Context: process context, may sleep. Not from an attach/detach callback.
+ * Return: 0; -EPERM for dom0; -ESRCH if there is no such domain.
+ */
+int pvio_domain_destroy(domid_t domid)
+{
+	struct pvio_domain *d;
+
+	if (domid == 0)
+		return -EPERM;
+	mutex_lock(&pvio_guests_lock);
+	d = pvio_domain_get_by_id(domid);
+	if (!d) {
+		mutex_unlock(&pvio_guests_lock);
+		return -ESRCH;
+	}
+	__pvio_domain_destroy(d);
+	mutex_unlock(&pvio_guests_lock);
+	pvio_domain_put(d);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_domain_destroy);
+
+int pvio_domains_init(void)
+{
+	struct pvio_domain *d;
+
+	pvio_domain_wq = alloc_workqueue("pvio_domain", 0, 0);
+	if (!pvio_domain_wq)
+		return -ENOMEM;
+	d = __pvio_domain_create("Domain-0", num_online_cpus() < PVIO_MAX_VCPUS ?
+				 num_online_cpus() : PVIO_MAX_VCPUS, true);
+	if (IS_ERR(d)) {
+		destroy_workqueue(pvio_domain_wq);
+		return PTR_ERR(d);
+	}
+	return 0;
+}
+
+void pvio_domains_exit(void)
+{
+	struct pvio_domain *d;
+
+	mutex_lock(&pvio_guests_lock);
+	WARN_ON(!list_empty(&pvio_guests));
+	/* domUs newest first, dom0 (the first) last */
+	while (!list_empty(&pvio_domain_list)) {
+		d = list_last_entry(&pvio_domain_list, struct pvio_domain, list);
+		kref_get(&d->ref);
+		__pvio_domain_destroy(d);
+		pvio_domain_put(d);
+	}
+	mutex_unlock(&pvio_guests_lock);
+	/* Frees every struct whose last reference is gone. */
+	destroy_workqueue(pvio_domain_wq);
+	if (!bitmap_empty(pvio_domid_used, PVIO_MAX_DOMID + 1))
+		pr_err("pvio: domains still referenced at unload\n");
+}
