@@ -9,6 +9,7 @@
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -833,6 +834,9 @@ static void rt_conc_front(struct work_struct *work)
 			atomic_set(&t->req_kick, 1);
 			wake_up(&t->req_wq);
 		}
+		/* Now and then let the backend run dry and go to sleep. */
+		if (rt_rand(&rng) % 8 == 0)
+			usleep_range(20, 50);
 
 		n = PVIO_RING_RESPONSES_AVAIL(f);
 		if (n < 0) {
@@ -919,7 +923,11 @@ static void ring_test_final_check_concurrent(struct kunit *test)
 			atomic_set(&t->rsp_kick, 1);
 			wake_up(&t->rsp_wq);
 		}
-		cond_resched();
+		/* Now and then let the frontend fill the ring and sleep. */
+		if (rt_rand(&rng) % 8 == 0)
+			usleep_range(20, 50);
+		else
+			cond_resched();
 		if (n)
 			continue;
 		n = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(b);
@@ -940,8 +948,11 @@ static void ring_test_final_check_concurrent(struct kunit *test)
 		}
 	}
 
-	WRITE_ONCE(t->stop, true);
-	wake_up(&t->rsp_wq);
+	/* On success the frontend finishes reaping by itself. */
+	if (err) {
+		WRITE_ONCE(t->stop, true);
+		wake_up(&t->rsp_wq);
+	}
 	flush_work(&t->work);
 
 	KUNIT_EXPECT_EQ(test, err, 0);
@@ -951,6 +962,9 @@ static void ring_test_final_check_concurrent(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->reaped, RT_CONC_TOTAL);
 	KUNIT_EXPECT_EQ(test, RING_FREE_REQUESTS(&c->front), RT_SIZE);
 	KUNIT_EXPECT_EQ(test, c->s->req_prod, (RING_IDX)(0xFFFFF000 + RT_CONC_TOTAL));
+	/* Both sides really went to sleep and were woken by events. */
+	KUNIT_EXPECT_GT(test, sleeps, 10UL);
+	KUNIT_EXPECT_GT(test, t->front_sleeps, 10UL);
 	kunit_info(test,
 		   "backend slept %lu times, sent %lu events; frontend slept %lu times, sent %lu events\n",
 		   sleeps, notifies, t->front_sleeps, t->req_notifies);
