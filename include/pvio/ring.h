@@ -319,7 +319,8 @@ static inline bool pvio_ring_push(RING_IDX *prodp, const RING_IDX *eventp,
  * Stricter than Xen's RING_RESPONSE_PROD_OVERFLOW() (which allows
  * RING_SIZE() responses past rsp_cons): a backend cannot answer requests
  * that were never produced, so at most req_prod_pvt - rsp_cons responses
- * can be outstanding. Implies RING_RESPONSE_PROD_OVERFLOW().
+ * can be outstanding. Everything RING_RESPONSE_PROD_OVERFLOW() rejects is
+ * rejected here too.
  *
  * Return: true if @prod is impossible.
  */
