@@ -57,6 +57,7 @@ static void pvio_domain_free_work(struct work_struct *work)
 	clear_bit(d->domid, pvio_domid_used);
 	mutex_unlock(&pvio_domains_lock);
 
+	pvio_gnttab_domain_free(d);
 	if (d->shared_info)
 		free_page((unsigned long)d->shared_info);
 	/* Lock-free lookups may still be looking at the struct. */

@@ -132,6 +132,8 @@ bool pvio_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
 /* grant_table.c */
 int pvio_gnttab_domain_init(struct pvio_domain *d);
 void pvio_gnttab_domain_destroy(struct pvio_domain *d);
+/* The domain struct is freed (free_work): drop its table and maptrack. */
+void pvio_gnttab_domain_free(struct pvio_domain *d);
 long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 			    unsigned long uop, unsigned int count);
 
