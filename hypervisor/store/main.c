@@ -22,12 +22,30 @@ EXPORT_SYMBOL_GPL(pvio_store_get_main);
 
 static int __init pvio_store_init(void)
 {
+	int err;
+
 	pvio_store_main = pvio_store_create();
-	return pvio_store_main ? 0 : -ENOMEM;
+	if (!pvio_store_main)
+		return -ENOMEM;
+	err = pvio_xs_client_init();
+	if (err)
+		goto out_store;
+	err = pvio_store_server_start();
+	if (err)
+		goto out_client;
+	return 0;
+
+out_client:
+	pvio_xs_client_exit();
+out_store:
+	pvio_store_destroy(pvio_store_main);
+	return err;
 }
 
 static void __exit pvio_store_exit(void)
 {
+	pvio_store_server_stop();
+	pvio_xs_client_exit();
 	pvio_store_destroy(pvio_store_main);
 }
 

@@ -110,4 +110,26 @@ int pvio_store_domain_setup(struct pvio_store *s, domid_t domid);
 void pvio_store_release_domain(struct pvio_store *s, domid_t domid);
 struct pvio_store *pvio_store_get_main(void);
 
+/* ring.c: the server side of the per-domain rings */
+struct pvio_store_ring;
+struct pvio_store_ring *pvio_store_ring_attach(struct pvio_store *s,
+					       domid_t domid,
+					       struct xenstore_domain_interface *intf,
+					       void (*notify)(void *data),
+					       void *data);
+void pvio_store_ring_detach(struct pvio_store_ring *r);
+void pvio_store_ring_kick(struct pvio_store_ring *r);
+bool pvio_store_ring_broken(struct pvio_store_ring *r);
+int pvio_store_server_start(void);
+void pvio_store_server_stop(void);
+
+/* client.c: the guest side on a ring page */
+struct pvio_xs;
+struct pvio_xs *pvio_xs_create(struct xenstore_domain_interface *intf,
+			       void (*notify)(void *data), void *data);
+void pvio_xs_destroy(struct pvio_xs *xs);
+void pvio_xs_kick(struct pvio_xs *xs);
+int pvio_xs_client_init(void);
+void pvio_xs_client_exit(void);
+
 #endif /* PVIO_STORE_INTERNAL_H */

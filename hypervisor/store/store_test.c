@@ -9,6 +9,9 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/random.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <pvio/store.h>
 #include "store.h"
 
 struct st {
@@ -905,7 +908,318 @@ static struct kunit_suite wire_suite = {
 	.test_cases = wire_cases,
 };
 
-kunit_test_suites(&store_suite, &wire_suite);
+/* ---- pvio_store_ring: client <-> ring page <-> server thread ---------- */
+
+struct lb {
+	struct pvio_store_ring *r;
+	struct pvio_xs *xs;
+	struct xenstore_domain_interface *intf;
+};
+
+struct rt {
+	struct pvio_store *s;
+	struct pvio_store_conn *d0;
+	struct lb l[3];
+	struct completion fired;
+	char last[128];
+	unsigned int nfired;
+};
+
+static void lb_to_server(void *data)
+{
+	struct lb *l = data;
+	struct pvio_store_ring *r = READ_ONCE(l->r);
+
+	if (r)
+		pvio_store_ring_kick(r);
+}
+
+static void lb_to_client(void *data)
+{
+	struct lb *l = data;
+	struct pvio_xs *xs = READ_ONCE(l->xs);
+
+	if (xs)
+		pvio_xs_kick(xs);
+}
+
+static int rt_init(struct kunit *test)
+{
+	struct rt *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+	init_completion(&t->fired);
+	t->s = pvio_store_create();
+	KUNIT_ASSERT_NOT_NULL(test, t->s);
+	t->d0 = pvio_store_conn_open(t->s, 0, NULL, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, t->d0);
+	for (i = 1; i < 3; i++) {
+		struct lb *l = &t->l[i];
+
+		KUNIT_ASSERT_EQ(test, pvio_store_domain_setup(t->s, i), 0);
+		l->intf = (void *)get_zeroed_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, l->intf);
+		l->xs = pvio_xs_create(l->intf, lb_to_server, l);
+		KUNIT_ASSERT_NOT_NULL(test, l->xs);
+		l->r = pvio_store_ring_attach(t->s, i, l->intf, lb_to_client,
+					      l);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(l->r));
+	}
+	return 0;
+}
+
+static void rt_exit(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	unsigned int i;
+
+	for (i = 1; i < 3; i++) {
+		struct lb *l = &t->l[i];
+		struct pvio_store_ring *r = l->r;
+
+		WRITE_ONCE(l->r, NULL);
+		pvio_store_ring_detach(r);
+		pvio_xs_destroy(l->xs);
+		free_page((unsigned long)l->intf);
+	}
+	pvio_store_conn_close(t->d0);
+	pvio_store_destroy(t->s);
+}
+
+static void ring_api(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	struct pvio_xs *xs = t->l[1].xs;
+	static const char * const perms[] = { "n1", "r2" };
+	unsigned int len, n, a = 0;
+	char **dir, *str = NULL;
+	char *v;
+
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "device/vbd/51712",
+					    "state", "1"), 0);
+	v = pvio_xs_read(xs, PVIO_XBT_NIL, "device/vbd/51712", "state", &len);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+	KUNIT_EXPECT_STREQ(test, v, "1");
+	KUNIT_EXPECT_EQ(test, len, 1u);
+	kfree(v);
+	KUNIT_EXPECT_EQ(test, pvio_xs_printf(xs, PVIO_XBT_NIL, "device/vbd/51712",
+					     "ring-ref", "%u", 8u), 0);
+	KUNIT_EXPECT_EQ(test, pvio_xs_mkdir(xs, PVIO_XBT_NIL, "device/vbd",
+					    "51728"), 0);
+	dir = pvio_xs_directory(xs, PVIO_XBT_NIL, "device", "vbd", &n);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dir));
+	KUNIT_EXPECT_EQ(test, n, 2u);
+	KUNIT_EXPECT_STREQ(test, dir[0], "51712");
+	KUNIT_EXPECT_STREQ(test, dir[1], "51728");
+	kfree(dir);
+	KUNIT_EXPECT_EQ(test, pvio_xs_scanf(xs, PVIO_XBT_NIL,
+					    "/local/domain/1/device/vbd/51712",
+					    "ring-ref", "%u", &a), 1);
+	KUNIT_EXPECT_EQ(test, a, 8u);
+	KUNIT_EXPECT_EQ(test, pvio_xs_gather(xs, PVIO_XBT_NIL,
+					     "device/vbd/51712",
+					     "ring-ref", "%u", &a,
+					     "state", NULL, &str, NULL), 0);
+	KUNIT_EXPECT_STREQ(test, str, "1");
+	kfree(str);
+	KUNIT_EXPECT_EQ(test, pvio_xs_read_unsigned(xs, "device/vbd/51712",
+						    "nothing", 42), 42u);
+	KUNIT_EXPECT_EQ(test, pvio_xs_scanf(xs, PVIO_XBT_NIL, "device/vbd",
+					    "51728", "%u", &a), -ERANGE);
+	KUNIT_EXPECT_TRUE(test, pvio_xs_exists(xs, PVIO_XBT_NIL, "device", ""));
+	KUNIT_EXPECT_EQ(test, pvio_xs_rm(xs, PVIO_XBT_NIL, "device", "vbd"), 0);
+	KUNIT_EXPECT_FALSE(test, pvio_xs_exists(xs, PVIO_XBT_NIL, "device",
+						"vbd"));
+	v = pvio_xs_read(xs, PVIO_XBT_NIL, "/local/domain/2", "", NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(v), -EACCES);
+	v = pvio_xs_read(xs, PVIO_XBT_NIL, "nothing", "", NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(v), -ENOENT);
+	v = pvio_xs_read(xs, PVIO_XBT_NIL, "bad//path", "", NULL);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(v), -EINVAL);
+
+	/* Granting domain 2 read access. */
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "pub", "", "x"),
+			0);
+	KUNIT_EXPECT_EQ(test, pvio_xs_set_perms(xs, PVIO_XBT_NIL, "pub", "",
+						perms, 2), 0);
+	v = pvio_xs_read(t->l[2].xs, PVIO_XBT_NIL, "/local/domain/1/pub", "",
+			 NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+	KUNIT_EXPECT_STREQ(test, v, "x");
+	kfree(v);
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(t->l[2].xs, PVIO_XBT_NIL,
+					    "/local/domain/1/pub", "", "y"),
+			-EACCES);
+}
+
+static void ring_large(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	struct pvio_xs *xs = t->l[1].xs;
+	unsigned int i, len;
+	char *big, *v;
+
+	big = kunit_kzalloc(test, 4100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	for (i = 0; i < 20; i++) {
+		memset(big, 'a' + i, 3000 + i);
+		big[3000 + i] = 0;
+		KUNIT_ASSERT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "big", "",
+						    big), 0);
+		v = pvio_xs_read(xs, PVIO_XBT_NIL, "big", "", &len);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+		KUNIT_EXPECT_EQ(test, len, 3000 + i);
+		KUNIT_EXPECT_EQ(test, memcmp(v, big, len), 0);
+		kfree(v);
+	}
+	memset(big, 'z', 4093);
+	big[4093] = 0;
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "big", "", big),
+			-E2BIG);
+	big[4092] = 0;
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "big", "", big),
+			0);
+	big[3999] = 0;
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, big, "", "1"),
+			-EINVAL);
+}
+
+static void ring_tx(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	struct pvio_xs *xs = t->l[1].xs;
+	unsigned int tries = 0;
+	u32 xbt;
+	int err;
+
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "cnt", "", "0"), 0);
+	do {
+		unsigned int c = 0;
+
+		KUNIT_ASSERT_EQ(test, pvio_xs_transaction_start(xs, &xbt), 0);
+		KUNIT_EXPECT_EQ(test, pvio_xs_scanf(xs, xbt, "cnt", "", "%u",
+						    &c), 1);
+		if (!tries)	/* the toolstack interferes once */
+			pvio_store_domain_setup(t->s, 1);
+		KUNIT_EXPECT_EQ(test, pvio_xs_printf(xs, xbt, "cnt", "", "%u",
+						     c + 1), 0);
+		KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, xbt, "state", "", "3"),
+				0);
+		err = pvio_xs_transaction_end(xs, xbt, false);
+		tries++;
+	} while (err == -EAGAIN && tries < 5);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, tries, 2u);
+	KUNIT_EXPECT_EQ(test, pvio_xs_read_unsigned(xs, "cnt", "", 0), 1u);
+	KUNIT_EXPECT_EQ(test, pvio_xs_transaction_end(xs, 99, false), -ENOENT);
+}
+
+struct rt_watch {
+	struct pvio_xs_watch w;
+	struct rt *t;
+};
+
+static void rt_watch_cb(struct pvio_xs_watch *w, const char *path,
+			const char *token)
+{
+	struct rt *t = container_of(w, struct rt_watch, w)->t;
+
+	strscpy(t->last, path, sizeof(t->last));
+	t->nfired++;
+	complete(&t->fired);
+}
+
+static void ring_watch(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	struct pvio_xs *xs = t->l[1].xs;
+	struct rt_watch rw = { .w = { .node = "device", .callback = rt_watch_cb },
+			       .t = t };
+
+	KUNIT_ASSERT_EQ(test, pvio_xs_watch(xs, &rw.w), 0);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->fired, 5 * HZ),
+			0ul);
+	KUNIT_EXPECT_STREQ(test, t->last, "device");
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "device/vif/0",
+					    "state", "4"), 0);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->fired, 5 * HZ),
+			0ul);
+	KUNIT_EXPECT_STREQ(test, t->last, "device/vif/0/state");
+	/* Other domains' changes elsewhere are not reported. */
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(t->l[2].xs, PVIO_XBT_NIL, "device",
+					    "", "1"), 0);
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "device", "",
+					    "d"), 0);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->fired, 5 * HZ),
+			0ul);
+	KUNIT_EXPECT_STREQ(test, t->last, "device");
+	pvio_xs_unwatch(xs, &rw.w);
+	t->nfired = 0;
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(xs, PVIO_XBT_NIL, "device", "",
+					    "e"), 0);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, t->nfired, 0u);
+}
+
+/* A hostile guest breaks only its own ring. */
+static void ring_hostile(struct kunit *test)
+{
+	struct rt *t = test->priv;
+	struct lb *bad = &t->l[2];
+	struct xsd_sockmsg h = { .type = XS_READ, .len = 5000 };
+	unsigned int i;
+	char *v;
+
+	/* An over-long header. */
+	memcpy(bad->intf->req + MASK_XENSTORE_IDX(bad->intf->req_prod), &h,
+	       sizeof(h));
+	smp_wmb();	/* bytes before the index, as a guest does */
+	WRITE_ONCE(bad->intf->req_prod, bad->intf->req_prod + sizeof(h));
+	pvio_store_ring_kick(bad->r);
+	for (i = 0; i < 100 && !pvio_store_ring_broken(bad->r); i++)
+		msleep(20);
+	KUNIT_EXPECT_TRUE(test, pvio_store_ring_broken(bad->r));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(bad->intf->error),
+			(u32)XENSTORE_ERROR_PROTO);
+
+	/* Domain 1 is still served. */
+	KUNIT_EXPECT_EQ(test, pvio_xs_write(t->l[1].xs, PVIO_XBT_NIL, "ok", "",
+					    "1"), 0);
+	v = pvio_xs_read(t->l[1].xs, PVIO_XBT_NIL, "ok", "", NULL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(v));
+	KUNIT_EXPECT_STREQ(test, v, "1");
+	kfree(v);
+
+	/* An index jump on domain 1's ring breaks it, and only it. */
+	WRITE_ONCE(t->l[1].intf->req_prod, t->l[1].intf->req_prod + 2000);
+	pvio_store_ring_kick(t->l[1].r);
+	for (i = 0; i < 100 && !pvio_store_ring_broken(t->l[1].r); i++)
+		msleep(20);
+	KUNIT_EXPECT_TRUE(test, pvio_store_ring_broken(t->l[1].r));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(t->l[1].intf->error),
+			(u32)XENSTORE_ERROR_RINGIDX);
+	KUNIT_EXPECT_EQ(test, pvio_store_domain_setup(t->s, 3), 0);
+}
+
+static struct kunit_case ring_cases[] = {
+	KUNIT_CASE(ring_api),
+	KUNIT_CASE(ring_large),
+	KUNIT_CASE(ring_tx),
+	KUNIT_CASE(ring_watch),
+	KUNIT_CASE(ring_hostile),
+	{}
+};
+
+static struct kunit_suite ring_suite = {
+	.name = "pvio_store_ring",
+	.init = rt_init,
+	.exit = rt_exit,
+	.test_cases = ring_cases,
+};
+
+kunit_test_suites(&store_suite, &wire_suite, &ring_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("pvio store KUnit tests");
