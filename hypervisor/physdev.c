@@ -1,21 +1,514 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio hypervisor: physdev_op and PIRQs. STUB so the module builds; the
- * event channel engineer replaces this file.
+ * pvio hypervisor: physdev_op and physical IRQs (PIRQs).
+ *
+ * Follows Xen's xen/arch/x86/irq.c and physdev.c for PV guests. The
+ * control domain maps a real Linux IRQ of this machine as a PIRQ of a
+ * domain (PHYSDEVOP_map_pirq, MAP_PIRQ_TYPE_GSI with index = the Linux IRQ
+ * number); the hypervisor request_irq()s the line, disabled. When the
+ * domain binds an event channel to the PIRQ (EVTCHNOP_bind_pirq) the line
+ * is enabled. Each interrupt disables the line (disable_irq_nosync()),
+ * counts it in flight and sets the bound port pending; the guest's
+ * PHYSDEVOP_eoi re-enables the line when nothing is in flight any more,
+ * and a 1 ms timer force-EOIs a guest that is too slow (Xen's
+ * irq_guest_eoi_timer_fn()).
+ *
+ * Locking: pirq_mutex serialises map/unmap/bind/unbind and domain
+ * teardown (process context). pirq_lock (spinlock, IRQ-safe) guards the
+ * per-domain tables against the any-context readers (EOI, status query,
+ * the event code's PIRQ -> port lookup). Each PIRQ's lock guards its
+ * in-flight state; order pirq_lock -> pirq->lock -> the IRQ descriptor.
  */
+#include <linux/hrtimer.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include "internal.h"
+#include "event_channel.h"
+
+/* PIRQs below this are left to legacy ISA numbering, as Xen's GSIs. */
+#define PVIO_FIRST_FREE_PIRQ	16
+#define PVIO_PIRQ_EOI_TIMEOUT_NS	NSEC_PER_MSEC
+
+struct pvio_pirq {
+	struct pvio_domain *d;
+	unsigned int pirq;
+	unsigned int irq;		/* Linux IRQ number */
+	spinlock_t lock;
+	evtchn_port_t port;		/* bound event channel, 0 if none */
+	bool in_flight;			/* line disabled, awaiting EOI */
+	u64 delivered;
+	u64 forced_eois;
+	struct hrtimer eoi_timer;
+	char name[32];
+};
+
+struct pvio_pirq_domain {
+	struct pvio_pirq *pirqs[PVIO_NR_PIRQS];
+	DECLARE_BITMAP(reserved, PVIO_NR_PIRQS);	/* get_free_pirq */
+};
+
+static DEFINE_MUTEX(pirq_mutex);
+static DEFINE_SPINLOCK(pirq_lock);
+/* Indexed by domid (0..PVIO_MAX_DOMID). */
+static struct pvio_pirq_domain *pirq_doms[PVIO_MAX_DOMID + 1];
+
+static struct pvio_pirq_domain *pirq_dom(struct pvio_domain *d)
+{
+	return d->domid <= PVIO_MAX_DOMID ? pirq_doms[d->domid] : NULL;
+}
+
+/* Caller holds pirq_lock or pirq_mutex. */
+static struct pvio_pirq *pirq_get(struct pvio_domain *d, unsigned int pirq)
+{
+	struct pvio_pirq_domain *pd = pirq_dom(d);
+
+	if (!pd || pirq >= PVIO_NR_PIRQS)
+		return NULL;
+	return pd->pirqs[pirq];
+}
+
+/* Re-enable the line if an interrupt is in flight. Caller holds p->lock. */
+static bool pirq_end(struct pvio_pirq *p)
+{
+	if (!p->in_flight)
+		return false;
+	p->in_flight = false;
+	enable_irq(p->irq);
+	return true;
+}
+
+static enum hrtimer_restart pirq_eoi_timer_fn(struct hrtimer *t)
+{
+	struct pvio_pirq *p = container_of(t, struct pvio_pirq, eoi_timer);
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->lock, flags);
+	if (pirq_end(p))
+		p->forced_eois++;
+	spin_unlock_irqrestore(&p->lock, flags);
+	return HRTIMER_NORESTART;
+}
+
+static irqreturn_t pirq_interrupt(int irq, void *dev_id)
+{
+	struct pvio_pirq *p = dev_id;
+	unsigned long flags;
+	bool send = false;
+
+	spin_lock_irqsave(&p->lock, flags);
+	if (p->port && !p->in_flight) {
+		/* Xen: mask (ack) the line, count it in flight, arm the timer. */
+		disable_irq_nosync(irq);
+		p->in_flight = true;
+		p->delivered++;
+		hrtimer_start(&p->eoi_timer, ns_to_ktime(PVIO_PIRQ_EOI_TIMEOUT_NS),
+			      HRTIMER_MODE_REL);
+		send = true;
+	}
+	spin_unlock_irqrestore(&p->lock, flags);
+
+	/* An unbind waits for this handler (synchronize_irq()). */
+	if (send)
+		pvio_send_guest_pirq(p->d, p->pirq);
+	return send ? IRQ_HANDLED : IRQ_NONE;
+}
+
+/* ---- called by event_channel.c ---------------------------------------- */
+
+bool pvio_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq)
+{
+	unsigned long flags;
+	bool mapped;
+
+	spin_lock_irqsave(&pirq_lock, flags);
+	mapped = pirq_get(d, pirq);
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	return mapped;
+}
+
+evtchn_port_t pvio_pirq_evtchn(struct pvio_domain *d, unsigned int pirq)
+{
+	struct pvio_pirq *p;
+	evtchn_port_t port = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pirq_lock, flags);
+	p = pirq_get(d, pirq);
+	if (p)
+		port = READ_ONCE(p->port);
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	return port;
+}
+
+/* Xen's pirq_guest_bind(): deliver the line to @port from now on. */
+int pvio_pirq_bind(struct pvio_domain *d, unsigned int pirq,
+		   evtchn_port_t port)
+{
+	struct pvio_pirq *p;
+	unsigned long flags;
+	int rc = 0;
+
+	mutex_lock(&pirq_mutex);
+	p = pirq_get(d, pirq);
+	if (!p) {
+		rc = -EPERM;
+	} else if (p->port) {
+		rc = -EEXIST;
+	} else {
+		spin_lock_irqsave(&p->lock, flags);
+		WRITE_ONCE(p->port, port);
+		p->in_flight = false;
+		enable_irq(p->irq);
+		spin_unlock_irqrestore(&p->lock, flags);
+	}
+	mutex_unlock(&pirq_mutex);
+	return rc;
+}
+
+/* Caller holds pirq_mutex. Leaves the line disabled and quiesced. */
+static void pirq_unbind_locked(struct pvio_pirq *p)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&p->lock, flags);
+	if (!p->port) {
+		spin_unlock_irqrestore(&p->lock, flags);
+		return;
+	}
+	WRITE_ONCE(p->port, 0);
+	if (p->in_flight)
+		p->in_flight = false;	/* already disabled */
+	else
+		disable_irq_nosync(p->irq);
+	spin_unlock_irqrestore(&p->lock, flags);
+	hrtimer_cancel(&p->eoi_timer);
+	synchronize_irq(p->irq);
+}
+
+/* Xen's pirq_guest_unbind(), when @port (bound to @pirq) is closed. */
+void pvio_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
+		      evtchn_port_t port)
+{
+	struct pvio_pirq *p;
+
+	mutex_lock(&pirq_mutex);
+	p = pirq_get(d, pirq);
+	if (p && READ_ONCE(p->port) == port)
+		pirq_unbind_locked(p);
+	mutex_unlock(&pirq_mutex);
+}
+
+/* ---- physdev ops ------------------------------------------------------ */
+
+static int pirq_find_free(struct pvio_pirq_domain *pd)
+{
+	unsigned int pirq;
+
+	for (pirq = PVIO_FIRST_FREE_PIRQ; pirq < PVIO_NR_PIRQS; pirq++)
+		if (!pd->pirqs[pirq] && !test_bit(pirq, pd->reserved))
+			return pirq;
+	return -ENOSPC;
+}
+
+static long physdev_map_pirq(struct pvio_domain *caller,
+			     struct physdev_map_pirq *map)
+{
+	struct pvio_pirq_domain *pd;
+	struct pvio_pirq *p;
+	struct pvio_domain *d;
+	unsigned long flags;
+	unsigned int i;
+	int pirq, rc;
+
+	if (!caller->privileged)
+		return -EPERM;
+	d = pvio_domain_lookup(caller, map->domid);
+	if (!d)
+		return -ESRCH;
+	if (map->type != MAP_PIRQ_TYPE_GSI) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	if (map->index <= 0 || !irq_get_irq_data(map->index)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+
+	mutex_lock(&pirq_mutex);
+	pd = pirq_dom(d);
+	if (!pd) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	/* Already mapped in this domain: the same PIRQ again, or -EBUSY. */
+	for (i = 0; i < PVIO_NR_PIRQS; i++) {
+		p = pd->pirqs[i];
+		if (!p || p->irq != map->index)
+			continue;
+		if (map->pirq < 0 || map->pirq == i) {
+			map->pirq = i;
+			rc = 0;
+		} else {
+			rc = -EBUSY;
+		}
+		goto out_unlock;
+	}
+	if (map->pirq < 0) {
+		pirq = pirq_find_free(pd);
+		if (pirq < 0) {
+			rc = pirq;
+			goto out_unlock;
+		}
+	} else if (map->pirq >= PVIO_NR_PIRQS) {
+		rc = -EINVAL;
+		goto out_unlock;
+	} else if (pd->pirqs[map->pirq]) {
+		rc = -EEXIST;
+		goto out_unlock;
+	} else {
+		pirq = map->pirq;
+	}
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	p->d = d;
+	p->pirq = pirq;
+	p->irq = map->index;
+	spin_lock_init(&p->lock);
+	hrtimer_init(&p->eoi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	p->eoi_timer.function = pirq_eoi_timer_fn;
+	snprintf(p->name, sizeof(p->name), "pvio-pirq%u-d%u", pirq, d->domid);
+
+	/* Exclusive: the line is masked while a guest handles it. */
+	rc = request_irq(p->irq, pirq_interrupt, IRQF_NO_AUTOEN, p->name, p);
+	if (rc) {
+		kfree(p);
+		goto out_unlock;
+	}
+
+	spin_lock_irqsave(&pirq_lock, flags);
+	pd->pirqs[pirq] = p;
+	clear_bit(pirq, pd->reserved);
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	map->pirq = pirq;
+	rc = 0;
+out_unlock:
+	mutex_unlock(&pirq_mutex);
+out_put:
+	pvio_domain_put(d);
+	return rc;
+}
+
+/* Caller holds pirq_mutex. */
+static void pirq_unmap_locked(struct pvio_pirq_domain *pd, unsigned int pirq)
+{
+	struct pvio_pirq *p = pd->pirqs[pirq];
+	unsigned long flags;
+
+	/* Xen: a bound PIRQ is force-unbound; its port stays ECS_PIRQ. */
+	pirq_unbind_locked(p);
+	spin_lock_irqsave(&pirq_lock, flags);
+	pd->pirqs[pirq] = NULL;
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	free_irq(p->irq, p);
+	hrtimer_cancel(&p->eoi_timer);
+	kfree(p);
+}
+
+static long physdev_unmap_pirq(struct pvio_domain *caller,
+			       struct physdev_unmap_pirq *unmap)
+{
+	struct pvio_pirq_domain *pd;
+	struct pvio_domain *d;
+	long rc = 0;
+
+	if (!caller->privileged)
+		return -EPERM;
+	d = pvio_domain_lookup(caller, unmap->domid);
+	if (!d)
+		return -ESRCH;
+	mutex_lock(&pirq_mutex);
+	pd = pirq_dom(d);
+	if (!pd || unmap->pirq < 0 || unmap->pirq >= PVIO_NR_PIRQS)
+		rc = -EINVAL;
+	else if (!pd->pirqs[unmap->pirq])
+		rc = test_and_clear_bit(unmap->pirq, pd->reserved) ? 0 : -EINVAL;
+	else
+		pirq_unmap_locked(pd, unmap->pirq);
+	mutex_unlock(&pirq_mutex);
+	pvio_domain_put(d);
+	return rc;
+}
+
+static long physdev_eoi(struct pvio_domain *d, u32 pirq)
+{
+	struct pvio_pirq *p;
+	unsigned long flags;
+	long rc = 0;
+
+	if (pirq >= PVIO_NR_PIRQS)
+		return -EINVAL;
+	spin_lock_irqsave(&pirq_lock, flags);
+	p = pirq_get(d, pirq);
+	if (p) {
+		spin_lock(&p->lock);
+		if (pirq_end(p))
+			hrtimer_try_to_cancel(&p->eoi_timer);
+		spin_unlock(&p->lock);
+	} else {
+		rc = -EINVAL;
+	}
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	return rc;
+}
+
+static long physdev_get_free_pirq(struct pvio_domain *d,
+				  struct physdev_get_free_pirq *gfp)
+{
+	struct pvio_pirq_domain *pd;
+	long rc;
+
+	if (gfp->type != MAP_PIRQ_TYPE_GSI && gfp->type != MAP_PIRQ_TYPE_MSI)
+		return -EINVAL;
+	mutex_lock(&pirq_mutex);
+	pd = pirq_dom(d);
+	rc = pd ? pirq_find_free(pd) : -EINVAL;
+	if (rc >= 0) {
+		set_bit(rc, pd->reserved);
+		gfp->pirq = rc;
+		rc = 0;
+	}
+	mutex_unlock(&pirq_mutex);
+	return rc;
+}
+
+/**
+ * pvio_do_physdev_op() - __HYPERVISOR_physdev_op
+ * @caller: the calling domain
+ * @cmd: PHYSDEVOP_*
+ * @arg: guest address of the op's argument structure
+ *
+ * PHYSDEVOP_map_pirq: dom0 only (-EPERM); domid may name another domain
+ * (-ESRCH if unknown); type MAP_PIRQ_TYPE_GSI only (-EINVAL), index = a
+ * Linux IRQ number of this machine (-EINVAL if none); pirq < 0 picks a free
+ * PIRQ (-ENOSPC), else that PIRQ (-EINVAL out of range, -EEXIST if taken).
+ * Mapping an IRQ already mapped returns its PIRQ (-EBUSY if another PIRQ
+ * was asked for). The hypervisor request_irq()s the line exclusively
+ * (-EBUSY if another driver has it) and keeps it disabled until bound.
+ * PHYSDEVOP_unmap_pirq: dom0 only; frees the line (a bound port is
+ * force-unbound and stays in the pirq state until closed, as in Xen).
+ * PHYSDEVOP_eoi: re-enables the line if an interrupt is in flight; -EINVAL
+ * for an unmapped PIRQ.
+ * PHYSDEVOP_irq_status_query: flags XENIRQSTAT_needs_eoi for a mapped
+ * PIRQ, 0 otherwise; -EINVAL out of range.
+ * PHYSDEVOP_get_free_pirq: reserves and returns a free PIRQ of the caller.
+ * Others: -ENOSYS.
+ *
+ * Context: eoi and irq_status_query: any context (spinlocks only); the
+ * others: process context, may sleep.
+ * Return: 0 or -errno as above; -EFAULT for a bad argument address.
+ */
+long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
+{
+	union {
+		struct physdev_map_pirq map;
+		struct physdev_unmap_pirq unmap;
+		struct physdev_eoi eoi;
+		struct physdev_irq_status_query query;
+		struct physdev_get_free_pirq get_free;
+	} op;
+	unsigned long flags;
+	long rc;
+
+	switch (cmd) {
+	case PHYSDEVOP_map_pirq:
+		if (pvio_copy_from_guest(caller, &op.map, arg, sizeof(op.map)))
+			return -EFAULT;
+		rc = physdev_map_pirq(caller, &op.map);
+		if (!rc && pvio_copy_to_guest(caller, arg, &op.map,
+					      sizeof(op.map)))
+			rc = -EFAULT;
+		return rc;
+	case PHYSDEVOP_unmap_pirq:
+		if (pvio_copy_from_guest(caller, &op.unmap, arg,
+					 sizeof(op.unmap)))
+			return -EFAULT;
+		return physdev_unmap_pirq(caller, &op.unmap);
+	case PHYSDEVOP_eoi:
+		if (pvio_copy_from_guest(caller, &op.eoi, arg, sizeof(op.eoi)))
+			return -EFAULT;
+		return physdev_eoi(caller, op.eoi.irq);
+	case PHYSDEVOP_irq_status_query:
+		if (pvio_copy_from_guest(caller, &op.query, arg,
+					 sizeof(op.query)))
+			return -EFAULT;
+		if (op.query.irq >= PVIO_NR_PIRQS)
+			return -EINVAL;
+		spin_lock_irqsave(&pirq_lock, flags);
+		op.query.flags = pirq_get(caller, op.query.irq) ?
+				 XENIRQSTAT_needs_eoi : 0;
+		spin_unlock_irqrestore(&pirq_lock, flags);
+		return pvio_copy_to_guest(caller, arg, &op.query,
+					  sizeof(op.query)) ? -EFAULT : 0;
+	case PHYSDEVOP_get_free_pirq:
+		if (pvio_copy_from_guest(caller, &op.get_free, arg,
+					 sizeof(op.get_free)))
+			return -EFAULT;
+		rc = physdev_get_free_pirq(caller, &op.get_free);
+		if (!rc && pvio_copy_to_guest(caller, arg, &op.get_free,
+					      sizeof(op.get_free)))
+			rc = -EFAULT;
+		return rc;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
 
 int pvio_pirq_domain_init(struct pvio_domain *d)
 {
+	struct pvio_pirq_domain *pd;
+	unsigned long flags;
+
+	if (d->domid > PVIO_MAX_DOMID)
+		return -EINVAL;
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd)
+		return -ENOMEM;
+	mutex_lock(&pirq_mutex);
+	spin_lock_irqsave(&pirq_lock, flags);
+	WARN_ON(pirq_doms[d->domid]);
+	pirq_doms[d->domid] = pd;
+	spin_unlock_irqrestore(&pirq_lock, flags);
+	mutex_unlock(&pirq_mutex);
 	return 0;
 }
 
 void pvio_pirq_domain_destroy(struct pvio_domain *d)
 {
-}
+	struct pvio_pirq_domain *pd;
+	unsigned long flags;
+	unsigned int pirq;
 
-long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
-{
-	return -XEN_ENOSYS;
+	if (d->domid > PVIO_MAX_DOMID)
+		return;
+	mutex_lock(&pirq_mutex);
+	pd = pirq_doms[d->domid];
+	if (pd) {
+		for (pirq = 0; pirq < PVIO_NR_PIRQS; pirq++)
+			if (pd->pirqs[pirq])
+				pirq_unmap_locked(pd, pirq);
+		spin_lock_irqsave(&pirq_lock, flags);
+		pirq_doms[d->domid] = NULL;
+		spin_unlock_irqrestore(&pirq_lock, flags);
+	}
+	mutex_unlock(&pirq_mutex);
+	kfree(pd);
 }
