@@ -576,7 +576,6 @@ static void gt_destroy_mapper_while_mapped(struct kunit *test)
 struct flipper {
 	struct grant_entry_v1 *e;
 	domid_t good, bad;
-	atomic_t stop;
 };
 
 static int gt_flip_thread(void *arg)
@@ -585,7 +584,7 @@ static int gt_flip_thread(void *arg)
 	u32 *word = (u32 *)&f->e->flags;
 	unsigned int i = 0;
 
-	while (!atomic_read(&f->stop)) {
+	while (!kthread_should_stop()) {
 		u32 v = READ_ONCE(*word);
 		u32 dom = (i++ & 1) ? f->good : f->bad;
 
@@ -612,7 +611,6 @@ static void gt_unstable_entry(struct kunit *test)
 	f.e = e;
 	f.good = t->b_id;
 	f.bad = t->a_id;
-	atomic_set(&f.stop, 0);
 	task = kthread_run(gt_flip_thread, &f, "pvio-kunit-flip");
 	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	for (i = 0; i < 2000; i++) {
@@ -627,7 +625,6 @@ static void gt_unstable_entry(struct kunit *test)
 		if (!(i % 64))
 			cond_resched();
 	}
-	atomic_set(&f.stop, 1);
 	kthread_stop(task);
 	kunit_info(test, "maps: %u ok, %u refused\n", ok, err);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(e->flags), GTF_permit_access);
