@@ -14,7 +14,8 @@
 #include "hv_test.h"
 
 #define REF0		100	/* test refs: well clear of reserved 0..7 */
-#define BAD_PFN		BIT(40)
+#define BAD_PFN		BIT(40)		/* a gmfn (64-bit) that is no page */
+#define BAD_FRAME	0xfffffff0U	/* a v1 entry frame (32-bit) likewise */
 
 static struct page *alloc_test_page(struct kunit *test, u8 fill)
 {
@@ -117,12 +118,13 @@ static void gt_map_unmap_pins(struct kunit *test)
 	struct pvio_test_doms *t = test->priv;
 	struct page *page = alloc_test_page(test, 0x5a);
 	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 4, REF0);
-	struct pvio_domain_stats st0, st;
+	struct pvio_domain_stats *st0 = pvio_test_stats(test);
+	struct pvio_domain_stats *st = pvio_test_stats(test);
 	grant_handle_t h1, h2;
 	u64 bus1, bus2;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
-	pvio_domain_get_stats(t->b, &st0);
+	pvio_domain_get_stats(t->b, st0);
 	pvio_test_grant(e, t->b_id, pvio_page_to_gfn(t->a, page),
 			GTF_permit_access);
 
@@ -159,11 +161,11 @@ static void gt_map_unmap_pins(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
 			GNTST_general_error);
 
-	pvio_domain_get_stats(t->b, &st);
-	KUNIT_EXPECT_EQ(test, st.grant_maps - st0.grant_maps, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.grant_unmaps - st0.grant_unmaps, 2ULL);
-	KUNIT_EXPECT_EQ(test, st.hypercalls[__HYPERVISOR_grant_table_op] -
-			st0.hypercalls[__HYPERVISOR_grant_table_op], 5ULL);
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps - st0->grant_maps, 2ULL);
+	KUNIT_EXPECT_EQ(test, st->grant_unmaps - st0->grant_unmaps, 2ULL);
+	KUNIT_EXPECT_EQ(test, st->hypercalls[__HYPERVISOR_grant_table_op] -
+			st0->hypercalls[__HYPERVISOR_grant_table_op], 5ULL);
 	__free_page(page);
 }
 
@@ -229,7 +231,7 @@ static void gt_map_errors(struct kunit *test)
 			GTF_permit_access | GTF_readonly);
 
 	/* frame that is not a page */
-	pvio_test_grant(e, t->b_id, BAD_PFN, GTF_permit_access);
+	pvio_test_grant(e, t->b_id, BAD_FRAME, GTF_permit_access);
 	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
 			GNTST_bad_page);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(e->flags), GTF_permit_access);
@@ -315,7 +317,8 @@ static void gt_copy(struct kunit *test)
 	struct page *mine = alloc_test_page(test, 0);
 	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 4, REF0);
 	struct gnttab_copy op[3];
-	struct pvio_domain_stats st0, st;
+	struct pvio_domain_stats *st0 = pvio_test_stats(test);
+	struct pvio_domain_stats *st = pvio_test_stats(test);
 	u8 *s = page_address(src), *dd = page_address(dst);
 	u8 *m = page_address(mine);
 	unsigned int i;
@@ -359,7 +362,7 @@ static void gt_copy(struct kunit *test)
 	for (i = 0; i < 3; i++)
 		op[i].status = 1;
 
-	pvio_domain_get_stats(t->b, &st0);
+	pvio_domain_get_stats(t->b, st0);
 	KUNIT_ASSERT_EQ(test, pvio_grant_table_op(t->b, GNTTABOP_copy, op, 3),
 			0);
 	for (i = 0; i < 3; i++)
@@ -373,9 +376,9 @@ static void gt_copy(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(e[0].flags),
 			GTF_permit_access | GTF_readonly);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(e[1].flags), GTF_permit_access);
-	pvio_domain_get_stats(t->b, &st);
-	KUNIT_EXPECT_EQ(test, st.grant_copies - st0.grant_copies, 3ULL);
-	KUNIT_EXPECT_EQ(test, st.grant_copy_bytes - st0.grant_copy_bytes,
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_copies - st0->grant_copies, 3ULL);
+	KUNIT_EXPECT_EQ(test, st->grant_copy_bytes - st0->grant_copy_bytes,
 			2016ULL);
 
 	/* crossing the end of a 4 KiB page: source, then destination */

@@ -28,6 +28,16 @@ struct pvio_test_doms {
 	bool b_gone;
 };
 
+/* Counters are big: keep them off the stack. */
+static inline struct pvio_domain_stats *pvio_test_stats(struct kunit *test)
+{
+	struct pvio_domain_stats *st = kunit_kzalloc(test, sizeof(*st),
+						     GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	return st;
+}
+
 static inline int pvio_test_doms_init(struct kunit *test)
 {
 	struct pvio_test_doms *t;
