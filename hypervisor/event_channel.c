@@ -71,6 +71,7 @@ struct pvio_evtchn {
 struct pvio_evtchn_domain {
 	struct pvio_domain *d;
 	bool dying;			/* under evtchn_ctl_mutex */
+	unsigned int free_hint;		/* no free port below it (ctl mutex) */
 	atomic_t nr_pollers;		/* vCPUs in SCHEDOP_poll */
 	spinlock_t virq_lock;
 	u16 virq_to_port[PVIO_MAX_VCPUS][NR_VIRQS];
@@ -195,6 +196,9 @@ static void evtchn_free(struct pvio_domain *d, struct pvio_evtchn *chn,
 	clear_bit(port, evtchn_bitmap(d->shared_info->evtchn_pending));
 	chn->state = ECS_FREE;
 	WRITE_ONCE(chn->notify_vcpu, 0);
+	/* Frees happen under evtchn_ctl_mutex, with d->evtchn set. */
+	if (port < d->evtchn->free_hint)
+		d->evtchn->free_hint = port;
 	memset(&chn->u, 0, sizeof(chn->u));
 }
 
@@ -225,7 +229,8 @@ static int get_free_port(struct pvio_evtchn_domain *e)
 	if (e->dying)
 		return -EINVAL;
 
-	for (b = 0; b < PVIO_EVTCHN_NR_BUCKETS; b++) {
+	for (b = e->free_hint / PVIO_EVTCHN_PER_BUCKET;
+	     b < PVIO_EVTCHN_NR_BUCKETS; b++) {
 		bucket = e->buckets[b];
 		if (!bucket) {
 			bucket = alloc_bucket();
@@ -234,10 +239,14 @@ static int get_free_port(struct pvio_evtchn_domain *e)
 			/* Publish initialised locks to lock-free lookups. */
 			smp_store_release(&e->buckets[b], bucket);
 		}
-		for (i = 0; i < PVIO_EVTCHN_PER_BUCKET; i++)
-			if (READ_ONCE(bucket[i].state) == ECS_FREE)
-				return b * PVIO_EVTCHN_PER_BUCKET + i;
+		for (i = 0; i < PVIO_EVTCHN_PER_BUCKET; i++) {
+			if (READ_ONCE(bucket[i].state) == ECS_FREE) {
+				e->free_hint = b * PVIO_EVTCHN_PER_BUCKET + i;
+				return e->free_hint;
+			}
+		}
 	}
+	e->free_hint = PVIO_EVTCHN_NR_PORTS;
 	return -ENOSPC;
 }
 

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pvio_evtchn: the guest side of event channels. Two domUs
+ * bind an interdomain channel through pvio-evtchn; events reach the
+ * handler through the upcall and are counted on the port's Dynamic-irq
+ * line; masked delivery, affinity and late-EOI spurious backoff.
+ */
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <pvio/evtchn.h>
+
+struct evt_side {
+	atomic_t calls;
+	unsigned long last_jiffies;
+	int irq;
+};
+
+struct evt_test {
+	struct pvio_domain *a, *b;
+	domid_t a_id, b_id;
+	evtchn_port_t pa;
+	struct evt_side sa, sb;
+};
+
+static irqreturn_t evt_handler(int irq, void *dev_id)
+{
+	struct evt_side *s = dev_id;
+
+	WRITE_ONCE(s->last_jiffies, jiffies);
+	atomic_inc(&s->calls);
+	return IRQ_HANDLED;
+}
+
+static bool evt_wait(struct evt_side *s, int n)
+{
+	unsigned long end = jiffies + 3 * HZ;
+
+	while (atomic_read(&s->calls) < n) {
+		if (time_after(jiffies, end))
+			return false;
+		usleep_range(200, 500);
+	}
+	return true;
+}
+
+/* The Dynamic-irq line's count, summed over CPUs (/proc/interrupts). */
+static unsigned int evt_irq_count(unsigned int irq, int only_cpu)
+{
+	struct irq_data *data = irq_get_irq_data(irq);
+	struct irq_desc *desc;
+	unsigned int sum = 0;
+	int cpu;
+
+	if (!data)
+		return 0;
+	desc = irq_data_to_desc(data);
+	for_each_possible_cpu(cpu)
+		if (only_cpu < 0 || cpu == only_cpu)
+			sum += *per_cpu_ptr(desc->kstat_irqs, cpu);
+	return sum;
+}
+
+static int evt_init(struct kunit *test)
+{
+	struct evt_test *t;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	t->a = pvio_domain_create("kunit-evt-a", 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t->a));
+	t->b = pvio_domain_create("kunit-evt-b", 2);
+	if (IS_ERR(t->b)) {
+		pvio_domain_destroy(pvio_domain_id(t->a));
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t->b));
+	}
+	t->a_id = pvio_domain_id(t->a);
+	t->b_id = pvio_domain_id(t->b);
+	test->priv = t;
+	return 0;
+}
+
+static void evt_exit(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+
+	if (!t)
+		return;
+	if (t->sb.irq > 0)
+		pvio_unbind_from_irqhandler(t->sb.irq, &t->sb);
+	if (t->sa.irq > 0)
+		pvio_unbind_from_irqhandler(t->sa.irq, &t->sa);
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
+}
+
+static int evt_bind_b(struct evt_test *t, bool lateeoi)
+{
+	const char *name = "kunit-evt-b";
+
+	if (lateeoi)
+		return pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(t->b,
+			t->a_id, t->pa, evt_handler, 0, name, &t->sb);
+	return pvio_bind_interdomain_evtchn_to_irqhandler(t->b, t->a_id, t->pa,
+							  evt_handler, 0, name,
+							  &t->sb);
+}
+
+/* a: unbound port bound to an IRQ; b: interdomain bind (plain or late EOI). */
+static void evt_connect(struct kunit *test, bool lateeoi)
+{
+	struct evt_test *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, pvio_alloc_unbound_evtchn(t->a, t->b_id, &t->pa),
+			0);
+	t->sa.irq = pvio_bind_evtchn_to_irqhandler(t->a, t->pa, evt_handler, 0,
+						   "kunit-evt-a", &t->sa);
+	KUNIT_ASSERT_GT(test, t->sa.irq, 0);
+	t->sb.irq = evt_bind_b(t, lateeoi);
+	KUNIT_ASSERT_GT(test, t->sb.irq, 0);
+	/* bind_interdomain starts pending: the handler runs once. */
+	KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, 1));
+}
+
+static void evt_interdomain_delivery(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	struct irq_data *data;
+	unsigned int before;
+	int i, n;
+
+	evt_connect(test, false);
+	data = irq_get_irq_data(t->sb.irq);
+	KUNIT_ASSERT_NOT_NULL(test, data);
+	KUNIT_EXPECT_STREQ(test, irq_data_get_irq_chip(data)->name,
+			   "Dynamic-irq");
+	KUNIT_EXPECT_EQ(test, pvio_evtchn_from_irq(t->sa.irq), t->pa);
+
+	n = atomic_read(&t->sb.calls);
+	before = evt_irq_count(t->sb.irq, -1);
+	for (i = 1; i <= 10; i++) {
+		KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa),
+				0);
+		KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, n + i));
+	}
+	KUNIT_EXPECT_EQ(test, evt_irq_count(t->sb.irq, -1) - before, 10U);
+
+	/* The other way, by IRQ. */
+	n = atomic_read(&t->sa.calls);
+	pvio_notify_remote_via_irq(t->sb.irq);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sa, n + 1));
+}
+
+/* An event sent while the IRQ is disabled is delivered when enabled. */
+static void evt_masked_delivery(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	int n;
+
+	evt_connect(test, false);
+	n = atomic_read(&t->sb.calls);
+	disable_irq(t->sb.irq);
+	KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	msleep(50);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->sb.calls), n);
+	enable_irq(t->sb.irq);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, n + 1));
+}
+
+/* Affinity follows EVTCHNOP_bind_vcpu; counts land on the new CPU. */
+static void evt_affinity(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	struct evtchn_status st;
+	unsigned int cpu1, before;
+	int n;
+
+	cpu1 = pvio_vcpu_cpu(t->b, 1);
+	if (cpu1 == pvio_vcpu_cpu(t->b, 0) || !cpu_online(cpu1))
+		kunit_skip(test, "vCPUs 0 and 1 share a CPU");
+	evt_connect(test, false);
+	KUNIT_ASSERT_EQ(test, irq_set_affinity(t->sb.irq, cpumask_of(cpu1)), 0);
+	st.dom = DOMID_SELF;
+	st.port = pvio_evtchn_from_irq(t->sb.irq);
+	KUNIT_ASSERT_EQ(test, pvio_event_channel_op(t->b, EVTCHNOP_status, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.vcpu, 1U);
+
+	n = atomic_read(&t->sb.calls);
+	before = evt_irq_count(t->sb.irq, cpu1);
+	KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, n + 1));
+	KUNIT_EXPECT_EQ(test, evt_irq_count(t->sb.irq, cpu1) - before, 1U);
+}
+
+/*
+ * Late EOI: the port stays masked until pvio_irq_lateeoi(); spurious EOIs
+ * delay the next delivery exponentially; a real EOI resets the backoff.
+ */
+static void evt_lateeoi_backoff(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	unsigned long t0, delay = 0;
+	int i, n;
+
+	evt_connect(test, true);
+
+	/* Masked until EOI: a second event waits. */
+	n = atomic_read(&t->sb.calls);
+	KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	msleep(30);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->sb.calls), n);
+	pvio_irq_lateeoi(t->sb.irq, 0);
+	KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, n + 1));
+
+	/* Spurious EOIs n = 1..7: delays 0, 1, 2, 4, 8, 16, 32 jiffies. */
+	for (i = 1; i <= 7; i++) {
+		n = atomic_read(&t->sb.calls);
+		KUNIT_ASSERT_EQ(test,
+				pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+		t0 = jiffies;
+		pvio_irq_lateeoi(t->sb.irq, PVIO_EOI_FLAG_SPURIOUS);
+		KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, n + 1));
+		delay = READ_ONCE(t->sb.last_jiffies) - t0;
+	}
+	KUNIT_EXPECT_GE(test, delay, 31UL);
+
+	/* A real EOI resets the backoff. */
+	n = atomic_read(&t->sb.calls);
+	KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	t0 = jiffies;
+	pvio_irq_lateeoi(t->sb.irq, 0);
+	KUNIT_ASSERT_TRUE(test, evt_wait(&t->sb, n + 1));
+	KUNIT_EXPECT_LT(test, READ_ONCE(t->sb.last_jiffies) - t0, 16UL);
+	pvio_irq_lateeoi(t->sb.irq, 0);
+}
+
+/* Unbinding closes the port: the peer's port returns to unbound. */
+static void evt_unbind_closes(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	struct evtchn_status st = { .dom = DOMID_SELF };
+
+	evt_connect(test, false);
+	pvio_unbind_from_irqhandler(t->sb.irq, &t->sb);
+	t->sb.irq = 0;
+	st.port = t->pa;
+	KUNIT_ASSERT_EQ(test, pvio_event_channel_op(t->a, EVTCHNOP_status, &st),
+			0);
+	KUNIT_EXPECT_EQ(test, st.status, (u32)EVTCHNSTAT_unbound);
+	KUNIT_EXPECT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+
+	/* And the same remote port can be bound again. */
+	t->sb.irq = evt_bind_b(t, false);
+	KUNIT_EXPECT_GT(test, t->sb.irq, 0);
+	if (t->sb.irq < 0)
+		t->sb.irq = 0;
+}
+
+static struct kunit_case pvio_evtchn_cases[] = {
+	KUNIT_CASE(evt_interdomain_delivery),
+	KUNIT_CASE(evt_masked_delivery),
+	KUNIT_CASE(evt_affinity),
+	KUNIT_CASE(evt_lateeoi_backoff),
+	KUNIT_CASE(evt_unbind_closes),
+	{}
+};
+
+static struct kunit_suite pvio_evtchn_suite = {
+	.name = "pvio_evtchn",
+	.init = evt_init,
+	.exit = evt_exit,
+	.test_cases = pvio_evtchn_cases,
+};
+
+kunit_test_suite(pvio_evtchn_suite);
+
+MODULE_DESCRIPTION("KUnit tests of pvio-evtchn");
+MODULE_LICENSE("GPL");
