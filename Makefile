@@ -25,6 +25,9 @@ STOCK_KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
 KDIR ?= $(STOCK_KDIR)
 BUILD_NAME ?= $(if $(filter $(STOCK_KDIR),$(KDIR)),stock,custom)
 BUILD := $(TOP)/build/$(BUILD_NAME)
+# KUnit suites are modules of their own (obj-$(CONFIG_KUNIT)); with a
+# built-in KUnit (=y) an external build would otherwise link them nowhere.
+KUNIT_ARG = $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/include/config/auto.conf),CONFIG_KUNIT=m)
 SRC_DIRS := Kbuild include hypervisor grant evtchn bus blkback blkfront \
 	    netback netfront tests
 
@@ -48,7 +51,7 @@ modules:
 	@rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod*' \
 		--exclude='.*.cmd' --exclude='modules.order' --exclude='Module.symvers' \
 		$(addprefix $(TOP)/,$(SRC_DIRS)) $(BUILD)/
-	@$(MAKE) -C $(KDIR) M=$(BUILD) W=1 modules
+	@$(MAKE) -C $(KDIR) M=$(BUILD) W=1 $(KUNIT_ARG) modules
 	@echo "pvio: modules for $(BUILD_NAME) kernel in build/$(BUILD_NAME):" \
 		$$(cd $(BUILD) && find . -name 'pvio-*.ko' | sort | xargs -n1 basename)
 
