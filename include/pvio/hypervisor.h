@@ -163,6 +163,13 @@ static inline int pvio_physdev_op(struct pvio_domain *d, int cmd, void *arg)
 			      (unsigned long)arg, 0, 0, 0);
 }
 
+/* ---- start_info: the store ring (Xen's store_mfn / store_evtchn) ------ */
+
+int pvio_domain_set_store(struct pvio_domain *d, xen_pfn_t gfn,
+			  evtchn_port_t port);
+int pvio_domain_get_store(const struct pvio_domain *d, xen_pfn_t *gfn,
+			  evtchn_port_t *port);
+
 /* ---- counters (read by pvctl top; also in debugfs pvio/domains) ------- */
 
 struct pvio_domain_stats {
