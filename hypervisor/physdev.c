@@ -17,7 +17,8 @@
  * teardown (process context). pirq_lock (spinlock, IRQ-safe) guards the
  * per-domain tables against the any-context readers (EOI, status query,
  * the event code's PIRQ -> port lookup). Each PIRQ's lock guards its
- * in-flight state; order pirq_lock -> pirq->lock -> the IRQ descriptor.
+ * in-flight state; order pirq->lock -> the IRQ descriptor, and no IRQ
+ * descriptor lock is taken under pirq_lock (a guest EOIs under its own).
  */
 #include <linux/hrtimer.h>
 #include <linux/interrupt.h>
@@ -41,6 +42,7 @@ struct pvio_pirq {
 	spinlock_t lock;
 	evtchn_port_t port;		/* bound event channel, 0 if none */
 	bool in_flight;			/* line disabled, awaiting EOI */
+	bool eoi_requested;		/* PHYSDEVOP_eoi seen (timer ends it) */
 	u64 delivered;
 	u64 forced_eois;
 	struct hrtimer eoi_timer;
@@ -88,8 +90,9 @@ static enum hrtimer_restart pirq_eoi_timer_fn(struct hrtimer *t)
 	unsigned long flags;
 
 	spin_lock_irqsave(&p->lock, flags);
-	if (pirq_end(p))
+	if (pirq_end(p) && !READ_ONCE(p->eoi_requested))
 		p->forced_eois++;
+	WRITE_ONCE(p->eoi_requested, false);
 	spin_unlock_irqrestore(&p->lock, flags);
 	return HRTIMER_NORESTART;
 }
@@ -356,13 +359,16 @@ static long physdev_eoi(struct pvio_domain *d, u32 pirq)
 
 	if (pirq >= PVIO_NR_PIRQS)
 		return -EINVAL;
+	/*
+	 * The guest EOIs from its IRQ chip with its own descriptor lock held:
+	 * re-enabling the physical line here would nest two IRQ descriptor
+	 * locks. Expire the EOI timer now instead; its handler re-enables.
+	 */
 	spin_lock_irqsave(&pirq_lock, flags);
 	p = pirq_get(d, pirq);
 	if (p) {
-		spin_lock(&p->lock);
-		if (pirq_end(p))
-			hrtimer_try_to_cancel(&p->eoi_timer);
-		spin_unlock(&p->lock);
+		WRITE_ONCE(p->eoi_requested, true);
+		hrtimer_start(&p->eoi_timer, 0, HRTIMER_MODE_REL);
 	} else {
 		rc = -EINVAL;
 	}
@@ -405,8 +411,8 @@ static long physdev_get_free_pirq(struct pvio_domain *d,
  * (-EBUSY if another driver has it) and keeps it disabled until bound.
  * PHYSDEVOP_unmap_pirq: dom0 only; frees the line (a bound port is
  * force-unbound and stays in the pirq state until closed, as in Xen).
- * PHYSDEVOP_eoi: re-enables the line if an interrupt is in flight; -EINVAL
- * for an unmapped PIRQ.
+ * PHYSDEVOP_eoi: re-enables the line (from the EOI timer, expired at once)
+ * if an interrupt is in flight; -EINVAL for an unmapped PIRQ.
  * PHYSDEVOP_irq_status_query: flags XENIRQSTAT_needs_eoi for a mapped
  * PIRQ, 0 otherwise; -EINVAL out of range.
  * PHYSDEVOP_get_free_pirq: reserves and returns a free PIRQ of the caller.
