@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# pvio-check: events and PIRQs reach dom0 on its Dynamic-irq lines.
+# pvio-check: test
+# pvio-qemu: -device edu
+# Events and PIRQs reach dom0 on its Dynamic-irq lines.
 # Needs QEMU's edu device for the PIRQ part:
 #   tools/vm --kernel test --scenario pirq --qemu-arg -device --qemu-arg edu
 # Without it the PIRQ checks are reported as skipped.
