@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-check: test stock
+# The control plane end to end: pvctl creates a domain, attaches a
+# "pviotest" device whose frontend (in the domU) and backend (in dom0)
+# complete Xen's handshake to Connected, detaches it, destroys the domain;
+# then nothing is left in the store, the grant tables or the port tables.
+# Also: bad input gets one line and a non-zero exit, creating nothing.
+. /pvio/lib.sh
+
+RES=/sys/kernel/debug/pvio-bus/resources
+
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}
+state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
+dom0_res() { grep '^0 ' $RES; }
+
+if pvio_load && insmod /pvio/modules/pvio-testdev.ko 2>/dev/null ||
+		[ -d /sys/module/pvio_testdev ]; then
+	t_ok "load the pvio modules and pvio-testdev"
+else
+	t_fail "load the pvio modules and pvio-testdev"
+	t_done; exit
+fi
+t_check "pvctl --help" pvctl --help
+for c in create destroy list block-attach block-detach block-list \
+	 network-attach network-detach network-list store top; do
+	pvctl $c --help >/dev/null || { t_fail "pvctl $c --help"; continue; }
+done
+t_ok "every command has --help"
+
+wait_for 5 pvctl store ls /local/domain/0
+store0=$(pvctl store ls /)
+res0=$(dom0_res)
+irq0=$(grep -c Dynamic-irq /proc/interrupts)
+echo "# store before:"; echo "$store0" | sed 's/^/#   /'
+echo "# dom0 resources before: $res0"
+
+# Bad input: one line, non-zero, nothing created.
+bad() {
+	want=$1; shift
+	out=$(pvctl "$@" 2>&1); rc=$?
+	lines=$(echo "$out" | wc -l)
+	if [ $rc = "$want" ] && [ "$lines" = 1 ]; then
+		t_ok "pvctl $* -> exit $want, one line"
+	else
+		t_fail "pvctl $* -> exit $want, one line" "exit $rc: $out"
+	fi
+}
+bad 3 destroy nosuchdom
+bad 3 device-attach 77 pviotest 0
+bad 2 create
+bad 2 create 9bad
+bad 2 create ok vcpus=0
+bad 2 create ok colour=red
+bad 2 frobnicate
+bad 3 store read /no/such/path
+bad 2 store read relative
+bad 2 list --bogus
+bad 2 block-attach 0 /dev/null xvda
+[ "$(pvctl list | wc -l)" = 2 ] && t_ok "bad input created no domain" ||
+	t_fail "bad input created no domain" "$(pvctl list)"
+
+# A domain.
+domid=$(pvctl create ctltest vcpus=2)
+if [ -n "$domid" ]; then t_ok "pvctl create ctltest (domid $domid)"; else t_fail "pvctl create"; fi
+pvctl list | sed 's/^/# /'
+pvctl list | grep -q "^$domid  *ctltest  *running  *2 " && t_ok "pvctl list shows it" ||
+	t_fail "pvctl list shows it" "$(pvctl list)"
+bad 1 create ctltest
+t_check "its store home exists" pvctl store read /local/domain/$domid/name
+bad 3 device-detach ctltest pviotest 0
+bad 3 block-detach ctltest xvda
+bad 3 block-attach ctltest /no/such/file xvda
+bad 2 block-attach ctltest /dev/null xvdq
+bad 2 network-attach ctltest mac=01:00:00:00:00:00
+
+# The handshake.
+t_check "pvctl device-attach ctltest pviotest 0" pvctl device-attach ctltest pviotest 0
+fe=/local/domain/$domid/device/pviotest/0
+be=/local/domain/0/backend/pviotest/$domid/0
+if wait_for 10 state_is $fe 4 && wait_for 10 state_is $be 4; then
+	t_ok "frontend and backend Connected"
+else
+	t_fail "frontend and backend Connected" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
+fi
+echo "# the handshake in the store:"
+pvctl store ls /local/domain/$domid | sed 's/^/#   /'
+pvctl store ls /local/domain/0/backend | sed 's/^/#   /'
+t_check "ring-ref and event-channel published" pvctl store read $fe/ring-ref
+pvctl device-list ctltest | sed 's/^/# /'
+[ -e /sys/bus/pvio-frontend/devices/d$domid-pviotest-0 ] &&
+	[ -e /sys/bus/pvio-backend/devices/pviotest-$domid-0 ] &&
+	t_ok "both devices on their buses" || t_fail "both devices on their buses" "$(ls /sys/bus/pvio-*/devices/)"
+grep pviotest /proc/interrupts | sed 's/^/# /'
+[ "$(pvctl list | awk -v d=$domid '$1 == d { print $5 }')" = 1 ] &&
+	t_ok "pvctl list counts the device" || t_fail "pvctl list counts the device"
+pvctl top -b | sed 's/^/# /'
+
+# Block and network nodes (no drivers yet: only the nodes).
+dd if=/dev/zero of=/tmp/disk.img bs=1k count=64 2>/dev/null
+t_check "block-attach a file" pvctl block-attach ctltest /tmp/disk.img xvda
+t_check "block-list" sh -c "pvctl block-list ctltest | grep -q /tmp/disk.img"
+bad 1 block-attach ctltest /tmp/disk.img xvda
+t_check "block-detach" pvctl block-detach ctltest xvda
+vif=$(pvctl network-attach ctltest mac=00:16:3e:00:00:01)
+t_check "network-attach (devid $vif)" pvctl store read /local/domain/$domid/device/vif/$vif/mac
+t_check "network-list" sh -c "pvctl network-list ctltest | grep -q 00:16:3e:00:00:01"
+t_check "network-detach" pvctl network-detach ctltest $vif
+
+# Detach: both sides go down, the devices go away.
+t_check "pvctl device-detach ctltest pviotest 0" pvctl device-detach ctltest pviotest 0
+gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$domid-pviotest-0 ] &&
+	 [ ! -e /sys/bus/pvio-backend/devices/pviotest-$domid-0 ]; }
+wait_for 5 gone && t_ok "devices removed from both buses" ||
+	t_fail "devices removed from both buses" "$(ls /sys/bus/pvio-*/devices/)"
+
+# A second handshake, then destroy with the device attached.
+t_check "attach again" pvctl device-attach ctltest pviotest 1
+wait_for 10 state_is /local/domain/0/backend/pviotest/$domid/1 4 &&
+	t_ok "Connected again" || t_fail "Connected again"
+t_check "pvctl destroy ctltest" pvctl destroy ctltest
+pvctl list | grep -q ctltest && t_fail "domain gone from pvctl list" || t_ok "domain gone from pvctl list"
+
+# Nothing left.
+same_store() { [ "$(pvctl store ls /)" = "$store0" ]; }
+if wait_for 5 same_store; then t_ok "store back to what it was"; else
+	t_fail "store back to what it was" "$(pvctl store ls / | diff - /dev/null)"
+	pvctl store ls / | sed 's/^/#   /'
+fi
+same_res() { [ "$(dom0_res)" = "$res0" ]; }
+if wait_for 5 same_res; then t_ok "dom0 ports and grant mappings back to what they were ($res0)"; else
+	t_fail "dom0 ports and grant mappings back to what they were" "before: $res0 after: $(dom0_res)"
+fi
+[ "$(grep -c "^$domid " $RES)" = 0 ] && t_ok "no port or grant table of the domain left" ||
+	t_fail "no port or grant table of the domain left" "$(cat $RES)"
+[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
+	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+
+rmmod pvio-testdev
+if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi
+t_done

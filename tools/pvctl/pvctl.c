@@ -1,0 +1,1449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvctl: the pvio toolstack (in the spirit of Xen's xl), over /dev/pvio
+ * (domains and counters, include/uapi/pvio/pvio.h) and /dev/pvio-store
+ * (xs_wire messages to the store, like Xen's /dev/xen/xenbus).
+ *
+ * Exit codes (every command):
+ *   0  success
+ *   1  the operation failed (store or hypervisor error, timeout)
+ *   2  usage: unknown command or option, malformed argument
+ *   3  not found: no such domain, device or store path
+ *   4  environment: /dev/pvio or /dev/pvio-store missing (modules not
+ *      loaded) or permission denied
+ * Errors are one line on stderr: "pvctl: <what>: <why>".
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+#include <pvio/pvio.h>
+#include <xs_wire.h>
+#include <xenbus.h>
+
+#include "compat.h"
+
+#define EX_OK		0
+#define EX_FAIL		1
+#define EX_USAGE	2
+#define EX_NOTFOUND	3
+#define EX_ENV		4
+
+#define STORE_DEV	"/dev/pvio-store"
+#define MSG_MAX		(sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
+#define DETACH_WAIT_MS	10000
+
+static const char *cmd_name = "";
+
+static void __noreturn __printf(2, 3) die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pvctl: ");
+	if (*cmd_name)
+		fprintf(stderr, "%s: ", cmd_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- the store ------------------------------------------------------- */
+
+static int xs_fd = -1;
+static uint32_t xs_req_id;
+
+static void xs_open(void)
+{
+	if (xs_fd >= 0)
+		return;
+	xs_fd = open(STORE_DEV, O_RDWR | O_CLOEXEC);
+	if (xs_fd < 0)
+		die(EX_ENV,
+		    "cannot open %s: %s (is pvio-bus.ko loaded?)", STORE_DEV,
+		    strerror(errno));
+}
+
+/* -errno of an XS_ERROR reply's string */
+static int xs_errno(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xsd_errors); i++)
+		if (!strcmp(s, xsd_errors[i].errstring))
+			return -xsd_errors[i].errnum;
+	if (!strcmp(s, "EPERM"))
+		return -EPERM;
+	return -EINVAL;
+}
+
+static const char *xs_errname(int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(xsd_errors); i++)
+		if (xsd_errors[i].errnum == err)
+			return xsd_errors[i].errstring;
+	return err == EPERM ? "EPERM" : "EINVAL";
+}
+
+/* Read one whole message into @buf. */
+static int xs_read_msg(char *buf)
+{
+	ssize_t n = read(xs_fd, buf, MSG_MAX);
+
+	if (n < (ssize_t)sizeof(struct xsd_sockmsg))
+		return n < 0 ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * One request: @nparts strings (each sent with its NUL unless it is the
+ * last of a write's value). Returns 0 and a malloc'd NUL-terminated reply
+ * in *@out (length in *@outlen), or -errno.
+ */
+static int xs_talk(uint32_t type, uint32_t tx, const char *const *parts,
+		   const unsigned int *lens, unsigned int nparts, char **out,
+		   unsigned int *outlen)
+{
+	static char buf[MSG_MAX];
+	struct xsd_sockmsg hdr = { .type = type, .tx_id = tx };
+	struct xsd_sockmsg *rh = (struct xsd_sockmsg *)buf;
+	unsigned int i, off = sizeof(hdr);
+	int err;
+
+	xs_open();
+	for (i = 0; i < nparts; i++) {
+		if (off + lens[i] > MSG_MAX)
+			return -E2BIG;
+		memcpy(buf + off, parts[i], lens[i]);
+		off += lens[i];
+	}
+	hdr.len = off - sizeof(hdr);
+	hdr.req_id = ++xs_req_id;
+	memcpy(buf, &hdr, sizeof(hdr));
+	if (write(xs_fd, buf, off) != (ssize_t)off)
+		return errno == E2BIG ? -E2BIG : -EIO;
+	for (;;) {
+		err = xs_read_msg(buf);
+		if (err)
+			return err;
+		if (rh->type == XS_WATCH_EVENT || rh->req_id != hdr.req_id)
+			continue;
+		break;
+	}
+	buf[sizeof(*rh) + rh->len] = 0;
+	if (rh->type == XS_ERROR)
+		return xs_errno(buf + sizeof(*rh));
+	if (out) {
+		*out = malloc(rh->len + 1);
+		if (!*out)
+			return -ENOMEM;
+		memcpy(*out, buf + sizeof(*rh), rh->len + 1);
+	}
+	if (outlen)
+		*outlen = rh->len;
+	return 0;
+}
+
+static int xs_talk1(uint32_t type, uint32_t tx, const char *arg, char **out,
+		    unsigned int *outlen)
+{
+	unsigned int len = strlen(arg) + 1;
+
+	return xs_talk(type, tx, &arg, &len, 1, out, outlen);
+}
+
+static int xs_read(uint32_t tx, const char *path, char **val)
+{
+	return xs_talk1(XS_READ, tx, path, val, NULL);
+}
+
+static int xs_write(uint32_t tx, const char *path, const char *val)
+{
+	const char *parts[2] = { path, val };
+	unsigned int lens[2] = { strlen(path) + 1, strlen(val) };
+
+	return xs_talk(XS_WRITE, tx, parts, lens, 2, NULL, NULL);
+}
+
+static int xs_writef(uint32_t tx, const char *path, const char *fmt, ...)
+	__printf(3, 4);
+static int xs_writef(uint32_t tx, const char *path, const char *fmt, ...)
+{
+	char val[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	return xs_write(tx, path, val);
+}
+
+static int xs_rm(uint32_t tx, const char *path)
+{
+	return xs_talk1(XS_RM, tx, path, NULL, NULL);
+}
+
+static int xs_mkdir(uint32_t tx, const char *path)
+{
+	return xs_talk1(XS_MKDIR, tx, path, NULL, NULL);
+}
+
+/* Children of @path: a malloc'd array of pointers into one buffer. */
+static int xs_dir(uint32_t tx, const char *path, char ***names,
+		  unsigned int *num)
+{
+	unsigned int len, n = 0, i;
+	char *buf, *p, **v;
+	int err;
+
+	err = xs_talk1(XS_DIRECTORY, tx, path, &buf, &len);
+	if (err)
+		return err;
+	for (p = buf; p < buf + len; p += strlen(p) + 1)
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		free(buf);
+		return -ENOMEM;
+	}
+	for (i = 0, p = buf; i < n; i++, p += strlen(p) + 1)
+		v[i] = p;
+	v[n] = buf;	/* freed by xs_dir_free() */
+	*names = v;
+	*num = n;
+	return 0;
+}
+
+static void xs_dir_free(char **names, unsigned int num)
+{
+	if (names) {
+		free(names[num]);
+		free(names);
+	}
+}
+
+static int xs_set_perms(uint32_t tx, const char *path, const char *p0,
+			const char *p1)
+{
+	const char *parts[3] = { path, p0, p1 };
+	unsigned int lens[3] = { strlen(path) + 1, strlen(p0) + 1,
+				 strlen(p1) + 1 };
+
+	return xs_talk(XS_SET_PERMS, tx, parts, lens, 3, NULL, NULL);
+}
+
+static int xs_tx_start(uint32_t *tx)
+{
+	char *id;
+	int err = xs_talk1(XS_TRANSACTION_START, 0, "", &id, NULL);
+
+	if (err)
+		return err;
+	*tx = strtoul(id, NULL, 10);
+	free(id);
+	return 0;
+}
+
+static int xs_tx_end(uint32_t tx, int commit)
+{
+	return xs_talk1(XS_TRANSACTION_END, tx, commit ? "T" : "F", NULL,
+			NULL);
+}
+
+static int xs_exists_tx(uint32_t tx, const char *path)
+{
+	char *v;
+
+	if (xs_read(tx, path, &v))
+		return 0;
+	free(v);
+	return 1;
+}
+
+static int xs_exists(const char *path)
+{
+	return xs_exists_tx(0, path);
+}
+
+/* Unsigned value of a node, or @def. */
+static unsigned long xs_read_ul(const char *path, unsigned long def)
+{
+	unsigned long v;
+	char *s, *end;
+
+	if (xs_read(0, path, &s))
+		return def;
+	v = strtoul(s, &end, 10);
+	if (end == s || *end)
+		v = def;
+	free(s);
+	return v;
+}
+
+static const char *xs_strerror(int err)
+{
+	switch (err) {
+	case ENOENT: return "no such node";
+	case EACCES: return "permission denied";
+	case EINVAL: return "invalid argument";
+	case EEXIST: return "already exists";
+	case E2BIG: return "too big";
+	case EAGAIN: return "transaction conflict";
+	case ENOSPC: return "quota exceeded";
+	default: return strerror(err);
+	}
+}
+
+/* ---- the hypervisor --------------------------------------------------- */
+
+static int ctl_fd = -1;
+
+static void ctl_open(void)
+{
+	if (ctl_fd >= 0)
+		return;
+	ctl_fd = open(PVIO_CTL_DEVICE, O_RDWR | O_CLOEXEC);
+	if (ctl_fd < 0)
+		die(EX_ENV, "cannot open %s: %s (is pvio-hypervisor.ko loaded?)",
+		    PVIO_CTL_DEVICE, strerror(errno));
+}
+
+static struct pvio_ctl_domain *ctl_list(unsigned int *nr)
+{
+	struct pvio_ctl_list l = { 0 };
+	struct pvio_ctl_domain *d = NULL;
+
+	ctl_open();
+	for (;;) {
+		if (ioctl(ctl_fd, PVIO_IOC_LIST, &l))
+			die(EX_FAIL, "listing domains: %s", strerror(errno));
+		if (d && l.nr <= *nr)
+			break;
+		free(d);
+		*nr = l.nr + 4;
+		d = calloc(*nr, sizeof(*d));
+		if (!d)
+			die(EX_FAIL, "out of memory");
+		l.nr = *nr;
+		l.domains = (uintptr_t)d;
+	}
+	*nr = l.nr;
+	return d;
+}
+
+/* A domain named by domid or name; dies with EX_NOTFOUND. */
+static struct pvio_ctl_domain resolve_dom(const char *arg)
+{
+	struct pvio_ctl_domain *d, r;
+	unsigned int nr, i;
+	char *end;
+	unsigned long id;
+
+	d = ctl_list(&nr);
+	id = strtoul(arg, &end, 10);
+	for (i = 0; i < nr; i++) {
+		if ((*arg && !*end && isdigit((unsigned char)*arg) &&
+		     d[i].domid == id) || !strcmp(d[i].name, arg)) {
+			r = d[i];
+			free(d);
+			return r;
+		}
+	}
+	free(d);
+	die(EX_NOTFOUND, "no such domain '%s'", arg);
+}
+
+static struct pvio_ctl_domain resolve_domu(const char *arg)
+{
+	struct pvio_ctl_domain d = resolve_dom(arg);
+
+	if (d.flags & PVIO_CTL_DOMF_PRIVILEGED)
+		die(EX_USAGE, "domain '%s' is dom0: devices attach to domUs",
+		    arg);
+	return d;
+}
+
+/* ---- help ------------------------------------------------------------- */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *help;
+};
+
+static const struct cmd *cur_cmd;
+
+static void usage_die(const char *fmt, ...) __noreturn __printf(1, 2);
+static void usage_die(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	die(EX_USAGE, "%s (usage: pvctl %s %s)", msg, cur_cmd->name,
+	    cur_cmd->usage);
+}
+
+/* Parse "key=value" options of a command into @vals; dies on unknown. */
+static void parse_opts(int argc, char **argv, int first,
+		       const char *const *keys, const char **vals,
+		       unsigned int nkeys)
+{
+	unsigned int k;
+	int i;
+
+	for (i = first; i < argc; i++) {
+		const char *eq = strchr(argv[i], '=');
+
+		for (k = 0; k < nkeys; k++)
+			if (eq && (size_t)(eq - argv[i]) == strlen(keys[k]) &&
+			    !strncmp(argv[i], keys[k], strlen(keys[k])))
+				break;
+		if (k == nkeys)
+			usage_die("unknown option '%s'", argv[i]);
+		vals[k] = eq + 1;
+	}
+}
+
+/* ---- domains ---------------------------------------------------------- */
+
+static const char *state_name(const struct pvio_ctl_domain *d)
+{
+	switch (d->state) {
+	case PVIO_CTL_STATE_RUNNING: return "running";
+	case PVIO_CTL_STATE_SHUTDOWN: return "shutdown";
+	default: return "dying";
+	}
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= PVIO_CTL_NAME_LEN)
+		return 0;
+	if (isdigit((unsigned char)*s))
+		return 0;	/* would read as a domid */
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return 0;
+	return 1;
+}
+
+static unsigned int parse_uint(const char *s, const char *what,
+			       unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > max || *s == '-')
+		usage_die("bad %s '%s'", what, s);
+	return v;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	static const char *const keys[] = { "vcpus" };
+	const char *vals[1] = { "1" };
+	struct pvio_ctl_create c = { 0 };
+	struct pvio_ctl_destroy dd = { 0 };
+	struct pvio_ctl_domain *doms;
+	unsigned int nr, i;
+	char path[64], p[80];
+	uint32_t tx;
+	int err, tries = 0;
+
+	if (argc < 2)
+		usage_die("missing NAME");
+	if (!valid_name(argv[1]))
+		usage_die("bad domain name '%s' (%s; < %d chars)", argv[1],
+			  "letters, digits, _ . -, not starting with a digit",
+			  PVIO_CTL_NAME_LEN);
+	parse_opts(argc, argv, 2, keys, vals, 1);
+	c.nr_vcpus = parse_uint(vals[0], "vcpus", 32);
+	if (!c.nr_vcpus)
+		usage_die("bad vcpus '%s'", vals[0]);
+	doms = ctl_list(&nr);
+	for (i = 0; i < nr; i++)
+		if (!strcmp(doms[i].name, argv[1]))
+			die(EX_FAIL, "domain '%s' already exists (domid %u)",
+			    argv[1], doms[i].domid);
+	free(doms);
+	xs_open();
+	strcpy(c.name, argv[1]);
+	if (ioctl(ctl_fd, PVIO_IOC_CREATE, &c))
+		die(EX_FAIL, "creating '%s': %s", argv[1], strerror(errno));
+	/* The toolstack's nodes (libxl: name, domid). */
+	snprintf(path, sizeof(path), "/local/domain/%u", c.domid);
+	do {
+		err = xs_tx_start(&tx);
+		if (err)
+			break;
+		snprintf(p, sizeof(p), "%s/name", path);
+		err = xs_write(tx, p, c.name);
+		snprintf(p, sizeof(p), "%s/domid", path);
+		if (!err)
+			err = xs_writef(tx, p, "%u", c.domid);
+		if (err) {
+			xs_tx_end(tx, 0);
+			break;
+		}
+		err = xs_tx_end(tx, 1);
+	} while (err == -EAGAIN && ++tries < 20);
+	if (err) {
+		dd.domid = c.domid;
+		ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd);
+		die(EX_FAIL, "writing %s: %s (domain destroyed)", path,
+		    xs_strerror(-err));
+	}
+	printf("%u\n", c.domid);
+	return EX_OK;
+}
+
+static unsigned int count_devices(unsigned int domid)
+{
+	char **types, **ids, path[128];
+	unsigned int nt, ni, i, n = 0;
+
+	if (xs_dir(0, "/local/domain/0/backend", &types, &nt))
+		return 0;
+	for (i = 0; i < nt; i++) {
+		snprintf(path, sizeof(path), "/local/domain/0/backend/%s/%u",
+			 types[i], domid);
+		if (xs_dir(0, path, &ids, &ni))
+			continue;
+		n += ni;
+		xs_dir_free(ids, ni);
+	}
+	xs_dir_free(types, nt);
+	return n;
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct pvio_ctl_domain *d;
+	unsigned int nr, i;
+
+	if (argc > 1)
+		usage_die("unexpected argument '%s'", argv[1]);
+	d = ctl_list(&nr);
+	xs_open();
+	printf("%-5s %-24s %-8s %5s %7s\n", "domid", "name", "state", "vcpus",
+	       "devices");
+	for (i = 0; i < nr; i++)
+		printf("%-5u %-24s %-8s %5u %7u\n", d[i].domid,
+		       d[i].name[0] ? d[i].name : "-", state_name(&d[i]),
+		       d[i].nr_vcpus, count_devices(d[i].domid));
+	free(d);
+	return EX_OK;
+}
+
+/* ---- devices ---------------------------------------------------------- */
+
+static void fe_path(char *buf, size_t n, unsigned int dom, const char *type,
+		    unsigned int devid)
+{
+	snprintf(buf, n, "/local/domain/%u/device/%s/%u", dom, type, devid);
+}
+
+static void be_path(char *buf, size_t n, unsigned int dom, const char *type,
+		    unsigned int devid)
+{
+	snprintf(buf, n, "/local/domain/0/backend/%s/%u/%u", type, dom, devid);
+}
+
+struct kv {
+	const char *key;
+	char val[PATH_MAX + 16];
+};
+
+/*
+ * Write a device's frontend and backend directories in one transaction,
+ * with libxl's permissions: the frontend's owned by the domU (dom0 may
+ * read), the backend's owned by dom0 (the domU may read).
+ */
+static int device_add(unsigned int dom, const char *type, unsigned int devid,
+		      const struct kv *fe, unsigned int nfe,
+		      const struct kv *be, unsigned int nbe)
+{
+	char fp[128], bp[128], p[512], perm[16];
+	unsigned int i;
+	uint32_t tx;
+	int err, tries = 0;
+
+	fe_path(fp, sizeof(fp), dom, type, devid);
+	be_path(bp, sizeof(bp), dom, type, devid);
+	do {
+		err = xs_tx_start(&tx);
+		if (err)
+			return err;
+		if (xs_exists_tx(tx, fp) || xs_exists_tx(tx, bp)) {
+			xs_tx_end(tx, 0);
+			return -EEXIST;
+		}
+		err = xs_mkdir(tx, fp);
+		snprintf(perm, sizeof(perm), "n%u", dom);
+		if (!err)
+			err = xs_set_perms(tx, fp, perm, "r0");
+		for (i = 0; !err && i < nfe; i++) {
+			snprintf(p, sizeof(p), "%s/%s", fp, fe[i].key);
+			err = xs_write(tx, p, fe[i].val);
+		}
+		if (!err)
+			err = xs_mkdir(tx, bp);
+		snprintf(perm, sizeof(perm), "r%u", dom);
+		if (!err)
+			err = xs_set_perms(tx, bp, "n0", perm);
+		for (i = 0; !err && i < nbe; i++) {
+			snprintf(p, sizeof(p), "%s/%s", bp, be[i].key);
+			err = xs_write(tx, p, be[i].val);
+		}
+		if (err) {
+			xs_tx_end(tx, 0);
+			return err;
+		}
+		err = xs_tx_end(tx, 1);
+	} while (err == -EAGAIN && ++tries < 20);
+	return err;
+}
+
+/* Remove @path if it has no children. */
+static void rm_if_empty(uint32_t tx, const char *path)
+{
+	char **v;
+	unsigned int n;
+
+	if (xs_dir(tx, path, &v, &n))
+		return;
+	xs_dir_free(v, n);
+	if (!n)
+		xs_rm(tx, path);
+}
+
+static int state_of(const char *dir)
+{
+	char p[160];
+
+	snprintf(p, sizeof(p), "%s/state", dir);
+	return xs_read_ul(p, XenbusStateUnknown);
+}
+
+/*
+ * Detach a device the way libxl does: the backend is told to close
+ * (online 0, state Closing), the frontend follows it to Closed, then the
+ * backend; once the backend is Closed (or after @wait_ms, or at once if
+ * no driver ever took the device) both directories go. Returns 0,
+ * -ENOENT if there is no such device, or a store -errno.
+ */
+static int device_remove(unsigned int dom, const char *type,
+			 unsigned int devid, unsigned int wait_ms, int quiet)
+{
+	char fp[128], bp[128], p[192];
+	unsigned int waited = 0;
+	int st, err, tries = 0;
+	uint32_t tx;
+
+	fe_path(fp, sizeof(fp), dom, type, devid);
+	be_path(bp, sizeof(bp), dom, type, devid);
+	if (!xs_exists(fp) && !xs_exists(bp))
+		return -ENOENT;
+	st = state_of(bp);
+	if (st > XenbusStateInitialising && st < XenbusStateClosed) {
+		do {
+			err = xs_tx_start(&tx);
+			if (err)
+				break;
+			snprintf(p, sizeof(p), "%s/online", bp);
+			err = xs_write(tx, p, "0");
+			snprintf(p, sizeof(p), "%s/state", bp);
+			if (!err)
+				err = xs_writef(tx, p, "%d", XenbusStateClosing);
+			if (err) {
+				xs_tx_end(tx, 0);
+				break;
+			}
+			err = xs_tx_end(tx, 1);
+		} while (err == -EAGAIN && ++tries < 20);
+		while (state_of(bp) != XenbusStateClosed && waited < wait_ms) {
+			msleep(50);
+			waited += 50;
+		}
+		if (!quiet && state_of(bp) != XenbusStateClosed)
+			fprintf(stderr, "pvctl: %s: backend %s did not close, removing it anyway\n",
+				cmd_name, bp);
+	}
+	tries = 0;
+	do {
+		err = xs_tx_start(&tx);
+		if (err)
+			return err;
+		xs_rm(tx, fp);
+		xs_rm(tx, bp);
+		snprintf(p, sizeof(p), "/local/domain/%u/device/%s", dom, type);
+		rm_if_empty(tx, p);
+		snprintf(p, sizeof(p), "/local/domain/%u/device", dom);
+		rm_if_empty(tx, p);
+		snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u", type,
+			 dom);
+		rm_if_empty(tx, p);
+		snprintf(p, sizeof(p), "/local/domain/0/backend/%s", type);
+		rm_if_empty(tx, p);
+		rm_if_empty(tx, "/local/domain/0/backend");
+		err = xs_tx_end(tx, 1);
+	} while (err == -EAGAIN && ++tries < 20);
+	return err;
+}
+
+static const char *const std_fe_keys[] = { "backend", "backend-id", "state" };
+
+static void set_kv(struct kv *kv, const char *key, const char *fmt, ...)
+	__printf(3, 4);
+static void set_kv(struct kv *kv, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	kv->key = key;
+	va_start(ap, fmt);
+	vsnprintf(kv->val, sizeof(kv->val), fmt, ap);
+	va_end(ap);
+}
+
+/* The nodes every device has (libxl__device_generic_add()). */
+static void std_nodes(unsigned int dom, const char *type, unsigned int devid,
+		      struct kv *fe, unsigned int *nfe, struct kv *be,
+		      unsigned int *nbe)
+{
+	char bp[128], fp[128];
+
+	fe_path(fp, sizeof(fp), dom, type, devid);
+	be_path(bp, sizeof(bp), dom, type, devid);
+	set_kv(&fe[(*nfe)++], std_fe_keys[0], "%s", bp);
+	set_kv(&fe[(*nfe)++], std_fe_keys[1], "0");
+	set_kv(&fe[(*nfe)++], std_fe_keys[2], "%d", XenbusStateInitialising);
+	set_kv(&be[(*nbe)++], "frontend", "%s", fp);
+	set_kv(&be[(*nbe)++], "frontend-id", "%u", dom);
+	set_kv(&be[(*nbe)++], "online", "1");
+	set_kv(&be[(*nbe)++], "state", "%d", XenbusStateInitialising);
+}
+
+static void attach_or_die(unsigned int dom, const char *type,
+			  unsigned int devid, struct kv *fe, unsigned int nfe,
+			  struct kv *be, unsigned int nbe, const char *what)
+{
+	int err = device_add(dom, type, devid, fe, nfe, be, nbe);
+
+	if (err == -EEXIST)
+		die(EX_FAIL, "domain %u already has %s %s", dom, type, what);
+	if (err)
+		die(EX_FAIL, "writing %s %s of domain %u: %s", type, what, dom,
+		    xs_strerror(-err));
+}
+
+static void detach_or_die(unsigned int dom, const char *type,
+			  unsigned int devid, const char *what)
+{
+	int err = device_remove(dom, type, devid, DETACH_WAIT_MS, 0);
+
+	if (err == -ENOENT)
+		die(EX_NOTFOUND, "domain %u has no %s device %s", dom, type,
+		    what);
+	if (err)
+		die(EX_FAIL, "removing %s %s of domain %u: %s", type, what, dom,
+		    xs_strerror(-err));
+}
+
+/* Xen's virtual-device numbers (xen-vbd-interface.7): xvdX[N], hdX, sdX. */
+static int vdev_to_devid(const char *s)
+{
+	unsigned int disk, part = 0;
+	const char *p;
+	char *end;
+
+	if (isdigit((unsigned char)*s)) {
+		unsigned long v = strtoul(s, &end, 10);
+
+		return *end || v > 0xfffff || !v ? -1 : (int)v;
+	}
+	if (!strncmp(s, "xvd", 3))
+		p = s + 3;
+	else if (!strncmp(s, "hd", 2) || !strncmp(s, "sd", 2))
+		p = s + 2;
+	else
+		return -1;
+	if (*p < 'a' || *p > 'z')
+		return -1;
+	disk = *p++ - 'a';
+	if (*p) {
+		part = strtoul(p, &end, 10);
+		if (*end || part > 15 || !isdigit((unsigned char)*p))
+			return -1;
+	}
+	if (s[0] == 'x')
+		return (202 << 8) | (disk << 4) | part;
+	if (s[0] == 'h') {
+		if (disk > 3)
+			return -1;
+		return ((disk < 2 ? 3 : 22) << 8) | ((disk & 1) << 6) | part;
+	}
+	return (8 << 8) | (disk << 4) | part;
+}
+
+static int cmd_block_attach(int argc, char **argv)
+{
+	struct kv fe[8], be[16];
+	unsigned int nfe = 0, nbe = 0;
+	struct pvio_ctl_domain d;
+	char real[PATH_MAX];
+	struct stat st;
+	int devid, ro = 0;
+
+	if (argc < 4)
+		usage_die("missing %s", argc < 2 ? "DOM" : argc < 3 ? "BACKING" : "VDEV");
+	if (argc > 5 || (argc == 5 && strcmp(argv[4], "ro") &&
+			 strcmp(argv[4], "rw")))
+		usage_die("unknown option '%s'", argv[argc - 1]);
+	ro = argc == 5 && !strcmp(argv[4], "ro");
+	devid = vdev_to_devid(argv[3]);
+	if (devid < 0)
+		usage_die("bad VDEV '%s' (xvda, xvdb1, hda, sda, or a number)",
+			  argv[3]);
+	if (!realpath(argv[2], real) || stat(real, &st))
+		die(EX_NOTFOUND, "backing '%s': %s", argv[2], strerror(errno));
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		die(EX_USAGE, "backing '%s' is neither a block device nor a regular file",
+		    argv[2]);
+	if (access(real, ro ? R_OK : R_OK | W_OK))
+		die(EX_FAIL, "backing '%s': %s", argv[2], strerror(errno));
+	d = resolve_domu(argv[1]);
+	xs_open();
+	std_nodes(d.domid, "vbd", devid, fe, &nfe, be, &nbe);
+	set_kv(&fe[nfe++], "virtual-device", "%d", devid);
+	set_kv(&fe[nfe++], "device-type", "disk");
+	set_kv(&be[nbe++], "params", "%s", real);
+	set_kv(&be[nbe++], "type", S_ISBLK(st.st_mode) ? "phy" : "file");
+	set_kv(&be[nbe++], "mode", ro ? "r" : "w");
+	set_kv(&be[nbe++], "dev", "%s", argv[3]);
+	set_kv(&be[nbe++], "device-type", "disk");
+	set_kv(&be[nbe++], "removable", "0");
+	set_kv(&be[nbe++], "bootable", "1");
+	set_kv(&be[nbe++], "handle", "%d", devid);
+	if (S_ISBLK(st.st_mode))
+		set_kv(&be[nbe++], "physical-device", "%x:%x",
+		       major(st.st_rdev), minor(st.st_rdev));
+	attach_or_die(d.domid, "vbd", devid, fe, nfe, be, nbe, argv[3]);
+	return EX_OK;
+}
+
+static int cmd_block_detach(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	int devid;
+
+	if (argc != 3)
+		usage_die(argc < 3 ? "missing argument" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	devid = vdev_to_devid(argv[2]);
+	if (devid < 0)
+		usage_die("bad VDEV '%s'", argv[2]);
+	d = resolve_domu(argv[1]);
+	detach_or_die(d.domid, "vbd", devid, argv[2]);
+	return EX_OK;
+}
+
+static void list_devices(unsigned int dom, const char *type, const char *extra)
+{
+	char **ids, fp[128], bp[128], p[192], *v;
+	unsigned int n, i;
+
+	snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u", type, dom);
+	printf("%-8s %-5s %-12s %-12s %s\n", "devid", "BE", "fe-state",
+	       "be-state", extra);
+	if (xs_dir(0, p, &ids, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		unsigned int devid = strtoul(ids[i], NULL, 10);
+
+		fe_path(fp, sizeof(fp), dom, type, devid);
+		be_path(bp, sizeof(bp), dom, type, devid);
+		snprintf(p, sizeof(p), "%s/%s", bp, extra);
+		if (xs_read(0, p, &v))
+			v = strdup("-");
+		printf("%-8s %-5u %-12d %-12d %s\n", ids[i], 0, state_of(fp),
+		       state_of(bp), v ? v : "-");
+		free(v);
+	}
+	xs_dir_free(ids, n);
+}
+
+static int cmd_block_list(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	list_devices(d.domid, "vbd", "params");
+	return EX_OK;
+}
+
+static int valid_mac(const char *s)
+{
+	unsigned int i;
+
+	if (strlen(s) != 17)
+		return 0;
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	/* unicast */
+	return !(strtoul(s, NULL, 16) & 1);
+}
+
+static int cmd_network_attach(int argc, char **argv)
+{
+	static const char *const keys[] = { "mac", "bridge" };
+	const char *vals[2] = { NULL, NULL };
+	struct kv fe[8], be[12];
+	unsigned int nfe = 0, nbe = 0, n, i, devid = 0;
+	struct pvio_ctl_domain d;
+	char mac[18], p[128], **ids;
+
+	if (argc < 2)
+		usage_die("missing DOM");
+	parse_opts(argc, argv, 2, keys, vals, 2);
+	if (vals[0] && !valid_mac(vals[0]))
+		usage_die("bad mac '%s' (unicast xx:xx:xx:xx:xx:xx)", vals[0]);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	if (vals[0]) {
+		snprintf(mac, sizeof(mac), "%s", vals[0]);
+	} else {
+		srand(time(NULL) ^ getpid());
+		snprintf(mac, sizeof(mac), "00:16:3e:%02x:%02x:%02x",
+			 rand() & 0x7f, rand() & 0xff, rand() & 0xff);
+	}
+	snprintf(p, sizeof(p), "/local/domain/0/backend/vif/%u", d.domid);
+	if (!xs_dir(0, p, &ids, &n)) {
+		for (i = 0; i < n; i++)
+			if (strtoul(ids[i], NULL, 10) >= devid)
+				devid = strtoul(ids[i], NULL, 10) + 1;
+		xs_dir_free(ids, n);
+	}
+	std_nodes(d.domid, "vif", devid, fe, &nfe, be, &nbe);
+	set_kv(&fe[nfe++], "handle", "%u", devid);
+	set_kv(&fe[nfe++], "mac", "%s", mac);
+	set_kv(&be[nbe++], "handle", "%u", devid);
+	set_kv(&be[nbe++], "mac", "%s", mac);
+	if (vals[1])
+		set_kv(&be[nbe++], "bridge", "%s", vals[1]);
+	snprintf(p, sizeof(p), "%u", devid);
+	attach_or_die(d.domid, "vif", devid, fe, nfe, be, nbe, p);
+	printf("%u\n", devid);
+	return EX_OK;
+}
+
+static int cmd_network_detach(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	unsigned int devid;
+
+	if (argc != 3)
+		usage_die(argc < 3 ? "missing argument" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	devid = parse_uint(argv[2], "DEVID", 0xffff);
+	d = resolve_domu(argv[1]);
+	detach_or_die(d.domid, "vif", devid, argv[2]);
+	return EX_OK;
+}
+
+static int cmd_network_list(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	list_devices(d.domid, "vif", "mac");
+	return EX_OK;
+}
+
+static int valid_type(const char *s)
+{
+	if (!*s || strlen(s) >= 32)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+static int cmd_device_attach(int argc, char **argv)
+{
+	struct kv fe[8], be[8];
+	unsigned int nfe = 0, nbe = 0, devid;
+	struct pvio_ctl_domain d;
+
+	if (argc != 4)
+		usage_die(argc < 4 ? "missing argument" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	if (!valid_type(argv[2]))
+		usage_die("bad TYPE '%s'", argv[2]);
+	devid = parse_uint(argv[3], "DEVID", 0xfffff);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	std_nodes(d.domid, argv[2], devid, fe, &nfe, be, &nbe);
+	set_kv(&be[nbe++], "handle", "%u", devid);
+	attach_or_die(d.domid, argv[2], devid, fe, nfe, be, nbe, argv[3]);
+	return EX_OK;
+}
+
+static int cmd_device_detach(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	unsigned int devid;
+
+	if (argc != 4)
+		usage_die(argc < 4 ? "missing argument" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	if (!valid_type(argv[2]))
+		usage_die("bad TYPE '%s'", argv[2]);
+	devid = parse_uint(argv[3], "DEVID", 0xfffff);
+	d = resolve_domu(argv[1]);
+	detach_or_die(d.domid, argv[2], devid, argv[3]);
+	return EX_OK;
+}
+
+static int cmd_device_list(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	char **types, p[128];
+	unsigned int nt, i;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	if (xs_dir(0, "/local/domain/0/backend", &types, &nt))
+		return EX_OK;
+	for (i = 0; i < nt; i++) {
+		snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u",
+			 types[i], d.domid);
+		if (!xs_exists(p))
+			continue;
+		printf("[%s]\n", types[i]);
+		list_devices(d.domid, types[i], "handle");
+	}
+	xs_dir_free(types, nt);
+	return EX_OK;
+}
+
+/* Remove everything a domain has in the store and destroy it. */
+static int cmd_destroy(int argc, char **argv)
+{
+	struct pvio_ctl_destroy dd = { 0 };
+	struct pvio_ctl_domain d;
+	char **types, **ids, p[128];
+	unsigned int nt, ni, i, j;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_dom(argv[1]);
+	if (d.flags & PVIO_CTL_DOMF_PRIVILEGED)
+		die(EX_USAGE, "dom0 cannot be destroyed");
+	xs_open();
+	/* Backends first, gracefully (libxl__devices_destroy()). */
+	if (!xs_dir(0, "/local/domain/0/backend", &types, &nt)) {
+		for (i = 0; i < nt; i++) {
+			snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u",
+				 types[i], d.domid);
+			if (xs_dir(0, p, &ids, &ni))
+				continue;
+			for (j = 0; j < ni; j++)
+				device_remove(d.domid, types[i],
+					      strtoul(ids[j], NULL, 10), 5000,
+					      0);
+			xs_dir_free(ids, ni);
+		}
+		xs_dir_free(types, nt);
+	}
+	snprintf(p, sizeof(p), "/local/domain/%u", d.domid);
+	xs_rm(0, p);
+	dd.domid = d.domid;
+	if (ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd))
+		die(errno == ESRCH ? EX_NOTFOUND : EX_FAIL,
+		    "destroying domain %u: %s", d.domid, strerror(errno));
+	return EX_OK;
+}
+
+/* ---- store ------------------------------------------------------------ */
+
+static void store_die(const char *op, const char *path, int err)
+{
+	die(err == ENOENT ? EX_NOTFOUND : EX_FAIL, "%s %s: %s (%s)", op, path,
+	    xs_errname(err), xs_strerror(err));
+}
+
+static int valid_path(const char *p)
+{
+	return *p == '/' || *p == '@';
+}
+
+static void print_value(const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			printf("\\%c", *v);
+		else if (isprint((unsigned char)*v))
+			putchar(*v);
+		else
+			printf("\\x%02x", (unsigned char)*v);
+	}
+}
+
+static void store_ls(const char *path, unsigned int depth)
+{
+	char **names, *child, *v;
+	unsigned int n, i;
+	size_t len;
+
+	if (xs_dir(0, path, &names, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		len = strlen(path) + strlen(names[i]) + 2;
+		child = malloc(len);
+		if (!child)
+			die(EX_FAIL, "out of memory");
+		snprintf(child, len, "%s%s%s", path,
+			 strcmp(path, "/") ? "/" : "", names[i]);
+		printf("%*s%s = \"", depth, "", names[i]);
+		if (!xs_read(0, child, &v)) {
+			print_value(v);
+			free(v);
+		}
+		printf("\"\n");
+		store_ls(child, depth + 1);
+		free(child);
+	}
+	xs_dir_free(names, n);
+}
+
+static sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int cmd_store(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	const char *path = argc > 2 ? argv[2] : NULL;
+	char *v;
+	int err;
+
+	if (!strcmp(op, "ls")) {
+		if (argc > 3)
+			usage_die("unexpected argument '%s'", argv[3]);
+		path = path ? path : "/";
+		if (!valid_path(path))
+			usage_die("bad path '%s' (absolute)", path);
+		err = xs_read(0, path, &v);
+		if (err)
+			store_die("ls", path, -err);
+		free(v);
+		store_ls(path, 0);
+		return EX_OK;
+	}
+	if (!strcmp(op, "read") || !strcmp(op, "rm")) {
+		if (argc != 3)
+			usage_die(argc < 3 ? "missing PATH" : "unexpected argument '%s'",
+				  argv[argc - 1]);
+		if (!valid_path(path))
+			usage_die("bad path '%s' (absolute)", path);
+		if (op[0] == 'r' && op[1] == 'e') {
+			err = xs_read(0, path, &v);
+			if (err)
+				store_die("read", path, -err);
+			printf("%s\n", v);
+			free(v);
+			return EX_OK;
+		}
+		if (!xs_exists(path))
+			store_die("rm", path, ENOENT);
+		err = xs_rm(0, path);
+		if (err)
+			store_die("rm", path, -err);
+		return EX_OK;
+	}
+	if (!strcmp(op, "write")) {
+		if (argc != 4)
+			usage_die(argc < 4 ? "missing PATH or VALUE" : "unexpected argument '%s'",
+				  argv[argc - 1]);
+		if (!valid_path(path) || *path == '@')
+			usage_die("bad path '%s' (absolute)", path);
+		err = xs_write(0, path, argv[3]);
+		if (err)
+			store_die("write", path, -err);
+		return EX_OK;
+	}
+	if (!strcmp(op, "watch")) {
+		static char buf[MSG_MAX];
+		struct xsd_sockmsg *h = (struct xsd_sockmsg *)buf;
+		const char *parts[2];
+		unsigned int lens[2];
+		long count = -1;
+
+		if (argc < 3 || argc > 5 || (argc > 3 && strcmp(argv[3], "-n")))
+			usage_die("usage: store watch PATH [-n COUNT]");
+		if (argc == 4)
+			usage_die("missing COUNT");
+		if (argc == 5)
+			count = parse_uint(argv[4], "COUNT", 1000000);
+		if (!valid_path(path))
+			usage_die("bad path '%s' (absolute)", path);
+		parts[0] = path;
+		parts[1] = "pvctl";
+		lens[0] = strlen(path) + 1;
+		lens[1] = 6;
+		err = xs_talk(XS_WATCH, 0, parts, lens, 2, NULL, NULL);
+		if (err)
+			store_die("watch", path, -err);
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		while (!stop && count != 0) {
+			if (xs_read_msg(buf))
+				break;
+			if (h->type != XS_WATCH_EVENT)
+				continue;
+			buf[sizeof(*h) + h->len] = 0;
+			printf("%s\n", buf + sizeof(*h));
+			if (count > 0)
+				count--;
+		}
+		return EX_OK;
+	}
+	usage_die(*op ? "unknown store command '%s'" : "missing store command%s",
+		  op);
+}
+
+/* ---- top -------------------------------------------------------------- */
+
+static void top_once(int batch)
+{
+	struct pvio_ctl_domain *d;
+	struct pvio_ctl_stats st;
+	unsigned int nr, i, k;
+	unsigned long long hc;
+
+	d = ctl_list(&nr);
+	if (!batch)
+		printf("\033[H\033[2J");
+	printf("%-5s %-16s %-8s %5s %12s %10s %10s %10s %12s %12s\n", "domid",
+	       "name", "state", "vcpus", "hypercalls", "mc-entries",
+	       "gnt-maps", "gnt-copies", "events-sent", "events-dlvd");
+	for (i = 0; i < nr; i++) {
+		memset(&st, 0, sizeof(st));
+		st.domid = d[i].domid;
+		if (ioctl(ctl_fd, PVIO_IOC_STATS, &st))
+			continue;
+		for (hc = 0, k = 0; k < 64; k++)
+			hc += st.hypercalls[k];
+		printf("%-5u %-16.16s %-8s %5u %12llu %10llu %10llu %10llu %12llu %12llu\n",
+		       d[i].domid, d[i].name[0] ? d[i].name : "-",
+		       state_name(&d[i]), d[i].nr_vcpus, hc,
+		       (unsigned long long)st.multicall_entries,
+		       (unsigned long long)st.grant_maps,
+		       (unsigned long long)st.grant_copies,
+		       (unsigned long long)st.events_sent,
+		       (unsigned long long)st.events_delivered);
+	}
+	free(d);
+	fflush(stdout);
+}
+
+static int cmd_top(int argc, char **argv)
+{
+	unsigned int delay = 1, iter = 0, n = 0;
+	int batch = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-b"))
+			batch = 1;
+		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			delay = parse_uint(argv[++i], "delay", 3600);
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			iter = parse_uint(argv[++i], "iterations", 1000000);
+		else
+			usage_die("unknown option '%s'", argv[i]);
+	}
+	if (batch && !iter)
+		iter = 1;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		top_once(batch);
+		if (iter && ++n >= iter)
+			break;
+		sleep(delay ? delay : 1);
+	}
+	return EX_OK;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "create", cmd_create, "NAME [vcpus=N]",
+	  "Create a domU named NAME with N vCPUs (1..32, default 1), write its\n"
+	  "/local/domain/<domid>/{name,domid} and print its domid.\n" },
+	{ "destroy", cmd_destroy, "DOM",
+	  "Close and remove every device of DOM (domid or name), remove\n"
+	  "/local/domain/<domid> and destroy the domain.\n" },
+	{ "list", cmd_list, "",
+	  "List domains: domid, name, state, vCPUs, devices (backend nodes).\n" },
+	{ "block-attach", cmd_block_attach, "DOM BACKING VDEV [ro]",
+	  "Attach BACKING (a block device or a regular file) to DOM as VDEV\n"
+	  "(xvda, xvdb1, hda, sda, or a virtual-device number), read-write\n"
+	  "unless ro. Writes backend/vbd/<domid>/<devid> in dom0 and\n"
+	  "device/vbd/<devid> in DOM.\n" },
+	{ "block-detach", cmd_block_detach, "DOM VDEV",
+	  "Close the backend of VDEV (state Closing, online 0), wait for it\n"
+	  "to reach Closed (10 s at most), remove both directories.\n" },
+	{ "block-list", cmd_block_list, "DOM",
+	  "List DOM's virtual block devices and their states.\n" },
+	{ "network-attach", cmd_network_attach, "DOM [mac=XX:XX:XX:XX:XX:XX] [bridge=NAME]",
+	  "Attach a virtual NIC (vif) to DOM; prints its DEVID. The MAC\n"
+	  "defaults to a random 00:16:3e:xx:xx:xx.\n" },
+	{ "network-detach", cmd_network_detach, "DOM DEVID",
+	  "Close and remove DOM's vif DEVID (as block-detach).\n" },
+	{ "network-list", cmd_network_list, "DOM",
+	  "List DOM's vifs, their states and MACs.\n" },
+	{ "device-attach", cmd_device_attach, "DOM TYPE DEVID",
+	  "Attach a device of any TYPE with only the standard nodes (for test\n"
+	  "and new device types, e.g. pviotest).\n" },
+	{ "device-detach", cmd_device_detach, "DOM TYPE DEVID",
+	  "Close and remove a device of any TYPE.\n" },
+	{ "device-list", cmd_device_list, "DOM",
+	  "List every device of DOM, by type.\n" },
+	{ "store", cmd_store, "ls|read|write|rm|watch PATH [VALUE] [-n COUNT]",
+	  "Talk to the store as dom0. store ls [PATH] | read PATH |\n"
+	  "write PATH VALUE | rm PATH | watch PATH [-n COUNT].\n"
+	  "ls prints the tree below PATH (default\n"
+	  "/) as name = \"value\", indented; read prints a value; write sets\n"
+	  "one (creating parents); rm removes a node and its children; watch\n"
+	  "prints each changed path (the first at once) until COUNT events or\n"
+	  "a signal.\n" },
+	{ "top", cmd_top, "[-b] [-d SECONDS] [-n ITERATIONS]",
+	  "Per-domain counters since creation: hypercalls, multicall entries,\n"
+	  "grant maps and copies, events sent and delivered; refreshed every\n"
+	  "SECONDS (default 1) like xentop. -b: batch mode, no screen control,\n"
+	  "one iteration unless -n.\n" },
+	{ "help", cmd_help, "[COMMAND]", "Show help.\n" },
+};
+
+#define NCMDS	ARRAY_SIZE(cmds)
+
+static const char exit_codes[] =
+	"Exit codes: 0 success; 1 the operation failed; 2 usage error (unknown\n"
+	"command, option or malformed argument); 3 not found (domain, device,\n"
+	"store path); 4 pvio not available (/dev/pvio or /dev/pvio-store).\n";
+
+static void cmd_usage(const struct cmd *c, FILE *f)
+{
+	fprintf(f, "usage: pvctl %s %s\n\n%s\n%s", c->name, c->usage, c->help,
+		exit_codes);
+}
+
+static void print_usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: pvctl COMMAND [ARGS...]   (pvctl COMMAND --help)\n\n"
+		"pvio toolstack: domains over /dev/pvio, the store over %s.\n"
+		"DOM is a domid or a domain name.\n\n", STORE_DEV);
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %-15s %s\n", cmds[i].name, cmds[i].usage);
+	fprintf(f, "\n%s", exit_codes);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc < 2) {
+		print_usage(stdout);
+		return EX_OK;
+	}
+	for (i = 0; i < NCMDS; i++)
+		if (!strcmp(cmds[i].name, argv[1])) {
+			cmd_usage(&cmds[i], stdout);
+			return EX_OK;
+		}
+	die(EX_USAGE, "unknown command '%s' (see pvctl --help)", argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+	int j;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EX_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		print_usage(stdout);
+		return EX_OK;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].name, argv[1]))
+			continue;
+		cur_cmd = &cmds[i];
+		cmd_name = cmds[i].name;
+		for (j = 2; j < argc; j++)
+			if (!strcmp(argv[j], "--help") || !strcmp(argv[j], "-h")) {
+				cmd_usage(&cmds[i], stdout);
+				return EX_OK;
+			}
+		for (j = 2; j < argc; j++)
+			if (argv[j][0] == '-' && argv[j][1] == '-')
+				usage_die("unknown option '%s'", argv[j]);
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	die(EX_USAGE, "unknown command '%s' (see pvctl --help)", argv[1]);
+}
