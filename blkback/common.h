@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvio-blkback: the block backend (dom0), after Linux's xen-blkback.
+ *
+ * xenbus.c is the control path (probe, the state machine, opening the
+ * backing device, mapping the ring, the keys); blkback.c the data path
+ * (one kthread per ring, woken by the event channel); fileio.c the data
+ * path for a regular file opened directly.
+ */
+#ifndef PVIO_BLKBACK_COMMON_H
+#define PVIO_BLKBACK_COMMON_H
+
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <pvio/hypervisor.h>
+#include <pvio/xenbus.h>
+#include "validate.h"
+
+/* Requests whose grants are mapped with one multicall. */
+#define PVIO_BLKBACK_BATCH	8
+
+/* One request taken off the ring: its grants, its bios. */
+struct pvio_blkback_req {
+	struct pvio_blkif *blkif;
+	struct list_head list;		/* free list or done list */
+	struct pvio_blkback_io io;
+	int err;			/* first error, -errno */
+	atomic_t bios;			/* bios in flight + 1 while submitting */
+	unsigned int nr_mapped;
+	grant_handle_t handle[PVIO_BLK_MAX_SEGS];
+	struct page *page[PVIO_BLK_MAX_SEGS];
+};
+
+struct pvio_blkback_stats {
+	u64 rd_req, wr_req, f_req, b_req, ds_req, oo_req, err_req, rd_sect,
+	    wr_sect, bad_req, halted;
+};
+
+/**
+ * struct pvio_blkif - one vbd backend
+ * @dev: the backend device
+ * @d: dom0's handle (the caller of every hypercall)
+ * @params, @mode, @type: the toolstack's keys
+ * @bdev: the backing block device (opened exclusively), or NULL
+ * @file: the backing regular file (direct file I/O), or NULL
+ * @lim: capacity, read-only, discard features (capacity read locklessly by
+ *	the kthread, written by it on a resize)
+ * @physical_sector_size, @sector_size: the backing device's
+ * @flush: feature-flush-cache advertised
+ * @ring, @ring_page, @ring_handle, @irq, @task: the connection
+ * @halted: the frontend broke the ring; never touched again
+ * @wq: the kthread waits here for events and completions
+ * @work: set by the IRQ handler
+ * @done_lock: protects @done
+ * @done: requests whose bios completed (bio end_io), to unmap and answer
+ * @free: free requests (kthread only)
+ * @inflight: requests taken off the ring and not answered yet
+ * @busy: requests whose bios are in flight (a barrier waits for 0)
+ * @reqs: RING_SIZE requests: the frontend can never have more pending
+ * @stats: counters (kthread writes, sysfs reads)
+ */
+struct pvio_blkif {
+	struct pvio_xenbus_device *dev;
+	struct pvio_domain *d;
+	char *params;
+	bool file_backed;
+	struct block_device *bdev;
+	struct file *file;
+	struct pvio_blkback_limits lim;
+	unsigned int sector_size;
+	unsigned int physical_sector_size;
+	unsigned int discard_granularity;
+	unsigned int discard_alignment;
+	bool flush;
+
+	struct blkif_back_ring ring;
+	struct page *ring_page;
+	grant_handle_t ring_handle;
+	int irq;
+	struct task_struct *task;
+	bool halted;
+	bool resized;
+
+	wait_queue_head_t wq;
+	unsigned long work;		/* bit 0: event */
+	spinlock_t done_lock;
+	struct list_head done;
+	struct list_head free;
+	atomic_t inflight;
+	atomic_t busy;			/* requests with bios in flight */
+
+	struct pvio_blkback_req reqs[PVIO_BLK_RING_SIZE];
+	struct gnttab_map_grant_ref map_ops[PVIO_BLKBACK_BATCH *
+					    PVIO_BLK_MAX_SEGS];
+	struct gnttab_unmap_grant_ref unmap_ops[PVIO_BLK_RING_SIZE *
+						PVIO_BLK_MAX_SEGS];
+	struct pvio_blkback_req *unmap_req[PVIO_BLK_RING_SIZE *
+					   PVIO_BLK_MAX_SEGS];
+
+	struct pvio_blkback_stats stats;
+};
+
+/* blkback.c: the data path */
+int pvio_blkback_start(struct pvio_blkif *blkif);
+void pvio_blkback_stop(struct pvio_blkif *blkif);
+irqreturn_t pvio_blkback_interrupt(int irq, void *data);
+void pvio_blkback_resize(struct pvio_blkif *blkif);
+
+/* fileio.c: requests on a regular file */
+int pvio_blkback_file_rw(struct pvio_blkif *blkif,
+			 struct pvio_blkback_req *req);
+int pvio_blkback_file_flush(struct pvio_blkif *blkif);
+int pvio_blkback_file_discard(struct pvio_blkif *blkif, u64 sector,
+			      u64 nr_sects);
+
+#endif /* PVIO_BLKBACK_COMMON_H */

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-blkback: the control path (after Linux's xen-blkback control code).
+ *
+ * probe: open the backing device named by "params" (exclusively; a
+ * regular file is opened for direct file I/O), InitWait.
+ * frontend Initialised/Connected: read ring-ref, event-channel and
+ * protocol ("x86_64-abi"), map the ring, bind the port (late EOI), start
+ * the kthread, then write sectors, info, sector-size,
+ * physical-sector-size, the flush/barrier/discard features and Connected
+ * in one transaction.
+ * frontend Closing/Closed: stop the kthread (drains the I/O), unbind,
+ * unmap. A resize is announced by rewriting sectors and state.
+ */
+#define pr_fmt(fmt) "pvio-blkback: " fmt
+
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <pvio/evtchn.h>
+#include <pvio/grant.h>
+#include <pvio/ring.h>
+#include "common.h"
+
+#define PVIO_BLKBACK_MODE(blkif) \
+	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
+
+/* ---- statistics (Linux's xen-blkback statistics/ group) ------------- */
+
+#define PVIO_BLKBACK_STAT(attr_name, field)				\
+static ssize_t attr_name##_show(struct device *_dev,			\
+				struct device_attribute *attr, char *buf) \
+{									\
+	struct pvio_blkif *blkif = dev_get_drvdata(_dev);		\
+									\
+	return sysfs_emit(buf, "%llu\n",				\
+			  blkif ? READ_ONCE(blkif->stats.field) : 0ULL); \
+}									\
+static DEVICE_ATTR_RO(attr_name)
+
+PVIO_BLKBACK_STAT(rd_req, rd_req);
+PVIO_BLKBACK_STAT(wr_req, wr_req);
+PVIO_BLKBACK_STAT(f_req, f_req);
+PVIO_BLKBACK_STAT(b_req, b_req);
+PVIO_BLKBACK_STAT(ds_req, ds_req);
+PVIO_BLKBACK_STAT(oo_req, oo_req);
+PVIO_BLKBACK_STAT(err_req, err_req);
+PVIO_BLKBACK_STAT(bad_req, bad_req);
+PVIO_BLKBACK_STAT(rd_sect, rd_sect);
+PVIO_BLKBACK_STAT(wr_sect, wr_sect);
+PVIO_BLKBACK_STAT(halted, halted);
+
+static struct attribute *pvio_blkback_stat_attrs[] = {
+	&dev_attr_rd_req.attr,
+	&dev_attr_wr_req.attr,
+	&dev_attr_f_req.attr,
+	&dev_attr_b_req.attr,
+	&dev_attr_ds_req.attr,
+	&dev_attr_oo_req.attr,
+	&dev_attr_err_req.attr,
+	&dev_attr_bad_req.attr,
+	&dev_attr_rd_sect.attr,
+	&dev_attr_wr_sect.attr,
+	&dev_attr_halted.attr,
+	NULL
+};
+
+static const struct attribute_group pvio_blkback_stat_group = {
+	.name = "statistics",
+	.attrs = pvio_blkback_stat_attrs,
+};
+
+/* ---- the backing device --------------------------------------------- */
+
+static void pvio_blkback_close_backing(struct pvio_blkif *blkif)
+{
+	if (blkif->bdev)
+		blkdev_put(blkif->bdev, PVIO_BLKBACK_MODE(blkif));
+	blkif->bdev = NULL;
+	if (blkif->file)
+		fput(blkif->file);
+	blkif->file = NULL;
+}
+
+static int pvio_blkback_open_file(struct pvio_blkif *blkif)
+{
+	struct file *file;
+	struct inode *inode;
+
+	file = filp_open(blkif->params, (blkif->lim.readonly ? O_RDONLY :
+					 O_RDWR) | O_LARGEFILE, 0);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
+	inode = file_inode(file);
+	if (S_ISBLK(inode->i_mode)) {
+		/* A block device named as a file: use it as one. */
+		fput(file);
+		return -EISDIR;
+	}
+	if (!S_ISREG(inode->i_mode)) {
+		fput(file);
+		return -EINVAL;
+	}
+	blkif->file = file;
+	blkif->lim.sectors = i_size_read(inode) >> 9;
+	blkif->sector_size = 512;
+	blkif->physical_sector_size = 512;
+	blkif->flush = true;
+	blkif->lim.discard = !!file->f_op->fallocate;
+	blkif->discard_granularity = inode->i_sb->s_blocksize;
+	blkif->discard_alignment = 0;
+	return 0;
+}
+
+static int pvio_blkback_open_bdev(struct pvio_blkif *blkif)
+{
+	struct block_device *bdev;
+
+	bdev = blkdev_get_by_path(blkif->params, PVIO_BLKBACK_MODE(blkif),
+				  blkif);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	blkif->bdev = bdev;
+	blkif->lim.sectors = bdev_nr_sectors(bdev);
+	blkif->sector_size = bdev_logical_block_size(bdev);
+	blkif->physical_sector_size = bdev_physical_block_size(bdev);
+	/*
+	 * A flush of a device without a volatile cache completes at once;
+	 * advertising it always lets the frontend order its writes.
+	 */
+	blkif->flush = true;
+	blkif->lim.discard = bdev_max_discard_sectors(bdev) > 0;
+	blkif->lim.secure = bdev_max_secure_erase_sectors(bdev) > 0;
+	blkif->discard_granularity = bdev_discard_granularity(bdev);
+	blkif->discard_alignment = bdev_discard_alignment(bdev);
+	return 0;
+}
+
+/* Read params, mode and type; open the backing device or file. */
+static int pvio_blkback_open_backing(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_device *dev = blkif->dev;
+	char *mode, *type;
+	int err;
+
+	blkif->params = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->nodename,
+				     "params", NULL);
+	if (IS_ERR(blkif->params)) {
+		err = PTR_ERR(blkif->params);
+		blkif->params = NULL;
+		pvio_xenbus_dev_fatal(dev, err, "reading params");
+		return err;
+	}
+	mode = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->nodename, "mode",
+			    NULL);
+	blkif->lim.readonly = IS_ERR(mode) || !strchr(mode, 'w');
+	if (!IS_ERR(mode))
+		kfree(mode);
+	type = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->nodename, "type",
+			    NULL);
+	blkif->file_backed = !IS_ERR(type) && !strcmp(type, "file");
+	if (!IS_ERR(type))
+		kfree(type);
+
+	err = -EISDIR;
+	if (blkif->file_backed)
+		err = pvio_blkback_open_file(blkif);
+	if (err == -EISDIR)
+		err = pvio_blkback_open_bdev(blkif);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "opening backing %s",
+				      blkif->params);
+		return err;
+	}
+	dev_info(&dev->dev, "%s: %llu sectors, %s%s%s\n", blkif->params,
+		 blkif->lim.sectors, blkif->lim.readonly ? "ro" : "rw",
+		 blkif->file ? ", file I/O" : "",
+		 blkif->lim.discard ? ", discard" : "");
+	return 0;
+}
+
+/* ---- connection ------------------------------------------------------ */
+
+static void pvio_blkback_disconnect(struct pvio_blkif *blkif)
+{
+	pvio_blkback_stop(blkif);
+	if (blkif->irq > 0)
+		pvio_unbind_from_irqhandler(blkif->irq, blkif);
+	blkif->irq = 0;
+	if (blkif->ring_page)
+		pvio_xenbus_unmap_ring(blkif->dev, blkif->ring_handle,
+				       blkif->ring_page);
+	blkif->ring_page = NULL;
+}
+
+static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_kv kv[] = {
+		{ "sectors", "%lu", blkif->lim.sectors },
+		{ "info", "%lu", blkif->lim.readonly ? VDISK_READONLY : 0 },
+		{ "sector-size", "%lu", blkif->sector_size },
+		{ "physical-sector-size", "%lu", blkif->physical_sector_size },
+		{ "feature-flush-cache", "%lu",
+		  blkif->flush && !blkif->lim.readonly },
+		{ "feature-barrier", "%lu", blkif->flush && !blkif->lim.readonly },
+		{ "feature-discard", "%lu",
+		  blkif->lim.discard && !blkif->lim.readonly },
+		{ "discard-granularity", "%lu", blkif->discard_granularity },
+		{ "discard-alignment", "%lu", blkif->discard_alignment },
+		{ "discard-secure", "%lu", blkif->lim.secure },
+	};
+
+	return pvio_xenbus_write_keys(blkif->dev, kv, ARRAY_SIZE(kv),
+				      XenbusStateConnected);
+}
+
+static int pvio_blkback_connect(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_device *dev = blkif->dev;
+	unsigned int ref, port;
+	char *proto;
+	int err;
+
+	pvio_blkback_disconnect(blkif);
+	if (!blkif->bdev && !blkif->file)
+		return -ENODEV;
+	if (pvio_xs_gather(dev->xs, PVIO_XBT_NIL, dev->otherend, "ring-ref",
+			   "%u", &ref, "event-channel", "%u", &port, NULL)) {
+		pvio_xenbus_dev_fatal(dev, -EINVAL,
+				      "reading %s/ring-ref and event-channel",
+				      dev->otherend);
+		return -EINVAL;
+	}
+	if (pvio_xs_read_unsigned(dev->xs, dev->otherend, "ring-page-order",
+				  0)) {
+		pvio_xenbus_dev_fatal(dev, -EINVAL,
+				      "multi-page rings are not supported");
+		return -EINVAL;
+	}
+	proto = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->otherend, "protocol",
+			     NULL);
+	/* Linux's blkback: a missing protocol means the native one. */
+	if (!IS_ERR(proto) && strcmp(proto, XEN_IO_PROTO_ABI_X86_64)) {
+		pvio_xenbus_dev_fatal(dev, -EPROTONOSUPPORT,
+				      "unsupported protocol %.32s",
+				      proto);
+		kfree(proto);
+		return -EPROTONOSUPPORT;
+	}
+	if (!IS_ERR(proto))
+		kfree(proto);
+
+	blkif->ring_page = pvio_xenbus_map_ring(dev, ref, &blkif->ring_handle);
+	if (IS_ERR(blkif->ring_page)) {
+		err = PTR_ERR(blkif->ring_page);
+		blkif->ring_page = NULL;
+		return err;
+	}
+	BACK_RING_INIT(&blkif->ring,
+		       (struct blkif_sring *)page_address(blkif->ring_page),
+		       PVIO_BLK_PAGE_SIZE);
+
+	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(dev->domain,
+								 dev->otherend_id,
+								 port,
+								 pvio_blkback_interrupt,
+								 0,
+								 "pvio-blkif",
+								 blkif);
+	if (err < 0) {
+		pvio_xenbus_dev_fatal(dev, err, "binding event channel %u",
+				      port);
+		goto fail;
+	}
+	blkif->irq = err;
+	err = pvio_blkback_start(blkif);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "starting the ring thread");
+		goto fail;
+	}
+	err = pvio_blkback_write_connected(blkif);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "writing connect keys");
+		goto fail;
+	}
+	return 0;
+fail:
+	pvio_blkback_disconnect(blkif);
+	return err;
+}
+
+/**
+ * pvio_blkback_resize() - announce a new capacity to the frontend
+ * @blkif: the vbd, whose lim.sectors was just updated
+ *
+ * As Linux's xen_vbd_resize(): "sectors" and "state" (unchanged,
+ * Connected) are rewritten in one transaction; the frontend sees a
+ * repeated Connected and re-reads sectors.
+ *
+ * Context: the ring's kthread; sleeps (store requests).
+ */
+void pvio_blkback_resize(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_kv kv[] = {
+		{ "sectors", "%lu", blkif->lim.sectors },
+	};
+	int err;
+
+	dev_info(&blkif->dev->dev, "%s resized to %llu sectors\n",
+		 blkif->params, blkif->lim.sectors);
+	err = pvio_xenbus_write_keys(blkif->dev, kv, ARRAY_SIZE(kv),
+				     XenbusStateConnected);
+	if (err)
+		dev_warn(&blkif->dev->dev, "announcing the resize: %d\n", err);
+}
+
+static void pvio_blkback_changed(struct pvio_xenbus_device *dev,
+				 enum xenbus_state frontend)
+{
+	struct pvio_blkif *blkif = dev_get_drvdata(&dev->dev);
+	struct pvio_xenbus_step s = pvio_xenbus_backend_step(dev->state,
+							     frontend);
+
+	if (s.actions & PVIO_XB_ACT_DISCONNECT)
+		pvio_blkback_disconnect(blkif);
+	if (s.actions & PVIO_XB_ACT_CONNECT) {
+		if (pvio_blkback_connect(blkif))
+			return;
+		/* Events sent before the bind are pending: start now. */
+		pvio_blkback_interrupt(blkif->irq, blkif);
+		return;
+	}
+	pvio_xenbus_switch_state(dev, s.next);
+}
+
+static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
+			      const struct pvio_xenbus_device_id *id)
+{
+	struct pvio_blkif *blkif;
+	int err;
+
+	blkif = kvzalloc(sizeof(*blkif), GFP_KERNEL);
+	if (!blkif)
+		return -ENOMEM;
+	blkif->dev = dev;
+	blkif->d = dev->domain;
+	init_waitqueue_head(&blkif->wq);
+	spin_lock_init(&blkif->done_lock);
+	INIT_LIST_HEAD(&blkif->done);
+	INIT_LIST_HEAD(&blkif->free);
+	dev_set_drvdata(&dev->dev, blkif);
+	err = sysfs_create_group(&dev->dev.kobj, &pvio_blkback_stat_group);
+	if (err)
+		goto fail;
+	/* A backing that cannot be opened leaves the device Closing. */
+	if (pvio_blkback_open_backing(blkif))
+		return 0;
+	err = pvio_xenbus_switch_state(dev, XenbusStateInitWait);
+	if (err) {
+		sysfs_remove_group(&dev->dev.kobj, &pvio_blkback_stat_group);
+		goto fail;
+	}
+	return 0;
+fail:
+	pvio_blkback_close_backing(blkif);
+	kfree(blkif->params);
+	dev_set_drvdata(&dev->dev, NULL);
+	kvfree(blkif);
+	return err;
+}
+
+static void pvio_blkback_remove(struct pvio_xenbus_device *dev)
+{
+	struct pvio_blkif *blkif = dev_get_drvdata(&dev->dev);
+
+	if (!blkif)
+		return;
+	pvio_blkback_disconnect(blkif);
+	sysfs_remove_group(&dev->dev.kobj, &pvio_blkback_stat_group);
+	pvio_blkback_close_backing(blkif);
+	kfree(blkif->params);
+	dev_set_drvdata(&dev->dev, NULL);
+	kvfree(blkif);
+}
+
+static const struct pvio_xenbus_device_id pvio_blkback_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct pvio_xenbus_driver pvio_blkback_driver = {
+	.name = "pvio-blkback",
+	.ids = pvio_blkback_ids,
+	.probe = pvio_blkback_probe,
+	.otherend_changed = pvio_blkback_changed,
+	.remove = pvio_blkback_remove,
+};
+
+static int __init pvio_blkback_init(void)
+{
+	return pvio_xenbus_register_backend(&pvio_blkback_driver, THIS_MODULE,
+					    KBUILD_MODNAME);
+}
+
+static void __exit pvio_blkback_exit(void)
+{
+	pvio_xenbus_unregister_driver(&pvio_blkback_driver);
+}
+
+module_init(pvio_blkback_init);
+module_exit(pvio_blkback_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pvio block backend (Xen blkif)");

@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-blkfront: the data path (Linux's xen-blkfront request and
+ * completion code).
+ *
+ * queue_rq takes a free id (the shadow array's free list), copies a
+ * write's data into the id's own bounce pages, grants each page
+ * (read-only for a write), builds the request in private memory and
+ * copies it into the ring. The event handler copies each response out,
+ * checks the producer index, the id, that the id is waiting and that the
+ * op matches (check.h), ends the grants (a page is reused only when
+ * end-access succeeded), copies a read's data out and completes the
+ * request. A backend that breaks any rule puts the disk into an error
+ * state: every request in flight and every later one fails with -EIO,
+ * the device is reported fatal (Closing) and the ring is not read again.
+ */
+#define pr_fmt(fmt) "pvio-blkfront: " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <pvio/evtchn.h>
+#include <pvio/grant.h>
+#include <pvio/ring.h>
+#include "common.h"
+
+/* Caller holds info->lock. */
+static unsigned int pvio_blkfront_get_id(struct pvio_blkfront *info)
+{
+	unsigned int id = info->free_head;
+
+	if (id != PVIO_BLKFRONT_ID_END)
+		info->free_head = info->shadow[id].next_free;
+	return id;
+}
+
+/* Caller holds info->lock. */
+static void pvio_blkfront_put_id(struct pvio_blkfront *info, unsigned int id)
+{
+	struct pvio_blkfront_shadow *s = &info->shadow[id];
+
+	s->rq = NULL;
+	s->waiting = false;
+	s->next_free = info->free_head;
+	info->free_head = id;
+}
+
+/**
+ * pvio_blkfront_init_shadows() - every id free
+ * @info: the disk, not connected
+ *
+ * Context: process context, no request in flight.
+ */
+void pvio_blkfront_init_shadows(struct pvio_blkfront *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		info->shadow[i].rq = NULL;
+		info->shadow[i].waiting = false;
+		info->shadow[i].nr_segs = 0;
+		info->shadow[i].next_free = i + 1;
+	}
+	info->free_head = 0;
+	info->inflight = 0;
+}
+
+/*
+ * End the grants of a shadow entry. A page whose grant the backend still
+ * holds goes to the grant layer's deferred list and is never reused here.
+ * Return: false if the backend still held one of them.
+ */
+static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
+				     struct pvio_blkfront_shadow *s)
+{
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_segs; i++) {
+		if (pvio_gnttab_end_foreign_access_ref(info->d, s->gref[i])) {
+			pvio_gnttab_free_grant_reference(info->d, s->gref[i]);
+			continue;
+		}
+		pvio_gnttab_end_foreign_access(info->d, s->gref[i],
+					       s->page[i]);
+		s->page[i] = NULL;
+		ok = false;
+	}
+	s->nr_segs = 0;
+	return ok;
+}
+
+/**
+ * pvio_blkfront_alloc_pages() - allocate every id's bounce pages, zeroed
+ * @info: the disk, not connected
+ *
+ * queue_rq runs under RCU and must not sleep: the pages are allocated
+ * here, before the disk connects (XSA-403: zeroed before any grant).
+ *
+ * Context: process context.
+ * Return: 0 or -ENOMEM (what was allocated stays for
+ * pvio_blkfront_free_pages()).
+ */
+int pvio_blkfront_alloc_pages(struct pvio_blkfront *info)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++)
+		for (j = 0; j < PVIO_BLK_MAX_SEGS; j++) {
+			if (info->shadow[i].page[j])
+				continue;
+			info->shadow[i].page[j] = alloc_page(GFP_KERNEL |
+							     __GFP_ZERO);
+			if (!info->shadow[i].page[j])
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+/**
+ * pvio_blkfront_free_pages() - free the bounce pages
+ * @info: the disk, every grant ended (pvio_blkfront_fail_all())
+ *
+ * Context: process context.
+ */
+void pvio_blkfront_free_pages(struct pvio_blkfront *info)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++)
+		for (j = 0; j < PVIO_BLK_MAX_SEGS; j++) {
+			if (info->shadow[i].page[j])
+				__free_page(info->shadow[i].page[j]);
+			info->shadow[i].page[j] = NULL;
+		}
+}
+
+/* Copy a request's data between its bios and the bounce pages. */
+static void pvio_blkfront_copy(struct request *rq,
+			       struct pvio_blkfront_shadow *s, bool to_pages)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	size_t off = 0;
+
+	rq_for_each_segment(bv, rq, iter) {
+		size_t done = 0;
+
+		while (done < bv.bv_len) {
+			unsigned int seg = off / PVIO_BLK_PAGE_SIZE;
+			unsigned int soff = off % PVIO_BLK_PAGE_SIZE;
+			size_t n = min_t(size_t, bv.bv_len - done,
+					 PVIO_BLK_PAGE_SIZE - soff);
+			void *p = page_address(s->page[seg]) + soff;
+
+			if (to_pages)
+				memcpy_from_page(p, bv.bv_page,
+						 bv.bv_offset + done, n);
+			else
+				memcpy_to_page(bv.bv_page, bv.bv_offset + done,
+					       p, n);
+			done += n;
+			off += n;
+		}
+	}
+}
+
+/* Put the disk into the error state; caller holds info->lock. */
+static void pvio_blkfront_broken(struct pvio_blkfront *info, const char *why)
+{
+	if (info->state == PVIO_BLKFRONT_BROKEN)
+		return;
+	info->state = PVIO_BLKFRONT_BROKEN;
+	dev_err(&info->dev->dev, "backend misbehaved (%s): disk in error state\n",
+		why);
+	schedule_work(&info->fatal_work);
+}
+
+/**
+ * pvio_blkfront_fail_all() - fail every request waiting for a response
+ * @info: the disk, with no response processing any more (error state or
+ *	IRQ unbound)
+ *
+ * Ends the grants (deferring pages the backend still maps) and completes
+ * each request with BLK_STS_IOERR.
+ *
+ * Context: any; takes info->lock.
+ */
+void pvio_blkfront_fail_all(struct pvio_blkfront *info)
+{
+	struct request *rqs[PVIO_BLK_RING_SIZE];
+	unsigned int i, n = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&info->lock, flags);
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+
+		if (!s->waiting)
+			continue;
+		pvio_blkfront_end_grants(info, s);
+		rqs[n++] = s->rq;
+		pvio_blkfront_put_id(info, i);
+		info->inflight--;
+	}
+	spin_unlock_irqrestore(&info->lock, flags);
+	for (i = 0; i < n; i++)
+		blk_mq_end_request(rqs[i], BLK_STS_IOERR);
+	wake_up(&info->drain);
+	if (n && info->gd)
+		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+}
+
+irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
+{
+	struct pvio_blkfront *info = data;
+	struct request *rqs[PVIO_BLK_RING_SIZE];
+	blk_status_t sts[PVIO_BLK_RING_SIZE];
+	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS, n = 0, i;
+	struct blkif_response rsp;
+	unsigned long flags;
+	bool broken;
+	int avail, id;
+
+	spin_lock_irqsave(&info->lock, flags);
+	if (info->state != PVIO_BLKFRONT_CONNECTED &&
+	    info->state != PVIO_BLKFRONT_CLOSING) {
+		spin_unlock_irqrestore(&info->lock, flags);
+		if (info->state != PVIO_BLKFRONT_BROKEN)
+			pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
+		return IRQ_HANDLED;
+	}
+	avail = PVIO_RING_RESPONSES_AVAIL(&info->ring);
+	for (;;) {
+		if (avail < 0) {
+			pvio_blkfront_broken(info, "impossible rsp_prod");
+			break;
+		}
+		while (avail-- > 0) {
+			struct pvio_blkfront_shadow *s;
+			blk_status_t st;
+
+			PVIO_RING_COPY_RESPONSE(&info->ring,
+						info->ring.rsp_cons, &rsp);
+			info->ring.rsp_cons++;
+			eoi = 0;
+			id = pvio_blkfront_check_rsp(&rsp, info->shadow,
+						     PVIO_BLK_RING_SIZE);
+			if (id < 0) {
+				pvio_blkfront_broken(info,
+						     "bad response id or op");
+				break;
+			}
+			s = &info->shadow[id];
+			st = pvio_blkfront_rsp_status(rsp.status);
+			if (st == BLK_STS_NOTSUPP)
+				dev_warn_ratelimited(&info->dev->dev,
+						     "op %u not supported by the backend\n",
+						     s->op);
+			if (!pvio_blkfront_end_grants(info, s)) {
+				pvio_blkfront_broken(info,
+						     "grant still in use after response");
+				st = BLK_STS_IOERR;
+			}
+			if (st == BLK_STS_OK && s->op == BLKIF_OP_READ)
+				pvio_blkfront_copy(s->rq, s, false);
+			rqs[n] = s->rq;
+			sts[n++] = st;
+			pvio_blkfront_put_id(info, id);
+			info->inflight--;
+		}
+		if (info->state == PVIO_BLKFRONT_BROKEN)
+			break;
+		avail = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&info->ring);
+		if (!avail)
+			break;
+	}
+	broken = info->state == PVIO_BLKFRONT_BROKEN;
+	spin_unlock_irqrestore(&info->lock, flags);
+
+	for (i = 0; i < n; i++)
+		blk_mq_end_request(rqs[i], sts[i]);
+	if (broken) {
+		/* No further EOI: the port stays masked. */
+		pvio_blkfront_fail_all(info);
+		return IRQ_HANDLED;
+	}
+	if (n) {
+		wake_up(&info->drain);
+		if (info->gd)
+			blk_mq_start_stopped_hw_queues(info->gd->queue, true);
+	}
+	pvio_irq_lateeoi(irq, eoi);
+	return IRQ_HANDLED;
+}
+
+/* Grant the bounce pages of a read or write; copy a write's data in. */
+static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
+					     struct request *rq,
+					     struct pvio_blkfront_shadow *s,
+					     struct blkif_request *req)
+{
+	bool write = rq_data_dir(rq) == WRITE;
+	unsigned int bytes = blk_rq_bytes(rq), nseg, i;
+
+	nseg = DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
+	if (WARN_ON_ONCE(!nseg || nseg > PVIO_BLK_MAX_SEGS ||
+			 bytes % 512))
+		return BLK_STS_IOERR;
+	for (i = 0; i < nseg; i++) {
+		if (s->page[i])
+			continue;
+		/* Lost to a deferred end-access: replace it (atomic). */
+		s->page[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO |
+					__GFP_NOWARN);
+		if (!s->page[i])
+			return BLK_STS_RESOURCE;
+	}
+	if (write)
+		pvio_blkfront_copy(rq, s, true);
+	for (i = 0; i < nseg; i++) {
+		unsigned int len = min(bytes - i * PVIO_BLK_PAGE_SIZE,
+				       PVIO_BLK_PAGE_SIZE);
+		int ref = pvio_gnttab_grant_foreign_access(info->d,
+							   info->dev->otherend_id,
+							   pvio_page_to_gfn(info->d,
+									    s->page[i]),
+							   write);
+
+		if (ref < 0)
+			return BLK_STS_RESOURCE;
+		s->gref[i] = ref;
+		s->nr_segs = i + 1;
+		req->u.rw.seg[i].gref = ref;
+		req->u.rw.seg[i].first_sect = 0;
+		req->u.rw.seg[i].last_sect = (len >> 9) - 1;
+	}
+	req->u.rw.nr_segments = nseg;
+	req->u.rw.handle = info->vdevice;
+	req->u.rw.sector_number = blk_rq_pos(rq);
+	return BLK_STS_OK;
+}
+
+static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
+					   const struct blk_mq_queue_data *bd)
+{
+	struct pvio_blkfront *info = hctx->queue->queuedata;
+	struct request *rq = bd->rq;
+	struct pvio_blkfront_shadow *s;
+	struct blkif_request req, *slot;
+	blk_status_t st = BLK_STS_OK;
+	unsigned long flags;
+	unsigned int id;
+
+	blk_mq_start_request(rq);
+	spin_lock_irqsave(&info->lock, flags);
+	if (info->state != PVIO_BLKFRONT_CONNECTED) {
+		spin_unlock_irqrestore(&info->lock, flags);
+		return BLK_STS_IOERR;
+	}
+	id = pvio_blkfront_get_id(info);
+	if (id == PVIO_BLKFRONT_ID_END) {
+		blk_mq_stop_hw_queue(hctx);
+		spin_unlock_irqrestore(&info->lock, flags);
+		return BLK_STS_DEV_RESOURCE;
+	}
+	spin_unlock_irqrestore(&info->lock, flags);
+
+	/* The id is ours: build the request privately, zeroed (XSA-216). */
+	s = &info->shadow[id];
+	memset(&req, 0, sizeof(req));
+	req.u.rw.id = id;
+	switch (req_op(rq)) {
+	case REQ_OP_FLUSH:
+		if (!info->flush_op) {
+			st = BLK_STS_NOTSUPP;
+			break;
+		}
+		req.operation = info->flush_op;
+		req.u.rw.handle = info->vdevice;
+		break;
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+		if (!info->discard) {
+			st = BLK_STS_NOTSUPP;
+			break;
+		}
+		req.operation = BLKIF_OP_DISCARD;
+		req.u.discard.flag = req_op(rq) == REQ_OP_SECURE_ERASE ?
+				     BLKIF_DISCARD_SECURE : 0;
+		req.u.discard.sector_number = blk_rq_pos(rq);
+		req.u.discard.nr_sectors = blk_rq_sectors(rq);
+		break;
+	case REQ_OP_READ:
+		req.operation = BLKIF_OP_READ;
+		st = pvio_blkfront_prepare_rw(info, rq, s, &req);
+		break;
+	case REQ_OP_WRITE:
+		req.operation = (rq->cmd_flags & REQ_FUA) && info->fua ?
+				BLKIF_OP_WRITE_BARRIER : BLKIF_OP_WRITE;
+		st = pvio_blkfront_prepare_rw(info, rq, s, &req);
+		break;
+	default:
+		st = BLK_STS_NOTSUPP;
+		break;
+	}
+
+	spin_lock_irqsave(&info->lock, flags);
+	if (st == BLK_STS_OK && info->state != PVIO_BLKFRONT_CONNECTED)
+		st = BLK_STS_IOERR;
+	if (st == BLK_STS_OK) {
+		slot = PVIO_RING_NEXT_REQUEST(&info->ring);
+		if (WARN_ON_ONCE(!slot))
+			st = BLK_STS_IOERR;
+	}
+	if (st != BLK_STS_OK) {
+		pvio_blkfront_end_grants(info, s);
+		pvio_blkfront_put_id(info, id);
+		spin_unlock_irqrestore(&info->lock, flags);
+		return st;	/* BLK_STS_RESOURCE: blk-mq retries later */
+	}
+	memcpy(slot, &req, sizeof(req));
+	s->rq = rq;
+	s->op = req.operation;
+	s->waiting = true;
+	info->inflight++;
+	if (PVIO_RING_PUSH_REQUESTS(&info->ring))
+		pvio_notify_remote_via_irq(info->irq);
+	spin_unlock_irqrestore(&info->lock, flags);
+	return BLK_STS_OK;
+}
+
+const struct blk_mq_ops pvio_blkfront_mq_ops = {
+	.queue_rq = pvio_blkfront_queue_rq,
+};

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvio-blkfront: response checking and Xen's virtual-device numbering as
+ * pure functions, so that KUnit (check_test.c) can feed them hostile
+ * responses and odd device numbers.
+ */
+#ifndef PVIO_BLKFRONT_CHECK_H
+#define PVIO_BLKFRONT_CHECK_H
+
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#include <linux/errno.h>
+#include <linux/blk_types.h>
+#include <xen/interface/io/blkif.h>
+#include <xen/interface/io/protocols.h>
+
+#define PVIO_BLK_PAGE_SIZE	4096U
+#define PVIO_BLK_RING_SIZE	__CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE)
+#define PVIO_BLK_MAX_SEGS	BLKIF_MAX_SEGMENTS_PER_REQUEST
+
+static_assert(sizeof(struct blkif_request) == 112);
+static_assert(sizeof(struct blkif_response) == 16);
+static_assert(offsetof(struct blkif_request, u.rw.id) == 8);
+static_assert(offsetof(struct blkif_request, u.rw.seg) == 24);
+static_assert(PVIO_BLK_RING_SIZE == 32);
+
+struct request;
+struct page;
+
+/**
+ * struct pvio_blkfront_shadow - the frontend's copy of a request in flight
+ * @rq: the block request
+ * @waiting: a request with this id is on the ring, its response not seen
+ * @op: BLKIF_OP_* sent
+ * @nr_segs: segments granted
+ * @next_free: free-id list link
+ * @gref: the segments' grants
+ * @page: the segments' bounce pages (the frontend's own, zeroed when
+ *	allocated; reused only after end-access succeeded)
+ */
+struct pvio_blkfront_shadow {
+	struct request *rq;
+	bool waiting;
+	u8 op;
+	u8 nr_segs;
+	unsigned int next_free;
+	grant_ref_t gref[PVIO_BLK_MAX_SEGS];
+	struct page *page[PVIO_BLK_MAX_SEGS];
+};
+
+/**
+ * pvio_blkfront_check_rsp() - is a response (copied out) acceptable?
+ * @rsp: the response, in private memory
+ * @shadow: the shadow array
+ * @nr: entries in @shadow (the ring size)
+ *
+ * The 2021 hardening of Linux's blkif_interrupt(): the id must be below
+ * the ring size, its shadow entry must be waiting for a response (no
+ * duplicate, no id never issued) and the op must be the one sent.
+ *
+ * Context: any (pure function); the caller holds the shadow's lock.
+ * Return: the id (>= 0) or -EPROTO: the backend is broken.
+ */
+static inline int pvio_blkfront_check_rsp(const struct blkif_response *rsp,
+					  const struct pvio_blkfront_shadow *shadow,
+					  unsigned int nr)
+{
+	u64 id = rsp->id;
+
+	if (id >= nr)
+		return -EPROTO;
+	if (!shadow[id].waiting)
+		return -EPROTO;
+	if (shadow[id].op != rsp->operation)
+		return -EPROTO;
+	return (int)id;
+}
+
+/**
+ * pvio_blkfront_rsp_status() - block status of a response's status field
+ * @status: BLKIF_RSP_* (any s16 value from the backend)
+ *
+ * Context: any (pure function).
+ * Return: BLK_STS_OK, BLK_STS_NOTSUPP, or BLK_STS_IOERR for an error and
+ * for any unknown value.
+ */
+static inline blk_status_t pvio_blkfront_rsp_status(s16 status)
+{
+	switch (status) {
+	case BLKIF_RSP_OKAY:
+		return BLK_STS_OK;
+	case BLKIF_RSP_EOPNOTSUPP:
+		return BLK_STS_NOTSUPP;
+	default:
+		return BLK_STS_IOERR;
+	}
+}
+
+#define PVIO_XENVBD_MAJOR	202
+#define PVIO_BLK_PARTS		16
+#define PVIO_BLK_EXT_PARTS	256
+#define PVIO_BLK_EXT_SHIFT	8
+
+/**
+ * pvio_blkfront_translate_vdev() - disk index and minor of a virtual-device
+ * @vdevice: the "virtual-device" value (xen-vbd-interface.7)
+ * @index: out: disk index (0 is xvda)
+ * @minor: out: first minor (16 per disk, 256 for the extended scheme)
+ * @parts: out: minors per disk (16 or 256)
+ *
+ * Linux's xen_translate_vdev() and xlvbd_alloc_gendisk(): xvd (major
+ * 202), hd (3, 22) and sd (8, 65..71, 128..135) numbers, and the extended
+ * form (1 << 28) | (disk << 8) | partition.
+ *
+ * Context: any (pure function).
+ * Return: 0, or -ENODEV for a number that names no disk.
+ */
+static inline int pvio_blkfront_translate_vdev(u32 vdevice,
+					       unsigned int *index,
+					       unsigned int *minor,
+					       unsigned int *parts)
+{
+	unsigned int major, m;
+
+	*parts = PVIO_BLK_PARTS;
+	if (vdevice & (1U << 28)) {
+		if (vdevice >> 29)
+			return -ENODEV;
+		m = vdevice & ((1U << 28) - 1);
+		*parts = PVIO_BLK_EXT_PARTS;
+		*index = m >> PVIO_BLK_EXT_SHIFT;
+		*minor = m;
+		return *minor >> 20 ? -ENODEV : 0;
+	}
+	major = (vdevice >> 8) & 0xff;
+	m = vdevice & 0xff;
+	if (vdevice >> 16)
+		return -ENODEV;
+	switch (major) {
+	case XEN_IDE0_MAJOR:
+		*index = m / 64;
+		*minor = *index * PVIO_BLK_PARTS;
+		break;
+	case XEN_IDE1_MAJOR:
+		*index = m / 64 + 2;
+		*minor = *index * PVIO_BLK_PARTS;
+		break;
+	case XEN_SCSI_DISK0_MAJOR:
+		*index = m / PVIO_BLK_PARTS;
+		*minor = m;
+		break;
+	case XEN_SCSI_DISK1_MAJOR ... XEN_SCSI_DISK7_MAJOR:
+		*index = m / PVIO_BLK_PARTS +
+			 (major - XEN_SCSI_DISK1_MAJOR + 1) * 16;
+		*minor = m + (major - XEN_SCSI_DISK1_MAJOR + 1) * 16 *
+			 PVIO_BLK_PARTS;
+		break;
+	case XEN_SCSI_DISK8_MAJOR ... XEN_SCSI_DISK15_MAJOR:
+		*index = m / PVIO_BLK_PARTS +
+			 (major - XEN_SCSI_DISK8_MAJOR + 8) * 16;
+		*minor = m + (major - XEN_SCSI_DISK8_MAJOR + 8) * 16 *
+			 PVIO_BLK_PARTS;
+		break;
+	case PVIO_XENVBD_MAJOR:
+		*index = m / PVIO_BLK_PARTS;
+		*minor = m;
+		break;
+	default:
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/**
+ * pvio_blkfront_disk_name() - "xvd" name of a disk index and partition
+ * @buf: out, at least 32 bytes
+ * @len: size of @buf
+ * @index: disk index (0: xvda, 25: xvdz, 26: xvdaa)
+ * @part: partition (0: the whole disk)
+ *
+ * Linux's encode_disk_name().
+ *
+ * Context: any (pure function).
+ */
+static inline void pvio_blkfront_disk_name(char *buf, size_t len,
+					   unsigned int index,
+					   unsigned int part)
+{
+	char letters[8];
+	unsigned int n = 0, i;
+
+	do {
+		letters[n++] = 'a' + index % 26;
+		index = index / 26;
+	} while (index-- && n < sizeof(letters));
+	i = snprintf(buf, len, "xvd");
+	while (n && i < len - 1)
+		buf[i++] = letters[--n];
+	buf[i] = 0;
+	if (part && i < len)
+		snprintf(buf + i, len - i, "%u", part);
+}
+
+#endif /* PVIO_BLKFRONT_CHECK_H */

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pvio_blkfront_rsp: blkfront's response checks (check.h) and
+ * the ring's rsp_prod checks on a blkif front ring, fed the hostile
+ * responses of hardening.md; and Xen's virtual-device numbering.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <pvio/ring.h>
+#include "check.h"
+
+#define N	PVIO_BLK_RING_SIZE
+
+static void rsp(struct blkif_response *r, u64 id, u8 op, s16 status)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->operation = op;
+	r->status = status;
+}
+
+static struct pvio_blkfront_shadow *shadows(struct kunit *test)
+{
+	struct pvio_blkfront_shadow *s;
+
+	s = kunit_kcalloc(test, N, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s[3].waiting = true;
+	s[3].op = BLKIF_OP_WRITE;
+	s[31].waiting = true;
+	s[31].op = BLKIF_OP_READ;
+	return s;
+}
+
+static void blkfront_rsp_valid(struct kunit *test)
+{
+	struct pvio_blkfront_shadow *s = shadows(test);
+	struct blkif_response r;
+
+	rsp(&r, 3, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_check_rsp(&r, s, N), 3);
+	rsp(&r, 31, BLKIF_OP_READ, BLKIF_RSP_ERROR);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_check_rsp(&r, s, N), 31);
+}
+
+static void blkfront_rsp_id_range(struct kunit *test)
+{
+	static const u64 ids[] = { 32, 33, 255, 0x100000000ULL, U64_MAX,
+				   (u64)-1 << 32 | 3 };
+	struct pvio_blkfront_shadow *s = shadows(test);
+	struct blkif_response r;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		rsp(&r, ids[i], BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+		KUNIT_EXPECT_EQ_MSG(test, pvio_blkfront_check_rsp(&r, s, N),
+				    -EPROTO, "id %#llx", ids[i]);
+	}
+}
+
+static void blkfront_rsp_not_waiting(struct kunit *test)
+{
+	struct pvio_blkfront_shadow *s = shadows(test);
+	struct blkif_response r;
+
+	/* An id never issued. */
+	rsp(&r, 0, BLKIF_OP_READ, BLKIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_check_rsp(&r, s, N), -EPROTO);
+	/* A duplicate: the first answer freed the id. */
+	rsp(&r, 3, BLKIF_OP_WRITE, BLKIF_RSP_OKAY);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_check_rsp(&r, s, N), 3);
+	s[3].waiting = false;
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_check_rsp(&r, s, N), -EPROTO);
+}
+
+static void blkfront_rsp_op_mismatch(struct kunit *test)
+{
+	struct pvio_blkfront_shadow *s = shadows(test);
+	struct blkif_response r;
+	unsigned int op;
+
+	for (op = 0; op < 256; op++) {
+		rsp(&r, 3, op, BLKIF_RSP_OKAY);
+		KUNIT_EXPECT_EQ_MSG(test, pvio_blkfront_check_rsp(&r, s, N),
+				    op == BLKIF_OP_WRITE ? 3 : -EPROTO,
+				    "op %u", op);
+	}
+}
+
+static void blkfront_rsp_status(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_rsp_status(BLKIF_RSP_OKAY),
+			BLK_STS_OK);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_rsp_status(BLKIF_RSP_ERROR),
+			BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_rsp_status(BLKIF_RSP_EOPNOTSUPP),
+			BLK_STS_NOTSUPP);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_rsp_status(1), BLK_STS_IOERR);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_rsp_status(-32768),
+			BLK_STS_IOERR);
+}
+
+/* rsp_prod jumps from a malicious backend (hardening.md case 2). */
+static void blkfront_rsp_prod_jump(struct kunit *test)
+{
+	static const RING_IDX jumps[] = { 5, 33, 0xFFFFFFFF, 0x80000000 };
+	struct blkif_front_ring ring;
+	struct blkif_sring *sring;
+	unsigned int i;
+	RING_IDX prod;
+
+	sring = kunit_kzalloc(test, PVIO_BLK_PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sring);
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&ring, sring, PVIO_BLK_PAGE_SIZE);
+	ring.req_prod_pvt = 4;			/* four requests issued */
+	sring->rsp_prod = 4;
+	KUNIT_EXPECT_EQ(test, PVIO_RING_RESPONSES_AVAIL(&ring), 4);
+	for (i = 0; i < ARRAY_SIZE(jumps); i++) {
+		sring->rsp_prod = jumps[i];	/* more than was asked */
+		KUNIT_EXPECT_EQ_MSG(test, PVIO_RING_RESPONSES_AVAIL(&ring),
+				    -EPROTO, "rsp_prod %#x", jumps[i]);
+		prod = sring->rsp_prod;
+		KUNIT_EXPECT_TRUE(test, PVIO_RING_RSP_PROD_OVERFLOW(&ring, prod));
+		KUNIT_EXPECT_EQ(test,
+				PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&ring),
+				-EPROTO);
+	}
+	/* Nothing outstanding: any response is one too many. */
+	ring.rsp_cons = 4;
+	sring->rsp_prod = 5;
+	KUNIT_EXPECT_EQ(test, PVIO_RING_RESPONSES_AVAIL(&ring), -EPROTO);
+	sring->rsp_prod = 4;
+	KUNIT_EXPECT_EQ(test, PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&ring), 0);
+	KUNIT_EXPECT_EQ(test, sring->rsp_event, 5U);
+}
+
+static void blkfront_vdev(struct kunit *test)
+{
+	unsigned int index, minor, parts;
+	char name[32];
+
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(202 << 8, &index,
+							   &minor, &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 0U);
+	KUNIT_EXPECT_EQ(test, minor, 0U);
+	KUNIT_EXPECT_EQ(test, parts, 16U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(51728, &index,
+							   &minor, &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 1U);			/* xvdb */
+	KUNIT_EXPECT_EQ(test, minor, 16U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev((202 << 8) | 0x21,
+							   &index, &minor,
+							   &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 2U);			/* xvdc1 */
+	KUNIT_EXPECT_EQ(test, minor, 33U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(3 << 8, &index,
+							   &minor, &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 0U);			/* hda */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(22 << 8 | 64,
+							   &index, &minor,
+							   &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 3U);			/* hdd */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(8 << 8 | 16,
+							   &index, &minor,
+							   &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 1U);			/* sdb */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(1 << 28 | 27 << 8,
+							   &index, &minor,
+							   &parts), 0);
+	KUNIT_EXPECT_EQ(test, index, 27U);			/* xvdab */
+	KUNIT_EXPECT_EQ(test, parts, 256U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(1 << 29, &index,
+							   &minor, &parts),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(7 << 8, &index,
+							   &minor, &parts),
+			-ENODEV);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_translate_vdev(0x10000, &index,
+							   &minor, &parts),
+			-ENODEV);
+
+	pvio_blkfront_disk_name(name, sizeof(name), 0, 0);
+	KUNIT_EXPECT_STREQ(test, name, "xvda");
+	pvio_blkfront_disk_name(name, sizeof(name), 25, 0);
+	KUNIT_EXPECT_STREQ(test, name, "xvdz");
+	pvio_blkfront_disk_name(name, sizeof(name), 26, 0);
+	KUNIT_EXPECT_STREQ(test, name, "xvdaa");
+	pvio_blkfront_disk_name(name, sizeof(name), 27, 3);
+	KUNIT_EXPECT_STREQ(test, name, "xvdab3");
+	pvio_blkfront_disk_name(name, sizeof(name), 26 + 26 * 26, 0);
+	KUNIT_EXPECT_STREQ(test, name, "xvdaaa");
+}
+
+static struct kunit_case pvio_blkfront_rsp_cases[] = {
+	KUNIT_CASE(blkfront_rsp_valid),
+	KUNIT_CASE(blkfront_rsp_id_range),
+	KUNIT_CASE(blkfront_rsp_not_waiting),
+	KUNIT_CASE(blkfront_rsp_op_mismatch),
+	KUNIT_CASE(blkfront_rsp_status),
+	KUNIT_CASE(blkfront_rsp_prod_jump),
+	KUNIT_CASE(blkfront_vdev),
+	{}
+};
+
+static struct kunit_suite pvio_blkfront_rsp_suite = {
+	.name = "pvio_blkfront_rsp",
+	.test_cases = pvio_blkfront_rsp_cases,
+};
+
+kunit_test_suite(pvio_blkfront_rsp_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit: pvio-blkfront response checks");

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvio-blkfront: the block frontend (domU), after Linux's xen-blkfront.
+ *
+ * xenbus.c is the control path (probe, the state machine, the ring and
+ * port, the disk and its limits); blkfront.c the data path (blk-mq
+ * queue_rq, the event handler, completion, the error state).
+ */
+#ifndef PVIO_BLKFRONT_COMMON_H
+#define PVIO_BLKFRONT_COMMON_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/interrupt.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <pvio/hypervisor.h>
+#include <pvio/xenbus.h>
+#include "check.h"
+
+#define PVIO_BLKFRONT_ID_END	PVIO_BLK_RING_SIZE
+/* Largest request: 11 segments of 4 KiB, in 512-byte sectors. */
+#define PVIO_BLKFRONT_MAX_SECTORS \
+	(PVIO_BLK_MAX_SEGS * (PVIO_BLK_PAGE_SIZE >> 9))
+
+enum pvio_blkfront_state {
+	PVIO_BLKFRONT_DISCONNECTED,
+	PVIO_BLKFRONT_CONNECTED,
+	PVIO_BLKFRONT_CLOSING,		/* draining before teardown */
+	PVIO_BLKFRONT_BROKEN,		/* the backend misbehaved: -EIO */
+};
+
+/**
+ * struct pvio_blkfront - one virtual disk
+ * @dev: the frontend device
+ * @d: the domain's handle
+ * @lock: ring, shadows, free list, @state, @inflight (IRQ-safe)
+ * @state: see enum pvio_blkfront_state
+ * @ring: the front ring (private indices) on @ring_page
+ * @ring_ref, @port, @irq: what the backend maps and binds
+ * @shadow: one per ring slot, ids are indices
+ * @free_head: first free id, PVIO_BLKFRONT_ID_END if none
+ * @inflight: ids waiting for a response
+ * @drain: woken when @inflight drops
+ * @gd, @tag_set: the disk, present while connected
+ * @vdevice, @index, @minor, @parts: virtual-device and Xen's numbering
+ * @sectors, @sector_size, @physical_sector_size, @info: backend keys
+ * @flush_op: BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or 0
+ * @fua: FUA writes go as WRITE_BARRIER
+ * @discard, @secure, @discard_granularity, @discard_alignment: ditto
+ * @fatal_work: reports the error state to the store (process context)
+ */
+struct pvio_blkfront {
+	struct pvio_xenbus_device *dev;
+	struct pvio_domain *d;
+	spinlock_t lock;		/* ring, shadows, state */
+	enum pvio_blkfront_state state;
+
+	struct blkif_front_ring ring;
+	struct page *ring_page;
+	grant_ref_t ring_ref;
+	evtchn_port_t port;
+	int irq;
+
+	struct pvio_blkfront_shadow shadow[PVIO_BLK_RING_SIZE];
+	unsigned int free_head;
+	unsigned int inflight;
+	wait_queue_head_t drain;
+
+	struct gendisk *gd;
+	struct blk_mq_tag_set tag_set;
+	bool minor_reserved;
+
+	u32 vdevice;
+	unsigned int index;
+	unsigned int minor;
+	unsigned int parts;
+
+	u64 sectors;
+	unsigned int sector_size;
+	unsigned int physical_sector_size;
+	unsigned int info;
+	u8 flush_op;
+	bool fua;
+	bool discard;
+	bool secure;
+	unsigned int discard_granularity;
+	unsigned int discard_alignment;
+
+	struct work_struct fatal_work;
+};
+
+extern const struct blk_mq_ops pvio_blkfront_mq_ops;
+
+/* blkfront.c: the data path */
+irqreturn_t pvio_blkfront_interrupt(int irq, void *data);
+void pvio_blkfront_init_shadows(struct pvio_blkfront *info);
+void pvio_blkfront_fail_all(struct pvio_blkfront *info);
+int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);
+void pvio_blkfront_free_pages(struct pvio_blkfront *info);
+
+#endif /* PVIO_BLKFRONT_COMMON_H */

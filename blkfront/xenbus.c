@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-blkfront: the control path (Linux's xen-blkfront probe, connect
+ * and closing code).
+ *
+ * probe: read virtual-device, reserve the disk's name (Xen's numbering).
+ * backend InitWait: allocate and grant the ring, allocate and bind the
+ * port (late EOI), write ring-ref, event-channel, protocol "x86_64-abi"
+ * and Initialised in one transaction.
+ * backend Connected: read sectors, info, sector-size,
+ * physical-sector-size and the flush/barrier/discard features, set the
+ * queue limits, add /dev/xvdX, Connected. A repeated Connected re-reads
+ * sectors (resize).
+ * backend Closing/Closed: stop taking requests, wait (bounded) for the
+ * ones in flight, fail what is left with -EIO, unbind, remove the disk,
+ * end the grants, Closed. The backend going to Initialising again
+ * reconnects.
+ */
+#define pr_fmt(fmt) "pvio-blkfront: " fmt
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <pvio/evtchn.h>
+#include <pvio/grant.h>
+#include <pvio/ring.h>
+#include "common.h"
+
+/* How long a detach waits for the requests in flight. */
+#define PVIO_BLKFRONT_DRAIN_TIMEOUT	(10 * HZ)
+
+static int pvio_blkfront_major;
+/* Disk indexes in use (every domU's disks live in this one kernel). */
+static DEFINE_XARRAY(pvio_blkfront_indexes);
+
+static const struct block_device_operations pvio_blkfront_fops = {
+	.owner = THIS_MODULE,
+};
+
+static void pvio_blkfront_fatal_work(struct work_struct *work)
+{
+	struct pvio_blkfront *info = container_of(work, struct pvio_blkfront,
+						  fatal_work);
+
+	pvio_xenbus_dev_fatal(info->dev, -EPROTO,
+			      "backend misbehaved, disk in error state");
+}
+
+static void pvio_blkfront_release_ring(struct pvio_blkfront *info)
+{
+	if (info->irq > 0)
+		pvio_unbind_from_irqhandler(info->irq, info);
+	else if (info->port)
+		pvio_xenbus_free_evtchn(info->dev, info->port);
+	info->irq = 0;
+	info->port = 0;
+	if (info->ring_page)
+		pvio_xenbus_end_ring(info->dev, info->ring_ref,
+				     info->ring_page);
+	info->ring_page = NULL;
+}
+
+static bool pvio_blkfront_drained(struct pvio_blkfront *info)
+{
+	bool ret;
+
+	spin_lock_irq(&info->lock);
+	ret = !info->inflight;
+	spin_unlock_irq(&info->lock);
+	return ret;
+}
+
+/* Tear the connection and the disk down; idempotent. */
+static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
+{
+	spin_lock_irq(&info->lock);
+	if (info->state == PVIO_BLKFRONT_CONNECTED)
+		info->state = PVIO_BLKFRONT_CLOSING;
+	spin_unlock_irq(&info->lock);
+
+	/* Requests in flight complete normally if the backend answers. */
+	if (info->state == PVIO_BLKFRONT_CLOSING &&
+	    !wait_event_timeout(info->drain, pvio_blkfront_drained(info),
+				PVIO_BLKFRONT_DRAIN_TIMEOUT))
+		dev_warn(&info->dev->dev,
+			 "requests still in flight after %d s: failing them\n",
+			 PVIO_BLKFRONT_DRAIN_TIMEOUT / HZ);
+
+	/* No response is processed after this. */
+	if (info->irq > 0)
+		pvio_unbind_from_irqhandler(info->irq, info);
+	info->irq = 0;
+	info->port = 0;
+	spin_lock_irq(&info->lock);
+	info->state = PVIO_BLKFRONT_DISCONNECTED;
+	spin_unlock_irq(&info->lock);
+	pvio_blkfront_fail_all(info);
+
+	if (info->gd) {
+		blk_mark_disk_dead(info->gd);
+		del_gendisk(info->gd);
+		put_disk(info->gd);
+		blk_mq_free_tag_set(&info->tag_set);
+		info->gd = NULL;
+	}
+	pvio_blkfront_free_pages(info);
+	pvio_blkfront_release_ring(info);
+}
+
+static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	struct pvio_xenbus_kv kv[] = {
+		{ .key = "ring-ref", .fmt = "%lu" },
+		{ .key = "event-channel", .fmt = "%lu" },
+		{ .key = "protocol", .fmt = "%s",
+		  .str = XEN_IO_PROTO_ABI_X86_64 },
+	};
+	struct blkif_sring *sring;
+	int err;
+
+	pvio_blkfront_disconnect(info);
+	info->ring_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!info->ring_page)
+		return -ENOMEM;
+	sring = page_address(info->ring_page);
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&info->ring, sring, PVIO_BLK_PAGE_SIZE);
+	err = pvio_xenbus_grant_ring(dev, info->ring_page, &info->ring_ref);
+	if (err) {
+		__free_page(info->ring_page);
+		info->ring_page = NULL;
+		return err;
+	}
+	err = pvio_xenbus_alloc_evtchn(dev, &info->port);
+	if (err)
+		goto fail;
+	pvio_blkfront_init_shadows(info);
+	err = pvio_blkfront_alloc_pages(info);
+	if (err)
+		goto fail;
+	err = pvio_bind_evtchn_to_irqhandler_lateeoi(dev->domain, info->port,
+						     pvio_blkfront_interrupt,
+						     0, "pvio-blkfront", info);
+	if (err < 0) {
+		info->port = 0;		/* closed on failure */
+		pvio_xenbus_dev_fatal(dev, err, "binding event channel");
+		goto fail;
+	}
+	info->irq = err;
+	kv[0].val = info->ring_ref;
+	kv[1].val = info->port;
+	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
+				     XenbusStateInitialised);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "writing ring-ref");
+		goto fail;
+	}
+	return 0;
+fail:
+	pvio_blkfront_release_ring(info);
+	pvio_blkfront_free_pages(info);
+	return err;
+}
+
+static void pvio_blkfront_read_features(struct pvio_blkfront *info)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	unsigned int ss, pss;
+
+	ss = pvio_xenbus_read_otherend_feature(dev, "sector-size", 512);
+	if (ss < 512 || ss > PVIO_BLK_PAGE_SIZE || !is_power_of_2(ss))
+		ss = 512;
+	pss = pvio_xenbus_read_otherend_feature(dev, "physical-sector-size",
+						ss);
+	if (pss < ss || pss > 65536 || !is_power_of_2(pss))
+		pss = ss;
+	info->sector_size = ss;
+	info->physical_sector_size = pss;
+	info->info = pvio_xenbus_read_otherend_feature(dev, "info", 0);
+	info->flush_op = 0;
+	info->fua = false;
+	if (pvio_xenbus_read_otherend_feature(dev, "feature-barrier", 0)) {
+		info->flush_op = BLKIF_OP_WRITE_BARRIER;
+		info->fua = true;
+	}
+	if (pvio_xenbus_read_otherend_feature(dev, "feature-flush-cache", 0)) {
+		info->flush_op = BLKIF_OP_FLUSH_DISKCACHE;
+		info->fua = false;
+	}
+	info->discard = pvio_xenbus_read_otherend_feature(dev,
+							  "feature-discard",
+							  0);
+	info->discard_granularity =
+		pvio_xenbus_read_otherend_feature(dev, "discard-granularity",
+						  0);
+	info->discard_alignment =
+		pvio_xenbus_read_otherend_feature(dev, "discard-alignment", 0);
+	info->secure = info->discard &&
+		pvio_xenbus_read_otherend_feature(dev, "discard-secure", 0);
+}
+
+static int pvio_blkfront_read_sectors(struct pvio_blkfront *info, u64 *sect)
+{
+	unsigned long long v;
+
+	if (pvio_xs_scanf(info->dev->xs, PVIO_XBT_NIL, info->dev->otherend,
+			  "sectors", "%llu", &v) != 1)
+		return -EINVAL;
+	*sect = v;
+	return 0;
+}
+
+static void pvio_blkfront_set_limits(struct pvio_blkfront *info,
+				     struct request_queue *q)
+{
+	blk_queue_logical_block_size(q, info->sector_size);
+	blk_queue_physical_block_size(q, info->physical_sector_size);
+	blk_queue_max_hw_sectors(q, PVIO_BLKFRONT_MAX_SECTORS);
+	blk_queue_max_segments(q, PVIO_BLK_MAX_SEGS);
+	blk_queue_segment_boundary(q, PVIO_BLK_PAGE_SIZE - 1);
+	blk_queue_max_segment_size(q, PVIO_BLK_PAGE_SIZE);
+	blk_queue_dma_alignment(q, 511);
+	blk_queue_write_cache(q, info->flush_op != 0, info->fua);
+	if (info->discard) {
+		blk_queue_max_discard_sectors(q, UINT_MAX >> 9);
+		if (info->discard_granularity)
+			q->limits.discard_granularity =
+				info->discard_granularity;
+		q->limits.discard_alignment = info->discard_alignment;
+		if (info->secure)
+			blk_queue_max_secure_erase_sectors(q, UINT_MAX >> 9);
+	}
+}
+
+static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	struct gendisk *gd;
+	int err;
+
+	if (info->gd)
+		return 0;
+	if (!info->ring_page)
+		return -ENODEV;
+	err = pvio_blkfront_read_sectors(info, &info->sectors);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "reading %s/sectors",
+				      dev->otherend);
+		return err;
+	}
+	pvio_blkfront_read_features(info);
+
+	memset(&info->tag_set, 0, sizeof(info->tag_set));
+	info->tag_set.ops = &pvio_blkfront_mq_ops;
+	info->tag_set.nr_hw_queues = 1;
+	info->tag_set.queue_depth = PVIO_BLK_RING_SIZE;
+	info->tag_set.numa_node = NUMA_NO_NODE;
+	info->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	info->tag_set.driver_data = info;
+	err = blk_mq_alloc_tag_set(&info->tag_set);
+	if (err)
+		goto fatal;
+	gd = blk_mq_alloc_disk(&info->tag_set, info);
+	if (IS_ERR(gd)) {
+		err = PTR_ERR(gd);
+		blk_mq_free_tag_set(&info->tag_set);
+		goto fatal;
+	}
+	gd->major = pvio_blkfront_major;
+	gd->first_minor = info->minor;
+	gd->minors = info->minor % info->parts ? 1 : info->parts;
+	gd->fops = &pvio_blkfront_fops;
+	gd->private_data = info;
+	pvio_blkfront_disk_name(gd->disk_name, sizeof(gd->disk_name),
+				info->index, info->minor % info->parts);
+	pvio_blkfront_set_limits(info, gd->queue);
+	set_capacity(gd, info->sectors);
+	if (info->info & (VDISK_READONLY | VDISK_CDROM))
+		set_disk_ro(gd, true);
+
+	spin_lock_irq(&info->lock);
+	info->state = PVIO_BLKFRONT_CONNECTED;
+	spin_unlock_irq(&info->lock);
+	info->gd = gd;
+	err = device_add_disk(&dev->dev, gd, NULL);
+	if (err) {
+		spin_lock_irq(&info->lock);
+		info->state = PVIO_BLKFRONT_DISCONNECTED;
+		spin_unlock_irq(&info->lock);
+		info->gd = NULL;
+		put_disk(gd);
+		blk_mq_free_tag_set(&info->tag_set);
+		goto fatal;
+	}
+	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s\n", gd->disk_name,
+		 info->sectors, info->sector_size,
+		 get_disk_ro(gd) ? ", read-only" : "",
+		 info->flush_op ? ", flush" : "",
+		 info->discard ? ", discard" : "");
+	return 0;
+fatal:
+	pvio_xenbus_dev_fatal(dev, err, "adding the disk");
+	return err;
+}
+
+/* A repeated Connected: the backend announces a new size. */
+static void pvio_blkfront_resize(struct pvio_blkfront *info)
+{
+	u64 sectors;
+
+	if (!info->gd || pvio_blkfront_read_sectors(info, &sectors) ||
+	    sectors == info->sectors)
+		return;
+	info->sectors = sectors;
+	dev_info(&info->dev->dev, "%s resized to %llu sectors\n",
+		 info->gd->disk_name, sectors);
+	set_capacity_and_notify(info->gd, sectors);
+}
+
+static void pvio_blkfront_changed(struct pvio_xenbus_device *dev,
+				  enum xenbus_state backend)
+{
+	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
+	struct pvio_xenbus_step s;
+
+	if (backend == XenbusStateConnected &&
+	    dev->state == XenbusStateConnected) {
+		pvio_blkfront_resize(info);
+		return;
+	}
+	s = pvio_xenbus_frontend_step(dev->state, backend);
+	if (s.actions & PVIO_XB_ACT_DISCONNECT) {
+		pvio_blkfront_disconnect(info);
+		if (s.next == XenbusStateClosed) {
+			pvio_xenbus_frontend_closed(dev);
+			return;
+		}
+	}
+	if ((s.actions & PVIO_XB_ACT_CONNECT) &&
+	    pvio_blkfront_setup_ring(info))
+		return;
+	if (s.next == XenbusStateConnected &&
+	    pvio_blkfront_connect_disk(info))
+		return;
+	pvio_xenbus_switch_state(dev, s.next);
+}
+
+static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
+			       const struct pvio_xenbus_device_id *id)
+{
+	struct pvio_blkfront *info;
+	int err;
+
+	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	if (!info)
+		return -ENOMEM;
+	info->dev = dev;
+	info->d = dev->domain;
+	spin_lock_init(&info->lock);
+	init_waitqueue_head(&info->drain);
+	INIT_WORK(&info->fatal_work, pvio_blkfront_fatal_work);
+	info->vdevice = pvio_xs_read_unsigned(dev->xs, dev->nodename,
+					      "virtual-device", dev->devid);
+	err = pvio_blkfront_translate_vdev(info->vdevice, &info->index,
+					   &info->minor, &info->parts);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "bad virtual-device %#x",
+				      info->vdevice);
+		kfree(info);
+		return err;
+	}
+	err = xa_insert(&pvio_blkfront_indexes, info->index, info,
+			GFP_KERNEL);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err == -EBUSY ? -EEXIST : err,
+				      "disk index %u is in use", info->index);
+		kfree(info);
+		return err;
+	}
+	pvio_blkfront_init_shadows(info);
+	dev_set_drvdata(&dev->dev, info);
+	return 0;
+}
+
+static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
+{
+	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
+
+	cancel_work_sync(&info->fatal_work);
+	pvio_blkfront_disconnect(info);
+	xa_erase(&pvio_blkfront_indexes, info->index);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(info);
+}
+
+static const struct pvio_xenbus_device_id pvio_blkfront_ids[] = {
+	{ "vbd" },
+	{ "" }
+};
+
+static struct pvio_xenbus_driver pvio_blkfront_driver = {
+	.name = "pvio-blkfront",
+	.ids = pvio_blkfront_ids,
+	.probe = pvio_blkfront_probe,
+	.otherend_changed = pvio_blkfront_changed,
+	.remove = pvio_blkfront_remove,
+};
+
+static int __init pvio_blkfront_init(void)
+{
+	int err;
+
+	pvio_blkfront_major = register_blkdev(0, "xvd");
+	if (pvio_blkfront_major < 0)
+		return pvio_blkfront_major;
+	err = pvio_xenbus_register_frontend(&pvio_blkfront_driver,
+					    THIS_MODULE, KBUILD_MODNAME);
+	if (err)
+		unregister_blkdev(pvio_blkfront_major, "xvd");
+	return err;
+}
+
+static void __exit pvio_blkfront_exit(void)
+{
+	pvio_xenbus_unregister_driver(&pvio_blkfront_driver);
+	unregister_blkdev(pvio_blkfront_major, "xvd");
+}
+
+module_init(pvio_blkfront_init);
+module_exit(pvio_blkfront_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("pvio block frontend (Xen blkif)");

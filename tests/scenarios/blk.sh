@@ -1,0 +1,200 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-check: test
+# The block split driver end to end: pvctl attaches a ramdisk to a domU,
+# /dev/xvda appears (pvio-blkfront in the domU, pvio-blkback in dom0) and
+# carries fio verify runs, an ext4 file system, flushes; a file-backed vbd
+# takes discards; a read-only vbd refuses writes; detach with I/O in
+# flight, re-attach with the data intact; nothing is left afterwards.
+. /pvio/lib.sh
+
+RES=/sys/kernel/debug/pvio-bus/resources
+XVDA=51712	# 202 << 8
+XVDB=51728
+XVDC=51744
+
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}
+state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
+bstat() { cat /sys/bus/pvio-backend/devices/vbd-$domid-$1/statistics/$2 2>/dev/null || echo 0; }
+dom0_res() { grep '^0 ' $RES 2>/dev/null; }
+gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$domid-vbd-$1 ] &&
+	 [ ! -e /sys/bus/pvio-backend/devices/vbd-$domid-$1 ]; }
+# fio_verify NAME DEV BS [SIZE]: random writes, then verify every block.
+fio_verify() {
+	fio --name="$1" --filename="$2" --direct=1 --ioengine=libaio \
+	    --rw=randwrite --bs="$3" --iodepth=64 --size="${4:-8M}" \
+	    --verify=crc32c --verify_fatal=1 --do_verify=1 --allow_file_create=0 \
+	    --output-format=terse >/tmp/fio.out 2>&1
+}
+# fio_rate DEV: IOPS and MB/s of a short 4 KiB random read run.
+fio_rate() {
+	fio --name=rate --filename="$1" --direct=1 --ioengine=libaio \
+	    --rw=randread --bs=4k --iodepth=32 --size=16M --runtime=3 \
+	    --time_based --allow_file_create=0 --output-format=terse 2>/dev/null |
+		awk -F';' '{ printf "%d IOPS, %.1f MB/s\n", $8, $7 * 1024 / 1e6 }'
+}
+
+if pvio_load && kmod_load brd rd_nr=2 rd_size=65536; then
+	t_ok "load the pvio modules and brd"
+else
+	t_fail "load the pvio modules and brd"
+	t_done; exit
+fi
+wait_for 5 pvctl store ls /local/domain/0
+res0=$(dom0_res)
+irq0=$(grep -c Dynamic-irq /proc/interrupts)
+
+domid=$(pvctl create blkdom vcpus=2)
+[ -n "$domid" ] && t_ok "pvctl create blkdom (domid $domid)" || { t_fail "pvctl create"; t_done; exit; }
+
+# Bad input: one line, nothing created.
+bad() {
+	want=$1; shift
+	out=$(pvctl "$@" 2>&1); rc=$?
+	if [ $rc = "$want" ] && [ "$(echo "$out" | wc -l)" = 1 ]; then
+		t_ok "pvctl $* -> exit $want, one line"
+	else
+		t_fail "pvctl $* -> exit $want, one line" "exit $rc: $out"
+	fi
+}
+bad 3 block-attach $domid /dev/nosuchdisk xvda
+[ -z "$(pvctl store ls /local/domain/$domid/device 2>/dev/null)" ] &&
+	t_ok "nothing created" || t_fail "nothing created" "$(pvctl store ls /local/domain/$domid)"
+
+# ---- attach a ramdisk ---------------------------------------------------
+t_check "pvctl block-attach $domid /dev/ram0 xvda" pvctl block-attach $domid /dev/ram0 xvda
+fe=/local/domain/$domid/device/vbd/$XVDA
+be=/local/domain/0/backend/vbd/$domid/$XVDA
+if wait_for 10 state_is $fe 4 && wait_for 10 state_is $be 4 && wait_for 5 test -b /dev/xvda; then
+	t_ok "/dev/xvda appears, both ends Connected"
+else
+	t_fail "/dev/xvda appears, both ends Connected" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
+	dmesg | tail -20 | sed 's/^/# /'
+	t_done; exit
+fi
+pvctl store ls $be | sed 's/^/#   /'
+[ "$(cat /sys/block/xvda/size)" = "$(cat /sys/block/ram0/size)" ] &&
+	t_ok "xvda has ram0's size ($(cat /sys/block/xvda/size) sectors)" ||
+	t_fail "xvda has ram0's size" "$(cat /sys/block/xvda/size) vs $(cat /sys/block/ram0/size)"
+[ "$(pvctl store read $fe/protocol)" = x86_64-abi ] && t_ok "protocol x86_64-abi" ||
+	t_fail "protocol x86_64-abi"
+cat /sys/block/xvda/queue/max_segments /sys/block/xvda/queue/max_hw_sectors_kb |
+	tr '\n' ' ' | sed 's/^/# max_segments, max_hw_sectors_kb: /'; echo
+
+# ---- data integrity -----------------------------------------------------
+for bs in 4k 128k; do
+	if fio_verify v$bs /dev/xvda $bs; then
+		t_ok "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda"
+	else
+		t_fail "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda" "$(tail -5 /tmp/fio.out)"
+	fi
+done
+echo "# backend: rd_req $(bstat $XVDA rd_req) wr_req $(bstat $XVDA wr_req) bad_req $(bstat $XVDA bad_req)"
+
+# ---- throughput ---------------------------------------------------------
+echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
+echo "#   xvda: $(fio_rate /dev/xvda)"
+echo "#   ram0: $(fio_rate /dev/ram0)"
+
+# ---- ext4 ---------------------------------------------------------------
+mkdir -p /mnt/x
+find /pvio /usr/bin -type f 2>/dev/null | head -n 200 >/tmp/files
+if mkfs.ext4 -q -F /dev/xvda >/tmp/mkfs.out 2>&1 && mount -t ext4 /dev/xvda /mnt/x; then
+	t_ok "mkfs.ext4 and mount xvda"
+	while read -r f; do
+		mkdir -p "/mnt/x/tree$(dirname "$f")" && cp "$f" "/mnt/x/tree$f"
+	done </tmp/files
+	(cd /mnt/x/tree && find . -type f | sort | xargs sha256sum) >/tmp/sum1
+	f0=$(bstat $XVDA f_req)
+	sync
+	dd if=/dev/urandom of=/mnt/x/synced bs=4k count=4 conv=fsync 2>/dev/null
+	f1=$(bstat $XVDA f_req)
+	[ "$f1" -gt "$f0" ] && t_ok "fsync reaches the backend as flushes ($f0 -> $f1)" ||
+		t_fail "fsync reaches the backend as flushes" "$f0 -> $f1"
+	umount /mnt/x
+	t_check "e2fsck clean" e2fsck -fn /dev/xvda
+	mount -t ext4 /dev/xvda /mnt/x
+	(cd /mnt/x/tree && find . -type f | sort | xargs sha256sum) >/tmp/sum2
+	n=$(wc -l </tmp/sum1)
+	cmp -s /tmp/sum1 /tmp/sum2 && [ "$n" -gt 10 ] &&
+		t_ok "remount: $n files, same checksums" || t_fail "remount: same checksums" "$(diff /tmp/sum1 /tmp/sum2 | head)"
+	umount /mnt/x
+else
+	t_fail "mkfs.ext4 and mount xvda" "$(cat /tmp/mkfs.out)"
+fi
+
+# ---- a file-backed vbd with discard -------------------------------------
+dd if=/dev/zero of=/tmp/vbd.img bs=1M count=32 2>/dev/null
+t_check "block-attach a file as xvdb" pvctl block-attach $domid /tmp/vbd.img xvdb
+if wait_for 10 test -b /dev/xvdb; then
+	t_ok "/dev/xvdb appears"
+	fio_verify fv /dev/xvdb 64k 4M && t_ok "fio verify on the file-backed xvdb" ||
+		t_fail "fio verify on the file-backed xvdb" "$(tail -5 /tmp/fio.out)"
+	d0=$(bstat $XVDB ds_req)
+	u0=$(du -k /tmp/vbd.img | cut -f1)
+	t_check "blkdiscard /dev/xvdb" blkdiscard /dev/xvdb
+	d1=$(bstat $XVDB ds_req)
+	u1=$(du -k /tmp/vbd.img | cut -f1)
+	[ "$d1" -gt "$d0" ] && t_ok "discards counted by the backend ($d0 -> $d1), file $u0 -> $u1 KiB" ||
+		t_fail "discards counted by the backend" "$d0 -> $d1"
+else
+	t_fail "/dev/xvdb appears"
+fi
+t_check "block-detach xvdb" pvctl block-detach $domid xvdb
+wait_for 5 gone $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
+
+# ---- read-only ----------------------------------------------------------
+dd if=/dev/urandom of=/dev/ram1 bs=64k count=16 2>/dev/null
+t_check "block-attach ram1 read-only as xvdc" pvctl block-attach $domid /dev/ram1 xvdc ro
+if wait_for 10 test -b /dev/xvdc; then
+	[ "$(cat /sys/block/xvdc/ro)" = 1 ] && t_ok "xvdc is read-only" || t_fail "xvdc is read-only"
+	if dd if=/dev/zero of=/dev/xvdc bs=4k count=1 oflag=direct 2>/dev/null; then
+		t_fail "a write to the read-only xvdc fails"
+	else
+		t_ok "a write to the read-only xvdc fails"
+	fi
+	a=$(dd if=/dev/xvdc bs=64k count=16 2>/dev/null | sha256sum)
+	b=$(dd if=/dev/ram1 bs=64k count=16 2>/dev/null | sha256sum)
+	[ "$a" = "$b" ] && t_ok "reads of xvdc match ram1" || t_fail "reads of xvdc match ram1"
+else
+	t_fail "/dev/xvdc appears"
+fi
+t_check "block-detach xvdc" pvctl block-detach $domid xvdc
+wait_for 5 gone $XVDC && t_ok "xvdc gone" || t_fail "xvdc gone"
+
+# ---- detach with I/O in flight, re-attach -------------------------------
+dd if=/dev/urandom of=/dev/xvda bs=64k count=64 oflag=direct 2>/dev/null
+s1=$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum)
+fio --name=busy --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
+    --bs=4k --iodepth=64 --size=32M --runtime=30 --time_based --allow_file_create=0 >/dev/null 2>&1 &
+fpid=$!
+sleep 2
+t_check "block-detach xvda with fio running" pvctl block-detach $domid xvda
+wait $fpid
+wait_for 5 gone $XVDA && [ ! -e /dev/xvda ] && t_ok "xvda gone, fio ended" ||
+	t_fail "xvda gone" "$(ls /sys/bus/pvio-*/devices/)"
+t_check "block-attach ram0 again" pvctl block-attach $domid /dev/ram0 xvda
+if wait_for 10 test -b /dev/xvda; then
+	s2=$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum)
+	[ "$s1" = "$s2" ] && t_ok "re-attached xvda: data intact" || t_fail "re-attached xvda: data intact"
+else
+	t_fail "xvda re-appears"
+fi
+t_check "block-detach xvda" pvctl block-detach $domid xvda
+wait_for 5 gone $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
+
+# ---- nothing left -------------------------------------------------------
+t_check "pvctl destroy blkdom" pvctl destroy blkdom
+same_res() { [ "$(dom0_res)" = "$res0" ]; }
+wait_for 5 same_res && t_ok "dom0 ports and grant mappings back to what they were" ||
+	t_fail "dom0 ports and grant mappings back" "before: $res0 after: $(dom0_res)"
+[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
+	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi
+t_done
