@@ -1,0 +1,704 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""pvio benchmark report: reads the console of a bench or run scenario
+(tests/scenarios/bench.sh) and makes the table, the JSON, the chart.
+
+  report.py live --mode run|bench [--out PREFIX] [--vm-status-file F]
+      filter the console on stdin: pass every line through except the raw
+      JSON blocks, print one progress line per run, print the table (and
+      the Dynamic-irq lines and pvctl top -b) when the guest says it is
+      done, and at the end write PREFIX.json (+ .md, .png with --chart)
+  report.py log --mode run|bench FILE [--out PREFIX] [--chart]
+      the same from a saved console log, without the pass-through
+
+Everything is computed here, on the host: the guest has no python.
+Ratios are split-driver (pvio) over native, from the same boot; with
+several rounds, the median of the per-round ratios with min and max.
+Only stdlib; the chart is drawn by gnuplot (gnuplot-nox).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+# ---- what is measured ----------------------------------------------------
+
+# wl -> (title, kind, metric key, unit, higher is better, goal)
+# goal: ("ge", x) ratio >= x; ("le", x) ratio <= x; None: reported only.
+ROWS = [
+    ("rr4k", "4k randread QD32", "blk", "iops", "IOPS", True, ("ge", 0.90)),
+    ("rw4k", "4k randwrite QD32", "blk", "iops", "IOPS", True, None),
+    ("lat", "4k randread QD1 p50", "blk", "p50", "us", False, ("le", 1.5)),
+    ("lat", "4k randread QD1 p99", "blk", "p99", "us", False, None),
+    ("sr1m", "1M seq read QD8", "blk", "mbs", "MB/s", True, ("ge", 0.95)),
+    ("sw1m", "1M seq write QD8", "blk", "mbs", "MB/s", True, ("ge", 0.95)),
+    ("tcp1", "TCP 1 stream", "net", "gbps", "Gbit/s", True, ("ge", 0.85)),
+    ("tcp4", "TCP -P 4", "net", "gbps", "Gbit/s", True, ("ge", 0.90)),
+    ("tcpR", "TCP -R (guest RX)", "net", "gbps", "Gbit/s", True, None),
+    ("udp64", "UDP 64-byte", "net", "kpps", "kpps", True, None),
+]
+CPU_GOAL = ("le", 1.3)
+PATHS = {"blk": ("native", "pvio"), "net": ("native", "pvio")}
+PATH_NAMES = {
+    ("blk", "native"): "backing device",
+    ("blk", "pvio"): "/dev/xvda",
+    ("net", "native"): "veth",
+    ("net", "pvio"): "vif",
+}
+KIND_OF = {r[0]: r[2] for r in ROWS}
+
+KMSG = re.compile(r"^\[\s*\d+\.\d+\]")
+
+
+def strip(line):
+    return line.rstrip("\r\n").replace("\r", "")
+
+
+# ---- console parsing -------------------------------------------------------
+
+
+class Console:
+    """State built from the console lines, one at a time."""
+
+    def __init__(self):
+        self.meta = {}
+        self.na = {}  # (kind, path) -> reason
+        self.netdevs = []
+        self.runs = []
+        self.texts = {}
+        self.done = None  # None until PVIO-BENCH-DONE
+        self.cur = None  # the run being read
+        self.text = None  # the text block being read
+        self.exit = None  # PVIO-EXIT
+        self.tap = []  # ok / not ok lines
+
+    def feed(self, line):
+        """Returns (event, obj): ("run-start", run), ("run-end", run),
+        ("done", None), ("pass", None) for a line to show, or ("hide", None)."""
+        if self.cur is not None:
+            if line.startswith("PVIO-BENCH-END"):
+                m = re.match(r"PVIO-BENCH-END rc=(-?\d+) ?(.*)", line)
+                r = self.cur
+                r["rc"] = int(m.group(1)) if m else -1
+                r["error"] = (m.group(2) if m else line).strip()
+                text = "\n".join(r.pop("_json"))
+                r["raw"] = None
+                if text.strip():
+                    try:
+                        r["raw"] = json.loads(text)
+                    except ValueError as e:
+                        r["rc"] = r["rc"] or -1
+                        r["error"] = (r["error"] + " unparsable JSON: %s" % e).strip()
+                derive(r, self.meta)
+                self.cur = None
+                return "run-end", r
+            if line.startswith("PVIO-BENCH-RUN") or line.startswith("PVIO-EXIT"):
+                # The block never ended: the guest died in the middle.
+                self.cur["rc"] = -1
+                self.cur["error"] = "the run did not finish (guest stopped)"
+                self.cur.pop("_json", None)
+                self.cur["raw"] = None
+                self.cur = None
+                return self.feed(line)
+            if line.startswith("@win "):
+                self.cur["_win"].append(line[5:])
+            elif line.startswith("@json"):
+                self.cur["_injson"] = True
+            elif self.cur.get("_injson"):
+                if KMSG.match(line):
+                    return "pass", None  # a kernel message, not JSON
+                self.cur["_json"].append(line)
+            else:
+                return "pass", None
+            return "hide", None
+        if self.text is not None:
+            if line.startswith("PVIO-BENCH-"):
+                self.text = None
+            else:
+                self.texts[self.text].append(line)
+                return "hide", None
+        if line.startswith("PVIO-BENCH-META "):
+            for kv in line.split()[1:]:
+                k, _, v = kv.partition("=")
+                self.meta[k] = v.replace("_", " ") if k == "cpu" else v
+            return "hide", None
+        if line.startswith("PVIO-BENCH-NA "):
+            m = re.match(r"PVIO-BENCH-NA path=(\S+) kind=(\S+) (.*)", line)
+            if m:
+                self.na[(m.group(2), m.group(1))] = m.group(3)
+            return "hide", None
+        if line.startswith("PVIO-BENCH-NETDEV "):
+            self.netdevs.append(line.split(" ", 1)[1])
+            return "hide", None
+        if line.startswith("PVIO-BENCH-RUN "):
+            r = {"_win": [], "_json": []}
+            for kv in line.split()[1:]:
+                k, _, v = kv.partition("=")
+                r[k] = int(v) if k in ("rep", "n") else v
+            self.runs.append(r)
+            self.cur = r
+            return "run-start", r
+        if line.startswith("PVIO-BENCH-TEXT "):
+            self.text = line.split()[1]
+            self.texts[self.text] = []
+            return "hide", None
+        if line.startswith("PVIO-BENCH-DONE"):
+            m = re.search(r"failed=(\d+)", line)
+            self.done = int(m.group(1)) if m else 0
+            return "done", None
+        if line.startswith("PVIO-EXIT:"):
+            try:
+                self.exit = int(line.split(":")[1])
+            except ValueError:
+                self.exit = -1
+        if re.match(r"^(not )?ok \d+ ", line):
+            self.tap.append(line)
+        return "pass", None
+
+
+# ---- one run's figures -----------------------------------------------------
+
+
+def parse_win(s):
+    """'up | cpu user nice ... | hc mc gm gc es ed | ios | irqs'"""
+    parts = [p.split() for p in s.split("|")]
+    try:
+        cpu = [int(x) for x in parts[1][1:]]
+        return {
+            "uptime": float(parts[0][0]),
+            "cpu": cpu,
+            "ctr": [int(x) for x in parts[2]],
+            "ios": int(parts[3][0]),
+            "irqs": int(parts[4][0]),
+        }
+    except (IndexError, ValueError):
+        return None
+
+
+def derive(r, meta):
+    """Adds r["m"]: the run's metrics, and r["window"]: its CPU and counters
+    over the measuring window."""
+    m = {}
+    raw = r.get("raw")
+    wl = r.get("wl")
+    kind = KIND_OF.get(wl)
+    try:
+        if raw and kind == "blk":
+            job = raw["jobs"][0]
+            d = job["write"] if wl in ("rw4k", "sw1m") else job["read"]
+            m["iops"] = float(d["iops"])
+            m["mbs"] = float(d["bw_bytes"]) / 1e6
+            pct = d.get("clat_ns", {}).get("percentile", {})
+            if "50.000000" in pct:
+                m["p50"] = pct["50.000000"] / 1000.0
+                m["p99"] = pct["99.000000"] / 1000.0
+            m["fio_usr_sys"] = [job.get("usr_cpu"), job.get("sys_cpu")]
+            if m["iops"] <= 0:
+                raise ValueError("no I/O completed")
+        elif raw and kind == "net":
+            if raw.get("error"):
+                raise ValueError(raw["error"])
+            end = raw["end"]
+            if wl == "udp64":
+                s = end["sum"]
+                secs = s.get("seconds") or 1
+                rx = s["packets"] - s.get("lost_packets", 0)
+                m["kpps"] = rx / secs / 1000.0
+                m["lost_pct"] = s.get("lost_percent")
+                m["gbps"] = s["bits_per_second"] / 1e9 * (1 - (s.get("lost_percent") or 0) / 100)
+                m["bytes_per_s"] = m["gbps"] * 1e9 / 8
+            else:
+                m["gbps"] = end["sum_received"]["bits_per_second"] / 1e9
+                m["bytes_per_s"] = end["sum_received"]["bits_per_second"] / 8
+                m["retransmits"] = end.get("sum_sent", {}).get("retransmits")
+            m["iperf_cpu"] = end.get("cpu_utilization_percent")
+    except (KeyError, IndexError, TypeError, ValueError, ZeroDivisionError) as e:
+        if r.get("rc", 0) == 0:
+            r["rc"] = -1
+        r["error"] = ("%s no result in the output: %s" % (r.get("error") or "", e)).strip()
+        m = {}
+    w = [parse_win(x) for x in r.pop("_win", [])]
+    r.pop("_injson", None)
+    win = {}
+    if len(w) == 2 and w[0] and w[1]:
+        a, b = w
+        dt = b["uptime"] - a["uptime"]
+        dc = [y - x for x, y in zip(a["cpu"], b["cpu"])]
+        total = sum(dc[:8])
+        idle = dc[3] + dc[4]
+        vcpus = int(meta.get("vcpus", 1) or 1)
+        if dt > 0 and total > 0:
+            win["seconds"] = dt
+            win["busy_vcpus"] = (total - idle) / total * vcpus
+            win["sys_share"] = (dc[2] + dc[5] + dc[6]) / total * vcpus
+            names = ["hypercalls", "mc_entries", "grant_maps", "grant_copies",
+                     "events_sent", "events_delivered"]
+            for i, n in enumerate(names):
+                win[n + "_per_s"] = (b["ctr"][i] - a["ctr"][i]) / dt
+            win["dev_ios_per_s"] = (b["ios"] - a["ios"]) / dt
+            win["dyn_irqs_per_s"] = (b["irqs"] - a["irqs"]) / dt
+    r["window"] = win
+    # Per I/O: fio's I/Os for block, packets at the device for network.
+    if m and win:
+        busy = win["busy_vcpus"]
+        if kind == "blk":
+            unit = m["iops"]
+            m["cpu_per_io_us"] = busy / unit * 1e6
+            m["cpu_s_per_gb"] = busy / (m["mbs"] / 1000.0) if m["mbs"] else None
+        else:
+            unit = win["dev_ios_per_s"] or None
+            m["cpu_s_per_gb"] = busy / (m["bytes_per_s"] / 1e9) if m.get("bytes_per_s") else None
+            if wl == "udp64" and m.get("kpps"):
+                m["cpu_per_io_us"] = busy / (m["kpps"] * 1000) * 1e6
+        m["busy_vcpus"] = busy
+        if unit:
+            m["hypercalls_per_io"] = win["hypercalls_per_s"] / unit
+            m["mc_entries_per_io"] = win["mc_entries_per_s"] / unit
+            m["events_per_io"] = win["events_sent_per_s"] / unit
+            m["dyn_irqs_per_io"] = win["dyn_irqs_per_s"] / unit
+            m["grant_ops_per_io"] = (win["grant_maps_per_s"] + win["grant_copies_per_s"]) / unit
+    r["m"] = m
+
+
+def progress(r):
+    m = r.get("m") or {}
+    if r.get("rc"):
+        return "FAILED (%s)" % (r.get("error") or "rc %s" % r.get("rc"))
+    wl = r["wl"]
+    if wl == "lat":
+        s = "p50 %.0f us, p99 %.0f us" % (m.get("p50", 0), m.get("p99", 0))
+    elif KIND_OF.get(wl) == "blk":
+        s = "%s IOPS, %.0f MB/s" % (fmt_num(m["iops"]), m["mbs"])
+    elif wl == "udp64":
+        s = "%.1f kpps received" % m["kpps"]
+    else:
+        s = "%.2f Gbit/s" % m["gbps"]
+    if "busy_vcpus" in m:
+        s += ", %.2f vCPUs busy" % m["busy_vcpus"]
+    return s
+
+
+# ---- aggregation -------------------------------------------------------------
+
+
+def fmt_num(x):
+    if x is None:
+        return "-"
+    if x >= 100000:
+        return "%.0fk" % (x / 1000)
+    if x >= 10000:
+        return "%.1fk" % (x / 1000)
+    if x >= 100:
+        return "%.0f" % x
+    if x >= 10:
+        return "%.1f" % x
+    return "%.2f" % x
+
+
+def stats(v):
+    v = [x for x in v if x is not None]
+    if not v:
+        return None
+    return {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
+
+
+def goal_met(goal, x):
+    if goal is None or x is None:
+        return None
+    return x >= goal[1] if goal[0] == "ge" else x <= goal[1]
+
+
+def goal_text(goal):
+    if goal is None:
+        return "-"
+    return ("%s %.2f" % (">=" if goal[0] == "ge" else "<=", goal[1])).replace(".00", "")
+
+
+def aggregate(con):
+    """The result rows, for the workloads this mode ran."""
+    wls = (con.meta.get("blk_wl", "").split(",") + con.meta.get("net_wl", "").split(","))
+    wls = [w for w in wls if w]
+    out = []
+    for wl, title, kind, key, unit, higher, goal in ROWS:
+        if wl not in wls:
+            continue
+        row = {"id": wl + ("" if key not in ("p50", "p99") else "_" + key),
+               "workload": wl, "title": title, "kind": kind, "metric": key,
+               "unit": unit, "higher_is_better": higher,
+               "goal": goal and {"op": goal[0], "ratio": goal[1]},
+               "cpu_goal": {"op": CPU_GOAL[0], "ratio": CPU_GOAL[1]}}
+        per = {}
+        for path in ("native", "pvio"):
+            runs = [r for r in con.runs if r.get("wl") == wl and r.get("path") == path]
+            ok = [r for r in runs if not r.get("rc") and r.get("m", {}).get(key) is not None]
+            cell = {"runs": len(runs), "ok": len(ok)}
+            if (kind, path) in con.na:
+                cell["na"] = con.na[(kind, path)]
+            elif not runs:
+                cell["na"] = "no run (the benchmark stopped before it)"
+            elif not ok:
+                bad = [r for r in runs if r.get("rc")]
+                cell["failed"] = (bad[0].get("error") or "rc %s" % bad[0].get("rc")) if bad else "no result"
+            cell["value"] = stats([r["m"][key] for r in ok])
+            cell["cpu_per_io_us"] = stats([r["m"].get("cpu_per_io_us") for r in ok])
+            cell["cpu_s_per_gb"] = stats([r["m"].get("cpu_s_per_gb") for r in ok])
+            cell["busy_vcpus"] = stats([r["m"].get("busy_vcpus") for r in ok])
+            for c in ("hypercalls_per_io", "mc_entries_per_io", "events_per_io",
+                      "dyn_irqs_per_io", "grant_ops_per_io"):
+                cell[c] = stats([r["m"].get(c) for r in ok])
+            if len(runs) > len(ok) and "failed" not in cell:
+                cell["some_failed"] = len(runs) - len(ok)
+            per[path] = {r["rep"]: r for r in ok}
+            row[path] = cell
+        # Ratios of the rounds where both ran.
+        reps = sorted(set(per["native"]) & set(per["pvio"]))
+        rat = [per["pvio"][i]["m"][key] / per["native"][i]["m"][key]
+               for i in reps if per["native"][i]["m"][key]]
+        row["ratio"] = stats(rat)
+        cpukey = "cpu_per_io_us" if kind == "blk" or wl == "udp64" else "cpu_s_per_gb"
+        row["cpu_metric"] = cpukey
+        crat = []
+        for i in reps:
+            a = per["native"][i]["m"].get(cpukey)
+            b = per["pvio"][i]["m"].get(cpukey)
+            if a and b:
+                crat.append(b / a)
+        row["cpu_ratio"] = stats(crat)
+        row["goal_met"] = goal_met(goal, row["ratio"] and row["ratio"]["median"])
+        row["cpu_goal_met"] = goal_met(CPU_GOAL, row["cpu_ratio"] and row["cpu_ratio"]["median"])
+        out.append(row)
+    return out
+
+
+def completeness(con, vm_status):
+    why = []
+    if vm_status not in (None, 0):
+        why.append({3: "the VM timed out", 4: "the guest died before finishing",
+                    5: "a kernel report on the console"}.get(vm_status, "the VM exited with status %s" % vm_status))
+    if con.done is None:
+        why.append("the guest never reached the end of the benchmark")
+    failed = [r for r in con.runs if r.get("rc")]
+    if failed:
+        why.append("%d run(s) failed" % len(failed))
+    return (not why), "; ".join(why)
+
+
+# ---- output ---------------------------------------------------------------
+
+
+def cell_text(row, path, md=False):
+    c = row[path]
+    if "na" in c:
+        return "n/a (not available: %s)" % c["na"]
+    if "failed" in c:
+        return "failed (%s)" % c["failed"]
+    v = c["value"]
+    if not v:
+        return "-"
+    s = "%s %s" % (fmt_num(v["median"]), row["unit"])
+    if v["n"] > 1:
+        s += " [%s-%s]" % (fmt_num(v["min"]), fmt_num(v["max"]))
+    if c.get("some_failed"):
+        s += " (%d failed)" % c["some_failed"]
+    return s
+
+
+def ratio_text(st, goal=None):
+    if not st:
+        return "-"
+    s = "%.2f" % st["median"]
+    if st["n"] > 1:
+        s += " [%.2f-%.2f]" % (st["min"], st["max"])
+    return s
+
+
+def verdict(met):
+    return {True: "met", False: "MISSED", None: "-"}[met]
+
+
+def cpu_text(row, path):
+    c = row[path]
+    st = c.get(row["cpu_metric"])
+    if not st:
+        return "-"
+    unit = "us/IO" if row["cpu_metric"] == "cpu_per_io_us" else "s/GB"
+    return "%s %s" % (fmt_num(st["median"]), unit)
+
+
+def per_io_text(row):
+    c = row["pvio"]
+    parts = []
+    for k, n in (("hypercalls_per_io", "hc"), ("mc_entries_per_io", "mc"),
+                 ("events_per_io", "ev")):
+        st = c.get(k)
+        if st:
+            parts.append("%s %.2f" % (n, st["median"]))
+    return " ".join(parts) or "-"
+
+
+HEAD = ["workload", "native", "pvio (split)", "ratio", "goal", "", "CPU native",
+        "CPU pvio", "CPU ratio", "", "pvio per I/O"]
+
+
+def table_rows(rows):
+    out = []
+    for r in rows:
+        out.append([r["title"], cell_text(r, "native"), cell_text(r, "pvio"),
+                    ratio_text(r["ratio"]), goal_text(r["goal"] and (r["goal"]["op"], r["goal"]["ratio"])),
+                    verdict(r["goal_met"]), cpu_text(r, "native"), cpu_text(r, "pvio"),
+                    ratio_text(r["cpu_ratio"]), verdict(r["cpu_goal_met"]) if r["cpu_ratio"] else "-",
+                    per_io_text(r)])
+    return out
+
+
+def text_table(rows):
+    body = table_rows(rows)
+    # Long n/a reasons go below the table, numbered.
+    notes = []
+    for b in body:
+        for i in (1, 2):
+            if len(b[i]) > 34:
+                notes.append(b[i])
+                b[i] = "(%d) %s" % (len(notes), b[i].split(" (")[0])
+    w = [max(len(str(x[i])) for x in body + [HEAD]) for i in range(len(HEAD))]
+    lines = ["  ".join(str(x).ljust(w[i]) for i, x in enumerate(HEAD)).rstrip()]
+    lines.append("  ".join("-" * w[i] for i in range(len(HEAD))))
+    for b in body:
+        lines.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(b)).rstrip())
+    for i, n in enumerate(notes):
+        lines.append("  (%d) %s" % (i + 1, n))
+    return lines
+
+
+def md_table(rows):
+    body = table_rows(rows)
+    h = ["workload", "native", "pvio (split)", "ratio pvio/native", "goal", "",
+         "CPU native", "CPU pvio", "CPU ratio (goal <= 1.3)", "", "pvio per I/O"]
+    lines = ["| " + " | ".join(h) + " |", "|" + "---|" * len(h)]
+    for b in body:
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in b) + " |")
+    return lines
+
+
+LEGEND = """\
+ratio: pvio over native, median of the per-round ratios [min-max], same
+boot; goal: the issue's target for that ratio (>= for throughput, <= for
+latency and CPU); CPU: busy vCPU time per I/O (us/IO, 1 I/O = one fio
+request) or per GB moved (s/GB), from /proc/stat over the measuring window,
+the whole machine (frontend, backend, fio/iperf3 and both stacks);
+pvio per I/O: hypercalls (hc), multicall entries (mc), event-channel
+notifications (ev) per fio I/O (block) or per packet at the vif (net),
+from pvctl top -b over the same window."""
+
+
+def header(con, complete, why, mode):
+    m = con.meta
+    s = "pvio %s: kernel %s, %s, %s vCPUs, CPU %s, %s round(s), fio %ss + %ss ramp, iperf3 %ss" % (
+        "benchmark" if mode == "bench" else "run", m.get("kernel", "?"), m.get("accel", "?"),
+        m.get("vcpus", "?"), m.get("cpu", "?"), m.get("reps", "?"), m.get("runtime", "?"),
+        m.get("ramp", "?"), m.get("net_time", "?"))
+    if not complete:
+        s += "\nINCOMPLETE: %s (partial results kept)" % why
+    return s
+
+
+def print_report(con, rows, complete, why, mode, f=sys.stdout):
+    print("", file=f)
+    print("=" * 78, file=f)
+    print(header(con, complete, why, mode), file=f)
+    print("", file=f)
+    for ln in text_table(rows):
+        print(ln, file=f)
+    print("", file=f)
+    for ln in LEGEND.splitlines():
+        print("  " + ln, file=f)
+    if con.netdevs:
+        print("", file=f)
+        print("network pairs (MTU, offloads):", file=f)
+        for n in con.netdevs:
+            print("  " + n.replace("_", " "), file=f)
+    for k, title in (("interrupts", "Dynamic-irq lines of /proc/interrupts"),
+                     ("top", "pvctl top -b")):
+        if k in con.texts:
+            print("", file=f)
+            print(title + ":", file=f)
+            for ln in con.texts[k]:
+                print("  " + ln, file=f)
+    print("=" * 78, file=f)
+    f.flush()
+
+
+def host_info():
+    cpu = "?"
+    try:
+        for ln in open("/proc/cpuinfo"):
+            if ln.startswith("model name"):
+                cpu = ln.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "hostname": platform.node()}
+
+
+def write_outputs(prefix, con, rows, complete, why, mode, chart):
+    os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
+    doc = {
+        "schema": 1,
+        "complete": complete,
+        "incomplete_reason": why or None,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "mode": mode,
+        "accel": con.meta.get("accel"),
+        "guest": con.meta,
+        "host": host_info(),
+        "not_available": [{"kind": k, "path": p, "reason": v} for (k, p), v in con.na.items()],
+        "network_pairs": con.netdevs,
+        "results": rows,
+        "interrupts": con.texts.get("interrupts"),
+        "pvctl_top": con.texts.get("top"),
+        "tap": con.tap,
+        "runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in con.runs],
+    }
+    with open(prefix + ".json", "w") as f:
+        json.dump(doc, f, indent=1)
+    md = ["### %s" % header(con, complete, why, mode).replace("\n", "  \n**") +
+          ("**" if not complete else ""), ""]
+    md += md_table(rows)
+    md += ["", LEGEND.replace("\n", " "), ""]
+    if con.netdevs:
+        md += ["Network pairs (MTU, offloads): " + "; ".join(n.replace("_", " ") for n in con.netdevs), ""]
+    with open(prefix + ".md", "w") as f:
+        f.write("\n".join(md) + "\n")
+    outs = [prefix + ".json", prefix + ".md"]
+    if chart:
+        png = draw_chart(prefix, con, rows, complete)
+        if png:
+            outs.append(png)
+    return outs
+
+
+def draw_chart(prefix, con, rows, complete):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print("report: gnuplot not found (apt-get install gnuplot-nox): no chart", file=sys.stderr)
+        return None
+    dat = prefix + ".dat"
+    nan = "NaN"
+    with open(dat, "w") as f:
+        for i, r in enumerate(rows):
+            g = r["goal"]["ratio"] if r["goal"] else nan
+            f.write('%d "%s" %s %s %s %s %s %s %s\n' % (
+                i, r["title"].replace('"', ""),
+                r["ratio"]["median"] if r["ratio"] else nan,
+                r["ratio"]["min"] if r["ratio"] else nan,
+                r["ratio"]["max"] if r["ratio"] else nan,
+                r["cpu_ratio"]["median"] if r["cpu_ratio"] else nan,
+                r["cpu_ratio"]["min"] if r["cpu_ratio"] else nan,
+                r["cpu_ratio"]["max"] if r["cpu_ratio"] else nan, g))
+    title = "pvio / native, %s %s %s vCPUs%s" % (
+        con.meta.get("kernel", ""), con.meta.get("accel", ""), con.meta.get("vcpus", ""),
+        "" if complete else " (INCOMPLETE)")
+    png = prefix + ".png"
+    script = """
+set terminal png size 1100,560 font ",10"
+set output '%(png)s'
+set title '%(title)s'
+set style fill solid 0.8 border -1
+set boxwidth 0.35
+set xrange [-0.6:%(xmax)s]
+set yrange [0:*]
+set grid ytics
+set ylabel 'ratio pvio / native (same boot, median, min-max)'
+set xtics rotate by -25 nomirror
+set key top right
+set datafile missing 'NaN'
+plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'throughput / latency ratio', \\
+     '' using ($1-0.18):3:4:5 with yerrorbars lc rgb 'black' pt -1 notitle, \\
+     '' using ($1+0.18):6 with boxes lc rgb '#ee7733' title 'CPU per I/O ratio', \\
+     '' using ($1+0.18):6:7:8 with yerrorbars lc rgb 'black' pt -1 notitle, \\
+     '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
+     1.3 with lines dt 2 lc rgb '#ee7733' title 'CPU goal 1.3', \\
+     1 with lines lc rgb 'gray' notitle
+""" % {"png": png, "title": title, "dat": dat, "xmax": len(rows) - 0.4}
+    gpf = prefix + ".gp"
+    with open(gpf, "w") as f:
+        f.write(script)
+    p = subprocess.run([gp, gpf], capture_output=True, text=True)
+    if p.returncode != 0:
+        print("report: gnuplot failed: %s" % p.stderr.strip(), file=sys.stderr)
+        return None
+    return png
+
+
+# ---- main -------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("how", choices=["live", "log"])
+    ap.add_argument("file", nargs="?")
+    ap.add_argument("--mode", choices=["run", "bench"], default="bench")
+    ap.add_argument("--out", help="write PREFIX.json and PREFIX.md")
+    ap.add_argument("--chart", action="store_true", help="also PREFIX.png (gnuplot)")
+    ap.add_argument("--vm-status-file", help="file holding tools/vm's exit status")
+    a = ap.parse_args()
+
+    con = Console()
+    live = a.how == "live"
+    src = sys.stdin if live else open(a.file, errors="replace")
+    total = None
+    printed = False
+    for raw in src:
+        line = strip(raw)
+        ev, r = con.feed(line)
+        if not live:
+            continue
+        if ev == "pass":
+            print(line, flush=True)
+        elif ev == "run-start":
+            if total is None:
+                reps = int(con.meta.get("reps", 1))
+                total = 0
+                for kind, key in (("blk", "blk_wl"), ("net", "net_wl")):
+                    n = len([w for w in con.meta.get(key, "").split(",") if w])
+                    total += reps * n * sum(1 for p in ("native", "pvio") if (kind, p) not in con.na)
+            where = PATH_NAMES.get((KIND_OF.get(r["wl"]), r["path"]), r["path"])
+            print("bench: [%d/%s] %-6s %-6s %-15s round %d: " % (
+                r.get("n", 0), total, r["wl"], r["path"], where, r.get("rep", 0)), end="", flush=True)
+        elif ev == "run-end":
+            print(progress(r), flush=True)
+        elif ev == "done":
+            complete, why = completeness(con, None)
+            print_report(con, aggregate(con), complete, why, a.mode)
+            printed = True
+    if con.cur is not None:
+        con.feed("PVIO-EXIT: -1")
+    vm_status = None
+    if a.vm_status_file:
+        try:
+            vm_status = int(open(a.vm_status_file).read().strip() or 0)
+        except (OSError, ValueError):
+            vm_status = None
+    rows = aggregate(con)
+    complete, why = completeness(con, vm_status)
+    if not printed or not live or not complete:
+        if live and printed:
+            print("report: %s" % why)
+        else:
+            print_report(con, rows, complete, why, a.mode)
+    if a.out:
+        outs = write_outputs(a.out, con, rows, complete, why, a.mode, a.chart)
+        print("report: wrote %s" % ", ".join(os.path.relpath(o) for o in outs))
+    return 0 if complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,373 @@
+# SPDX-License-Identifier: GPL-2.0
+# The benchmark (make bench) and the main job's measurements (make run, via
+# run.sh with PVIO_BENCH_MODE=run): every workload on the split-driver path
+# (/dev/xvda through pvio-blkfront/blkback, the vif pair through
+# pvio-netfront/netback) and on its native twin (the backing device itself,
+# a veth pair), interleaved A B A B in this one boot.
+#
+# The guest only measures. Each run prints a block on the console:
+#   PVIO-BENCH-RUN wl=W path=native|pvio rep=N
+#   @win <uptime> <cpu line of /proc/stat> | <pvio counters> | <dev ios> | <dyn irqs>
+#   @win ... (the same, at the end of the measuring window)
+#   @json
+#   ...fio or iperf3 JSON, raw...
+#   PVIO-BENCH-END rc=N [reason]
+# bench/report.py on the host parses the console log into the table, the
+# JSON, the chart. A path that is not available prints
+#   PVIO-BENCH-NA path=pvio kind=blk|net reason...
+# and its rows read "n/a (not available: reason)".
+#
+# Environment (tools/vm --env): PVIO_BENCH_MODE run|bench, BENCH_REPS,
+# BENCH_RUNTIME (s), BENCH_RAMP (s), NET_TIME (s), DISK_MIB, PVIO_DISK (a
+# guest block device to use instead of a ramdisk), IPERF_PORT,
+# PVIO_BENCH_FAULT (tests of the failure paths: port, midway).
+. /pvio/lib.sh
+. /pvio/env
+# iproute2's ip, not busybox's applet (which the shell may prefer).
+ip() { /usr/sbin/ip "$@"; }
+mkdir -p /var/run/netns
+
+MODE=${PVIO_BENCH_MODE:-bench}
+if [ "$MODE" = run ]; then
+	REPS=${BENCH_REPS:-1}
+	RT=${BENCH_RUNTIME:-5}; RAMP=${BENCH_RAMP:-1}
+	NET_T=${NET_TIME:-10}; NET_O=${NET_OMIT:-1}
+	BLK_WL="rr4k sr1m"; NET_WL="tcp1"
+else
+	REPS=${BENCH_REPS:-5}
+	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
+	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
+	BLK_WL=${BENCH_BLK:-"rr4k rw4k lat sr1m sw1m"}
+	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR udp64"}
+fi
+[ "$BLK_WL" = none ] && BLK_WL=
+[ "$NET_WL" = none ] && NET_WL=
+DISK_MIB=${DISK_MIB:-256}
+PORT=${IPERF_PORT:-5201}
+DOM=
+BLK_NA=
+NET_NA=
+NATIVE_BLK_NA=
+NATIVE_NET_NA=
+XVDA=51712
+
+say() { echo "bench: $*"; }
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@" >/dev/null 2>&1
+}
+state_of() { pvctl store read "$1/state" 2>/dev/null || echo "-"; }
+one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
+
+# ---- measuring window ---------------------------------------------------
+# win DEVSTAT: one "@win" line: uptime, the aggregate cpu line of
+# /proc/stat, the pvio counters summed over domains (hypercalls,
+# multicall entries, grant maps, grant copies, events sent, events
+# delivered), the I/O count of DEVSTAT (requests of a /sys/block/X/stat,
+# or packets both ways of net:NETNS:DEV) and the Dynamic-irq interrupts.
+win() {
+	up=$(cut -d' ' -f1 /proc/uptime)
+	cpu=$(grep '^cpu ' /proc/stat)
+	ctr=$(pvctl top -b 2>/dev/null | awk 'NR > 1 { for (i = 5; i <= 10; i++) s[i] += $i }
+		END { printf "%d %d %d %d %d %d", s[5], s[6], s[7], s[8], s[9], s[10] }')
+	case "$1" in
+	/sys/block/*) ios=$(awk '{ print $1 + $5 }' "$1" 2>/dev/null) ;;
+	net:*)	# net:NS:DEV, packets both ways
+		set -- $(echo "$1" | tr : ' ')
+		ios=$(ip netns exec "$2" cat /sys/class/net/$3/statistics/rx_packets \
+			/sys/class/net/$3/statistics/tx_packets 2>/dev/null | awk '{ s += $1 } END { print s + 0 }') ;;
+	*) ios=0 ;;
+	esac
+	echo "@win $up | $cpu | ${ctr:-0 0 0 0 0 0} | ${ios:-0} | $(dynirq_count .)"
+}
+
+# measure WL PATH REP DEVSTAT RAMP RUNTIME OUT -- COMMAND...: run COMMAND
+# (which writes its JSON to OUT) in the background, take the window from
+# RAMP+1 s to RAMP+RUNTIME-0.5 s, print the block.
+RUN_N=0
+measure() {
+	wl=$1; path=$2; rep=$3; dstat=$4; ramp=$5; rt=$6; out=$7; shift 8
+	RUN_N=$((RUN_N + 1))
+	echo "PVIO-BENCH-RUN wl=$wl path=$path rep=$rep n=$RUN_N"
+	rm -f "$out" /tmp/run.err
+	"$@" >/tmp/run.err 2>&1 &
+	pid=$!
+	sleep $((ramp + 1))
+	w0=$(win "$dstat")
+	sleep "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')"
+	w1=$(win "$dstat")
+	# A run still going 30 s after its end is killed (a hung path).
+	n=$((rt + 30)); killed=
+	while kill -0 $pid 2>/dev/null; do
+		[ $n -le 0 ] && { kill -9 $pid 2>/dev/null; killed=1; break; }
+		sleep 1; n=$((n - 1))
+	done
+	wait $pid
+	rc=$?
+	[ -n "$killed" ] && echo "killed: still running $((rt + 30)) s after the end of its run" >>/tmp/run.err
+	echo "$w0"
+	echo "$w1"
+	echo "@json"
+	[ -s "$out" ] && cat "$out"
+	echo
+	if [ $rc = 0 ] && [ -s "$out" ]; then
+		echo "PVIO-BENCH-END rc=0"
+	else
+		echo "PVIO-BENCH-END rc=$rc $(one_line </tmp/run.err)"
+		[ $rc = 0 ] && rc=1
+	fi
+	if [ "${PVIO_BENCH_FAULT:-}" = midway ] && [ $RUN_N = 3 ]; then
+		say "PVIO_BENCH_FAULT=midway: the guest stops here, as a crash would"
+		poweroff -f
+	fi
+	return $rc
+}
+
+# ---- block --------------------------------------------------------------
+fio_job() {
+	case "$1" in
+	rr4k) echo "--rw=randread --bs=4k --iodepth=32" ;;
+	rw4k) echo "--rw=randwrite --bs=4k --iodepth=32" ;;
+	lat) echo "--rw=randread --bs=4k --iodepth=1" ;;
+	sr1m) echo "--rw=read --bs=1M --iodepth=8" ;;
+	sw1m) echo "--rw=write --bs=1M --iodepth=8" ;;
+	esac
+}
+run_fio() {
+	wl=$1; path=$2; rep=$3; dev=$4
+	# shellcheck disable=SC2046
+	measure "$wl" "$path" "$rep" "/sys/block/${dev#/dev/}/stat" "$RAMP" "$RT" /tmp/fio.json -- \
+		fio --name="$wl" --filename="$dev" --direct=1 --ioengine=libaio --thread \
+		    --time_based --runtime="$RT" --ramp_time="$RAMP" --group_reporting \
+		    $(fio_job "$wl") --output-format=json --output=/tmp/fio.json
+}
+
+# ---- network ------------------------------------------------------------
+# Two netns per path: a (the frontend's side, the iperf3 client) and b
+# (the backend's side, the server).
+net_pair() {	# NAME DEV_A DEV_B NET
+	ip netns add "$1a" && ip netns add "$1b" &&
+	ip link set "$2" netns "$1a" && ip link set "$3" netns "$1b" &&
+	ip -n "$1a" link set lo up && ip -n "$1b" link set lo up &&
+	ip -n "$1a" addr add "$4.2/24" dev "$2" && ip -n "$1b" addr add "$4.1/24" dev "$3" &&
+	ip -n "$1a" link set "$2" up && ip -n "$1b" link set "$3" up
+}
+# reach NS ADDR: NS reaches ADDR (ping, 3 tries).
+reach() { ip netns exec "$1" ping -c 3 -W 2 -w 6 "$2" 2>&1 | grep -q ' [1-9][0-9]* packets received'; }
+iperf_args() {
+	case "$1" in
+	tcp1) echo "-P 1" ;;
+	tcp4) echo "-P 4" ;;
+	tcpR) echo "-P 1 -R" ;;
+	udp64) echo "-u -b 0 -l 64" ;;
+	esac
+}
+port_busy() { ip netns exec "$1" netstat -ltnu 2>/dev/null | awk '{ print $4 }' | grep -q ":$PORT\$"; }
+# server NS: start iperf3 -s in NS; a clear reason on failure.
+server() {
+	if port_busy "$1"; then
+		echo "port $PORT is already in use in netns $1 (set IPERF_PORT to another port)"
+		return 1
+	fi
+	ip netns exec "$1" iperf3 -s -p "$PORT" -D -I /tmp/iperf3-$1.pid >/tmp/iperf3-$1.log 2>&1
+	wait_for 5 port_busy "$1" || { echo "iperf3 -s -p $PORT in netns $1 did not start: $(one_line </tmp/iperf3-$1.log)"; return 1; }
+}
+server_stop() { [ -s /tmp/iperf3-$1.pid ] && kill "$(cat /tmp/iperf3-$1.pid)" 2>/dev/null; rm -f /tmp/iperf3-$1.pid; }
+run_iperf() {
+	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6
+	# shellcheck disable=SC2046
+	measure "$wl" "$path" "$rep" "$dstat" "$NET_O" "$NET_T" /tmp/iperf.json -- \
+		/usr/sbin/ip netns exec "$ns" iperf3 -c "$peer" -p "$PORT" -t "$NET_T" -O "$NET_O" \
+		    $(iperf_args "$wl") -J --logfile /tmp/iperf.json
+}
+# offloads DEV NS: the -K settings of DEV's main offloads, "sg on tso off ..."
+offloads() {
+	ip netns exec "$2" ethtool -k "$1" 2>/dev/null | awk '
+		/^scatter-gather:/ { o = o " sg " $2 }
+		/^tcp-segmentation-offload:/ { o = o " tso " $2 }
+		/^generic-segmentation-offload:/ { o = o " gso " $2 }
+		/^generic-receive-offload:/ { o = o " gro " $2 }
+		/^tx-checksumming:/ { o = o " tx " $2 }
+		/^rx-checksumming:/ { o = o " rx " $2 }
+		END { print o }'
+}
+
+# ---- set-up ---------------------------------------------------------------
+echo "PVIO-BENCH-META mode=$MODE reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) port=$PORT"
+
+dmesg -c >/dev/null
+if pvio_load; then t_ok "insmod every pvio module"; else t_fail "insmod every pvio module"; fi
+echo "# loaded:"
+lsmod | grep '^pvio' | sed 's/^/#   /'
+echo "# taint: $(cat /proc/sys/kernel/tainted) (out-of-tree modules set O, unsigned ones E)"
+
+# The backing device: a ramdisk, or the disk the host passed (DISK=).
+if [ -n "${PVIO_DISK:-}" ]; then
+	kmod_load virtio_pci 2>/dev/null
+	kmod_load virtio_blk 2>/dev/null
+	if wait_for 10 test -b "$PVIO_DISK"; then
+		BACK=$PVIO_DISK
+		mib=$(( $(cat /sys/block/${BACK#/dev/}/size) / 2048 ))
+		t_ok "backing device $BACK (the host's DISK, $mib MiB)"
+	else
+		NATIVE_BLK_NA="the host's DISK did not appear as $PVIO_DISK"
+		t_fail "backing device $PVIO_DISK" "$NATIVE_BLK_NA"
+	fi
+else
+	BACK=/dev/ram0
+	if kmod_load brd rd_nr=1 rd_size=$((DISK_MIB * 1024)) && wait_for 5 test -b $BACK &&
+	   dd if=/dev/zero of=$BACK bs=1M count="$DISK_MIB" 2>/dev/null; then
+		t_ok "backing device $BACK (brd, $DISK_MIB MiB, filled)"
+	else
+		NATIVE_BLK_NA="brd ramdisk of $DISK_MIB MiB could not be set up"
+		t_fail "backing device $BACK" "$NATIVE_BLK_NA"
+	fi
+fi
+[ -n "$NATIVE_BLK_NA" ] && BLK_NA="no backing device"
+
+if kmod_load veth && ip link add bva type veth peer name bvb && net_pair veth bva bvb 10.90.1 &&
+   reach vetha 10.90.1.1; then
+	t_ok "veth pair between netns vetha and vethb"
+else
+	NATIVE_NET_NA="veth pair could not be set up"
+	t_fail "veth pair" "$NATIVE_NET_NA"
+fi
+
+# The domain and its devices.
+wait_for 5 pvctl store ls /local/domain/0
+DOM=$(pvctl create benchdom vcpus=2 2>/tmp/create.err)
+if [ -n "$DOM" ]; then
+	t_ok "pvctl create benchdom (domid $DOM)"
+else
+	t_fail "pvctl create benchdom" "$(one_line </tmp/create.err)"
+	BLK_NA=${BLK_NA:-"pvctl create failed: $(one_line </tmp/create.err)"}
+	NET_NA="pvctl create failed: $(one_line </tmp/create.err)"
+fi
+
+if [ -z "$BLK_NA" ]; then
+	if [ ! -e /pvio/modules/pvio-blkfront.ko ] || [ ! -e /pvio/modules/pvio-blkback.ko ]; then
+		BLK_NA="pvio-blkfront/pvio-blkback are not built yet"
+	elif ! out=$(pvctl block-attach "$DOM" "$BACK" xvda 2>&1); then
+		BLK_NA="pvctl block-attach $DOM $BACK xvda: $(echo "$out" | one_line)"
+	elif ! wait_for 15 test -b /dev/xvda; then
+		BLK_NA="/dev/xvda did not appear within 15 s (frontend state $(state_of /local/domain/$DOM/device/vbd/$XVDA), backend $(state_of /local/domain/0/backend/vbd/$DOM/$XVDA))"
+	fi
+	if [ -z "$BLK_NA" ]; then
+		t_ok "pvctl block-attach $DOM $BACK xvda: /dev/xvda"
+	else
+		echo "ok $((T_N += 1)) - /dev/xvda # SKIP not available: $BLK_NA"
+	fi
+fi
+
+if [ -z "$NET_NA" ]; then
+	before=$(ls /sys/class/net | tr '\n' ' ')
+	newdev() { for d in $(ls /sys/class/net); do case " $before " in *" $d "*) ;; *) case $d in vif*) ;; *) echo $d ;; esac ;; esac; done | head -n 1; }
+	has_newdev() { [ -n "$(newdev)" ]; }
+	if [ ! -e /pvio/modules/pvio-netfront.ko ] || [ ! -e /pvio/modules/pvio-netback.ko ]; then
+		NET_NA="pvio-netfront/pvio-netback are not built yet"
+	elif ! VIFID=$(pvctl network-attach "$DOM" 2>/tmp/na.err); then
+		NET_NA="pvctl network-attach $DOM: $(one_line </tmp/na.err)"
+	elif ! wait_for 15 test -e /sys/class/net/vif$DOM.$VIFID; then
+		NET_NA="vif$DOM.$VIFID did not appear within 15 s (frontend state $(state_of /local/domain/$DOM/device/vif/$VIFID), backend $(state_of /local/domain/0/backend/vif/$DOM/$VIFID))"
+	elif ! wait_for 15 has_newdev; then
+		NET_NA="the domU's netfront device did not appear within 15 s (frontend state $(state_of /local/domain/$DOM/device/vif/$VIFID))"
+	else
+		FE=$(newdev); VIF=vif$DOM.$VIFID
+		if ! net_pair vif "$FE" "$VIF" 10.90.2; then
+			NET_NA="could not put $FE and $VIF into netns vifa/vifb"
+		fi
+	fi
+	if [ -z "$NET_NA" ] && ! reach vifa 10.90.2.1; then
+		NET_NA="no traffic through the vif pair: ping $FE -> $VIF (10.90.2.1) failed"
+	fi
+	if [ -z "$NET_NA" ]; then
+		t_ok "pvctl network-attach $DOM: $VIF (dom0) and $FE (domU) in netns vifb/vifa"
+		# The native twin gets the vif pair's MTU and offloads.
+		if [ -z "$NATIVE_NET_NA" ]; then
+			ip -n vetha link set bva mtu "$(ip netns exec vifa cat /sys/class/net/$FE/mtu)"
+			ip -n vethb link set bvb mtu "$(ip netns exec vifb cat /sys/class/net/$VIF/mtu)"
+			ip netns exec vetha ethtool -K bva $(offloads "$FE" vifa) >/dev/null 2>&1
+			ip netns exec vethb ethtool -K bvb $(offloads "$VIF" vifb) >/dev/null 2>&1
+		fi
+	else
+		echo "ok $((T_N += 1)) - vif # SKIP not available: $NET_NA"
+	fi
+fi
+[ -n "$BLK_NA" ] && echo "PVIO-BENCH-NA path=pvio kind=blk $BLK_NA"
+[ -n "$NET_NA" ] && echo "PVIO-BENCH-NA path=pvio kind=net $NET_NA"
+[ -n "$NATIVE_BLK_NA" ] && echo "PVIO-BENCH-NA path=native kind=blk $NATIVE_BLK_NA"
+[ -n "$NATIVE_NET_NA" ] && echo "PVIO-BENCH-NA path=native kind=net $NATIVE_NET_NA"
+for p in veth vif; do
+	ip netns list 2>/dev/null | grep -q "^${p}a" || continue
+	d=$(ip netns exec ${p}a ls /sys/class/net | grep -v '^lo$' | head -n 1)
+	e=$(ip netns exec ${p}b ls /sys/class/net | grep -v '^lo$' | head -n 1)
+	echo "PVIO-BENCH-NETDEV path=$p a=$d mtu=$(ip netns exec ${p}a cat /sys/class/net/$d/mtu)$(offloads $d ${p}a | tr ' ' _) b=$e mtu=$(ip netns exec ${p}b cat /sys/class/net/$e/mtu)$(offloads $e ${p}b | tr ' ' _)"
+done
+
+# iperf3 servers (PVIO_BENCH_FAULT=port occupies the port first).
+if [ "${PVIO_BENCH_FAULT:-}" = port ] && [ -z "$NATIVE_NET_NA" ]; then
+	ip netns exec vethb nc -l -p "$PORT" >/dev/null 2>&1 &
+	NC_PID=$!
+	sleep 1
+fi
+if [ -z "$NATIVE_NET_NA" ] && ! msg=$(server vethb); then
+	NATIVE_NET_NA=$msg
+	say "$msg"
+	echo "PVIO-BENCH-NA path=native kind=net $msg"
+	t_fail "iperf3 server in netns vethb" "$msg"
+fi
+if [ -z "$NET_NA" ] && ! msg=$(server vifb); then
+	NET_NA=$msg
+	say "$msg"
+	echo "PVIO-BENCH-NA path=pvio kind=net $msg"
+	t_fail "iperf3 server in netns vifb" "$msg"
+fi
+
+# ---- the runs, interleaved: native, pvio, native, pvio... ----------------
+nb=0; nn=0
+for w in $BLK_WL; do nb=$((nb + 1)); done
+for w in $NET_WL; do nn=$((nn + 1)); done
+say "$REPS round(s) of $nb block and $nn network workload(s), native then pvio, fio ${RT}s (+${RAMP}s ramp), iperf3 ${NET_T}s (+${NET_O}s omitted)"
+FAILED=0
+rep=1
+while [ $rep -le "$REPS" ]; do
+	for w in $BLK_WL; do
+		[ -z "$NATIVE_BLK_NA" ] && { run_fio "$w" native $rep "$BACK" || FAILED=$((FAILED + 1)); }
+		[ -z "$BLK_NA" ] && { run_fio "$w" pvio $rep /dev/xvda || FAILED=$((FAILED + 1)); }
+	done
+	for w in $NET_WL; do
+		[ -z "$NATIVE_NET_NA" ] && { run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb || FAILED=$((FAILED + 1)); }
+		[ -z "$NET_NA" ] && { run_iperf "$w" pvio $rep vifa 10.90.2.1 "net:vifb:$VIF" || FAILED=$((FAILED + 1)); }
+	done
+	rep=$((rep + 1))
+done
+[ $FAILED = 0 ] && t_ok "every benchmark run completed" || t_fail "every benchmark run completed" "$FAILED run(s) failed"
+
+echo "PVIO-BENCH-TEXT interrupts"
+head -n 1 /proc/interrupts
+grep Dynamic-irq /proc/interrupts
+echo "PVIO-BENCH-TEXT top"
+pvctl top -b
+echo "PVIO-BENCH-DONE failed=$FAILED"
+
+# ---- tear-down ------------------------------------------------------------
+server_stop vethb; server_stop vifb
+[ -n "${NC_PID:-}" ] && kill "$NC_PID" 2>/dev/null
+for ns in vetha vethb vifa vifb; do ip netns del $ns 2>/dev/null; done
+if [ -n "$DOM" ]; then
+	[ -z "$BLK_NA" ] && { pvctl block-detach "$DOM" xvda || t_fail "pvctl block-detach $DOM xvda"; }
+	[ -z "$NET_NA" ] && { pvctl network-detach "$DOM" "$VIFID" || t_fail "pvctl network-detach $DOM $VIFID"; }
+	t_check "pvctl destroy $DOM" pvctl destroy "$DOM"
+fi
+gone() { [ -z "$(pvctl list 2>/dev/null | awk 'NR > 1 && $1 != 0')" ]; }
+wait_for 5 gone
+if pvio_unload; then t_ok "rmmod every pvio module"; else t_fail "rmmod every pvio module"; fi
+left=$(lsmod | grep -c '^pvio')
+[ "$left" = 0 ] && t_ok "no pvio module left loaded" || t_fail "no pvio module left loaded" "$left left"
+[ -d /sys/module/brd ] && rmmod brd
+echo "# taint: $(cat /proc/sys/kernel/tainted)"
+t_done
