@@ -188,7 +188,9 @@ static void blkback_ops(struct kunit *test)
 		err = pvio_blkback_parse_req(&req, &rw_lim, &io);
 		KUNIT_EXPECT_EQ(test, io.op, op);
 		KUNIT_EXPECT_EQ(test, io.id, 0x1234ULL);
-		if (op <= BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_DISCARD)
+		if (op == BLKIF_OP_DISCARD)	/* flag 1 is secure: refused */
+			KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
+		else if (op <= BLKIF_OP_FLUSH_DISKCACHE)
 			KUNIT_EXPECT_EQ_MSG(test, err, 0, "op %u", op);
 		else
 			KUNIT_EXPECT_EQ_MSG(test, err, -EOPNOTSUPP, "op %u",

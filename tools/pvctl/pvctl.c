@@ -841,6 +841,16 @@ static int cmd_block_attach(int argc, char **argv)
 		    argv[2]);
 	if (access(real, ro ? R_OK : R_OK | W_OK))
 		die(EX_FAIL, "backing '%s': %s", argv[2], strerror(errno));
+	if (S_ISBLK(st.st_mode)) {
+		/* blkback opens it exclusively: refuse a mounted or used disk. */
+		int fd = open(real, (ro ? O_RDONLY : O_RDWR) | O_EXCL);
+
+		if (fd < 0)
+			die(EX_FAIL, "backing '%s': %s", argv[2],
+			    errno == EBUSY ? "busy (mounted or in use)" :
+			    strerror(errno));
+		close(fd);
+	}
 	d = resolve_domu(argv[1]);
 	xs_open();
 	std_nodes(d.domid, "vbd", devid, fe, &nfe, be, &nbe);
