@@ -13,7 +13,7 @@
 
 vm_args=()
 
-bench_die() { echo "${0##*/}: $*" >&2; exit 2; }
+bench_die() { echo "${bench_me:-${0##*/}}: $*" >&2; exit 2; }
 
 int_in() {	# NAME VALUE MIN MAX
 	[[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ] ||
@@ -38,7 +38,7 @@ bench_settings() {
 		case "$DISK" in *,*) bench_die "DISK=$DISK: a path with a comma cannot be handed to QEMU" ;; esac
 		vm_args+=(--qemu-arg -drive --qemu-arg "file=$DISK,if=virtio,format=raw,snapshot=on"
 			  --env PVIO_DISK=/dev/vda)
-		echo "${0##*/}: backing device: DISK=$DISK ($((size >> 20)) MiB, as /dev/vda in the guest, snapshot=on: never written)"
+		echo "${bench_me:-${0##*/}}: backing device: DISK=$DISK ($((size >> 20)) MiB, as /dev/vda in the guest, snapshot=on: never written)"
 	fi
 	if [ -n "${DISK_MIB:-}" ]; then
 		int_in DISK_MIB "$DISK_MIB" 64 1024

@@ -176,6 +176,7 @@ def parse_win(s):
             "cpu": cpu,
             "ctr": [int(x) for x in parts[2]],
             "ios": int(parts[3][0]),
+            "bytes": int(parts[3][1]) if len(parts[3]) > 1 else 0,
             "irqs": int(parts[4][0]),
         }
     except (IndexError, ValueError):
@@ -243,22 +244,35 @@ def derive(r, meta):
             for i, n in enumerate(names):
                 win[n + "_per_s"] = (b["ctr"][i] - a["ctr"][i]) / dt
             win["dev_ios_per_s"] = (b["ios"] - a["ios"]) / dt
+            win["dev_bytes_per_s"] = (b["bytes"] - a["bytes"]) / dt
             win["dyn_irqs_per_s"] = (b["irqs"] - a["irqs"]) / dt
     r["window"] = win
-    # Per I/O: fio's I/Os for block, packets at the device for network.
+    # CPU per I/O or per GB: the window's busy vCPUs over the rate fio or
+    # iperf3 measured (the same for both paths: brd keeps no disk stats).
+    # pvio counters per I/O: over the I/Os the device moved in the window
+    # (block: bytes / block size, whatever the splitting; network: packets
+    # at the server-side device).
     if m and win:
         busy = win["busy_vcpus"]
+        m["busy_vcpus"] = busy
+        unit = None
         if kind == "blk":
-            unit = m["iops"]
-            m["cpu_per_io_us"] = busy / unit * 1e6
-            m["cpu_s_per_gb"] = busy / (m["mbs"] / 1000.0) if m["mbs"] else None
+            m["cpu_per_io_us"] = busy / m["iops"] * 1e6
+            if m.get("mbs"):
+                m["cpu_s_per_gb"] = busy / (m["mbs"] / 1000.0)
+            bs = 4096 if wl in ("rr4k", "rw4k", "lat") else 1 << 20
+            if win["dev_bytes_per_s"] > 0:
+                unit = win["dev_bytes_per_s"] / bs
+                m["requests_per_io"] = win["dev_ios_per_s"] / unit
         else:
-            unit = win["dev_ios_per_s"] or None
-            m["cpu_s_per_gb"] = busy / (m["bytes_per_s"] / 1e9) if m.get("bytes_per_s") else None
+            if m.get("bytes_per_s"):
+                m["cpu_s_per_gb"] = busy / (m["bytes_per_s"] / 1e9)
             if wl == "udp64" and m.get("kpps"):
                 m["cpu_per_io_us"] = busy / (m["kpps"] * 1000) * 1e6
-        m["busy_vcpus"] = busy
+            if win["dev_ios_per_s"] > 0:
+                unit = win["dev_ios_per_s"]
         if unit:
+            m["io_per_s_window"] = unit
             m["hypercalls_per_io"] = win["hypercalls_per_s"] / unit
             m["mc_entries_per_io"] = win["mc_entries_per_s"] / unit
             m["events_per_io"] = win["events_sent_per_s"] / unit
@@ -342,7 +356,7 @@ def aggregate(con):
             if (kind, path) in con.na:
                 cell["na"] = con.na[(kind, path)]
             elif not runs:
-                cell["na"] = "no run (the benchmark stopped before it)"
+                cell["notrun"] = "the benchmark stopped before it"
             elif not ok:
                 bad = [r for r in runs if r.get("rc")]
                 cell["failed"] = (bad[0].get("error") or "rc %s" % bad[0].get("rc")) if bad else "no result"
@@ -351,7 +365,7 @@ def aggregate(con):
             cell["cpu_s_per_gb"] = stats([r["m"].get("cpu_s_per_gb") for r in ok])
             cell["busy_vcpus"] = stats([r["m"].get("busy_vcpus") for r in ok])
             for c in ("hypercalls_per_io", "mc_entries_per_io", "events_per_io",
-                      "dyn_irqs_per_io", "grant_ops_per_io"):
+                      "dyn_irqs_per_io", "grant_ops_per_io", "requests_per_io"):
                 cell[c] = stats([r["m"].get(c) for r in ok])
             if len(runs) > len(ok) and "failed" not in cell:
                 cell["some_failed"] = len(runs) - len(ok)
@@ -380,7 +394,8 @@ def aggregate(con):
 def completeness(con, vm_status):
     why = []
     if vm_status not in (None, 0):
-        why.append({3: "the VM timed out", 4: "the guest died before finishing",
+        why.append({1: "the guest reported failed checks (not ok lines above)",
+                    3: "the VM timed out", 4: "the guest died before finishing",
                     5: "a kernel report on the console"}.get(vm_status, "the VM exited with status %s" % vm_status))
     if con.done is None:
         why.append("the guest never reached the end of the benchmark")
@@ -399,6 +414,8 @@ def cell_text(row, path, md=False):
         return "n/a (not available: %s)" % c["na"]
     if "failed" in c:
         return "failed (%s)" % c["failed"]
+    if "notrun" in c:
+        return "not run (%s)" % c["notrun"]
     v = c["value"]
     if not v:
         return "-"
@@ -436,7 +453,7 @@ def per_io_text(row):
     c = row["pvio"]
     parts = []
     for k, n in (("hypercalls_per_io", "hc"), ("mc_entries_per_io", "mc"),
-                 ("events_per_io", "ev")):
+                 ("events_per_io", "ev"), ("requests_per_io", "rq")):
         st = c.get(k)
         if st:
             parts.append("%s %.2f" % (n, st["median"]))
@@ -467,6 +484,8 @@ def text_table(rows):
             if len(b[i]) > 34:
                 notes.append(b[i])
                 b[i] = "(%d) %s" % (len(notes), b[i].split(" (")[0])
+                if b[i].endswith(" not"):
+                    b[i] += " run"
     w = [max(len(str(x[i])) for x in body + [HEAD]) for i in range(len(HEAD))]
     lines = ["  ".join(str(x).ljust(w[i]) for i, x in enumerate(HEAD)).rstrip()]
     lines.append("  ".join("-" * w[i] for i in range(len(HEAD))))
@@ -491,11 +510,13 @@ LEGEND = """\
 ratio: pvio over native, median of the per-round ratios [min-max], same
 boot; goal: the issue's target for that ratio (>= for throughput, <= for
 latency and CPU); CPU: busy vCPU time per I/O (us/IO, 1 I/O = one fio
-request) or per GB moved (s/GB), from /proc/stat over the measuring window,
-the whole machine (frontend, backend, fio/iperf3 and both stacks);
+request or one UDP packet received) or per GB moved (s/GB): busy vCPUs from
+/proc/stat over a window inside each run, the whole machine (frontend,
+backend, fio/iperf3, both stacks), over the rate fio or iperf3 measured;
 pvio per I/O: hypercalls (hc), multicall entries (mc), event-channel
 notifications (ev) per fio I/O (block) or per packet at the vif (net),
-from pvctl top -b over the same window."""
+from pvctl top -b over the same window, per I/O the device moved in it;
+rq: /dev/xvda requests per fio I/O (above 1: requests are split)."""
 
 
 def header(con, complete, why, mode):
@@ -504,6 +525,7 @@ def header(con, complete, why, mode):
         "benchmark" if mode == "bench" else "run", m.get("kernel", "?"), m.get("accel", "?"),
         m.get("vcpus", "?"), m.get("cpu", "?"), m.get("reps", "?"), m.get("runtime", "?"),
         m.get("ramp", "?"), m.get("net_time", "?"))
+    s += "\nhost CPU %s, %s CPUs" % (host_info()["cpu"], host_info()["cpus"])
     if not complete:
         s += "\nINCOMPLETE: %s (partial results kept)" % why
     return s
@@ -619,11 +641,13 @@ set grid ytics
 set ylabel 'ratio pvio / native (same boot, median, min-max)'
 set xtics rotate by -25 nomirror
 set key top right
-set datafile missing 'NaN'
 plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'throughput / latency ratio', \\
      '' using ($1-0.18):3:4:5 with yerrorbars lc rgb 'black' pt -1 notitle, \\
      '' using ($1+0.18):6 with boxes lc rgb '#ee7733' title 'CPU per I/O ratio', \\
      '' using ($1+0.18):6:7:8 with yerrorbars lc rgb 'black' pt -1 notitle, \\
+     '' using ($1-0.18):3:(sprintf('%%.2f', $3)) with labels offset 0,0.8 font ',9' notitle, \\
+     '' using ($1+0.18):6:(sprintf('%%.2f', $6)) with labels offset 0,0.8 font ',9' notitle, \\
+     '' using 1:(valid(3) ? 1/0 : 0.1):("n/a") with labels offset 0,0.8 notitle, \\
      '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
      1.3 with lines dt 2 lc rgb '#ee7733' title 'CPU goal 1.3', \\
      1 with lines lc rgb 'gray' notitle

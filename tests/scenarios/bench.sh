@@ -67,22 +67,24 @@ one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
 # win DEVSTAT: one "@win" line: uptime, the aggregate cpu line of
 # /proc/stat, the pvio counters summed over domains (hypercalls,
 # multicall entries, grant maps, grant copies, events sent, events
-# delivered), the I/O count of DEVSTAT (requests of a /sys/block/X/stat,
-# or packets both ways of net:NETNS:DEV) and the Dynamic-irq interrupts.
+# delivered), the I/O count and bytes of DEVSTAT (requests and bytes of a
+# /sys/block/X/stat, or packets and bytes both ways of net:NETNS:DEV) and
+# the Dynamic-irq interrupts.
 win() {
 	up=$(cut -d' ' -f1 /proc/uptime)
 	cpu=$(grep '^cpu ' /proc/stat)
 	ctr=$(pvctl top -b 2>/dev/null | awk 'NR > 1 { for (i = 5; i <= 10; i++) s[i] += $i }
 		END { printf "%d %d %d %d %d %d", s[5], s[6], s[7], s[8], s[9], s[10] }')
 	case "$1" in
-	/sys/block/*) ios=$(awk '{ print $1 + $5 }' "$1" 2>/dev/null) ;;
-	net:*)	# net:NS:DEV, packets both ways
+	/sys/block/*) ios=$(awk '{ printf "%d %d", $1 + $5, ($3 + $7) * 512 }' "$1" 2>/dev/null) ;;
+	net:*)	# net:NS:DEV, packets and bytes both ways
 		set -- $(echo "$1" | tr : ' ')
-		ios=$(ip netns exec "$2" cat /sys/class/net/$3/statistics/rx_packets \
-			/sys/class/net/$3/statistics/tx_packets 2>/dev/null | awk '{ s += $1 } END { print s + 0 }') ;;
-	*) ios=0 ;;
+		ios=$(ip netns exec "$2" sh -c \
+			"cd /sys/class/net/$3/statistics && cat rx_packets tx_packets rx_bytes tx_bytes" 2>/dev/null |
+			awk '{ v[NR] = $1 } END { printf "%d %d", v[1] + v[2], v[3] + v[4] }') ;;
+	*) ios="0 0" ;;
 	esac
-	echo "@win $up | $cpu | ${ctr:-0 0 0 0 0 0} | ${ios:-0} | $(dynirq_count .)"
+	echo "@win $up | $cpu | ${ctr:-0 0 0 0 0 0} | ${ios:-0 0} | $(dynirq_count .)"
 }
 
 # measure WL PATH REP DEVSTAT RAMP RUNTIME OUT -- COMMAND...: run COMMAND
