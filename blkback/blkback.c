@@ -100,6 +100,16 @@ static void pvio_blkback_respond(struct pvio_blkif *blkif, u64 id, u8 op,
 	rsp->id = id;
 	rsp->operation = op;
 	rsp->status = pvio_blkback_rsp_status(err);
+	if (unlikely(atomic_read(&blkif->inject))) {
+		switch (atomic_xchg(&blkif->inject, 0)) {
+		case PVIO_BLKBACK_INJECT_BAD_ID:
+			rsp->id = id + 1000 * PVIO_BLK_RING_SIZE;
+			break;
+		case PVIO_BLKBACK_INJECT_BAD_OP:
+			rsp->operation = op ^ 1;
+			break;
+		}
+	}
 	if (err)
 		blkif->stats.err_req++;
 }

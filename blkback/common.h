@@ -62,6 +62,8 @@ struct pvio_blkback_stats {
  * @busy: requests whose bios are in flight (a barrier waits for 0)
  * @reqs: RING_SIZE requests: the frontend can never have more pending
  * @stats: counters (kthread writes, sysfs reads)
+ * @inject: a fault to inject into the next response (tests)
+ * @dbg: debugfs file
  */
 struct pvio_blkif {
 	struct pvio_xenbus_device *dev;
@@ -102,6 +104,15 @@ struct pvio_blkif {
 					   PVIO_BLK_MAX_SEGS];
 
 	struct pvio_blkback_stats stats;
+	atomic_t inject;		/* debugfs fault injection */
+	struct dentry *dbg;
+};
+
+/* Faults a test can inject through debugfs (pvio-blkback/<device>). */
+enum {
+	PVIO_BLKBACK_INJECT_NONE,
+	PVIO_BLKBACK_INJECT_BAD_ID,	/* next response: id out of range */
+	PVIO_BLKBACK_INJECT_BAD_OP,	/* next response: wrong op */
 };
 
 /* blkback.c: the data path */

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "pvio-blkback: " fmt
 
 #include <linux/blkdev.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -71,6 +72,37 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 static const struct attribute_group pvio_blkback_stat_group = {
 	.name = "statistics",
 	.attrs = pvio_blkback_stat_attrs,
+};
+
+/* ---- fault injection (tests): debugfs pvio-blkback/<device> ---------- */
+
+static struct dentry *pvio_blkback_dbg_root;
+
+static ssize_t pvio_blkback_inject_write(struct file *file,
+					 const char __user *ubuf, size_t len,
+					 loff_t *ppos)
+{
+	struct pvio_blkif *blkif = file->private_data;
+	char buf[16] = "";
+
+	if (simple_write_to_buffer(buf, sizeof(buf) - 1, ppos, ubuf, len) < 0)
+		return -EFAULT;
+	if (sysfs_streq(buf, "bad_id"))
+		atomic_set(&blkif->inject, PVIO_BLKBACK_INJECT_BAD_ID);
+	else if (sysfs_streq(buf, "bad_op"))
+		atomic_set(&blkif->inject, PVIO_BLKBACK_INJECT_BAD_OP);
+	else
+		return -EINVAL;
+	dev_warn(&blkif->dev->dev, "injecting %s into the next response\n",
+		 buf);
+	return len;
+}
+
+static const struct file_operations pvio_blkback_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pvio_blkback_inject_write,
+	.llseek = no_llseek,
 };
 
 /* ---- the backing device --------------------------------------------- */
@@ -355,11 +387,15 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 	err = sysfs_create_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 	if (err)
 		goto fail;
+	blkif->dbg = debugfs_create_file(dev_name(&dev->dev), 0200,
+					 pvio_blkback_dbg_root, blkif,
+					 &pvio_blkback_inject_fops);
 	/* A backing that cannot be opened leaves the device Closing. */
 	if (pvio_blkback_open_backing(blkif))
 		return 0;
 	err = pvio_xenbus_switch_state(dev, XenbusStateInitWait);
 	if (err) {
+		debugfs_remove(blkif->dbg);
 		sysfs_remove_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 		goto fail;
 	}
@@ -378,6 +414,7 @@ static void pvio_blkback_remove(struct pvio_xenbus_device *dev)
 
 	if (!blkif)
 		return;
+	debugfs_remove(blkif->dbg);
 	pvio_blkback_disconnect(blkif);
 	sysfs_remove_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 	pvio_blkback_close_backing(blkif);
@@ -401,13 +438,20 @@ static struct pvio_xenbus_driver pvio_blkback_driver = {
 
 static int __init pvio_blkback_init(void)
 {
-	return pvio_xenbus_register_backend(&pvio_blkback_driver, THIS_MODULE,
-					    KBUILD_MODNAME);
+	int err;
+
+	pvio_blkback_dbg_root = debugfs_create_dir("pvio-blkback", NULL);
+	err = pvio_xenbus_register_backend(&pvio_blkback_driver, THIS_MODULE,
+					   KBUILD_MODNAME);
+	if (err)
+		debugfs_remove(pvio_blkback_dbg_root);
+	return err;
 }
 
 static void __exit pvio_blkback_exit(void)
 {
 	pvio_xenbus_unregister_driver(&pvio_blkback_driver);
+	debugfs_remove(pvio_blkback_dbg_root);
 }
 
 module_init(pvio_blkback_init);

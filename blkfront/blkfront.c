@@ -430,6 +430,28 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	return BLK_STS_OK;
 }
 
+/**
+ * pvio_blkfront_inject_req_prod() - publish an impossible req_prod (tests)
+ * @info: the disk
+ *
+ * Fault injection for the hostile-frontend test: req_prod jumps RING_SIZE
+ * + 1 past what the backend answered, and the backend is notified. The
+ * backend must halt this ring; the requests in flight then complete only
+ * when the disk is detached (with -EIO).
+ *
+ * Context: process context.
+ */
+void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info)
+{
+	spin_lock_irq(&info->lock);
+	if (info->ring_page && info->irq > 0) {
+		WRITE_ONCE(info->ring.sring->req_prod,
+			   info->ring.rsp_cons + 2 * PVIO_BLK_RING_SIZE + 1);
+		pvio_notify_remote_via_irq(info->irq);
+	}
+	spin_unlock_irq(&info->lock);
+}
+
 const struct blk_mq_ops pvio_blkfront_mq_ops = {
 	.queue_rq = pvio_blkfront_queue_rq,
 };

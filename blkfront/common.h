@@ -50,6 +50,7 @@ enum pvio_blkfront_state {
  * @fua: FUA writes go as WRITE_BARRIER
  * @discard, @secure, @discard_granularity, @discard_alignment: ditto
  * @fatal_work: reports the error state to the store (process context)
+ * @dbg: debugfs fault injection file
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -89,6 +90,7 @@ struct pvio_blkfront {
 	unsigned int discard_alignment;
 
 	struct work_struct fatal_work;
+	struct dentry *dbg;
 };
 
 extern const struct blk_mq_ops pvio_blkfront_mq_ops;
@@ -99,5 +101,6 @@ void pvio_blkfront_init_shadows(struct pvio_blkfront *info);
 void pvio_blkfront_fail_all(struct pvio_blkfront *info);
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);
 void pvio_blkfront_free_pages(struct pvio_blkfront *info);
+void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

@@ -20,6 +20,7 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -37,6 +38,33 @@ static DEFINE_XARRAY(pvio_blkfront_indexes);
 
 static const struct block_device_operations pvio_blkfront_fops = {
 	.owner = THIS_MODULE,
+};
+
+/* ---- fault injection (tests): debugfs pvio-blkfront/<device> --------- */
+
+static struct dentry *pvio_blkfront_dbg_root;
+
+static ssize_t pvio_blkfront_inject_write(struct file *file,
+					  const char __user *ubuf, size_t len,
+					  loff_t *ppos)
+{
+	struct pvio_blkfront *info = file->private_data;
+	char buf[16] = "";
+
+	if (simple_write_to_buffer(buf, sizeof(buf) - 1, ppos, ubuf, len) < 0)
+		return -EFAULT;
+	if (!sysfs_streq(buf, "req_prod"))
+		return -EINVAL;
+	dev_warn(&info->dev->dev, "injecting an impossible req_prod\n");
+	pvio_blkfront_inject_req_prod(info);
+	return len;
+}
+
+static const struct file_operations pvio_blkfront_inject_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = pvio_blkfront_inject_write,
+	.llseek = no_llseek,
 };
 
 static void pvio_blkfront_fatal_work(struct work_struct *work)
@@ -382,6 +410,9 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	}
 	pvio_blkfront_init_shadows(info);
 	dev_set_drvdata(&dev->dev, info);
+	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0200,
+					pvio_blkfront_dbg_root, info,
+					&pvio_blkfront_inject_fops);
 	return 0;
 }
 
@@ -389,6 +420,7 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 {
 	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
 
+	debugfs_remove(info->dbg);
 	cancel_work_sync(&info->fatal_work);
 	pvio_blkfront_disconnect(info);
 	xa_erase(&pvio_blkfront_indexes, info->index);
@@ -416,16 +448,20 @@ static int __init pvio_blkfront_init(void)
 	pvio_blkfront_major = register_blkdev(0, "xvd");
 	if (pvio_blkfront_major < 0)
 		return pvio_blkfront_major;
+	pvio_blkfront_dbg_root = debugfs_create_dir("pvio-blkfront", NULL);
 	err = pvio_xenbus_register_frontend(&pvio_blkfront_driver,
 					    THIS_MODULE, KBUILD_MODNAME);
-	if (err)
+	if (err) {
+		debugfs_remove(pvio_blkfront_dbg_root);
 		unregister_blkdev(pvio_blkfront_major, "xvd");
+	}
 	return err;
 }
 
 static void __exit pvio_blkfront_exit(void)
 {
 	pvio_xenbus_unregister_driver(&pvio_blkfront_driver);
+	debugfs_remove(pvio_blkfront_dbg_root);
 	unregister_blkdev(pvio_blkfront_major, "xvd");
 }
 

@@ -40,6 +40,7 @@ fio_rate() {
 		awk -F';' '{ printf "%d IOPS, %.1f MB/s\n", $8, $7 * 1024 / 1e6 }'
 }
 
+kmod_load ext4 2>/dev/null	# a module in the stock kernel
 if pvio_load && kmod_load brd rd_nr=2 rd_size=65536; then
 	t_ok "load the pvio modules and brd"
 else
@@ -84,6 +85,9 @@ pvctl store ls $be | sed 's/^/#   /'
 	t_fail "xvda has ram0's size" "$(cat /sys/block/xvda/size) vs $(cat /sys/block/ram0/size)"
 [ "$(pvctl store read $fe/protocol)" = x86_64-abi ] && t_ok "protocol x86_64-abi" ||
 	t_fail "protocol x86_64-abi"
+bad 1 block-attach $domid /dev/ram0 xvdd	# busy: blkback holds it
+[ ! -e /sys/bus/pvio-backend/devices/vbd-$domid-51760 ] && t_ok "busy backing: no vbd created" ||
+	t_fail "busy backing: no vbd created"
 cat /sys/block/xvda/queue/max_segments /sys/block/xvda/queue/max_hw_sectors_kb |
 	tr '\n' ' ' | sed 's/^/# max_segments, max_hw_sectors_kb: /'; echo
 

@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-check: test
+# Hostile block peers, injected through the drivers' debugfs fault hooks:
+# a frontend publishing an impossible req_prod (the backend halts that
+# ring), a backend answering with an id out of range or the wrong op (the
+# frontend puts that disk into an error state: -EIO, disk removed). Every
+# other disk and domain keeps working; nothing is left afterwards.
+. /pvio/lib.sh
+
+RES=/sys/kernel/debug/pvio-bus/resources
+FDBG=/sys/kernel/debug/pvio-blkfront
+BDBG=/sys/kernel/debug/pvio-blkback
+XVDA=51712
+XVDB=51728
+XVDC=51744
+
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}
+bstat() { cat /sys/bus/pvio-backend/devices/vbd-$1-$2/statistics/$3 2>/dev/null || echo 0; }
+dom0_res() { grep '^0 ' $RES 2>/dev/null; }
+gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$1-vbd-$2 ] &&
+	 [ ! -e /sys/bus/pvio-backend/devices/vbd-$1-$2 ]; }
+verify() {
+	fio --name=v --filename="$1" --direct=1 --ioengine=libaio --rw=randwrite \
+	    --bs=16k --iodepth=16 --size=2M --verify=crc32c --verify_fatal=1 \
+	    --do_verify=1 --allow_file_create=0 >/tmp/fio.out 2>&1
+}
+attach() {	# DOM BACKING VDEV
+	pvctl block-attach "$1" "$2" "$3" && wait_for 10 test -b /dev/"$3"
+}
+
+if pvio_load && kmod_load brd rd_nr=3 rd_size=16384; then
+	t_ok "load the pvio modules and brd"
+else
+	t_fail "load the pvio modules and brd"; t_done; exit
+fi
+wait_for 5 pvctl store ls /local/domain/0
+res0=$(dom0_res)
+irq0=$(grep -c Dynamic-irq /proc/interrupts)
+a=$(pvctl create hostile-a)
+b=$(pvctl create hostile-b)
+attach $a /dev/ram0 xvda && attach $a /dev/ram1 xvdb && attach $b /dev/ram2 xvdc &&
+	t_ok "xvda, xvdb (domain $a) and xvdc (domain $b) attached" ||
+	{ t_fail "attach three disks" "$(dmesg | tail -5)"; t_done; exit; }
+
+# ---- a frontend publishes an impossible req_prod ------------------------
+echo req_prod >$FDBG/d$a-vbd-$XVDA
+if wait_for 5 [ "$(bstat $a $XVDA halted)" = 1 ]; then
+	t_ok "req_prod jump: the backend halts that ring"
+else
+	t_fail "req_prod jump: the backend halts that ring" "halted=$(bstat $a $XVDA halted)"
+fi
+dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
+ddpid=$!
+verify /dev/xvdb && t_ok "xvdb (same domain) still verifies" ||
+	t_fail "xvdb (same domain) still verifies" "$(tail -3 /tmp/fio.out)"
+verify /dev/xvdc && t_ok "xvdc (other domain) still verifies" ||
+	t_fail "xvdc (other domain) still verifies" "$(tail -3 /tmp/fio.out)"
+t_check "detach the halted xvda" pvctl block-detach $a xvda
+if wait $ddpid; then t_fail "the request stuck on the halted ring fails"; else
+	t_ok "the request stuck on the halted ring fails (-EIO)"; fi
+wait_for 5 gone $a $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
+
+# ---- a backend answers with a bad id ------------------------------------
+echo bad_id >$BDBG/vbd-$a-$XVDB
+if dd if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+	t_fail "bad response id: the read fails"
+else
+	t_ok "bad response id: the read fails"
+fi
+wait_for 10 [ ! -e /sys/block/xvdb ] && t_ok "bad response id: the disk goes into error and away" ||
+	t_fail "bad response id: the disk goes into error and away"
+pvctl store read /local/domain/$a/device/vbd/$XVDB/error | sed 's/^/# error node: /'
+verify /dev/xvdc && t_ok "xvdc (other domain) still verifies" ||
+	t_fail "xvdc (other domain) still verifies" "$(tail -3 /tmp/fio.out)"
+t_check "detach the broken xvdb" pvctl block-detach $a xvdb
+wait_for 5 gone $a $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
+
+# ---- a backend answers with the wrong op --------------------------------
+echo bad_op >$BDBG/vbd-$b-$XVDC
+if dd if=/dev/xvdc of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+	t_fail "response op mismatch: the read fails"
+else
+	t_ok "response op mismatch: the read fails"
+fi
+wait_for 10 [ ! -e /sys/block/xvdc ] && t_ok "op mismatch: the disk goes into error and away" ||
+	t_fail "op mismatch: the disk goes into error and away"
+t_check "detach the broken xvdc" pvctl block-detach $b xvdc
+
+# ---- the same backing devices work again --------------------------------
+attach $a /dev/ram0 xvda && verify /dev/xvda && t_ok "re-attached xvda verifies" ||
+	t_fail "re-attached xvda verifies" "$(tail -3 /tmp/fio.out)"
+attach $b /dev/ram2 xvdc && verify /dev/xvdc && t_ok "re-attached xvdc verifies" ||
+	t_fail "re-attached xvdc verifies" "$(tail -3 /tmp/fio.out)"
+t_check "detach xvda" pvctl block-detach $a xvda
+t_check "detach xvdc" pvctl block-detach $b xvdc
+
+t_check "destroy both domains" sh -c "pvctl destroy hostile-a && pvctl destroy hostile-b"
+same_res() { [ "$(dom0_res)" = "$res0" ]; }
+wait_for 5 same_res && t_ok "dom0 ports and grant mappings back to what they were" ||
+	t_fail "dom0 ports and grant mappings back" "before: $res0 after: $(dom0_res)"
+[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
+	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi
+t_done
