@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite pvio_netback_tx: pvio_netback_tx_parse() and the ring's
+ * producer check fed the hostile guest TX entries of hardening.md's
+ * netback rows: more than 18 slots, zero-length fragments, headers split
+ * across slots, offset + size > 4096, a req_prod jump.
+ */
+#include <kunit/test.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include "common.h"
+
+#define REQ(_off, _size, _flags) \
+	((struct xen_netif_tx_request){ .gref = 8, .offset = (_off), \
+					.size = (_size), .flags = (_flags), \
+					.id = 1 })
+
+static struct pvio_nb_txpkt *pkt_alloc(struct kunit *test)
+{
+	struct pvio_nb_txpkt *p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static void nb_one_slot(struct kunit *test)
+{
+	struct xen_netif_tx_request r[1] = { REQ(100, 60, 0) };
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), 1);
+	KUNIT_EXPECT_FALSE(test, p->drop);
+	KUNIT_EXPECT_EQ(test, p->len, 60U);
+	KUNIT_EXPECT_EQ(test, p->hdr_len, 60U);
+	KUNIT_EXPECT_EQ(test, p->nr_copy, 1U);
+	KUNIT_EXPECT_EQ(test, p->copy[0].offset, 100);
+	KUNIT_EXPECT_EQ(test, p->nr_frags, 0U);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 0, p), 0);
+}
+
+static void nb_two_slots(struct kunit *test)
+{
+	struct xen_netif_tx_request r[3] = {
+		REQ(0, 3000, XEN_NETTXF_more_data | XEN_NETTXF_csum_blank),
+		REQ(0, 1000, 0),
+		REQ(0, 60, 0),		/* next packet: not consumed */
+	};
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), 2);
+	KUNIT_EXPECT_EQ(test, p->len, 3000U);
+	KUNIT_EXPECT_EQ(test, p->data[0].size, 2000);
+	KUNIT_EXPECT_EQ(test, p->nr_copy, 1U);
+	KUNIT_EXPECT_EQ(test, p->copy[0].len, PVIO_NB_TX_COPY_LEN);
+	KUNIT_ASSERT_EQ(test, p->nr_frags, 2U);
+	KUNIT_EXPECT_EQ(test, p->frags[0].slot, 0);
+	KUNIT_EXPECT_EQ(test, p->frags[0].offset, 128);
+	KUNIT_EXPECT_EQ(test, p->frags[0].len, 1872);
+	KUNIT_EXPECT_EQ(test, p->frags[1].slot, 1);
+	KUNIT_EXPECT_EQ(test, p->frags[1].len, 1000);
+	KUNIT_EXPECT_TRUE(test, p->flags & XEN_NETTXF_csum_blank);
+}
+
+static void nb_slot_limit(struct kunit *test)
+{
+	struct xen_netif_tx_request r[PVIO_NB_SCAN];
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+	unsigned int i;
+
+	/* exactly 18 slots: fine */
+	for (i = 0; i < PVIO_NB_MAX_SLOTS; i++)
+		r[i] = REQ(0, 100, i + 1 < PVIO_NB_MAX_SLOTS ?
+			   XEN_NETTXF_more_data : 0);
+	r[0].size = 100 * PVIO_NB_MAX_SLOTS;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, PVIO_NB_MAX_SLOTS, p),
+			PVIO_NB_MAX_SLOTS);
+	KUNIT_EXPECT_FALSE(test, p->drop);
+	/* 19 slots: fatal */
+	for (i = 0; i < PVIO_NB_SCAN; i++)
+		r[i] = REQ(0, 100, XEN_NETTXF_more_data);
+	r[0].size = 100 * PVIO_NB_SCAN;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, PVIO_NB_SCAN, p),
+			-EPROTO);
+	/* the frontend did not push the whole packet: fatal */
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), -EPROTO);
+}
+
+static void nb_zero_length_frag(struct kunit *test)
+{
+	struct xen_netif_tx_request r[3] = {
+		REQ(0, 300, XEN_NETTXF_more_data),
+		REQ(0, 0, XEN_NETTXF_more_data),
+		REQ(0, 100, 0),
+	};
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), 3);
+	KUNIT_EXPECT_FALSE(test, p->drop);
+	KUNIT_ASSERT_EQ(test, p->nr_frags, 2U);
+	for (i = 0; i < p->nr_frags; i++) {
+		KUNIT_EXPECT_GT(test, p->frags[i].len, 0);
+		KUNIT_EXPECT_NE(test, p->frags[i].slot, 1);
+	}
+	/* a zero-length first slot: the header comes from the next ones */
+	r[0] = REQ(0, 300, XEN_NETTXF_more_data);
+	r[1] = REQ(0, 200, XEN_NETTXF_more_data);
+	r[2] = REQ(0, 100, 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), 3);
+	KUNIT_EXPECT_EQ(test, p->data[0].size, 0);
+	KUNIT_EXPECT_EQ(test, p->copy[0].slot, 1);
+	KUNIT_EXPECT_EQ(test, p->hdr_len, PVIO_NB_TX_COPY_LEN);
+}
+
+static void nb_headers_split(struct kunit *test)
+{
+	struct xen_netif_tx_request r[3] = {
+		REQ(4000, 200, XEN_NETTXF_more_data),	/* 20 bytes here */
+		REQ(0, 50, XEN_NETTXF_more_data),
+		REQ(0, 130, 0),
+	};
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+	unsigned int i, copied = 0;
+
+	r[0].size = 20 + 50 + 130;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), 3);
+	KUNIT_EXPECT_FALSE(test, p->drop);
+	KUNIT_ASSERT_EQ(test, p->nr_copy, 3U);
+	for (i = 0; i < p->nr_copy; i++)
+		copied += p->copy[i].len;
+	KUNIT_EXPECT_EQ(test, copied, PVIO_NB_TX_COPY_LEN);
+	KUNIT_EXPECT_EQ(test, p->copy[0].offset, 4000);
+	KUNIT_EXPECT_EQ(test, p->copy[0].len, 20);
+	KUNIT_EXPECT_EQ(test, p->copy[1].len, 50);
+	KUNIT_EXPECT_EQ(test, p->copy[2].slot, 2);
+	KUNIT_EXPECT_EQ(test, p->copy[2].len, 58);
+	KUNIT_ASSERT_EQ(test, p->nr_frags, 1U);
+	KUNIT_EXPECT_EQ(test, p->frags[0].offset, 58);
+	KUNIT_EXPECT_EQ(test, p->frags[0].len, 72);
+}
+
+static void nb_cross_page(struct kunit *test)
+{
+	struct xen_netif_tx_request r[2] = {
+		REQ(4000, 200, 0),
+	};
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), -EPROTO);
+	r[0] = REQ(4096, 60, 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), -EPROTO);
+	r[0] = REQ(0, 200, XEN_NETTXF_more_data);
+	r[1] = REQ(4000, 100, 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 2, p), -EPROTO);
+	r[1] = REQ(3996, 100, 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 2, p), 2);
+}
+
+static void nb_drops(struct kunit *test)
+{
+	struct xen_netif_tx_request r[2] = { REQ(0, ETH_HLEN - 1, 0) };
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), 1);
+	KUNIT_EXPECT_TRUE(test, p->drop);
+	/* fragments larger than the packet */
+	r[0] = REQ(0, 100, XEN_NETTXF_more_data);
+	r[1] = REQ(0, 200, 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 2, p), 2);
+	KUNIT_EXPECT_TRUE(test, p->drop);
+}
+
+static void nb_extras(struct kunit *test)
+{
+	struct xen_netif_tx_request r[4] = {
+		REQ(0, 2000, XEN_NETTXF_extra_info | XEN_NETTXF_more_data),
+		{ 0 },
+		REQ(0, 1000, 0),
+	};
+	struct xen_netif_extra_info *e = (void *)&r[1];
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+
+	e->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	e->u.gso.size = 1448;
+	e->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), 3);
+	KUNIT_EXPECT_EQ(test, p->nr_data, 2U);
+	KUNIT_EXPECT_EQ(test, p->req_is_extra, (u32)BIT(1));
+	KUNIT_EXPECT_EQ(test, p->gso.u.gso.size, 1448);
+	e->u.gso.size = 0;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), -EPROTO);
+	e->u.gso.size = 1448;
+	e->u.gso.type = 7;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), -EPROTO);
+	e->type = XEN_NETIF_EXTRA_TYPE_NONE;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), -EPROTO);
+	e->type = XEN_NETIF_EXTRA_TYPE_MAX;
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 3, p), -EPROTO);
+	/* extra slot announced but missing */
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), -EPROTO);
+}
+
+static void nb_prod_jump(struct kunit *test)
+{
+	struct xen_netif_tx_back_ring ring;
+	struct xen_netif_tx_sring *s;
+	static const RING_IDX bad[] = { 257, 0xffffffffU, 0x80000000U };
+	unsigned int i;
+
+	s = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	SHARED_RING_INIT(s);
+	BACK_RING_INIT(&ring, s, PVIO_NB_PAGE);
+	KUNIT_EXPECT_EQ(test, RING_SIZE(&ring), 256U);
+	WRITE_ONCE(s->req_prod, 256);
+	KUNIT_EXPECT_EQ(test, PVIO_RING_REQUESTS_AVAIL(&ring), 256);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		WRITE_ONCE(s->req_prod, bad[i]);
+		KUNIT_EXPECT_EQ(test, PVIO_RING_REQUESTS_AVAIL(&ring), -EPROTO);
+	}
+}
+
+static struct kunit_case pvio_nb_tx_cases[] = {
+	KUNIT_CASE(nb_one_slot),
+	KUNIT_CASE(nb_two_slots),
+	KUNIT_CASE(nb_slot_limit),
+	KUNIT_CASE(nb_zero_length_frag),
+	KUNIT_CASE(nb_headers_split),
+	KUNIT_CASE(nb_cross_page),
+	KUNIT_CASE(nb_drops),
+	KUNIT_CASE(nb_extras),
+	KUNIT_CASE(nb_prod_jump),
+	{}
+};
+
+static struct kunit_suite pvio_nb_tx_suite = {
+	.name = "pvio_netback_tx",
+	.test_cases = pvio_nb_tx_cases,
+};
+kunit_test_suite(pvio_nb_tx_suite);
+
+MODULE_DESCRIPTION("KUnit: pvio-netback guest TX validation");
+MODULE_LICENSE("GPL");

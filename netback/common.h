@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvio-netback: the network backend (after Linux's xen-netback).
+ *
+ * Control path (xenbus.c): the backend device's state machine, the store
+ * keys, mapping the rings and binding the event channel.
+ * Data path (tx.c, rx.c): guest TX through NAPI (header grant copy,
+ * zero-copy mapped fragments), guest RX through a kthread (grant copy).
+ * interface.c: the vif<domid>.<handle> net_device and its ethtool stats.
+ * check.c: pure request validation, fed hostile entries by KUnit.
+ */
+#ifndef PVIO_NETBACK_COMMON_H
+#define PVIO_NETBACK_COMMON_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/kthread.h>
+#include <linux/wait.h>
+#include <linux/build_bug.h>
+#include <xen/interface/io/netif.h>
+#include <pvio/ring.h>
+#include <pvio/grant.h>
+#include <pvio/xenbus.h>
+
+#define PVIO_NB_RING_SIZE	256
+/* Xen's page: slots and grant copies never cross 4 KiB. */
+#define PVIO_NB_PAGE		4096U
+static_assert(PAGE_SIZE == PVIO_NB_PAGE);
+/* Xen's netif wire format, exactly. */
+static_assert(sizeof(struct xen_netif_tx_request) == 12);
+static_assert(sizeof(struct xen_netif_tx_response) == 4);
+static_assert(sizeof(struct xen_netif_rx_request) == 8);
+static_assert(sizeof(struct xen_netif_rx_response) == 8);
+static_assert(sizeof(struct xen_netif_extra_info) == 8);
+static_assert(__CONST_RING_SIZE(xen_netif_tx, PVIO_NB_PAGE) ==
+	      PVIO_NB_RING_SIZE);
+static_assert(__CONST_RING_SIZE(xen_netif_rx, PVIO_NB_PAGE) ==
+	      PVIO_NB_RING_SIZE);
+
+/* Bytes of every guest TX packet grant-copied into the linear area. */
+#define PVIO_NB_TX_COPY_LEN	128
+/* Data slots a packet may use (XEN_NETIF_NR_SLOTS_MIN). */
+#define PVIO_NB_MAX_SLOTS	XEN_NETIF_NR_SLOTS_MIN
+#define PVIO_NB_MAX_EXTRAS	(XEN_NETIF_EXTRA_TYPE_MAX - 1)
+/* Requests worth looking at for one packet: enough to see slot 19. */
+#define PVIO_NB_SCAN		(PVIO_NB_MAX_SLOTS + 1 + PVIO_NB_MAX_EXTRAS)
+/* Mapped TX slots outstanding per vif (Linux's MAX_PENDING_REQS). */
+#define PVIO_NB_PENDING		256
+/* Guest RX: skbs queued for the frontend before dropping. */
+#define PVIO_NB_RX_QUEUE_MAX	512
+/* Guest RX: copy ops per multicall (at least 64). */
+#define PVIO_NB_RX_BATCH_OPS	256
+
+/* A piece of a packet: @len bytes at @offset of data slot @slot. */
+struct pvio_nb_seg {
+	u8 slot;
+	u16 offset;
+	u16 len;
+};
+
+/**
+ * struct pvio_nb_txpkt - one guest TX packet, parsed from private copies
+ * @nr_reqs: ring slots the packet used (data and extra-info slots)
+ * @nr_data: data slots in @data
+ * @data: the data requests in ring order; data[0].size is the first
+ *	slot's own byte count (the wire value is the packet's length)
+ * @req_is_extra: bit i set if request i (ring order) was an extra slot
+ * @len: packet length in bytes
+ * @flags: the first request's XEN_NETTXF_* flags
+ * @gso: the GSO extra info, valid if gso.type is XEN_NETIF_EXTRA_TYPE_GSO
+ * @drop: a malformed but harmless packet: answer XEN_NETIF_RSP_ERROR
+ * @nr_copy: header pieces in @copy, @hdr_len bytes in all
+ * @hdr_len: bytes copied into the linear area (min(@len, 128))
+ * @copy: header pieces to grant-copy, in order
+ * @nr_frags: remaining pieces in @frags (never zero-length)
+ * @frags: the rest of the packet, one piece per slot
+ */
+struct pvio_nb_txpkt {
+	unsigned int nr_reqs;
+	unsigned int nr_data;
+	struct xen_netif_tx_request data[PVIO_NB_MAX_SLOTS];
+	u32 req_is_extra;
+	unsigned int len;
+	u16 flags;
+	struct xen_netif_extra_info gso;
+	bool drop;
+	unsigned int nr_copy;
+	unsigned int hdr_len;
+	struct pvio_nb_seg copy[PVIO_NB_MAX_SLOTS];
+	unsigned int nr_frags;
+	struct pvio_nb_seg frags[PVIO_NB_MAX_SLOTS];
+};
+
+int pvio_netback_tx_parse(const struct xen_netif_tx_request *reqs,
+			  unsigned int avail, struct pvio_nb_txpkt *pkt);
+
+struct pvio_nb_txbuild;
+
+/* A mapped TX slot, until the stack releases the skb holding it. */
+struct pvio_nb_pending {
+	struct ubuf_info ubuf;		/* head slot of an skb only */
+	u16 idx;			/* our index in vif->pending */
+	u16 req_id;
+	grant_handle_t handle;
+	struct page *page;
+	u8 nr_chain;			/* head: other slots of the skb */
+	u16 chain[MAX_SKB_FRAGS];
+};
+
+struct pvio_nb_stats {
+	u64 rx_packets, rx_bytes, rx_dropped, rx_errors;
+	u64 tx_packets, tx_bytes, tx_dropped, tx_errors;
+	u64 tx_zerocopy, tx_zerocopy_done, tx_copied, tx_frag_copy;
+	u64 tx_bad, tx_gso, tx_csum_partial;
+	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
+};
+
+struct pvio_nb_vif {
+	/* control */
+	struct pvio_xenbus_device *xdev;
+	struct net_device *dev;
+	struct pvio_domain *d;		/* dom0: the caller of our hypercalls */
+	domid_t domid;			/* the frontend */
+	unsigned int handle;
+	bool connected;
+	bool can_sg, gso_v4, gso_v6, ipv6_csum;
+
+	/* rings */
+	struct xen_netif_tx_back_ring tx;
+	struct xen_netif_rx_back_ring rx;
+	struct page *tx_page, *rx_page;
+	grant_handle_t tx_handle, rx_handle;
+	evtchn_port_t port;
+	int irq;
+	bool disabled;			/* hostile frontend: ring halted */
+
+	/* guest TX (NAPI) */
+	struct napi_struct napi;
+	struct pvio_nb_txpkt pkt;
+	struct pvio_nb_pending pending[PVIO_NB_PENDING];
+	u16 pending_free[PVIO_NB_PENDING];
+	unsigned int nr_pending_free;
+	u16 dealloc[PVIO_NB_PENDING];
+	unsigned int nr_dealloc;
+	spinlock_t dealloc_lock;	/* dealloc, nr_dealloc */
+	atomic_t inflight;		/* zero-copy skbs not yet released */
+	struct gnttab_copy *tx_copy;
+	struct gnttab_map_grant_ref *tx_map;
+	struct gnttab_unmap_grant_ref *tx_unmap;
+	struct pvio_nb_txbuild *tx_build;
+
+	/* guest RX (kthread) */
+	struct task_struct *rx_task;
+	wait_queue_head_t rx_wq;
+	struct sk_buff_head rx_queue;
+	struct gnttab_copy *rx_copy;
+	struct sk_buff_head rx_done;
+	unsigned int rx_needed;		/* slots the head skb waits for */
+
+	struct pvio_nb_stats stats;
+};
+
+/* interface.c */
+struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
+				       unsigned int handle, const u8 *mac);
+void pvio_nb_vif_destroy(struct pvio_nb_vif *vif);
+int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
+		    grant_ref_t rx_ref, evtchn_port_t port);
+void pvio_nb_disconnect(struct pvio_nb_vif *vif);
+void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why);
+
+/* tx.c */
+int pvio_nb_tx_init(struct pvio_nb_vif *vif);
+void pvio_nb_tx_free(struct pvio_nb_vif *vif);
+int pvio_nb_poll(struct napi_struct *napi, int budget);
+bool pvio_nb_tx_work(struct pvio_nb_vif *vif);
+void pvio_nb_tx_drain(struct pvio_nb_vif *vif);
+
+/* rx.c */
+int pvio_nb_rx_init(struct pvio_nb_vif *vif);
+void pvio_nb_rx_free(struct pvio_nb_vif *vif);
+int pvio_nb_rx_thread(void *data);
+bool pvio_nb_rx_work(struct pvio_nb_vif *vif);
+netdev_tx_t pvio_nb_start_xmit(struct sk_buff *skb, struct net_device *dev);
+
+#endif /* PVIO_NETBACK_COMMON_H */

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-netback: the vif<domid>.<handle> net_device, its ethtool
+ * statistics, and connecting/disconnecting its rings (called by the
+ * control path in xenbus.c).
+ */
+#define pr_fmt(fmt) "pvio-netback: " fmt
+
+#include <linux/kernel.h>
+#include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/if_vlan.h>
+#include <linux/rtnetlink.h>
+#include <linux/interrupt.h>
+#include <pvio/evtchn.h>
+#include "common.h"
+
+static const struct {
+	const char *name;
+	size_t off;
+} pvio_nb_stat_names[] = {
+#define S(f) { #f, offsetof(struct pvio_nb_stats, f) }
+	S(rx_packets), S(rx_bytes), S(rx_dropped), S(rx_errors),
+	S(tx_packets), S(tx_bytes), S(tx_dropped), S(tx_errors),
+	S(tx_zerocopy), S(tx_zerocopy_done), S(tx_copied), S(tx_frag_copy),
+	S(tx_bad), S(tx_gso), S(tx_csum_partial),
+	S(rx_gso), S(rx_copy_ops), S(rx_batches), S(rx_stalls),
+	S(rx_csum_partial),
+#undef S
+};
+
+static void pvio_nb_get_strings(struct net_device *dev, u32 sset, u8 *data)
+{
+	unsigned int i;
+
+	if (sset != ETH_SS_STATS)
+		return;
+	for (i = 0; i < ARRAY_SIZE(pvio_nb_stat_names); i++)
+		ethtool_sprintf(&data, "guest_%s", pvio_nb_stat_names[i].name);
+}
+
+static int pvio_nb_get_sset_count(struct net_device *dev, int sset)
+{
+	return sset == ETH_SS_STATS ? ARRAY_SIZE(pvio_nb_stat_names) :
+	       -EOPNOTSUPP;
+}
+
+static void pvio_nb_get_ethtool_stats(struct net_device *dev,
+				      struct ethtool_stats *st, u64 *data)
+{
+	struct pvio_nb_vif *vif = netdev_priv(dev);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pvio_nb_stat_names); i++)
+		data[i] = READ_ONCE(*(u64 *)((char *)&vif->stats +
+					     pvio_nb_stat_names[i].off));
+}
+
+static const struct ethtool_ops pvio_nb_ethtool_ops = {
+	.get_link = ethtool_op_get_link,
+	.get_strings = pvio_nb_get_strings,
+	.get_sset_count = pvio_nb_get_sset_count,
+	.get_ethtool_stats = pvio_nb_get_ethtool_stats,
+};
+
+/* dom0's view: what the guest transmits, we receive. */
+static void pvio_nb_get_stats64(struct net_device *dev,
+				struct rtnl_link_stats64 *s)
+{
+	struct pvio_nb_vif *vif = netdev_priv(dev);
+
+	s->rx_packets = READ_ONCE(vif->stats.tx_packets);
+	s->rx_bytes = READ_ONCE(vif->stats.tx_bytes);
+	s->rx_errors = READ_ONCE(vif->stats.tx_errors);
+	s->rx_dropped = READ_ONCE(vif->stats.tx_dropped);
+	s->tx_packets = READ_ONCE(vif->stats.rx_packets);
+	s->tx_bytes = READ_ONCE(vif->stats.rx_bytes);
+	s->tx_errors = READ_ONCE(vif->stats.rx_errors);
+	s->tx_dropped = READ_ONCE(vif->stats.rx_dropped);
+}
+
+static netdev_features_t pvio_nb_fix_features(struct net_device *dev,
+					      netdev_features_t features)
+{
+	struct pvio_nb_vif *vif = netdev_priv(dev);
+
+	if (!vif->can_sg)
+		features &= ~NETIF_F_SG;
+	if (!vif->gso_v4)
+		features &= ~NETIF_F_TSO;
+	if (!vif->gso_v6)
+		features &= ~NETIF_F_TSO6;
+	if (!vif->ipv6_csum)
+		features &= ~NETIF_F_IPV6_CSUM;
+	return features;
+}
+
+static int pvio_nb_change_mtu(struct net_device *dev, int mtu)
+{
+	struct pvio_nb_vif *vif = netdev_priv(dev);
+
+	if (mtu > ETH_DATA_LEN && !vif->can_sg)
+		return -EINVAL;
+	dev->mtu = mtu;
+	return 0;
+}
+
+static int pvio_nb_open(struct net_device *dev)
+{
+	netif_start_queue(dev);
+	return 0;
+}
+
+static int pvio_nb_close(struct net_device *dev)
+{
+	netif_tx_disable(dev);
+	return 0;
+}
+
+static const struct net_device_ops pvio_nb_netdev_ops = {
+	.ndo_open = pvio_nb_open,
+	.ndo_stop = pvio_nb_close,
+	.ndo_start_xmit = pvio_nb_start_xmit,
+	.ndo_get_stats64 = pvio_nb_get_stats64,
+	.ndo_fix_features = pvio_nb_fix_features,
+	.ndo_change_mtu = pvio_nb_change_mtu,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_validate_addr = eth_validate_addr,
+};
+
+/**
+ * pvio_nb_fatal() - the frontend broke the protocol: halt this vif
+ * @vif: the vif
+ * @why: what it did
+ *
+ * One rate-limited line; the rings are never touched again; the link goes
+ * down. Every other vif and domain keeps working.
+ *
+ * Context: any.
+ */
+void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why)
+{
+	if (vif->disabled)
+		return;
+	WRITE_ONCE(vif->disabled, true);
+	net_err_ratelimited("%s: frontend d%u: %s; vif disabled\n",
+			    vif->dev->name, vif->domid, why);
+	netif_carrier_off(vif->dev);
+}
+
+static irqreturn_t pvio_nb_interrupt(int irq, void *data)
+{
+	struct pvio_nb_vif *vif = data;
+	bool work = false;
+
+	if (pvio_nb_tx_work(vif)) {
+		napi_schedule(&vif->napi);
+		work = true;
+	}
+	if (pvio_nb_rx_work(vif))
+		work = true;
+	wake_up(&vif->rx_wq);
+	pvio_irq_lateeoi(irq, work ? 0 : PVIO_EOI_FLAG_SPURIOUS);
+	return IRQ_HANDLED;
+}
+
+/**
+ * pvio_nb_connect() - map the rings, bind the port, start both directions
+ * @vif: the vif (not connected)
+ * @tx_ref: the frontend's tx-ring-ref (untrusted)
+ * @rx_ref: its rx-ring-ref (untrusted)
+ * @port: its event-channel (untrusted)
+ *
+ * Context: process context (the control path).
+ * Return: 0, or -errno with everything undone.
+ */
+int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
+		    grant_ref_t rx_ref, evtchn_port_t port)
+{
+	struct pvio_xenbus_device *xdev = vif->xdev;
+	struct page *page;
+	int err;
+
+	page = pvio_xenbus_map_ring(xdev, tx_ref, &vif->tx_handle);
+	if (IS_ERR(page))
+		return PTR_ERR(page);
+	vif->tx_page = page;
+	BACK_RING_INIT(&vif->tx, (struct xen_netif_tx_sring *)page_address(page),
+		       PVIO_NB_PAGE);
+	page = pvio_xenbus_map_ring(xdev, rx_ref, &vif->rx_handle);
+	if (IS_ERR(page)) {
+		err = PTR_ERR(page);
+		goto unmap_tx;
+	}
+	vif->rx_page = page;
+	BACK_RING_INIT(&vif->rx, (struct xen_netif_rx_sring *)page_address(page),
+		       PVIO_NB_PAGE);
+	vif->disabled = false;
+	err = pvio_nb_tx_init(vif);
+	if (err)
+		goto unmap_rx;
+	err = pvio_nb_rx_init(vif);
+	if (err)
+		goto free_tx;
+	napi_enable(&vif->napi);
+	vif->rx_task = kthread_run(pvio_nb_rx_thread, vif, "%s-rx",
+				   vif->dev->name);
+	if (IS_ERR(vif->rx_task)) {
+		err = PTR_ERR(vif->rx_task);
+		vif->rx_task = NULL;
+		goto napi_off;
+	}
+	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
+								 vif->domid,
+								 port,
+								 pvio_nb_interrupt,
+								 0,
+								 vif->dev->name,
+								 vif);
+	if (err < 0) {
+		pvio_xenbus_dev_fatal(xdev, err, "binding event channel %u",
+				      port);
+		goto stop_thread;
+	}
+	vif->irq = err;
+	WRITE_ONCE(vif->connected, true);
+	rtnl_lock();
+	netdev_update_features(vif->dev);
+	rtnl_unlock();
+	netif_carrier_on(vif->dev);
+	if (netif_running(vif->dev))
+		netif_wake_queue(vif->dev);
+	napi_schedule(&vif->napi);
+	return 0;
+
+stop_thread:
+	kthread_stop(vif->rx_task);
+	vif->rx_task = NULL;
+napi_off:
+	napi_disable(&vif->napi);
+	pvio_nb_rx_free(vif);
+free_tx:
+	pvio_nb_tx_free(vif);
+unmap_rx:
+	pvio_xenbus_unmap_ring(xdev, vif->rx_handle, vif->rx_page);
+	vif->rx_page = NULL;
+unmap_tx:
+	pvio_xenbus_unmap_ring(xdev, vif->tx_handle, vif->tx_page);
+	vif->tx_page = NULL;
+	return err;
+}
+
+/**
+ * pvio_nb_disconnect() - stop both directions, unbind, unmap
+ * @vif: the vif; harmless if not connected
+ *
+ * Waits for the stack to release every zero-copy skb before the rings go.
+ *
+ * Context: process context.
+ */
+void pvio_nb_disconnect(struct pvio_nb_vif *vif)
+{
+	if (!vif->connected)
+		return;
+	netif_carrier_off(vif->dev);
+	netif_tx_disable(vif->dev);
+	WRITE_ONCE(vif->connected, false);
+	if (vif->irq > 0)
+		pvio_unbind_from_irqhandler(vif->irq, vif);
+	vif->irq = 0;
+	if (vif->rx_task)
+		kthread_stop(vif->rx_task);
+	vif->rx_task = NULL;
+	napi_disable(&vif->napi);
+	pvio_nb_tx_drain(vif);
+	pvio_nb_rx_free(vif);
+	pvio_nb_tx_free(vif);
+	pvio_xenbus_unmap_ring(vif->xdev, vif->rx_handle, vif->rx_page);
+	pvio_xenbus_unmap_ring(vif->xdev, vif->tx_handle, vif->tx_page);
+	vif->rx_page = NULL;
+	vif->tx_page = NULL;
+}
+
+/**
+ * pvio_nb_vif_create() - allocate and register vif<domid>.<handle>
+ * @xdev: the backend device
+ * @handle: the vif's handle
+ * @mac: unused by the vif itself (the frontend's MAC); may be NULL
+ *
+ * Context: process context.
+ * Return: the vif or an ERR_PTR.
+ */
+struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
+				       unsigned int handle, const u8 *mac)
+{
+	static const u8 dummy[ETH_ALEN] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct net_device *dev;
+	struct pvio_nb_vif *vif;
+	char name[IFNAMSIZ];
+	int err;
+
+	snprintf(name, sizeof(name), "vif%u.%u", xdev->otherend_id, handle);
+	dev = alloc_netdev(sizeof(*vif), name, NET_NAME_PREDICTABLE,
+			   ether_setup);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	vif = netdev_priv(dev);
+	vif->xdev = xdev;
+	vif->dev = dev;
+	vif->d = xdev->domain;
+	vif->domid = xdev->otherend_id;
+	vif->handle = handle;
+	init_waitqueue_head(&vif->rx_wq);
+	skb_queue_head_init(&vif->rx_queue);
+	skb_queue_head_init(&vif->rx_done);
+	SET_NETDEV_DEV(dev, &xdev->dev);
+	dev->netdev_ops = &pvio_nb_netdev_ops;
+	dev->ethtool_ops = &pvio_nb_ethtool_ops;
+	dev->hw_features = NETIF_F_SG | NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM |
+			   NETIF_F_TSO | NETIF_F_TSO6;
+	dev->features = dev->hw_features | NETIF_F_RXCSUM;
+	dev->min_mtu = ETH_MIN_MTU;
+	dev->max_mtu = ETH_MAX_MTU - VLAN_ETH_HLEN;
+	dev->tx_queue_len = 1000;
+	eth_hw_addr_set(dev, dummy);
+	netif_napi_add(dev, &vif->napi, pvio_nb_poll);
+	netif_carrier_off(dev);
+	err = register_netdev(dev);
+	if (err) {
+		netif_napi_del(&vif->napi);
+		free_netdev(dev);
+		return ERR_PTR(err);
+	}
+	return vif;
+}
+
+/**
+ * pvio_nb_vif_destroy() - disconnect, unregister and free a vif
+ * @vif: the vif
+ *
+ * Context: process context.
+ */
+void pvio_nb_vif_destroy(struct pvio_nb_vif *vif)
+{
+	struct net_device *dev = vif->dev;
+
+	pvio_nb_disconnect(vif);
+	unregister_netdev(dev);
+	netif_napi_del(&vif->napi);
+	free_netdev(dev);
+}

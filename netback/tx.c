@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-netback guest TX (frontend -> dom0), in NAPI context: copy the
+ * requests out, validate them (check.c), grant-copy the first 128 bytes
+ * into the linear area and map the remaining slots read-only as page
+ * fragments. The frontend's pages stay mapped until the stack releases
+ * the skb (ubuf_info zero-copy callback); they are then unmapped in
+ * batches and answered. Packets whose fragments do not fit an skb, or
+ * when no pending slot is free, are grant-copied whole into our pages.
+ */
+#define pr_fmt(fmt) "pvio-netback: " fmt
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/delay.h>
+#include <linux/etherdevice.h>
+#include <linux/tcp.h>
+#include <net/tcp.h>
+#include <pvio/evtchn.h>
+#include "common.h"
+
+/* Packets built per hypercall round. */
+#define PVIO_NB_TX_BATCH	16
+/* Copy ops per packet, worst case: header and fragments split in two. */
+#define PVIO_NB_TX_PKT_OPS	(4 * PVIO_NB_MAX_SLOTS)
+
+/* Per-packet bookkeeping between building and the hypercall's results. */
+struct pvio_nb_txbuild {
+	struct sk_buff *skb;
+	u16 copy_first, nr_copy;
+	u16 map_first, nr_map;
+	u16 ids[PVIO_NB_SCAN];
+	u32 extra_mask;			/* request index i is an extra slot */
+	u32 mapped_mask;		/* request index i is answered later */
+	u16 pend[PVIO_NB_MAX_SLOTS];	/* pending idx of each map op */
+	u16 frag_off[PVIO_NB_MAX_SLOTS], frag_len[PVIO_NB_MAX_SLOTS];
+	u8 nr_reqs;
+};
+
+static void pvio_nb_tx_respond(struct pvio_nb_vif *vif, u16 id, s16 status)
+{
+	struct xen_netif_tx_response *rsp = PVIO_RING_NEXT_RESPONSE(&vif->tx);
+
+	if (WARN_ON_ONCE(!rsp))
+		return;
+	rsp->id = id;
+	rsp->status = status;
+}
+
+static void pvio_nb_tx_push(struct pvio_nb_vif *vif)
+{
+	if (PVIO_RING_PUSH_RESPONSES(&vif->tx) && vif->irq > 0)
+		pvio_notify_remote_via_irq(vif->irq);
+}
+
+static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
+				bool success)
+{
+	struct pvio_nb_pending *head = container_of(ubuf, struct pvio_nb_pending,
+						    ubuf);
+	struct pvio_nb_vif *vif = container_of(head - head->idx,
+					       struct pvio_nb_vif, pending[0]);
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vif->dealloc_lock, flags);
+	vif->dealloc[vif->nr_dealloc++] = head->idx;
+	for (i = 0; i < head->nr_chain; i++)
+		vif->dealloc[vif->nr_dealloc++] = head->chain[i];
+	spin_unlock_irqrestore(&vif->dealloc_lock, flags);
+	if (success)
+		vif->stats.tx_zerocopy_done++;
+	atomic_dec(&vif->inflight);
+	if (in_interrupt() || irqs_disabled()) {
+		napi_schedule(&vif->napi);
+	} else {
+		local_bh_disable();
+		napi_schedule(&vif->napi);
+		local_bh_enable();
+	}
+}
+
+/* Unmap the released slots in one batch, then answer them. */
+static void pvio_nb_dealloc(struct pvio_nb_vif *vif)
+{
+	u16 idx[PVIO_NB_PENDING];
+	unsigned long flags;
+	unsigned int i, n;
+	int err;
+
+	spin_lock_irqsave(&vif->dealloc_lock, flags);
+	n = vif->nr_dealloc;
+	memcpy(idx, vif->dealloc, n * sizeof(idx[0]));
+	vif->nr_dealloc = 0;
+	spin_unlock_irqrestore(&vif->dealloc_lock, flags);
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		pvio_gnttab_set_unmap_op(&vif->tx_unmap[i],
+					 vif->pending[idx[i]].handle);
+	err = pvio_gnttab_unmap_refs(vif->d, vif->tx_unmap, NULL, n);
+	if (err)
+		netdev_warn_once(vif->dev, "unmapping TX slots: %d\n", err);
+	for (i = 0; i < n; i++) {
+		struct pvio_nb_pending *p = &vif->pending[idx[i]];
+
+		if (!vif->disabled)
+			pvio_nb_tx_respond(vif, p->req_id, XEN_NETIF_RSP_OKAY);
+		p->handle = PVIO_GRANT_INVALID_HANDLE;
+		p->page = NULL;
+		p->nr_chain = 0;
+		vif->pending_free[vif->nr_pending_free++] = idx[i];
+	}
+	if (!vif->disabled)
+		pvio_nb_tx_push(vif);
+}
+
+/* Answer a whole packet at once (dropped, or nothing left mapped). */
+static void pvio_nb_tx_answer(struct pvio_nb_vif *vif,
+			      const struct pvio_nb_txbuild *b, s16 status)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->nr_reqs; i++) {
+		if (b->extra_mask & BIT(i))
+			pvio_nb_tx_respond(vif, 0, XEN_NETIF_RSP_NULL);
+		else if (!(b->mapped_mask & BIT(i)))
+			pvio_nb_tx_respond(vif, b->ids[i], status);
+	}
+}
+
+static void pvio_nb_copy_op(struct gnttab_copy *op, struct pvio_nb_vif *vif,
+			    const struct xen_netif_tx_request *req,
+			    unsigned int src_off, void *dst, unsigned int len)
+{
+	op->source.u.ref = req->gref;
+	op->source.domid = vif->domid;
+	op->source.offset = src_off;
+	op->dest.u.gmfn = pvio_page_to_gfn(vif->d, virt_to_page(dst));
+	op->dest.domid = DOMID_SELF;
+	op->dest.offset = offset_in_page(dst);
+	op->len = len;
+	op->flags = GNTCOPY_source_gref;
+	op->status = GNTST_general_error;
+}
+
+/*
+ * Grant copies of @len bytes at @src_off of @req to @dst, split where
+ * @dst crosses a page. Returns the number of ops written.
+ */
+static unsigned int pvio_nb_copy_ops(struct gnttab_copy *op,
+				     struct pvio_nb_vif *vif,
+				     const struct xen_netif_tx_request *req,
+				     unsigned int src_off, void *dst,
+				     unsigned int len)
+{
+	unsigned int n = 0, c;
+
+	while (len) {
+		c = min_t(unsigned int, len,
+			  PAGE_SIZE - offset_in_page(dst));
+		pvio_nb_copy_op(&op[n++], vif, req, src_off, dst, c);
+		src_off += c;
+		dst += c;
+		len -= c;
+	}
+	return n;
+}
+
+static void pvio_nb_set_gso(struct sk_buff *skb,
+			    const struct pvio_nb_txpkt *pkt)
+{
+	if (pkt->gso.type != XEN_NETIF_EXTRA_TYPE_GSO)
+		return;
+	skb_shinfo(skb)->gso_size = pkt->gso.u.gso.size;
+	skb_shinfo(skb)->gso_type =
+		(pkt->gso.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4 ?
+		 SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
+	skb_shinfo(skb)->gso_segs = 0;
+}
+
+/*
+ * Build one packet's skb and its ops. Returns false if the batch is full
+ * (nothing consumed: the caller stops).
+ */
+static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
+			    struct pvio_nb_txbuild *b,
+			    unsigned int *nr_copy, unsigned int *nr_map)
+{
+	struct xen_netif_tx_request reqs[PVIO_NB_SCAN];
+	struct pvio_nb_txpkt *pkt = &vif->pkt;
+	struct sk_buff *skb;
+	unsigned int i, n, cons = vif->tx.req_cons;
+	bool zerocopy;
+	int avail, used;
+
+	avail = PVIO_RING_REQUESTS_AVAIL(&vif->tx);
+	if (avail < 0) {
+		pvio_nb_fatal(vif, "impossible tx req_prod");
+		return -EPROTO;
+	}
+	if (!avail)
+		return 0;
+	n = min_t(unsigned int, avail, PVIO_NB_SCAN);
+	for (i = 0; i < n; i++)
+		PVIO_RING_COPY_REQUEST(&vif->tx, cons + i, &reqs[i]);
+	used = pvio_netback_tx_parse(reqs, n, pkt);
+	if (used < 0) {
+		pvio_nb_fatal(vif, "malformed tx packet");
+		return -EPROTO;
+	}
+	vif->tx.req_cons += used;
+
+	memset(b, 0, offsetof(struct pvio_nb_txbuild, pend));
+	b->nr_reqs = used;
+	b->extra_mask = pkt->req_is_extra;
+	for (i = 0; i < used; i++)
+		b->ids[i] = reqs[i].id;
+	b->copy_first = *nr_copy;
+	b->map_first = *nr_map;
+
+	if (pkt->drop) {
+		vif->stats.tx_bad++;
+		vif->stats.tx_errors++;
+		pvio_nb_tx_answer(vif, b, XEN_NETIF_RSP_ERROR);
+		return 1;
+	}
+	skb = napi_alloc_skb(&vif->napi, PVIO_NB_TX_COPY_LEN);
+	if (!skb)
+		goto drop;
+	skb_put(skb, pkt->hdr_len);
+	n = 0;
+	for (i = 0; i < pkt->nr_copy; i++) {
+		const struct pvio_nb_seg *seg = &pkt->copy[i];
+
+		*nr_copy += pvio_nb_copy_ops(&vif->tx_copy[*nr_copy], vif,
+					     &pkt->data[seg->slot], seg->offset,
+					     skb->data + n, seg->len);
+		n += seg->len;
+	}
+
+	zerocopy = pkt->nr_frags <= MAX_SKB_FRAGS &&
+		   vif->nr_pending_free >= pkt->nr_frags;
+	if (zerocopy) {
+		for (i = 0; i < pkt->nr_frags; i++) {
+			const struct pvio_nb_seg *seg = &pkt->frags[i];
+			const struct xen_netif_tx_request *req =
+				&pkt->data[seg->slot];
+			u16 p = vif->pending_free[--vif->nr_pending_free];
+			unsigned int r, k = 0;
+
+			/* the ring index of this data slot */
+			for (r = 0; r < used; r++)
+				if (!(b->extra_mask & BIT(r)) && k++ == seg->slot)
+					break;
+			b->mapped_mask |= BIT(r);
+			vif->pending[p].req_id = req->id;
+			vif->pending[p].nr_chain = 0;
+			pvio_gnttab_set_map_op(&vif->tx_map[*nr_map],
+					       GNTMAP_readonly, req->gref,
+					       vif->domid);
+			b->pend[b->nr_map] = p;
+			b->frag_off[b->nr_map] = seg->offset;
+			b->frag_len[b->nr_map] = seg->len;
+			b->nr_map++;
+			(*nr_map)++;
+		}
+	} else {
+		unsigned int left = pkt->len - pkt->hdr_len, f = 0;
+		struct page *page = NULL;
+		unsigned int poff = PAGE_SIZE;
+
+		vif->stats.tx_frag_copy++;
+		for (i = 0; i < pkt->nr_frags; i++) {
+			const struct pvio_nb_seg *seg = &pkt->frags[i];
+			unsigned int done = 0;
+
+			while (done < seg->len) {
+				unsigned int c;
+
+				if (poff == PAGE_SIZE) {
+					page = alloc_page(GFP_ATOMIC);
+					if (!page)
+						goto free;
+					skb_add_rx_frag(skb, f++, page, 0,
+							min_t(unsigned int,
+							      left, PAGE_SIZE),
+							PAGE_SIZE);
+					left -= min_t(unsigned int, left,
+						      PAGE_SIZE);
+					poff = 0;
+				}
+				c = min_t(unsigned int, seg->len - done,
+					  PAGE_SIZE - poff);
+				pvio_nb_copy_op(&vif->tx_copy[(*nr_copy)++], vif,
+						&pkt->data[seg->slot],
+						seg->offset + done,
+						page_address(page) + poff, c);
+				poff += c;
+				done += c;
+			}
+		}
+	}
+	b->nr_copy = *nr_copy - b->copy_first;
+
+	if (pkt->flags & XEN_NETTXF_csum_blank)
+		skb->ip_summed = CHECKSUM_PARTIAL;
+	else if (pkt->flags & XEN_NETTXF_data_validated)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	pvio_nb_set_gso(skb, pkt);
+	b->skb = skb;
+	return 1;
+free:
+	/* give back the pending slots we did not take (none: copy mode) */
+	kfree_skb(skb);
+	*nr_copy = b->copy_first;
+drop:
+	vif->stats.tx_dropped++;
+	pvio_nb_tx_answer(vif, b, XEN_NETIF_RSP_DROPPED);
+	return 1;
+}
+
+static int pvio_nb_checksum_setup(struct sk_buff *skb)
+{
+	bool recalc = false;
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL && skb_is_gso(skb)) {
+		recalc = true;
+		skb->ip_summed = CHECKSUM_PARTIAL;
+	}
+	if (skb->ip_summed != CHECKSUM_PARTIAL)
+		return 0;
+	return skb_checksum_setup(skb, recalc);
+}
+
+/* After the hypercall: attach the mapped pages, hand the skb up. */
+static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
+			      struct pvio_nb_txbuild *b)
+{
+	struct sk_buff *skb = b->skb;
+	struct pvio_nb_pending *head = NULL;
+	bool failed = false;
+	unsigned int i;
+
+	for (i = 0; i < b->nr_copy; i++)
+		if (vif->tx_copy[b->copy_first + i].status != GNTST_okay)
+			failed = true;
+	for (i = 0; i < b->nr_map; i++) {
+		struct gnttab_map_grant_ref *op = &vif->tx_map[b->map_first + i];
+		struct pvio_nb_pending *p = &vif->pending[b->pend[i]];
+		struct page *page = op->status == GNTST_okay ?
+				    pvio_gnttab_map_op_page(vif->d, op) : NULL;
+
+		if (!page) {
+			/* never mapped: answer it now, slot back */
+			failed = true;
+			pvio_nb_tx_respond(vif, p->req_id, XEN_NETIF_RSP_ERROR);
+			vif->pending_free[vif->nr_pending_free++] = b->pend[i];
+			continue;
+		}
+		p->handle = op->handle;
+		p->page = page;
+		get_page(page);	/* the skb's frag reference */
+		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page,
+				b->frag_off[i], b->frag_len[i], PAGE_SIZE);
+		if (!head)
+			head = p;
+		else
+			head->chain[head->nr_chain++] = b->pend[i];
+	}
+	/* answer the copied slots (and the extras) now */
+	pvio_nb_tx_answer(vif, b, failed ? XEN_NETIF_RSP_ERROR :
+			  XEN_NETIF_RSP_OKAY);
+	if (head) {
+		skb_zcopy_init(skb, &head->ubuf);
+		atomic_inc(&vif->inflight);
+		vif->stats.tx_zerocopy++;
+	} else {
+		vif->stats.tx_copied++;
+	}
+	if (failed) {
+		vif->stats.tx_errors++;
+		kfree_skb(skb);
+		return;
+	}
+	skb->dev = vif->dev;
+	skb->protocol = eth_type_trans(skb, vif->dev);
+	skb_reset_network_header(skb);
+	if (pvio_nb_checksum_setup(skb)) {
+		vif->stats.tx_errors++;
+		kfree_skb(skb);
+		return;
+	}
+	skb_probe_transport_header(skb);
+	if (skb_is_gso(skb)) {
+		unsigned int hdrlen = skb_transport_offset(skb) +
+				      tcp_hdrlen(skb);
+
+		if (skb->len <= hdrlen) {
+			vif->stats.tx_errors++;
+			kfree_skb(skb);
+			return;
+		}
+		skb_shinfo(skb)->gso_segs =
+			DIV_ROUND_UP(skb->len - hdrlen,
+				     skb_shinfo(skb)->gso_size);
+		vif->stats.tx_gso++;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		vif->stats.tx_csum_partial++;
+	vif->stats.tx_packets++;
+	vif->stats.tx_bytes += skb->len;
+	netif_receive_skb(skb);
+}
+
+/* One round: build up to a batch, one multicall, finish. */
+static int pvio_nb_tx_round(struct pvio_nb_vif *vif, int budget)
+{
+	unsigned int nr_copy = 0, nr_map = 0, nb = 0, i;
+	int r, done = 0;
+
+	while (nb < PVIO_NB_TX_BATCH && done < budget && !vif->disabled) {
+		r = pvio_nb_tx_build(vif, &vif->tx_build[nb], &nr_copy,
+				     &nr_map);
+		if (r <= 0)
+			break;
+		done++;
+		if (vif->tx_build[nb].skb)
+			nb++;
+	}
+	if (nr_copy || nr_map)
+		pvio_gnttab_batch_mixed(vif->d, vif->tx_map, nr_map,
+					vif->tx_copy, nr_copy, NULL, 0);
+	for (i = 0; i < nb; i++)
+		pvio_nb_tx_finish(vif, &vif->tx_build[i]);
+	if (!vif->disabled)
+		pvio_nb_tx_push(vif);
+	return done;
+}
+
+/**
+ * pvio_nb_poll() - NAPI poll: release dealloc'd slots, then guest TX
+ * @napi: the vif's NAPI context
+ * @budget: packets we may hand up
+ *
+ * Return: packets processed.
+ */
+int pvio_nb_poll(struct napi_struct *napi, int budget)
+{
+	struct pvio_nb_vif *vif = container_of(napi, struct pvio_nb_vif, napi);
+	int done = 0, r;
+
+	pvio_nb_dealloc(vif);
+	while (done < budget && !vif->disabled) {
+		r = pvio_nb_tx_round(vif, budget - done);
+		if (!r)
+			break;
+		done += r;
+	}
+	if (done < budget && napi_complete_done(napi, done)) {
+		if (vif->disabled)
+			return done;
+		r = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
+		if (r < 0)
+			pvio_nb_fatal(vif, "impossible tx req_prod");
+		else if (r > 0 || READ_ONCE(vif->nr_dealloc))
+			napi_schedule(napi);
+	}
+	return done;
+}
+
+/**
+ * pvio_nb_tx_work() - does guest TX have anything for NAPI?
+ * @vif: the vif
+ *
+ * Return: true if requests or released slots are waiting.
+ */
+bool pvio_nb_tx_work(struct pvio_nb_vif *vif)
+{
+	if (vif->disabled)
+		return false;
+	return READ_ONCE(vif->tx.sring->req_prod) != vif->tx.req_cons ||
+	       READ_ONCE(vif->nr_dealloc);
+}
+
+/**
+ * pvio_nb_tx_drain() - wait for the stack to release every mapped slot
+ * @vif: the vif, NAPI disabled
+ *
+ * Context: process context, sleeps (up to about 10 s, then warns).
+ */
+void pvio_nb_tx_drain(struct pvio_nb_vif *vif)
+{
+	unsigned int waited = 0;
+
+	for (;;) {
+		local_bh_disable();
+		pvio_nb_dealloc(vif);
+		local_bh_enable();
+		if (!atomic_read(&vif->inflight) && !READ_ONCE(vif->nr_dealloc))
+			break;
+		if (++waited == 1000)
+			netdev_warn(vif->dev, "%d TX skbs still held by the stack\n",
+				    atomic_read(&vif->inflight));
+		msleep(10);
+	}
+}
+
+/**
+ * pvio_nb_tx_init() - allocate the guest TX state of a vif
+ * @vif: the vif
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pvio_nb_tx_init(struct pvio_nb_vif *vif)
+{
+	unsigned int i;
+
+	vif->tx_copy = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_TX_PKT_OPS,
+				sizeof(*vif->tx_copy), GFP_KERNEL);
+	vif->tx_map = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_MAX_SLOTS,
+			       sizeof(*vif->tx_map), GFP_KERNEL);
+	vif->tx_unmap = kvcalloc(PVIO_NB_PENDING, sizeof(*vif->tx_unmap),
+				 GFP_KERNEL);
+	vif->tx_build = kvcalloc(PVIO_NB_TX_BATCH, sizeof(*vif->tx_build),
+				 GFP_KERNEL);
+	if (!vif->tx_copy || !vif->tx_map || !vif->tx_unmap ||
+	    !vif->tx_build) {
+		pvio_nb_tx_free(vif);
+		return -ENOMEM;
+	}
+	spin_lock_init(&vif->dealloc_lock);
+	atomic_set(&vif->inflight, 0);
+	vif->nr_dealloc = 0;
+	vif->nr_pending_free = PVIO_NB_PENDING;
+	for (i = 0; i < PVIO_NB_PENDING; i++) {
+		struct pvio_nb_pending *p = &vif->pending[i];
+
+		memset(p, 0, sizeof(*p));
+		p->idx = i;
+		p->ubuf.callback = pvio_nb_zerocopy_cb;
+		p->ubuf.flags = SKBFL_ZEROCOPY_FRAG;
+		refcount_set(&p->ubuf.refcnt, 1);
+		p->handle = PVIO_GRANT_INVALID_HANDLE;
+		vif->pending_free[i] = PVIO_NB_PENDING - 1 - i;
+	}
+	return 0;
+}
+
+/**
+ * pvio_nb_tx_free() - free what pvio_nb_tx_init() allocated
+ * @vif: the vif, drained
+ */
+void pvio_nb_tx_free(struct pvio_nb_vif *vif)
+{
+	kvfree(vif->tx_copy);
+	kvfree(vif->tx_map);
+	kvfree(vif->tx_unmap);
+	kvfree(vif->tx_build);
+	vif->tx_copy = NULL;
+	vif->tx_map = NULL;
+	vif->tx_unmap = NULL;
+	vif->tx_build = NULL;
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvio-netfront control path (after xen-netfront's talk_to_netback() and
+ * netback_changed()): the "vif" frontend driver. Probe reads the MAC and
+ * creates eth<N>; the backend's InitWait makes us read its features, set
+ * up the rings and the port and publish them with our own features in one
+ * transaction (Initialised); its Connected brings the link up; its
+ * Closing/Closed tears everything down (bus/state.c's reactions).
+ */
+#define pr_fmt(fmt) "pvio-netfront: " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/etherdevice.h>
+#include "netfront.h"
+
+static int pvio_nf_read_mac(struct pvio_xenbus_device *dev, u8 *mac)
+{
+	char *s = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->nodename, "mac",
+			       NULL);
+	int err = 0;
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (strlen(s) != 17 || !mac_pton(s, mac) ||
+	    !is_valid_ether_addr(mac))
+		err = -ENOENT;
+	kfree(s);
+	return err;
+}
+
+static int pvio_nf_connect(struct pvio_xenbus_device *dev)
+{
+	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
+	struct pvio_xenbus_kv kv[] = {
+		{ .key = "tx-ring-ref", .fmt = "%lu" },
+		{ .key = "rx-ring-ref", .fmt = "%lu" },
+		{ .key = "event-channel", .fmt = "%lu" },
+		{ .key = "request-rx-copy", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-rx-notify", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-sg", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-gso-tcpv6", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu", .val = 1 },
+	};
+	int err;
+
+	if (!pvio_xenbus_read_otherend_feature(dev, "feature-rx-copy", 0)) {
+		pvio_xenbus_dev_fatal(dev, -EOPNOTSUPP,
+				      "backend does not support rx-copy");
+		return -EOPNOTSUPP;
+	}
+	nf->sg = pvio_xenbus_read_otherend_feature(dev, "feature-sg", 0);
+	nf->gso_v4 = pvio_xenbus_read_otherend_feature(dev,
+						       "feature-gso-tcpv4", 0);
+	nf->gso_v6 = pvio_xenbus_read_otherend_feature(dev,
+						       "feature-gso-tcpv6", 0);
+	nf->ipv6_csum = pvio_xenbus_read_otherend_feature(dev,
+							  "feature-ipv6-csum-offload",
+							  0);
+	err = pvio_nf_setup_rings(nf);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "setting up the rings");
+		return err;
+	}
+	kv[0].val = nf->tx_ring_ref;
+	kv[1].val = nf->rx_ring_ref;
+	kv[2].val = nf->port;
+	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
+				     XenbusStateInitialised);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "writing tx-ring-ref");
+		pvio_nf_teardown(nf);
+	}
+	return err;
+}
+
+static void pvio_nf_changed(struct pvio_xenbus_device *dev,
+			    enum xenbus_state backend)
+{
+	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
+	struct pvio_xenbus_step s = pvio_xenbus_frontend_step(dev->state,
+							      backend);
+
+	if (s.actions & PVIO_XB_ACT_DISCONNECT) {
+		pvio_nf_teardown(nf);
+		if (s.next == XenbusStateClosed) {
+			pvio_xenbus_frontend_closed(dev);
+			return;
+		}
+	}
+	if ((s.actions & PVIO_XB_ACT_CONNECT) && pvio_nf_connect(dev))
+		return;
+	pvio_xenbus_switch_state(dev, s.next);
+	if (s.next == XenbusStateConnected)
+		pvio_nf_start(nf);
+}
+
+static int pvio_nf_probe(struct pvio_xenbus_device *dev,
+			 const struct pvio_xenbus_device_id *id)
+{
+	struct pvio_nf *nf;
+	u8 mac[ETH_ALEN];
+	int err;
+
+	err = pvio_nf_read_mac(dev, mac);
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "reading %s/mac",
+				      dev->nodename);
+		return err;
+	}
+	nf = pvio_nf_create(dev, mac);
+	if (IS_ERR(nf)) {
+		pvio_xenbus_dev_fatal(dev, PTR_ERR(nf), "creating eth device");
+		return PTR_ERR(nf);
+	}
+	dev_set_drvdata(&dev->dev, nf);
+	return 0;
+}
+
+static void pvio_nf_remove(struct pvio_xenbus_device *dev)
+{
+	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
+
+	if (!nf)
+		return;
+	pvio_nf_destroy(nf);
+	dev_set_drvdata(&dev->dev, NULL);
+}
+
+static const struct pvio_xenbus_device_id pvio_nf_ids[] = {
+	{ "vif" },
+	{ "" }
+};
+
+static struct pvio_xenbus_driver pvio_nf_driver = {
+	.name = "pvio-netfront",
+	.ids = pvio_nf_ids,
+	.probe = pvio_nf_probe,
+	.otherend_changed = pvio_nf_changed,
+	.remove = pvio_nf_remove,
+};
+
+static int __init pvio_netfront_init(void)
+{
+	return pvio_xenbus_register_frontend(&pvio_nf_driver, THIS_MODULE,
+					     KBUILD_MODNAME);
+}
+module_init(pvio_netfront_init);
+
+static void __exit pvio_netfront_exit(void)
+{
+	pvio_xenbus_unregister_driver(&pvio_nf_driver);
+}
+module_exit(pvio_netfront_exit);
+
+MODULE_DESCRIPTION("pvio network frontend (eth<N>)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-check: test
+# The network split driver end to end: pvctl network-attach gives a domU
+# an eth<N> (netfront) and dom0 a vif<domid>.0 (netback). The frontend is
+# moved to a network namespace named after the domain, the vif stays in
+# dom0's, each with an address: the two talk through the split driver
+# only. Ping both ways at several sizes, iperf3 TCP both ways and UDP, a
+# 64 MiB transfer checked by sha256, MTU 9000, link down and up, the same
+# iperf3 through a veth pair for comparison, then detach while iperf3
+# runs: the vif disappears, nothing hangs, everything unloads.
+. /pvio/lib.sh
+
+IP=/usr/sbin/ip
+DOM=net1
+FE_IP=10.99.0.2
+BE_IP=10.99.0.1
+MAC=00:16:3e:00:99:01
+
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}
+ns() { $IP netns exec $DOM "$@"; }
+by_mac() {
+	for a in /sys/class/net/*/address; do
+		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
+	done
+	return 1
+}
+# xfer PORT LISTEN-PREFIX CONNECT-PREFIX HOST: /tmp/send to /tmp/recv
+# with busybox nc (the client retries until the listener is up).
+xfer() {
+	($2 nc -l -p $1 >/tmp/recv) & srv=$!
+	i=0
+	while [ $i -lt 20 ]; do
+		$3 nc $4 $1 </tmp/send 2>/dev/null && break
+		sleep 0.5; i=$((i + 1))
+	done
+	[ $i -lt 20 ] || kill $srv 2>/dev/null
+	wait $srv
+}
+# iperf3 receiver bitrate in Mbit/s from its text output.
+rate() { awk '/receiver/ { r = $7; u = $8 } END {
+	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
+	printf "%.1f\n", r + 0 }'; }
+
+# veth is built into the test kernel, a module in Debian's.
+kmod_load veth 2>/dev/null
+if pvio_load; then
+	t_ok "load the pvio modules"
+else
+	t_fail "load the pvio modules"
+	t_done; exit
+fi
+domid=$(pvctl create $DOM)
+[ -n "$domid" ] && t_ok "pvctl create $DOM (domid $domid)" || { t_fail "pvctl create $DOM"; t_done; exit; }
+devid=$(pvctl network-attach $domid mac=$MAC)
+[ "$devid" = 0 ] && t_ok "pvctl network-attach $domid mac=$MAC -> devid 0" ||
+	t_fail "pvctl network-attach" "devid '$devid'"
+VIF=vif$domid.0
+if wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC; then
+	ETH=$(by_mac $MAC)
+	t_ok "$VIF (dom0) and $ETH (MAC $MAC, d$domid) exist"
+else
+	t_fail "$VIF and the frontend exist" "$(ls /sys/class/net; pvctl network-list $domid)"
+	t_done; exit
+fi
+pvctl network-list $domid | sed 's/^/# /'
+case "$ETH" in eth[0-9]*) t_ok "frontend is named $ETH" ;; *) t_fail "frontend is named eth<N>" "$ETH" ;; esac
+
+$IP netns add $DOM
+$IP link set "$ETH" netns $DOM
+ns $IP link set lo up
+ns $IP addr add $FE_IP/24 dev "$ETH"
+ns $IP link set "$ETH" up
+$IP addr add $BE_IP/24 dev $VIF
+$IP link set $VIF up
+if wait_for 20 sh -c "grep -q 1 /sys/class/net/$VIF/carrier" &&
+   wait_for 20 sh -c "$IP netns exec $DOM cat /sys/class/net/$ETH/carrier | grep -q 1"; then
+	t_ok "link up on both ends"
+else
+	t_fail "link up on both ends" "$(pvctl network-list $domid)"
+fi
+ns $IP -br addr | sed 's/^/# ns: /'
+
+for s in 56 1400 1472 4000 9000 30000; do
+	t_check "ping dom0 -> domU, $s bytes" ping -c 3 -W 5 -s $s $FE_IP
+	t_check "ping domU -> dom0, $s bytes" ns ping -c 3 -W 5 -s $s $BE_IP
+done
+
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+out=$(iperf3 -c $FE_IP -p 5201 -t 3 2>&1); rc=$?
+TX1=$(echo "$out" | rate)
+[ $rc = 0 ] && t_ok "iperf3 TCP dom0 -> domU: $TX1 Mbit/s" || t_fail "iperf3 TCP dom0 -> domU" "$(echo "$out" | tail -n 3)"
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+out=$(iperf3 -c $FE_IP -p 5201 -t 3 -R 2>&1); rc=$?
+RX1=$(echo "$out" | rate)
+[ $rc = 0 ] && t_ok "iperf3 TCP domU -> dom0 (-R): $RX1 Mbit/s" || t_fail "iperf3 TCP -R" "$(echo "$out" | tail -n 3)"
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+out=$(iperf3 -c $FE_IP -p 5201 -t 3 -u -b 50M 2>&1); rc=$?
+[ $rc = 0 ] && t_ok "iperf3 UDP 50M dom0 -> domU: $(echo "$out" | rate) Mbit/s received" ||
+	t_fail "iperf3 UDP" "$(echo "$out" | tail -n 3)"
+
+# 64 MiB, checksummed on arrival, each way.
+dd if=/dev/urandom of=/tmp/send bs=1M count=64 2>/dev/null
+want=$(sha256sum </tmp/send | cut -d' ' -f1)
+xfer 5001 ns "" $FE_IP
+got=$(sha256sum </tmp/recv | cut -d' ' -f1)
+[ "$got" = "$want" ] && t_ok "64 MiB dom0 -> domU, sha256 matches" ||
+	t_fail "64 MiB dom0 -> domU, sha256 matches" "size $(wc -c </tmp/recv)"
+rm -f /tmp/recv
+xfer 5002 "" ns $BE_IP
+got=$(sha256sum </tmp/recv | cut -d' ' -f1)
+[ "$got" = "$want" ] && t_ok "64 MiB domU -> dom0, sha256 matches" ||
+	t_fail "64 MiB domU -> dom0, sha256 matches" "size $(wc -c </tmp/recv)"
+rm -f /tmp/recv /tmp/send
+
+# MTU 9000 (the backend offers feature-sg).
+if ns $IP link set "$ETH" mtu 9000 && $IP link set $VIF mtu 9000; then
+	t_ok "MTU 9000 on both ends"
+	t_check "ping 8972 bytes at MTU 9000 (one frame)" ping -c 3 -W 5 -s 8972 $FE_IP
+	t_check "ping 8972 bytes back at MTU 9000" ns ping -c 3 -W 5 -s 8972 $BE_IP
+	ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+	out=$(iperf3 -c $FE_IP -p 5201 -t 2 -R 2>&1) && t_ok "iperf3 -R at MTU 9000: $(echo "$out" | rate) Mbit/s" ||
+		t_fail "iperf3 -R at MTU 9000" "$(echo "$out" | tail -n 3)"
+	ns $IP link set "$ETH" mtu 1500; $IP link set $VIF mtu 1500
+else
+	t_fail "MTU 9000 on both ends"
+fi
+
+# Link down and up.
+ns $IP link set "$ETH" down
+if ! ping -c 2 -W 2 $FE_IP >/dev/null 2>&1; then t_ok "no ping while $ETH is down"; else t_fail "no ping while $ETH is down"; fi
+ns $IP link set "$ETH" up
+wait_for 10 ping -c 1 -W 1 $FE_IP >/dev/null
+t_check "ping after $ETH is up again" ping -c 3 -W 5 $FE_IP
+$IP link set $VIF down; $IP link set $VIF up
+$IP addr add $BE_IP/24 dev $VIF 2>/dev/null
+wait_for 10 ping -c 1 -W 1 $FE_IP >/dev/null
+t_check "ping after $VIF down and up" ns ping -c 3 -W 5 $BE_IP
+
+# The same through a veth pair, same boot.
+$IP netns add vethns
+$IP link add pvv0 type veth peer name pvv1
+$IP link set pvv1 netns vethns
+$IP addr add 10.98.0.1/24 dev pvv0; $IP link set pvv0 up
+$IP -n vethns link set lo up
+$IP -n vethns addr add 10.98.0.2/24 dev pvv1; $IP -n vethns link set pvv1 up
+wait_for 10 ping -c 1 -W 1 10.98.0.2 >/dev/null
+$IP netns exec vethns iperf3 -s -D -1 -p 5202 >/dev/null 2>&1; sleep 0.5
+VE=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 2>&1 | rate)
+$IP netns exec vethns iperf3 -s -D -1 -p 5202 >/dev/null 2>&1; sleep 0.5
+VER=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 -R 2>&1 | rate)
+echo "# throughput (TCP, 3 s, ${PVIO_ACCEL:-?}): vif dom0->domU $TX1 Mbit/s, domU->dom0 $RX1 Mbit/s; veth $VE / $VER Mbit/s"
+awk -v a="$TX1" -v b="$VE" -v c="$RX1" -v d="$VER" 'BEGIN {
+	if (b > 0 && d > 0) printf "# vif/veth ratio: %.2f (to domU), %.2f (from domU)\n", a / b, c / d }'
+[ -n "$VE" ] && t_ok "throughput printed (veth $VE Mbit/s)" || t_fail "iperf3 through veth"
+$IP link del pvv0 2>/dev/null
+$IP netns del vethns
+
+# ethtool statistics, both ends.
+ethtool -S $VIF | grep -E 'guest_(rx|tx)_(packets|bytes)|zerocopy|copy_ops|batches' | sed 's/^/# /'
+st=$(ethtool -S $VIF)
+echo "$st" | grep -q 'guest_tx_packets: [1-9]' && echo "$st" | grep -q 'guest_rx_packets: [1-9]' &&
+	t_ok "ethtool -S $VIF counts both directions" || t_fail "ethtool -S $VIF" "$st"
+ns ethtool -S "$ETH" | sed 's/^/# fe /' | head -n 14
+ns ethtool -S "$ETH" | grep -q 'tx_packets: [1-9]' && t_ok "ethtool -S $ETH" || t_fail "ethtool -S $ETH"
+
+# Detach while iperf3 runs: the vif goes, nothing hangs.
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+iperf3 -c $FE_IP -p 5201 -t 20 >/dev/null 2>&1 & ip3=$!
+sleep 2
+t_check "pvctl network-detach $domid 0 while iperf3 runs" pvctl network-detach $domid 0
+if wait_for 10 sh -c "! test -e /sys/class/net/$VIF"; then t_ok "$VIF is gone"; else t_fail "$VIF is gone"; fi
+if wait_for 10 sh -c "! $IP netns exec $DOM test -e /sys/class/net/$ETH"; then t_ok "$ETH is gone"; else t_fail "$ETH is gone"; fi
+kill $ip3 2>/dev/null; wait $ip3 2>/dev/null
+$IP netns del $DOM
+t_check "pvctl destroy $DOM" pvctl destroy $domid
+t_check "every pvio module unloads" pvio_unload
+t_done
