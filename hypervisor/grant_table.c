@@ -353,7 +353,7 @@ static s16 pvio_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 			xen_pfn_t gfn = READ_ONCE(e->frame);
 
 			if (!pvio_gfn_to_mfn(rd, gfn, &mfn) ||
-			    !get_page_unless_zero(pfn_to_page(mfn))) {
+			    !folio_try_get(page_folio(pfn_to_page(mfn)))) {
 				/* Xen: unlock_out_clear */
 				pvio_gnttab_clear_flags(e, GTF_reading |
 							GTF_writing);
@@ -552,7 +552,8 @@ static s16 pvio_copy_claim(struct pvio_domain *ld,
 	if (!pvio_gfn_to_mfn(s->d, ptr->u.gmfn, &mfn))
 		return GNTST_bad_page;
 	page = pfn_to_page(mfn);
-	if (!get_page_unless_zero(page))
+	/* a tail page of a compound (slab, page_frag) page counts on its head */
+	if (!folio_try_get(page_folio(page)))
 		return GNTST_bad_page;
 	s->page = page;
 	return GNTST_okay;
