@@ -52,13 +52,15 @@ static void pvio_xb_full_handshake(struct kunit *test)
 	STEP(test, BE, be, fe, 0, XS(Connected));	/* repeated */
 	STEP(test, FE, fe, be, 0, XS(Connected));	/* repeated */
 
-	/* The toolstack closes the backend (pvctl *-detach). */
+	/* The toolstack writes the backend's state Closing (*-detach). */
 	be = XS(Closing);
 	STEP(test, FE, fe, be, D, XS(Closed));
-	STEP(test, BE, be, fe, 0, XS(Closing));	/* self already Closing */
-	be = XS(Connected);	/* in-memory state when the tool wrote it */
 	STEP(test, BE, be, fe, D, XS(Closed));
 	STEP(test, FE, fe, be, 0, XS(Closed));
+	/* The backend driver's own state is still Connected then. */
+	be = XS(Connected);
+	STEP(test, BE, be, XS(Closed), D, XS(Closed));
+	STEP(test, BE, be, XS(Closed), 0, XS(Closed));
 }
 
 static void pvio_xb_skipped_states(struct kunit *test)
