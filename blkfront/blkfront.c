@@ -304,8 +304,8 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	unsigned int bytes = blk_rq_bytes(rq), nseg, i;
 
 	nseg = DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
-	if (WARN_ON_ONCE(!nseg || nseg > PVIO_BLK_MAX_SEGS ||
-			 bytes % 512))
+	/* The queue limits make these impossible; never trust that blindly. */
+	if (!nseg || nseg > PVIO_BLK_MAX_SEGS || bytes % 512)
 		return BLK_STS_IOERR;
 	for (i = 0; i < nseg; i++) {
 		if (s->page[i])

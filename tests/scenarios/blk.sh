@@ -92,6 +92,14 @@ cat /sys/block/xvda/queue/max_segments /sys/block/xvda/queue/max_hw_sectors_kb |
 	tr '\n' ' ' | sed 's/^/# max_segments, max_hw_sectors_kb: /'; echo
 
 # ---- data integrity -----------------------------------------------------
+# hc OP: dom0's hypercalls of one op (13 multicall, 20 grant_table_op).
+hc() {
+	awk -v op="$1" '/^0 / { f = 1; next }
+		f && /hypercalls-by-op/ { for (i = 2; i <= NF; i++) { split($i, a, "=");
+			if (a[1] == op) n = a[2] } exit }
+		END { print n + 0 }' /sys/kernel/debug/pvio/domains
+}
+mc0=$(hc 13); gt0=$(hc 20); rq0=$(($(bstat $XVDA rd_req) + $(bstat $XVDA wr_req)))
 for bs in 4k 128k; do
 	if fio_verify v$bs /dev/xvda $bs; then
 		t_ok "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda"
@@ -100,6 +108,14 @@ for bs in 4k 128k; do
 	fi
 done
 echo "# backend: rd_req $(bstat $XVDA rd_req) wr_req $(bstat $XVDA wr_req) bad_req $(bstat $XVDA bad_req)"
+mc=$(($(hc 13) - mc0)); gt=$(($(hc 20) - gt0))
+rq=$(($(bstat $XVDA rd_req) + $(bstat $XVDA wr_req) - rq0))
+# Maps and unmaps ride in multicalls, several requests each.
+if [ "$rq" -gt 0 ] && [ "$mc" -lt "$rq" ]; then
+	t_ok "grants mapped in batches: $rq requests, $mc multicalls ($gt grant_table_ops) in dom0"
+else
+	t_fail "grants mapped in batches" "$rq requests, $mc multicalls, $gt grant_table_ops"
+fi
 
 # ---- throughput ---------------------------------------------------------
 echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
@@ -152,6 +168,29 @@ else
 fi
 t_check "block-detach xvdb" pvctl block-detach $domid xvdb
 wait_for 5 gone $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
+
+# ---- resize: a loop device grows, the frontend follows -------------------
+kmod_load loop 2>/dev/null
+dd if=/dev/zero of=/tmp/rs.img bs=1M count=8 2>/dev/null
+XVDE=51776
+if lo=$(/usr/sbin/losetup -f --show /tmp/rs.img 2>/tmp/lo.err) &&
+		pvctl block-attach $domid $lo xvde 2>>/tmp/lo.err &&
+		wait_for 10 test -b /dev/xvde; then
+	s0=$(cat /sys/block/xvde/size)
+	dd if=/dev/zero of=/tmp/rs.img bs=1M count=1 seek=15 conv=notrunc 2>/dev/null
+	/usr/sbin/losetup -c $lo
+	dd if=/dev/xvde of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
+	if wait_for 5 [ "$(cat /sys/block/xvde/size)" = 32768 ]; then
+		t_ok "resize of the backing device reaches xvde ($s0 -> 32768 sectors)"
+	else
+		t_fail "resize reaches xvde" "$s0 -> $(cat /sys/block/xvde/size)"
+	fi
+	pvctl block-detach $domid xvde
+	wait_for 5 gone $XVDE
+	/usr/sbin/losetup -d $lo
+else
+	t_fail "attach a loop device as xvde" "$(cat /tmp/lo.err)"
+fi
 
 # ---- read-only ----------------------------------------------------------
 dd if=/dev/urandom of=/dev/ram1 bs=64k count=16 2>/dev/null
