@@ -119,13 +119,6 @@ static ssize_t pvio_xs_write(struct file *file, const char __user *buf,
 			want = sizeof(hdr) - f->in_got;
 		} else {
 			memcpy(&hdr, f->in, sizeof(hdr));
-			if (hdr.len > XENSTORE_PAYLOAD_MAX) {
-				/* Reply XS_ERROR "E2BIG", drop the input. */
-				f->in_got = sizeof(hdr);
-				err = pvio_xs_handle(f);
-				err = err ?: -E2BIG;
-				break;
-			}
 			want = sizeof(hdr) + hdr.len - f->in_got;
 		}
 		n = min(want, len - done);
@@ -135,14 +128,20 @@ static ssize_t pvio_xs_write(struct file *file, const char __user *buf,
 		}
 		f->in_got += n;
 		done += n;
-		if (f->in_got >= sizeof(hdr)) {
-			memcpy(&hdr, f->in, sizeof(hdr));
-			if (hdr.len <= XENSTORE_PAYLOAD_MAX &&
-			    f->in_got == sizeof(hdr) + hdr.len) {
-				err = pvio_xs_handle(f);
-				if (err)
-					break;
-			}
+		if (f->in_got < sizeof(hdr))
+			continue;
+		memcpy(&hdr, f->in, sizeof(hdr));
+		if (hdr.len > XENSTORE_PAYLOAD_MAX) {
+			/* Reply XS_ERROR "E2BIG", drop the input. */
+			f->in_got = sizeof(hdr);
+			err = pvio_xs_handle(f);
+			err = err ?: -E2BIG;
+			break;
+		}
+		if (f->in_got == sizeof(hdr) + hdr.len) {
+			err = pvio_xs_handle(f);
+			if (err)
+				break;
 		}
 	}
 	/* A header-only request (len 0) completes above too. */

@@ -67,6 +67,26 @@ bad 2 block-attach 0 /dev/null xvda
 [ "$(pvctl list | wc -l)" = 2 ] && t_ok "bad input created no domain" ||
 	t_fail "bad input created no domain" "$(pvctl list)"
 
+# Malformed xs_wire messages on /dev/pvio-store: an XS_ERROR reply naming
+# the Xen errno, and the store goes on serving.
+xs_raw() {	# xs_raw OCTAL-BYTES: one message, prints the reply's text
+	exec 3<>/dev/pvio-store
+	printf "$1" >&3 2>/dev/null
+	dd bs=8192 count=1 <&3 2>/dev/null | tr -c 'A-Z0-9\n' ' '
+	exec 3>&-
+}
+# XS_READ, req 7, payload "ab" without its NUL
+r=$(xs_raw '\002\000\000\000\007\000\000\000\000\000\000\000\002\000\000\000ab')
+case "$r" in *EINVAL*) t_ok "missing NUL -> XS_ERROR EINVAL" ;; *) t_fail "missing NUL -> XS_ERROR EINVAL" "$r" ;; esac
+# XS_READ announcing 5000 bytes (> XENSTORE_PAYLOAD_MAX)
+r=$(xs_raw '\002\000\000\000\010\000\000\000\000\000\000\000\210\023\000\000')
+case "$r" in *E2BIG*) t_ok "oversized payload -> XS_ERROR E2BIG" ;; *) t_fail "oversized payload -> XS_ERROR E2BIG" "$r" ;; esac
+# type 999
+r=$(xs_raw '\347\003\000\000\011\000\000\000\000\000\000\000\000\000\000\000')
+case "$r" in *EINVAL*) t_ok "unknown type -> XS_ERROR EINVAL" ;; *) t_fail "unknown type -> XS_ERROR EINVAL" "$r" ;; esac
+t_check "the store still serves" pvctl store read /local/domain/0/name
+t_check "pvctl store watch fires" sh -c "pvctl store watch /local/domain/0/name -n 1 | grep -qx /local/domain/0/name"
+
 # A domain.
 domid=$(pvctl create ctltest vcpus=2)
 if [ -n "$domid" ]; then t_ok "pvctl create ctltest (domid $domid)"; else t_fail "pvctl create"; fi
