@@ -55,5 +55,9 @@ bench_settings() {
 	[ -z "${BENCH_BLK:-}" ] || vm_args+=(--env "BENCH_BLK=\"$BENCH_BLK\"")
 	[ -z "${BENCH_NET:-}" ] || vm_args+=(--env "BENCH_NET=\"$BENCH_NET\"")
 	[ -z "${PVIO_BENCH_FAULT:-}" ] || vm_args+=(--env "PVIO_BENCH_FAULT=$PVIO_BENCH_FAULT")
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		command -v perf >/dev/null || bench_die "BENCH_PROFILE needs perf on this machine: apt-get install linux-perf"
+		vm_args+=(--env BENCH_PROFILE=1)
+	fi
 	return 0
 }

@@ -121,6 +121,8 @@ class Console:
         if self.text is not None:
             if line.startswith("PVIO-BENCH-"):
                 self.text = None
+                if line.startswith("PVIO-BENCH-TEXT end"):
+                    return "hide", None
             else:
                 self.texts[self.text].append(line)
                 return "hide", None
@@ -526,6 +528,8 @@ def header(con, complete, why, mode):
         m.get("vcpus", "?"), m.get("cpu", "?"), m.get("reps", "?"), m.get("runtime", "?"),
         m.get("ramp", "?"), m.get("net_time", "?"))
     s += "\nhost CPU %s, %s CPUs" % (host_info()["cpu"], host_info()["cpus"])
+    if m.get("profile"):
+        s += "\nPROFILED (perf record ran during each window: a diagnosis, not results)"
     if not complete:
         s += "\nINCOMPLETE: %s (partial results kept)" % why
     return s
@@ -546,8 +550,10 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
         print("network pairs (MTU, offloads):", file=f)
         for n in con.netdevs:
             print("  " + n.replace("_", " "), file=f)
-    for k, title in (("interrupts", "Dynamic-irq lines of /proc/interrupts"),
-                     ("top", "pvctl top -b")):
+    profiles = [(k, "perf profile of %s (cpu-clock, whole machine)" % k.split(":", 1)[1])
+                for k in con.texts if k.startswith("profile:")]
+    for k, title in [("interrupts", "Dynamic-irq lines of /proc/interrupts"),
+                     ("top", "pvctl top -b")] + profiles:
         if k in con.texts:
             print("", file=f)
             print(title + ":", file=f)
@@ -584,6 +590,7 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart):
         "not_available": [{"kind": k, "path": p, "reason": v} for (k, p), v in con.na.items()],
         "network_pairs": con.netdevs,
         "results": rows,
+        "profiles": {k: v for k, v in con.texts.items() if k.startswith("profile:")},
         "interrupts": con.texts.get("interrupts"),
         "pvctl_top": con.texts.get("top"),
         "tap": con.tap,
@@ -591,8 +598,10 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart):
     }
     with open(prefix + ".json", "w") as f:
         json.dump(doc, f, indent=1)
-    md = ["### %s" % header(con, complete, why, mode).replace("\n", "  \n**") +
-          ("**" if not complete else ""), ""]
+    hl = header(con, complete, why, mode).split("\n")
+    md = ["### " + hl[0] + "  "] + [
+        ("**%s**  " % x) if x.startswith(("INCOMPLETE", "PROFILED")) else x + "  "
+        for x in hl[1:]] + [""]
     md += md_table(rows)
     md += ["", LEGEND.replace("\n", " "), ""]
     if con.netdevs:
@@ -636,9 +645,10 @@ set title '%(title)s'
 set style fill solid 0.8 border -1
 set boxwidth 0.35
 set xrange [-0.6:%(xmax)s]
-set yrange [0:*]
-set grid ytics
-set ylabel 'ratio pvio / native (same boot, median, min-max)'
+set logscale y
+set yrange [0.05:*]
+set grid ytics mytics
+set ylabel 'ratio pvio / native (same boot, median, min-max; log scale)'
 set xtics rotate by -25 nomirror
 set key top right
 plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'throughput / latency ratio', \\
@@ -647,7 +657,7 @@ plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'thro
      '' using ($1+0.18):6:7:8 with yerrorbars lc rgb 'black' pt -1 notitle, \\
      '' using ($1-0.18):3:(sprintf('%%.2f', $3)) with labels offset 0,0.8 font ',9' notitle, \\
      '' using ($1+0.18):6:(sprintf('%%.2f', $6)) with labels offset 0,0.8 font ',9' notitle, \\
-     '' using 1:(valid(3) ? 1/0 : 0.1):("n/a") with labels offset 0,0.8 notitle, \\
+     '' using 1:(valid(3) ? 1/0 : 0.07):("n/a") with labels offset 0,0.8 notitle, \\
      '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
      1.3 with lines dt 2 lc rgb '#ee7733' title 'CPU goal 1.3', \\
      1 with lines lc rgb 'gray' notitle

@@ -20,6 +20,7 @@
 # Environment (tools/vm --env): PVIO_BENCH_MODE run|bench, BENCH_REPS,
 # BENCH_RUNTIME (s), BENCH_RAMP (s), NET_TIME (s), DISK_MIB, PVIO_DISK (a
 # guest block device to use instead of a ramdisk), IPERF_PORT,
+# BENCH_PROFILE (perf record -a over each run's window, perf report after),
 # PVIO_BENCH_FAULT (tests of the failure paths: port, midway).
 . /pvio/lib.sh
 . /pvio/env
@@ -76,12 +77,12 @@ win() {
 	ctr=$(pvctl top -b 2>/dev/null | awk 'NR > 1 { for (i = 5; i <= 10; i++) s[i] += $i }
 		END { printf "%d %d %d %d %d %d", s[5], s[6], s[7], s[8], s[9], s[10] }')
 	case "$1" in
-	/sys/block/*) ios=$(awk '{ printf "%d %d", $1 + $5, ($3 + $7) * 512 }' "$1" 2>/dev/null) ;;
+	/sys/block/*) ios=$(awk '{ printf "%.0f %.0f", $1 + $5, ($3 + $7) * 512 }' "$1" 2>/dev/null) ;;
 	net:*)	# net:NS:DEV, packets and bytes both ways
 		set -- $(echo "$1" | tr : ' ')
 		ios=$(ip netns exec "$2" sh -c \
 			"cd /sys/class/net/$3/statistics && cat rx_packets tx_packets rx_bytes tx_bytes" 2>/dev/null |
-			awk '{ v[NR] = $1 } END { printf "%d %d", v[1] + v[2], v[3] + v[4] }') ;;
+			awk '{ v[NR] = $1 } END { printf "%.0f %.0f", v[1] + v[2], v[3] + v[4] }') ;;
 	*) ios="0 0" ;;
 	esac
 	echo "@win $up | $cpu | ${ctr:-0 0 0 0 0 0} | ${ios:-0 0} | $(dynirq_count .)"
@@ -100,7 +101,14 @@ measure() {
 	pid=$!
 	sleep $((ramp + 1))
 	w0=$(win "$dstat")
-	sleep "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')"
+	span=$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		# A system-wide profile over the window (software clock: TCG
+		# has no PMU); it costs CPU, so profiled runs are not results.
+		perf record -a -e cpu-clock -F 999 -o /tmp/perf.data -- sleep "$span" >/tmp/perf.err 2>&1
+	else
+		sleep "$span"
+	fi
 	w1=$(win "$dstat")
 	# A run still going 30 s after its end is killed (a hung path).
 	n=$((rt + 30)); killed=
@@ -121,6 +129,13 @@ measure() {
 	else
 		echo "PVIO-BENCH-END rc=$rc $(one_line </tmp/run.err)"
 		[ $rc = 0 ] && rc=1
+	fi
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		echo "PVIO-BENCH-TEXT profile:$wl:$path:$rep"
+		perf report -i /tmp/perf.data --stdio --sort dso,sym --percent-limit 1 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 30
+		[ -s /tmp/perf.data ] || tail -n 3 /tmp/perf.err
+		echo "PVIO-BENCH-TEXT end"
 	fi
 	if [ "${PVIO_BENCH_FAULT:-}" = midway ] && [ $RUN_N = 3 ]; then
 		say "PVIO_BENCH_FAULT=midway: the guest stops here, as a crash would"
@@ -199,8 +214,13 @@ offloads() {
 }
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) port=$PORT"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) port=$PORT"
 
+if [ -n "${BENCH_PROFILE:-}" ]; then
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	command -v perf >/dev/null || { say "BENCH_PROFILE: no perf in the guest (apt-get install linux-perf)"; BENCH_PROFILE=; }
+fi
 dmesg -c >/dev/null
 if pvio_load; then t_ok "insmod every pvio module"; else t_fail "insmod every pvio module"; fi
 echo "# loaded:"
