@@ -123,6 +123,23 @@ grep pviotest /proc/interrupts | sed 's/^/# /'
 	t_ok "pvctl list counts the device" || t_fail "pvctl list counts the device"
 pvctl top -b | sed 's/^/# /'
 
+# Closing/Closed and a reconnect from Closed: the toolstack closes the
+# backend, both ends reach Closed, the frontend starts over from
+# Initialising and both are Connected again (new grant, new port).
+ref1=$(pvctl store read $fe/ring-ref)
+pvctl store write $be/state 5
+if wait_for 10 state_is $fe 6 && wait_for 10 state_is $be 6; then
+	t_ok "backend Closing -> both Closed"
+else
+	t_fail "backend Closing -> both Closed" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
+fi
+pvctl store write $fe/state 1
+if wait_for 10 state_is $be 4 && wait_for 10 state_is $fe 4; then
+	t_ok "reconnect from Closed: both Connected again (ring-ref $ref1 -> $(pvctl store read $fe/ring-ref))"
+else
+	t_fail "reconnect from Closed: both Connected again" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
+fi
+
 # Block and network nodes (no drivers yet: only the nodes).
 dd if=/dev/zero of=/tmp/disk.img bs=1k count=64 2>/dev/null
 t_check "block-attach a file" pvctl block-attach ctltest /tmp/disk.img xvda
