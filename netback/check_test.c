@@ -200,11 +200,13 @@ static void nb_extras(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), -EPROTO);
 }
 
+/* req_prod past rsp_prod_pvt + 256, one step back, half the index space */
+static const u32 nb_bad_prod[] = { 257, 0xffffffffU, 0x80000000U };
+
 static void nb_prod_jump(struct kunit *test)
 {
 	struct xen_netif_tx_back_ring ring;
 	struct xen_netif_tx_sring *s;
-	static const RING_IDX bad[] = { 257, 0xffffffffU, 0x80000000U };
 	unsigned int i;
 
 	s = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
@@ -214,8 +216,8 @@ static void nb_prod_jump(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, RING_SIZE(&ring), 256U);
 	WRITE_ONCE(s->req_prod, 256);
 	KUNIT_EXPECT_EQ(test, PVIO_RING_REQUESTS_AVAIL(&ring), 256);
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		WRITE_ONCE(s->req_prod, bad[i]);
+	for (i = 0; i < ARRAY_SIZE(nb_bad_prod); i++) {
+		WRITE_ONCE(s->req_prod, nb_bad_prod[i]);
 		KUNIT_EXPECT_EQ(test, PVIO_RING_REQUESTS_AVAIL(&ring), -EPROTO);
 	}
 }
@@ -237,6 +239,7 @@ static struct kunit_suite pvio_nb_tx_suite = {
 	.name = "pvio_netback_tx",
 	.test_cases = pvio_nb_tx_cases,
 };
+
 kunit_test_suite(pvio_nb_tx_suite);
 
 MODULE_DESCRIPTION("KUnit: pvio-netback guest TX validation");

@@ -133,6 +133,7 @@ struct pvio_nb_vif {
 	evtchn_port_t port;
 	int irq;
 	bool disabled;			/* hostile frontend: ring halted */
+	atomic_t eoi_pending;		/* an event is being handled */
 
 	/* guest TX (NAPI) */
 	struct napi_struct napi;
@@ -161,6 +162,7 @@ struct pvio_nb_vif {
 };
 
 /* interface.c */
+void pvio_nb_eoi(struct pvio_nb_vif *vif);
 struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
 				       unsigned int handle, const u8 *mac);
 void pvio_nb_vif_destroy(struct pvio_nb_vif *vif);

@@ -148,19 +148,40 @@ void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why)
 	netif_carrier_off(vif->dev);
 }
 
+/**
+ * pvio_nb_eoi() - one direction went idle: end the pending event
+ * @vif: the vif
+ *
+ * Late EOI (XSA-332): the port stays masked from the interrupt until NAPI
+ * or the RX kthread has done the work it announced; whichever goes idle
+ * first issues the EOI, as xen-netback does.
+ *
+ * Context: any.
+ */
+void pvio_nb_eoi(struct pvio_nb_vif *vif)
+{
+	if ((atomic_fetch_andnot(1, &vif->eoi_pending) & 1) && vif->irq > 0)
+		pvio_irq_lateeoi(vif->irq, 0);
+}
+
 static irqreturn_t pvio_nb_interrupt(int irq, void *data)
 {
 	struct pvio_nb_vif *vif = data;
 	bool work = false;
 
+	atomic_or(1, &vif->eoi_pending);
 	if (pvio_nb_tx_work(vif)) {
 		napi_schedule(&vif->napi);
 		work = true;
 	}
-	if (pvio_nb_rx_work(vif))
+	if (pvio_nb_rx_work(vif)) {
+		wake_up(&vif->rx_wq);
 		work = true;
-	wake_up(&vif->rx_wq);
-	pvio_irq_lateeoi(irq, work ? 0 : PVIO_EOI_FLAG_SPURIOUS);
+	}
+	if (!work) {
+		atomic_andnot(1, &vif->eoi_pending);
+		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
+	}
 	return IRQ_HANDLED;
 }
 
@@ -210,6 +231,7 @@ int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
 		vif->rx_task = NULL;
 		goto napi_off;
 	}
+	atomic_set(&vif->eoi_pending, 0);
 	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
 								 vif->domid,
 								 port,
@@ -230,7 +252,10 @@ int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
 	netif_carrier_on(vif->dev);
 	if (netif_running(vif->dev))
 		netif_wake_queue(vif->dev);
+	local_bh_disable();
 	napi_schedule(&vif->napi);
+	local_bh_enable();
+	wake_up(&vif->rx_wq);
 	return 0;
 
 stop_thread:
@@ -262,16 +287,16 @@ void pvio_nb_disconnect(struct pvio_nb_vif *vif)
 {
 	if (!vif->connected)
 		return;
+	WRITE_ONCE(vif->connected, false);
 	netif_carrier_off(vif->dev);
 	netif_tx_disable(vif->dev);
-	WRITE_ONCE(vif->connected, false);
-	if (vif->irq > 0)
-		pvio_unbind_from_irqhandler(vif->irq, vif);
-	vif->irq = 0;
 	if (vif->rx_task)
 		kthread_stop(vif->rx_task);
 	vif->rx_task = NULL;
 	napi_disable(&vif->napi);
+	if (vif->irq > 0)
+		pvio_unbind_from_irqhandler(vif->irq, vif);
+	vif->irq = 0;
 	pvio_nb_tx_drain(vif);
 	pvio_nb_rx_free(vif);
 	pvio_nb_tx_free(vif);

@@ -55,7 +55,7 @@ static bool pvio_nb_rx_slots_ok(struct pvio_nb_vif *vif, unsigned int needed)
 			return true;
 		/* wake us when the frontend posts anything new */
 		WRITE_ONCE(vif->rx.sring->req_event, vif->rx.req_cons + n + 1);
-		virt_mb();
+		virt_mb(); /* req_event visible before req_prod is re-read */
 		if (PVIO_RING_REQUESTS_AVAIL(&vif->rx) == n)
 			return false;
 	}
@@ -72,7 +72,8 @@ bool pvio_nb_rx_work(struct pvio_nb_vif *vif)
 {
 	RING_IDX n;
 
-	if (vif->disabled || skb_queue_empty_lockless(&vif->rx_queue))
+	if (vif->disabled || !READ_ONCE(vif->connected) ||
+	    skb_queue_empty_lockless(&vif->rx_queue))
 		return false;
 	n = READ_ONCE(vif->rx.sring->req_prod) - vif->rx.req_cons;
 	return n >= max(1U, READ_ONCE(vif->rx_needed));
@@ -291,9 +292,17 @@ int pvio_nb_rx_thread(void *data)
 {
 	struct pvio_nb_vif *vif = data;
 
+	DEFINE_WAIT(wait);
+
 	while (!kthread_should_stop()) {
-		wait_event_interruptible(vif->rx_wq, kthread_should_stop() ||
-					 pvio_nb_rx_work(vif));
+		for (;;) {
+			prepare_to_wait(&vif->rx_wq, &wait, TASK_INTERRUPTIBLE);
+			if (kthread_should_stop() || pvio_nb_rx_work(vif))
+				break;
+			pvio_nb_eoi(vif);	/* idle: let events in */
+			schedule();
+		}
+		finish_wait(&vif->rx_wq, &wait);
 		if (kthread_should_stop())
 			break;
 		pvio_nb_rx_action(vif);

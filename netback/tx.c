@@ -459,13 +459,14 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 		done += r;
 	}
 	if (done < budget && napi_complete_done(napi, done)) {
-		if (vif->disabled)
-			return done;
-		r = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
+		r = vif->disabled ? 0 :
+		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
 		if (r < 0)
 			pvio_nb_fatal(vif, "impossible tx req_prod");
-		else if (r > 0 || READ_ONCE(vif->nr_dealloc))
+		if (r > 0 || READ_ONCE(vif->nr_dealloc))
 			napi_schedule(napi);
+		else
+			pvio_nb_eoi(vif);
 	}
 	return done;
 }
@@ -478,7 +479,7 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
  */
 bool pvio_nb_tx_work(struct pvio_nb_vif *vif)
 {
-	if (vif->disabled)
+	if (vif->disabled || !READ_ONCE(vif->connected))
 		return false;
 	return READ_ONCE(vif->tx.sring->req_prod) != vif->tx.req_cons ||
 	       READ_ONCE(vif->nr_dealloc);
@@ -503,7 +504,7 @@ void pvio_nb_tx_drain(struct pvio_nb_vif *vif)
 		if (++waited == 1000)
 			netdev_warn(vif->dev, "%d TX skbs still held by the stack\n",
 				    atomic_read(&vif->inflight));
-		msleep(10);
+		usleep_range(10000, 20000);
 	}
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio-netback control path (after xen-netback/xenbus.c): the "vif"
- * backend driver. Probe advertises the features and creates
+ * pvio-netback control path (after xen-netback's xenbus code): the
+ * "vif" backend driver. Probe advertises the features and creates
  * vif<domid>.<handle>; the frontend's state drives connect (read its
  * keys, map the rings, bind the port) and disconnect (bus/state.c's
  * reactions). The link follows the frontend.

@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/interrupt.h>
 #include <net/page_pool.h>
+#include <net/tcp.h>
 #include <pvio/evtchn.h>
 #include "netfront.h"
 
@@ -826,6 +827,8 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 	dev->features = dev->hw_features | NETIF_F_RXCSUM;
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = XEN_NETIF_MAX_TX_SIZE - ETH_HLEN;
+	/* a GSO packet and its headers fit the 16-bit size of a request */
+	netif_set_tso_max_size(dev, XEN_NETIF_MAX_TX_SIZE - MAX_TCP_HEADER);
 	eth_hw_addr_set(dev, mac);
 	netif_napi_add(dev, &nf->napi, pvio_nf_poll);
 	netif_carrier_off(dev);

@@ -171,6 +171,7 @@ static struct kunit_suite pvio_nf_rsp_suite = {
 	.name = "pvio_netfront_rsp",
 	.test_cases = pvio_nf_rsp_cases,
 };
+
 kunit_test_suite(pvio_nf_rsp_suite);
 
 MODULE_DESCRIPTION("KUnit: pvio-netfront response checks");
