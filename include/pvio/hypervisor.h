@@ -121,7 +121,9 @@ void pvio_domain_set_upcall(struct pvio_domain *d, pvio_upcall_fn fn);
  * Context: the data-path ops never sleep and may be issued from any
  * context, hard IRQ and softirq included, as Linux's drivers issue them:
  * grant_table_op map_grant_ref/unmap_grant_ref/copy/query_size,
- * event_channel_op send/unmask/status, and a multicall made only of those.
+ * event_channel_op send/unmask/status/bind_vcpu, physdev_op eoi and
+ * irq_status_query (issued from irq_chip callbacks with the descriptor
+ * lock held), and a multicall made only of those.
  * Everything else (domain and table setup, binds and closes, sched_op
  * block/poll, physdev map_pirq) needs process context and may sleep.
  */
