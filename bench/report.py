@@ -606,6 +606,10 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart):
     md += ["", LEGEND.replace("\n", " "), ""]
     if con.netdevs:
         md += ["Network pairs (MTU, offloads): " + "; ".join(n.replace("_", " ") for n in con.netdevs), ""]
+    for k, v in con.texts.items():
+        if k.startswith("profile:"):
+            md += ["perf profile of %s (cpu-clock, whole machine):" % k.split(":", 1)[1], "",
+                   "```"] + v + ["```", ""]
     with open(prefix + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
     outs = [prefix + ".json", prefix + ".md"]
