@@ -384,6 +384,16 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 	if (!taken && list_empty(&done))
 		return false;
 
+	if (nr_map) {
+		unsigned int n = 0;
+
+		list_for_each_entry(r, &batch, list)
+			n++;
+		blkif->stats.map_calls++;
+		blkif->stats.map_reqs += n;
+		if (n > blkif->stats.max_batch)
+			blkif->stats.max_batch = n;
+	}
 	if (nr_map || nr_unmap) {
 		err = pvio_gnttab_batch_mixed(blkif->d, blkif->map_ops, nr_map,
 					      NULL, 0, blkif->unmap_ops,

@@ -38,6 +38,7 @@ struct pvio_blkback_req {
 struct pvio_blkback_stats {
 	u64 rd_req, wr_req, f_req, b_req, ds_req, oo_req, err_req, rd_sect,
 	    wr_sect, bad_req, halted;
+	u64 map_calls, map_reqs, max_batch;	/* multicalls that mapped */
 };
 
 /**

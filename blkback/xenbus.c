@@ -53,6 +53,9 @@ PVIO_BLKBACK_STAT(bad_req, bad_req);
 PVIO_BLKBACK_STAT(rd_sect, rd_sect);
 PVIO_BLKBACK_STAT(wr_sect, wr_sect);
 PVIO_BLKBACK_STAT(halted, halted);
+PVIO_BLKBACK_STAT(map_calls, map_calls);
+PVIO_BLKBACK_STAT(map_reqs, map_reqs);
+PVIO_BLKBACK_STAT(max_batch, max_batch);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -66,6 +69,9 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_sect.attr,
 	&dev_attr_wr_sect.attr,
 	&dev_attr_halted.attr,
+	&dev_attr_map_calls.attr,
+	&dev_attr_map_reqs.attr,
+	&dev_attr_max_batch.attr,
 	NULL
 };
 

@@ -421,8 +421,9 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
 
 	debugfs_remove(info->dbg);
-	cancel_work_sync(&info->fatal_work);
+	/* Unbinds the port first: nothing can queue fatal_work afterwards. */
 	pvio_blkfront_disconnect(info);
+	cancel_work_sync(&info->fatal_work);
 	xa_erase(&pvio_blkfront_indexes, info->index);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(info);
