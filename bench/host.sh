@@ -58,6 +58,7 @@ bench_settings() {
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		command -v perf >/dev/null || bench_die "BENCH_PROFILE needs perf on this machine: apt-get install linux-perf"
 		vm_args+=(--env BENCH_PROFILE=1)
+		export VM_EXTRA_BINS="${VM_EXTRA_BINS:-} $(command -v perf)"
 	fi
 	return 0
 }
