@@ -48,8 +48,8 @@ static_assert(__CONST_RING_SIZE(xen_netif_rx, PVIO_NB_PAGE) ==
 #define PVIO_NB_PENDING		256
 /* Guest RX: skbs queued for the frontend before dropping. */
 #define PVIO_NB_RX_QUEUE_MAX	512
-/* Guest RX: copy ops per multicall (at least 64). */
-#define PVIO_NB_RX_BATCH_OPS	256
+/* Guest RX: room for copy ops per multicall (at least 64 are issued). */
+#define PVIO_NB_RX_BATCH_OPS	1024
 
 /* A piece of a packet: @len bytes at @offset of data slot @slot. */
 struct pvio_nb_seg {

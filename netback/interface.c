@@ -12,6 +12,7 @@
 #include <linux/if_vlan.h>
 #include <linux/rtnetlink.h>
 #include <linux/interrupt.h>
+#include <linux/sched.h>
 #include <pvio/evtchn.h>
 #include "common.h"
 
@@ -231,6 +232,8 @@ int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
 		vif->rx_task = NULL;
 		goto napi_off;
 	}
+	/* woken per packet by start_xmit: let it preempt the sender */
+	set_user_nice(vif->rx_task, MIN_NICE);
 	atomic_set(&vif->eoi_pending, 0);
 	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
 								 vif->domid,

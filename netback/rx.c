@@ -275,6 +275,8 @@ static void pvio_nb_rx_action(struct pvio_nb_vif *vif)
 		if (notify && vif->irq > 0)
 			pvio_notify_remote_via_irq(vif->irq);
 	}
+	/* the event that woke us is handled: let the next one in */
+	pvio_nb_eoi(vif);
 wake:
 	if (netif_queue_stopped(vif->dev) && !vif->disabled &&
 	    skb_queue_len(&vif->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&

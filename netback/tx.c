@@ -458,6 +458,9 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 			break;
 		done += r;
 	}
+	/* work done: unmask, so RX events are not held behind a long poll */
+	if (done)
+		pvio_nb_eoi(vif);
 	if (done < budget && napi_complete_done(napi, done)) {
 		r = vif->disabled ? 0 :
 		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
