@@ -32,9 +32,13 @@ by_mac() {
 	return 1
 }
 # xfer PORT LISTEN-PREFIX CONNECT-PREFIX HOST: /tmp/send to /tmp/recv
-# with busybox nc (the client retries until the listener is up).
+# with busybox nc (the client retries until the listener is up). The
+# listener's stdin is a FIFO held open: busybox nc would otherwise send
+# EOF back at once and the client would stop reading and writing early.
 xfer() {
-	($2 nc -l -p $1 >/tmp/recv) & srv=$!
+	rm -f /tmp/fifo; mkfifo /tmp/fifo
+	($2 nc -l -p $1 </tmp/fifo >/tmp/recv) & srv=$!
+	exec 3>/tmp/fifo
 	i=0
 	while [ $i -lt 20 ]; do
 		$3 nc $4 $1 </tmp/send 2>/dev/null && break
@@ -42,6 +46,8 @@ xfer() {
 	done
 	[ $i -lt 20 ] || kill $srv 2>/dev/null
 	wait $srv
+	exec 3>&-
+	rm -f /tmp/fifo
 }
 # iperf3 receiver bitrate in Mbit/s from its text output.
 rate() { awk '/receiver/ { r = $7; u = $8 } END {
