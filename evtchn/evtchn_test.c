@@ -4,6 +4,9 @@
  * bind an interdomain channel through pvio-evtchn; events reach the
  * handler through the upcall and are counted on the port's Dynamic-irq
  * line; masked delivery, affinity and late-EOI spurious backoff.
+ *
+ * KUnit suite pvio_evtchn_faults: the same binding while allocations fail
+ * at random (include/pvio/fault_inject.h).
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
@@ -14,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <pvio/evtchn.h>
+#include <pvio/fault_inject.h>
 
 struct evt_side {
 	atomic_t calls;
@@ -278,7 +282,135 @@ static struct kunit_suite pvio_evtchn_suite = {
 	.test_cases = pvio_evtchn_cases,
 };
 
-kunit_test_suite(pvio_evtchn_suite);
+/* ---- pvio_evtchn_faults ------------------------------------------------ */
+
+#define EVTF_ROUNDS	100
+
+static u32 evtf_port_status(struct pvio_domain *d, evtchn_port_t port)
+{
+	struct evtchn_status st = { .dom = DOMID_SELF, .port = port };
+
+	if (pvio_event_channel_op(d, EVTCHNOP_status, &st))
+		return U32_MAX;
+	return st.status;
+}
+
+/*
+ * One round: two domains with pvio-evtchn attached, a's port and b's
+ * interdomain binding each on a Dynamic-irq line, an event each way,
+ * unbind and destroy. @inject: a mask of BIT(enum evtf_step), the steps
+ * whose allocations may fail: a step then returns -ENOMEM and leaves no IRQ and no port of its
+ * own behind. Returns how many steps failed.
+ */
+enum evtf_step { EVTF_CREATE, EVTF_ALLOC, EVTF_BIND_A, EVTF_BIND_B,
+		 EVTF_NR_STEPS };
+
+static unsigned int evtf_round(struct kunit *test, unsigned int inject)
+{
+	struct evt_test *t;
+	unsigned int failed = 0;
+	int rc;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	pvio_test_inject(inject & BIT(EVTF_CREATE));
+	t->a = pvio_domain_create("kunit-evtf-a", 1);
+	pvio_test_inject(false);
+	if (IS_ERR(t->a)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(t->a), -ENOMEM);
+		return 1;
+	}
+	t->a_id = pvio_domain_id(t->a);
+	pvio_test_inject(inject & BIT(EVTF_CREATE));
+	t->b = pvio_domain_create("kunit-evtf-b", 2);
+	pvio_test_inject(false);
+	if (IS_ERR(t->b)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(t->b), -ENOMEM);
+		failed++;
+		goto out_a;
+	}
+	t->b_id = pvio_domain_id(t->b);
+
+	pvio_test_inject(inject & BIT(EVTF_ALLOC));
+	rc = pvio_alloc_unbound_evtchn(t->a, t->b_id, &t->pa);
+	pvio_test_inject(false);
+	if (rc) {
+		KUNIT_EXPECT_EQ(test, rc, -ENOMEM);
+		failed++;
+		goto out_b;
+	}
+	pvio_test_inject(inject & BIT(EVTF_BIND_A));
+	t->sa.irq = pvio_bind_evtchn_to_irqhandler(t->a, t->pa, evt_handler, 0,
+						   "kunit-evtf-a", &t->sa);
+	pvio_test_inject(false);
+	if (t->sa.irq < 0) {
+		KUNIT_EXPECT_EQ(test, t->sa.irq, -ENOMEM);
+		/* As documented: the port went with the failed bind. */
+		KUNIT_EXPECT_EQ(test, evtf_port_status(t->a, t->pa),
+				(u32)EVTCHNSTAT_closed);
+		failed++;
+		goto out_b;
+	}
+	pvio_test_inject(inject & BIT(EVTF_BIND_B));
+	t->sb.irq = evt_bind_b(t, true);
+	pvio_test_inject(false);
+	if (t->sb.irq < 0) {
+		KUNIT_EXPECT_EQ(test, t->sb.irq, -ENOMEM);
+		/* b's half is gone: a's port is offered again. */
+		KUNIT_EXPECT_EQ(test, evtf_port_status(t->a, t->pa),
+				(u32)EVTCHNSTAT_unbound);
+		failed++;
+		goto out_irq_a;
+	}
+	/* Bound: events flow both ways whatever failed before. */
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, 1));
+	pvio_irq_lateeoi(t->sb.irq, 0);
+	KUNIT_EXPECT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, 2));
+	pvio_irq_lateeoi(t->sb.irq, 0);
+	pvio_notify_remote_via_irq(t->sb.irq);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sa, 1));
+	pvio_unbind_from_irqhandler(t->sb.irq, &t->sb);
+out_irq_a:
+	pvio_unbind_from_irqhandler(t->sa.irq, &t->sa);
+out_b:
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
+out_a:
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
+	return failed;
+}
+
+static void evtf_bind_allocations_fail(struct kunit *test)
+{
+	unsigned int i, failed = 0;
+
+	if (!pvio_test_faults_armed())
+		kunit_skip(test, "failslab/fail_page_alloc not armed for this task");
+	/* Each step's failures in turn, then all of them, and again. */
+	for (i = 0; i < EVTF_ROUNDS; i++)
+		failed += evtf_round(test,
+				     i % (EVTF_NR_STEPS + 1) == EVTF_NR_STEPS ?
+				     BIT(EVTF_NR_STEPS) - 1 :
+				     BIT(i % (EVTF_NR_STEPS + 1)));
+	kunit_info(test, "%u rounds: %u failed as allocations do", EVTF_ROUNDS,
+		   failed);
+	KUNIT_EXPECT_GT(test, failed, 0U);
+	KUNIT_EXPECT_LT(test, failed, (unsigned int)EVTF_ROUNDS);
+	/* Nothing the failures left stops a clean round. */
+	KUNIT_EXPECT_EQ(test, evtf_round(test, 0), 0U);
+}
+
+static struct kunit_case pvio_evtchn_faults_cases[] = {
+	KUNIT_CASE(evtf_bind_allocations_fail),
+	{}
+};
+
+static struct kunit_suite pvio_evtchn_faults_suite = {
+	.name = "pvio_evtchn_faults",
+	.test_cases = pvio_evtchn_faults_cases,
+};
+
+kunit_test_suites(&pvio_evtchn_suite, &pvio_evtchn_faults_suite);
 
 MODULE_DESCRIPTION("KUnit tests of pvio-evtchn");
 MODULE_LICENSE("GPL");

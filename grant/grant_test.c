@@ -2,6 +2,9 @@
 /*
  * KUnit suite pvio_grant: the guest-side grant API of pvio-grant.ko, with
  * two domUs (a grants, b maps).
+ *
+ * KUnit suite pvio_grant_faults: the same while allocations fail at random
+ * (include/pvio/fault_inject.h).
  */
 
 #include <kunit/test.h>
@@ -12,6 +15,7 @@
 #include <linux/string.h>
 #include <pvio/hypervisor.h>
 #include <pvio/grant.h>
+#include <pvio/fault_inject.h>
 
 struct gt {
 	struct pvio_domain *a, *b;
@@ -234,7 +238,142 @@ static struct kunit_suite pvio_grant_suite = {
 	.test_cases = pvio_grant_cases,
 };
 
-kunit_test_suite(pvio_grant_suite);
+/* ---- pvio_grant_faults ------------------------------------------------- */
+
+#define GRF_ROUNDS	100
+
+enum grf_step { GRF_CREATE, GRF_GROW, GRF_GRANT, GRF_REVOKE, GRF_NR_STEPS };
+
+/*
+ * One round: two domains with pvio-grant attached; a claims more
+ * references than its initial table holds (the table grows), grants a page
+ * to b, b maps it, a revokes it while mapped (deferred), b unmaps and the
+ * deferred end of access completes. @inject: a mask of BIT(enum
+ * grf_step), the steps whose allocations may fail. A failed step returns
+ * an error and leaves the free count where it was; a revoke whose deferral
+ * cannot be recorded leaks the grant and the page (as Linux) but never
+ * frees what b still maps. Returns how many steps failed.
+ */
+static unsigned int grf_round(struct kunit *test, struct page *page,
+			      unsigned int inject)
+{
+	struct gnttab_map_grant_ref map;
+	struct gnttab_unmap_grant_ref unmap;
+	struct page *mapped;
+	struct gt *t;
+	unsigned int free0, failed = 0, i;
+	grant_ref_t head;
+	int rc, ref;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	pvio_test_inject(inject & BIT(GRF_CREATE));
+	t->a = pvio_domain_create("kunit-grf-a", 1);
+	pvio_test_inject(false);
+	if (IS_ERR(t->a)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(t->a), -ENOMEM);
+		return 1;
+	}
+	t->a_id = pvio_domain_id(t->a);
+	pvio_test_inject(inject & BIT(GRF_CREATE));
+	t->b = pvio_domain_create("kunit-grf-b", 1);
+	pvio_test_inject(false);
+	if (IS_ERR(t->b)) {
+		KUNIT_EXPECT_EQ(test, PTR_ERR(t->b), -ENOMEM);
+		failed++;
+		goto out_a;
+	}
+	t->b_id = pvio_domain_id(t->b);
+
+	free0 = pvio_gnttab_free_count(t->a);
+	pvio_test_inject(inject & BIT(GRF_GROW));
+	rc = pvio_gnttab_alloc_grant_references(t->a, free0 + 600, &head);
+	pvio_test_inject(false);
+	if (rc) {
+		/* The table could not grow: -ENOMEM here, -ENOSPC from Xen's
+		 * GNTST_general_error; nothing was taken.
+		 */
+		KUNIT_EXPECT_TRUE(test, rc == -ENOMEM || rc == -ENOSPC);
+		KUNIT_EXPECT_GE(test, pvio_gnttab_free_count(t->a), free0);
+		failed++;
+	} else {
+		pvio_gnttab_free_grant_references(t->a, head);
+	}
+	free0 = pvio_gnttab_free_count(t->a);
+
+	pvio_test_inject(inject & BIT(GRF_GRANT));
+	ref = pvio_gnttab_grant_foreign_access(t->a, t->b_id,
+					       pvio_page_to_gfn(t->a, page),
+					       false);
+	pvio_test_inject(false);
+	if (ref < 0) {
+		KUNIT_EXPECT_TRUE(test, ref == -ENOMEM || ref == -ENOSPC);
+		failed++;
+		goto out_b;
+	}
+	pvio_gnttab_set_map_op(&map, 0, ref, t->a_id);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_map_refs(t->b, &map, &mapped, 1), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mapped, page);
+
+	get_page(page);		/* the round's reference, given to the revoke */
+	pvio_test_inject(inject & BIT(GRF_REVOKE));
+	pvio_gnttab_end_foreign_access(t->a, ref, page);
+	pvio_test_inject(false);
+	if (!pvio_gnttab_deferred_count(t->a)) {
+		/* Leaked, as Linux does: the page is still b's to use. */
+		failed++;
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_free_count(t->a), free0 - 1);
+	}
+	/* Still mapped and still intact either way. */
+	memset(page_address(mapped), 0x3c, 8);
+	KUNIT_EXPECT_EQ(test, ((u8 *)page_address(page))[7], 0x3c);
+	pvio_gnttab_set_unmap_op(&unmap, map.handle);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_refs(t->b, &unmap, &mapped, 1),
+			0);
+	for (i = 0; i < 50 && pvio_gnttab_deferred_count(t->a); i++)
+		msleep(50);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_deferred_count(t->a), 0U);
+out_b:
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
+out_a:
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
+	return failed;
+}
+
+static void grf_allocations_fail(struct kunit *test)
+{
+	unsigned int i, failed = 0;
+	struct page *page;
+
+	if (!pvio_test_faults_armed())
+		kunit_skip(test, "failslab/fail_page_alloc not armed for this task");
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* Each step's failures in turn, then all of them, and again. */
+	for (i = 0; i < GRF_ROUNDS; i++)
+		failed += grf_round(test, page,
+				    i % (GRF_NR_STEPS + 1) == GRF_NR_STEPS ?
+				    BIT(GRF_NR_STEPS) - 1 :
+				    BIT(i % (GRF_NR_STEPS + 1)));
+	kunit_info(test, "%u rounds: %u steps failed as allocations do",
+		   GRF_ROUNDS, failed);
+	KUNIT_EXPECT_GT(test, failed, 0U);
+	KUNIT_EXPECT_EQ(test, grf_round(test, page, 0), 0U);
+	/* A leaked revoke keeps its page reference for good, as in Linux. */
+	put_page(page);
+}
+
+static struct kunit_case pvio_grant_faults_cases[] = {
+	KUNIT_CASE(grf_allocations_fail),
+	{}
+};
+
+static struct kunit_suite pvio_grant_faults_suite = {
+	.name = "pvio_grant_faults",
+	.test_cases = pvio_grant_faults_cases,
+};
+
+kunit_test_suites(&pvio_grant_suite, &pvio_grant_faults_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests of pvio-grant");

@@ -6,6 +6,25 @@
 . /pvio/lib.sh
 
 d=/sys/kernel/debug/kunit
+
+# Arm failslab and fail_page_alloc for the suites that inject allocation
+# failures (pvio_hypervisor_faults): task-filter mode, so only a thread that
+# sets its make_it_fail sees them; 5% of its allocations, sleeping ones
+# included, order 0 up, quietly (a stack dump per failure floods the
+# console).
+for f in failslab fail_page_alloc; do
+	fa=/sys/kernel/debug/$f
+	[ -d $fa ] || continue
+	echo Y >$fa/task-filter
+	echo 5 >$fa/probability
+	echo 1 >$fa/interval
+	echo -1 >$fa/times
+	echo 0 >$fa/space
+	echo 0 >$fa/verbose
+	echo N >$fa/ignore-gfp-wait
+done
+[ -d /sys/kernel/debug/fail_page_alloc ] &&
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
 out=/tmp/ktap
 mkdir -p $out
 i=0
