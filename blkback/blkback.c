@@ -170,14 +170,15 @@ static int pvio_blkback_discard(struct pvio_blkif *blkif,
 }
 
 /*
- * Take up to PVIO_BLKBACK_BATCH requests off the ring into @batch and
- * prepare their map ops. A barrier drains the I/O in flight and goes
- * alone; a discard (synchronous) is done only with an empty batch.
+ * Take up to PVIO_BLKBACK_BATCH requests off the ring into @batch; for an
+ * indirect one, prepare the map ops of its indirect pages. A barrier
+ * drains the I/O in flight and goes alone; a discard (synchronous) is
+ * done only with an empty batch.
  * Return: requests taken (answered or batched).
  */
 static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 				       struct list_head *batch,
-				       unsigned int *nr_map)
+				       unsigned int *nr_ind)
 {
 	unsigned int taken = 0, batched = 0;
 	struct blkif_request req;
@@ -220,12 +221,15 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 				dev_warn_ratelimited(&blkif->dev->dev,
 						     "bad request op %u nseg %u sector %llu: %d\n",
 						     req.operation,
+						     req.operation == BLKIF_OP_INDIRECT ?
+						     req.u.indirect.nr_segments :
 						     req.u.rw.nr_segments,
 						     req.u.rw.sector_number, err);
 			pvio_blkback_respond(blkif, r->io.id, r->io.op, err);
 			continue;
 		}
-		pvio_blkback_count(blkif, &r->io);
+		if (!r->io.indirect)
+			pvio_blkback_count(blkif, &r->io);
 		if (r->io.op == BLKIF_OP_DISCARD) {
 			err = pvio_blkback_discard(blkif, &r->io);
 			pvio_blkback_respond(blkif, r->io.id, r->io.op, err);
@@ -239,18 +243,112 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 		atomic_inc(&blkif->inflight);
 		r->err = 0;
 		r->nr_mapped = 0;
-		for (i = 0; i < r->io.nr_segs; i++) {
-			pvio_gnttab_set_map_op(&blkif->map_ops[*nr_map],
-					       r->io.write ? GNTMAP_readonly : 0,
-					       r->io.seg[i].gref,
+		/* The indirect pages are the frontend's, granted read-only. */
+		for (i = 0; r->io.indirect && i < r->io.nr_ind; i++)
+			pvio_gnttab_set_map_op(&blkif->ind_map_ops[(*nr_ind)++],
+					       GNTMAP_readonly,
+					       r->io.ind_gref[i],
 					       blkif->dev->otherend_id);
-			(*nr_map)++;
-		}
 		batched++;
 		if (r->io.op == BLKIF_OP_WRITE_BARRIER)
 			break;
 	}
 	return taken;
+}
+
+/*
+ * Copy an indirect request's segment descriptors out of its mapped
+ * indirect pages (@ops: its r->io.nr_ind map ops) into blkif->ind_segs and
+ * queue the unmap of those pages into the round's multicall.
+ * Return: 0, or -EINVAL if an indirect page could not be mapped.
+ */
+static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
+				      struct pvio_blkback_req *r,
+				      struct gnttab_map_grant_ref *ops,
+				      unsigned int *nr_unmap)
+{
+	unsigned int i, left = r->io.nr_segs;
+	int err = 0;
+
+	for (i = 0; i < r->io.nr_ind; i++) {
+		unsigned int n = min_t(unsigned int, left,
+				       PVIO_BLK_SEGS_PER_INDIRECT_PAGE);
+		struct page *page = NULL;
+
+		if (ops[i].status == GNTST_okay) {
+			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[(*nr_unmap)++],
+						 ops[i].handle);
+			page = pvio_gnttab_map_op_page(blkif->d, &ops[i]);
+		}
+		if (!page) {
+			err = -EINVAL;
+			continue;
+		}
+		if (!err)
+			memcpy(&blkif->ind_segs[i * PVIO_BLK_SEGS_PER_INDIRECT_PAGE],
+			       page_address(page),
+			       n * sizeof(struct blkif_request_segment));
+		left -= n;
+	}
+	return err;
+}
+
+/*
+ * Map the round's indirect pages (one hypercall), copy out and validate
+ * each indirect request's segments (a bad one is answered with an error
+ * and leaves the batch), then prepare the map ops of every segment of the
+ * batch.
+ */
+static void pvio_blkback_prepare(struct pvio_blkif *blkif,
+				 struct list_head *batch, unsigned int nr_ind,
+				 unsigned int *nr_map, unsigned int *nr_unmap)
+{
+	struct pvio_blkback_req *r, *tmp;
+	unsigned int k = 0, i;
+	int err;
+
+	if (nr_ind) {
+		err = pvio_gnttab_map_refs(blkif->d, blkif->ind_map_ops, NULL,
+					   nr_ind);
+		if (err && err != -EIO)
+			for (i = 0; i < nr_ind; i++)
+				blkif->ind_map_ops[i].status =
+					GNTST_general_error;
+	}
+	list_for_each_entry_safe(r, tmp, batch, list) {
+		if (r->io.indirect) {
+			struct pvio_blkback_limits lim = blkif->lim;
+
+			lim.sectors = READ_ONCE(blkif->lim.sectors);
+			err = pvio_blkback_copy_indirect(blkif, r,
+							 &blkif->ind_map_ops[k],
+							 nr_unmap);
+			k += r->io.nr_ind;
+			if (!err)
+				err = pvio_blkback_parse_indirect(blkif->ind_segs,
+								  &lim, &r->io);
+			if (err) {
+				blkif->stats.bad_req++;
+				dev_warn_ratelimited(&blkif->dev->dev,
+						     "bad indirect request %llu (%u segments): %d\n",
+						     r->io.id, r->io.nr_segs,
+						     err);
+				pvio_blkback_respond(blkif, r->io.id, r->io.op,
+						     err);
+				r->io.nr_segs = 0;
+				list_move(&r->list, &blkif->free);
+				atomic_dec(&blkif->inflight);
+				continue;
+			}
+			blkif->stats.ind_req++;
+			pvio_blkback_count(blkif, &r->io);
+		}
+		for (i = 0; i < r->io.nr_segs; i++)
+			pvio_gnttab_set_map_op(&blkif->map_ops[(*nr_map)++],
+					       r->io.write ? GNTMAP_readonly : 0,
+					       r->io.seg[i].gref,
+					       blkif->dev->otherend_id);
+	}
 }
 
 /* Record the map results of a batch; a request with a failed map ends. */
@@ -359,7 +457,7 @@ static void pvio_blkback_submit(struct pvio_blkif *blkif,
 static bool pvio_blkback_round(struct pvio_blkif *blkif)
 {
 	struct pvio_blkback_req *r, *tmp;
-	unsigned int nr_map = 0, nr_unmap = 0, taken, i;
+	unsigned int nr_map = 0, nr_unmap = 0, nr_ind = 0, taken, i;
 	LIST_HEAD(done);
 	LIST_HEAD(batch);
 	struct blk_plug plug;
@@ -374,15 +472,15 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 		for (i = 0; i < r->io.nr_segs; i++) {
 			if (r->handle[i] == PVIO_GRANT_INVALID_HANDLE)
 				continue;
-			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[nr_unmap],
+			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[nr_unmap++],
 						 r->handle[i]);
-			blkif->unmap_req[nr_unmap++] = r;
 		}
 	}
 
-	taken = pvio_blkback_fetch(blkif, &batch, &nr_map);
+	taken = pvio_blkback_fetch(blkif, &batch, &nr_ind);
 	if (!taken && list_empty(&done))
 		return false;
+	pvio_blkback_prepare(blkif, &batch, nr_ind, &nr_map, &nr_unmap);
 
 	if (nr_map) {
 		unsigned int n = 0;

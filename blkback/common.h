@@ -31,14 +31,15 @@ struct pvio_blkback_req {
 	int err;			/* first error, -errno */
 	atomic_t bios;			/* bios in flight + 1 while submitting */
 	unsigned int nr_mapped;
-	grant_handle_t handle[PVIO_BLK_MAX_SEGS];
-	struct page *page[PVIO_BLK_MAX_SEGS];
+	grant_handle_t handle[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct page *page[PVIO_BLK_MAX_INDIRECT_SEGS];
 };
 
 struct pvio_blkback_stats {
 	u64 rd_req, wr_req, f_req, b_req, ds_req, oo_req, err_req, rd_sect,
 	    wr_sect, bad_req, halted;
 	u64 map_calls, map_reqs, max_batch;	/* multicalls that mapped */
+	u64 ind_req;				/* BLKIF_OP_INDIRECT */
 };
 
 /**
@@ -62,6 +63,11 @@ struct pvio_blkback_stats {
  * @inflight: requests taken off the ring and not answered yet
  * @busy: requests whose bios are in flight (a barrier waits for 0)
  * @reqs: RING_SIZE requests: the frontend can never have more pending
+ * @map_ops, @unmap_ops: one round's grant ops (one multicall)
+ * @ind_map_ops: one round's indirect pages, mapped before @map_ops
+ * @ind_segs: an indirect request's segment descriptors, copied out of its
+ *	mapped indirect pages before validation
+ * @file_bv: bvecs of a file-backed request (kthread only)
  * @stats: counters (kthread writes, sysfs reads)
  * @inject: a fault to inject into the next response (tests)
  * @dbg: debugfs file
@@ -98,11 +104,15 @@ struct pvio_blkif {
 
 	struct pvio_blkback_req reqs[PVIO_BLK_RING_SIZE];
 	struct gnttab_map_grant_ref map_ops[PVIO_BLKBACK_BATCH *
-					    PVIO_BLK_MAX_SEGS];
+					    PVIO_BLK_MAX_INDIRECT_SEGS];
 	struct gnttab_unmap_grant_ref unmap_ops[PVIO_BLK_RING_SIZE *
-						PVIO_BLK_MAX_SEGS];
-	struct pvio_blkback_req *unmap_req[PVIO_BLK_RING_SIZE *
-					   PVIO_BLK_MAX_SEGS];
+						PVIO_BLK_MAX_INDIRECT_SEGS +
+						PVIO_BLKBACK_BATCH *
+						PVIO_BLK_MAX_INDIRECT_PAGES];
+	struct gnttab_map_grant_ref ind_map_ops[PVIO_BLKBACK_BATCH *
+						PVIO_BLK_MAX_INDIRECT_PAGES];
+	struct blkif_request_segment ind_segs[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct bio_vec file_bv[PVIO_BLK_MAX_INDIRECT_SEGS];
 
 	struct pvio_blkback_stats stats;
 	atomic_t inject;		/* debugfs fault injection */

@@ -23,7 +23,7 @@
  */
 int pvio_blkback_file_rw(struct pvio_blkif *blkif, struct pvio_blkback_req *req)
 {
-	struct bio_vec bv[PVIO_BLK_MAX_SEGS];
+	struct bio_vec *bv = blkif->file_bv;
 	bool write = req->io.op != BLKIF_OP_READ;
 	loff_t pos = req->io.sector << 9;
 	struct iov_iter iter;

@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/math.h>
 #include <linux/overflow.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
@@ -22,6 +23,18 @@
 #define PVIO_BLK_PAGE_SIZE	4096U
 #define PVIO_BLK_RING_SIZE	__CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE)
 #define PVIO_BLK_MAX_SEGS	BLKIF_MAX_SEGMENTS_PER_REQUEST
+/*
+ * BLKIF_OP_INDIRECT: feature-max-indirect-segments as Linux's
+ * MAX_INDIRECT_SEGMENTS (256 segments: 1 MiB per request); the segment
+ * descriptors fill granted pages of 512 struct blkif_request_segment each.
+ */
+#define PVIO_BLK_MAX_INDIRECT_SEGS	256U
+#define PVIO_BLK_SEGS_PER_INDIRECT_PAGE \
+	(PVIO_BLK_PAGE_SIZE / sizeof(struct blkif_request_segment))
+#define PVIO_BLK_INDIRECT_PAGES(segs) \
+	DIV_ROUND_UP(segs, PVIO_BLK_SEGS_PER_INDIRECT_PAGE)
+#define PVIO_BLK_MAX_INDIRECT_PAGES \
+	PVIO_BLK_INDIRECT_PAGES(PVIO_BLK_MAX_INDIRECT_SEGS)
 /* 512-byte sectors in one 4 KiB segment: last_sect <= 7. */
 #define PVIO_BLK_SECTS_PER_SEG	(PVIO_BLK_PAGE_SIZE >> 9)
 
@@ -36,12 +49,25 @@ static_assert(offsetof(struct blkif_request, u.rw.seg) == 24);
 static_assert(offsetof(struct blkif_response, status) == 10);
 static_assert(BLKIF_MAX_SEGMENTS_PER_REQUEST == 11);
 static_assert(PVIO_BLK_RING_SIZE == 32);
+static_assert(offsetof(struct blkif_request, u.indirect.nr_segments) == 2);
+static_assert(offsetof(struct blkif_request, u.indirect.id) == 8);
+static_assert(offsetof(struct blkif_request, u.indirect.sector_number) == 16);
+static_assert(offsetof(struct blkif_request, u.indirect.indirect_grefs) == 28);
+static_assert(PVIO_BLK_SEGS_PER_INDIRECT_PAGE == 512);
+static_assert(PVIO_BLK_MAX_INDIRECT_PAGES <=
+	      BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
 
 /**
  * struct pvio_blkback_io - a validated request, in the backend's memory
  * @id: the frontend's id, echoed in the response
- * @op: BLKIF_OP_*
+ * @op: BLKIF_OP_* (for BLKIF_OP_INDIRECT, its indirect_op: READ or WRITE,
+ *	the op of the response, as Linux's blkback)
+ * @indirect: a BLKIF_OP_INDIRECT request: its segments are in the
+ *	@nr_ind pages @ind_gref until pvio_blkback_parse_indirect() filled
+ *	@seg
  * @nr_segs: segments (0 for a flush or a discard)
+ * @nr_ind: indirect pages (PVIO_BLK_INDIRECT_PAGES(@nr_segs))
+ * @ind_gref: the grant refs of the indirect pages (untrusted)
  * @secure: discard with BLKIF_DISCARD_SECURE
  * @write: the request writes to the device
  * @sector: first sector (512 B)
@@ -51,16 +77,19 @@ static_assert(PVIO_BLK_RING_SIZE == 32);
 struct pvio_blkback_io {
 	u64 id;
 	u8 op;
-	u8 nr_segs;
+	bool indirect;
+	u16 nr_segs;
+	u8 nr_ind;
 	bool secure;
 	bool write;
 	u64 sector;
 	u64 nr_sects;
+	grant_ref_t ind_gref[PVIO_BLK_MAX_INDIRECT_PAGES];
 	struct {
 		grant_ref_t gref;
 		u8 first_sect;
 		u8 last_sect;
-	} seg[PVIO_BLK_MAX_SEGS];
+	} seg[PVIO_BLK_MAX_INDIRECT_SEGS];
 };
 
 /**
@@ -69,12 +98,16 @@ struct pvio_blkback_io {
  * @readonly: the vbd is read-only ("mode" r)
  * @discard: feature-discard was advertised
  * @secure: discard-secure was advertised
+ * @max_indirect: feature-max-indirect-segments advertised (0: none, then
+ *	BLKIF_OP_INDIRECT is an unknown op), at most
+ *	PVIO_BLK_MAX_INDIRECT_SEGS
  */
 struct pvio_blkback_limits {
 	u64 sectors;
 	bool readonly;
 	bool discard;
 	bool secure;
+	unsigned int max_indirect;
 };
 
 /**
@@ -96,6 +129,74 @@ static inline bool pvio_blkback_range_ok(u64 sector, u64 nr, u64 capacity)
 	return end <= capacity;
 }
 
+/* BLKIF_OP_INDIRECT, first half: the request itself (see below). */
+static inline int
+pvio_blkback_parse_indirect_req(const struct blkif_request *req,
+				const struct pvio_blkback_limits *lim,
+				struct pvio_blkback_io *io)
+{
+	unsigned int nseg = req->u.indirect.nr_segments, i;
+
+	io->op = req->u.indirect.indirect_op;
+	if (io->op != BLKIF_OP_READ && io->op != BLKIF_OP_WRITE)
+		return -EINVAL;
+	io->write = io->op == BLKIF_OP_WRITE;
+	if (!nseg || nseg > lim->max_indirect ||
+	    nseg > PVIO_BLK_MAX_INDIRECT_SEGS)
+		return -EINVAL;
+	if (io->write && lim->readonly)
+		return -EROFS;
+	io->indirect = true;
+	io->nr_segs = nseg;
+	io->nr_ind = PVIO_BLK_INDIRECT_PAGES(nseg);
+	io->sector = req->u.indirect.sector_number;
+	for (i = 0; i < io->nr_ind; i++)
+		io->ind_gref[i] = req->u.indirect.indirect_grefs[i];
+	return 0;
+}
+
+/**
+ * pvio_blkback_parse_indirect() - validate an indirect request's segments
+ * @segs: the io->nr_segs segment descriptors, already copied out of the
+ *	indirect pages into private memory (never the granted pages)
+ * @lim: the vbd's limits
+ * @io: the request as pvio_blkback_parse_req() left it (io->indirect set)
+ *
+ * xen-blkback's xen_blkbk_parse_indirect(): every segment first_sect <=
+ * last_sect <= 7, then the whole sector range within the device without
+ * u64 wrap. Fills io->seg[] and io->nr_sects; clears io->indirect.
+ *
+ * Context: any (pure function).
+ * Return: 0 if valid; -EINVAL (BLKIF_RSP_ERROR) otherwise.
+ */
+static inline int
+pvio_blkback_parse_indirect(const struct blkif_request_segment *segs,
+			    const struct pvio_blkback_limits *lim,
+			    struct pvio_blkback_io *io)
+{
+	unsigned int i;
+
+	if (!io->indirect || !io->nr_segs ||
+	    io->nr_segs > PVIO_BLK_MAX_INDIRECT_SEGS)
+		return -EINVAL;
+	io->nr_sects = 0;
+	for (i = 0; i < io->nr_segs; i++) {
+		u8 first = segs[i].first_sect;
+		u8 last = segs[i].last_sect;
+
+		if (last >= PVIO_BLK_SECTS_PER_SEG || first > last)
+			return -EINVAL;
+		io->seg[i].gref = segs[i].gref;
+		io->seg[i].first_sect = first;
+		io->seg[i].last_sect = last;
+		io->nr_sects += last - first + 1;
+	}
+	if (!pvio_blkback_range_ok(io->sector, io->nr_sects, lim->sectors))
+		return -EINVAL;
+	io->indirect = false;
+	return 0;
+}
+
 /**
  * pvio_blkback_parse_req() - validate a request copied out of the ring
  * @req: the request, already in private memory (never the ring slot)
@@ -111,6 +212,14 @@ static inline bool pvio_blkback_range_ok(u64 sector, u64 nr, u64 capacity)
  * vbd; discard only when advertised (secure discard only when
  * discard-secure was advertised).
  *
+ * BLKIF_OP_INDIRECT (only when @lim->max_indirect is set; else an unknown
+ * op): indirect_op READ or WRITE, nr_segments 1..@lim->max_indirect (as
+ * xen-blkback's dispatch_rw_block_io()); the grant refs of the
+ * PVIO_BLK_INDIRECT_PAGES(nr_segments) indirect pages are copied into
+ * @io, and @io->indirect is set: the caller copies the segment
+ * descriptors out of those pages and validates them with
+ * pvio_blkback_parse_indirect() before mapping anything else.
+ *
  * Context: any (pure function).
  * Return: 0 if valid; -EOPNOTSUPP for an unknown or unadvertised op
  * (BLKIF_RSP_EOPNOTSUPP); -EROFS for a write to a read-only vbd and
@@ -122,7 +231,8 @@ static inline int pvio_blkback_parse_req(const struct blkif_request *req,
 {
 	unsigned int i, nseg;
 
-	memset(io, 0, sizeof(*io));
+	/* seg[] is written for every segment counted in nr_segs. */
+	memset(io, 0, offsetof(struct pvio_blkback_io, seg));
 	io->op = req->operation;
 	io->id = req->u.other.id;
 
@@ -132,6 +242,10 @@ static inline int pvio_blkback_parse_req(const struct blkif_request *req,
 	case BLKIF_OP_WRITE_BARRIER:
 	case BLKIF_OP_FLUSH_DISKCACHE:
 		break;
+	case BLKIF_OP_INDIRECT:
+		if (!lim->max_indirect)
+			return -EOPNOTSUPP;
+		return pvio_blkback_parse_indirect_req(req, lim, io);
 	case BLKIF_OP_DISCARD:
 		if (!lim->discard)
 			return -EOPNOTSUPP;

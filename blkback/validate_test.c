@@ -16,6 +16,16 @@ static const struct pvio_blkback_limits rw_lim = {
 	.sectors = CAP, .discard = true,
 };
 
+/* Too big for a test's stack frame (256 segments). */
+static struct pvio_blkback_io *new_io(struct kunit *test)
+{
+	struct pvio_blkback_io *io = kunit_kzalloc(test, sizeof(*io),
+						   GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, io);
+	return io;
+}
+
 static void make_rw(struct blkif_request *req, u8 op, u64 sector,
 		    unsigned int nseg)
 {
@@ -36,117 +46,117 @@ static void make_rw(struct blkif_request *req, u8 op, u64 sector,
 static void blkback_valid_rw(struct kunit *test)
 {
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 
 	make_rw(&req, BLKIF_OP_READ, 0, 11);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
-	KUNIT_EXPECT_EQ(test, io.nr_segs, 11);
-	KUNIT_EXPECT_EQ(test, io.nr_sects, 88ULL);
-	KUNIT_EXPECT_EQ(test, io.id, 0x1234ULL);
-	KUNIT_EXPECT_EQ(test, io.seg[10].gref, 110U);
-	KUNIT_EXPECT_FALSE(test, io.write);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, io->nr_segs, 11);
+	KUNIT_EXPECT_EQ(test, io->nr_sects, 88ULL);
+	KUNIT_EXPECT_EQ(test, io->id, 0x1234ULL);
+	KUNIT_EXPECT_EQ(test, io->seg[10].gref, 110U);
+	KUNIT_EXPECT_FALSE(test, io->write);
 
 	make_rw(&req, BLKIF_OP_WRITE, CAP - 8, 1);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
-	KUNIT_EXPECT_TRUE(test, io.write);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
+	KUNIT_EXPECT_TRUE(test, io->write);
 
 	/* Partial segment: sectors 3..5 of the page. */
 	make_rw(&req, BLKIF_OP_WRITE, 10, 1);
 	req.u.rw.seg[0].first_sect = 3;
 	req.u.rw.seg[0].last_sect = 5;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
-	KUNIT_EXPECT_EQ(test, io.nr_sects, 3ULL);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, io->nr_sects, 3ULL);
 }
 
 static void blkback_nr_segments(struct kunit *test)
 {
 	static const u8 bad[] = { 0, 12, 255 };
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		make_rw(&req, BLKIF_OP_READ, 0, bad[i]);
 		KUNIT_EXPECT_EQ_MSG(test,
-				    pvio_blkback_parse_req(&req, &rw_lim, &io),
+				    pvio_blkback_parse_req(&req, &rw_lim, io),
 				    -EINVAL, "read nseg %u", bad[i]);
 		make_rw(&req, BLKIF_OP_WRITE, 0, bad[i]);
 		KUNIT_EXPECT_EQ_MSG(test,
-				    pvio_blkback_parse_req(&req, &rw_lim, &io),
+				    pvio_blkback_parse_req(&req, &rw_lim, io),
 				    -EINVAL, "write nseg %u", bad[i]);
 	}
 	/* 0 only for a flush (and a barrier), never more than 11. */
 	make_rw(&req, BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 	make_rw(&req, BLKIF_OP_WRITE_BARRIER, 0, 0);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 	make_rw(&req, BLKIF_OP_FLUSH_DISKCACHE, 0, 12);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	/* A flush without data ignores its (meaningless) sector. */
 	make_rw(&req, BLKIF_OP_FLUSH_DISKCACHE, U64_MAX, 0);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 }
 
 static void blkback_sect_range(struct kunit *test)
 {
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 
 	make_rw(&req, BLKIF_OP_READ, 0, 3);
 	req.u.rw.seg[1].first_sect = 5;
 	req.u.rw.seg[1].last_sect = 4;		/* first > last */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 
 	make_rw(&req, BLKIF_OP_READ, 0, 3);
 	req.u.rw.seg[2].last_sect = 8;		/* past the page */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 
 	make_rw(&req, BLKIF_OP_WRITE, 0, 1);
 	req.u.rw.seg[0].first_sect = 255;
 	req.u.rw.seg[0].last_sect = 255;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 
 	make_rw(&req, BLKIF_OP_WRITE, 0, 1);
 	req.u.rw.seg[0].first_sect = 7;
 	req.u.rw.seg[0].last_sect = 7;		/* one sector: fine */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 }
 
 static void blkback_capacity(struct kunit *test)
 {
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 
 	make_rw(&req, BLKIF_OP_READ, CAP - 8, 1);	/* last 4 KiB */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 	make_rw(&req, BLKIF_OP_READ, CAP - 7, 1);	/* one past */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	make_rw(&req, BLKIF_OP_READ, CAP, 1);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	/* u64 wrap: sector + nr_sects overflows to a small number. */
 	make_rw(&req, BLKIF_OP_WRITE, U64_MAX - 3, 1);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	make_rw(&req, BLKIF_OP_WRITE, U64_MAX, 11);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 
 	memset(&req, 0, sizeof(req));
 	req.operation = BLKIF_OP_DISCARD;
 	req.u.discard.sector_number = 8;
 	req.u.discard.nr_sectors = U64_MAX - 4;		/* wraps */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	req.u.discard.nr_sectors = CAP - 8;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
 	req.u.discard.nr_sectors = CAP - 7;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EINVAL);
 	KUNIT_EXPECT_FALSE(test, pvio_blkback_range_ok(1, U64_MAX, U64_MAX));
 	KUNIT_EXPECT_TRUE(test, pvio_blkback_range_ok(0, U64_MAX, U64_MAX));
@@ -156,20 +166,20 @@ static void blkback_readonly(struct kunit *test)
 {
 	struct pvio_blkback_limits ro = rw_lim;
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 
 	ro.readonly = true;
 	make_rw(&req, BLKIF_OP_READ, 0, 2);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, &io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, io), 0);
 	make_rw(&req, BLKIF_OP_WRITE, 0, 2);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, &io), -EROFS);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, io), -EROFS);
 	make_rw(&req, BLKIF_OP_WRITE_BARRIER, 0, 2);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, &io), -EROFS);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, io), -EROFS);
 	make_rw(&req, BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, &io), -EROFS);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, io), -EROFS);
 	memset(&req, 0, sizeof(req));
 	req.operation = BLKIF_OP_DISCARD;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, &io), -EROFS);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ro, io), -EROFS);
 	KUNIT_EXPECT_EQ(test, pvio_blkback_rsp_status(-EROFS),
 			BLKIF_RSP_ERROR);
 }
@@ -178,16 +188,16 @@ static void blkback_ops(struct kunit *test)
 {
 	struct pvio_blkback_limits nodisc = rw_lim;
 	struct blkif_request req;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 	unsigned int op;
 
 	for (op = 0; op < 256; op++) {
 		int err;
 
 		make_rw(&req, op, 0, 1);
-		err = pvio_blkback_parse_req(&req, &rw_lim, &io);
-		KUNIT_EXPECT_EQ(test, io.op, op);
-		KUNIT_EXPECT_EQ(test, io.id, 0x1234ULL);
+		err = pvio_blkback_parse_req(&req, &rw_lim, io);
+		KUNIT_EXPECT_EQ(test, io->op, op);
+		KUNIT_EXPECT_EQ(test, io->id, 0x1234ULL);
 		if (op == BLKIF_OP_DISCARD)	/* flag 1 is secure: refused */
 			KUNIT_EXPECT_EQ(test, err, -EOPNOTSUPP);
 		else if (op <= BLKIF_OP_FLUSH_DISKCACHE)
@@ -205,15 +215,172 @@ static void blkback_ops(struct kunit *test)
 	nodisc.discard = false;
 	memset(&req, 0, sizeof(req));
 	req.operation = BLKIF_OP_DISCARD;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &nodisc, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &nodisc, io),
 			-EOPNOTSUPP);
 	req.u.discard.flag = BLKIF_DISCARD_SECURE;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io),
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
 			-EOPNOTSUPP);
 	nodisc = rw_lim;
 	nodisc.secure = true;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &nodisc, &io), 0);
-	KUNIT_EXPECT_TRUE(test, io.secure);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &nodisc, io), 0);
+	KUNIT_EXPECT_TRUE(test, io->secure);
+}
+
+static const struct pvio_blkback_limits ind_lim = {
+	.sectors = CAP, .max_indirect = PVIO_BLK_MAX_INDIRECT_SEGS,
+};
+
+static void make_ind(struct blkif_request *req, u8 op, u64 sector,
+		     unsigned int nseg)
+{
+	unsigned int i;
+
+	memset(req, 0, sizeof(*req));
+	req->operation = BLKIF_OP_INDIRECT;
+	req->u.indirect.indirect_op = op;
+	req->u.indirect.id = 0x4321;
+	req->u.indirect.nr_segments = nseg;
+	req->u.indirect.sector_number = sector;
+	for (i = 0; i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+		req->u.indirect.indirect_grefs[i] = 500 + i;
+}
+
+static struct blkif_request_segment *make_segs(struct kunit *test,
+					       unsigned int nseg)
+{
+	struct blkif_request_segment *segs;
+	unsigned int i;
+
+	segs = kunit_kcalloc(test, nseg, sizeof(*segs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, segs);
+	for (i = 0; i < nseg; i++) {
+		segs[i].gref = 1000 + i;
+		segs[i].first_sect = 0;
+		segs[i].last_sect = 7;
+	}
+	return segs;
+}
+
+/* BLKIF_OP_INDIRECT: the request, then its copied-out segments. */
+static void blkback_indirect_valid(struct kunit *test)
+{
+	struct blkif_request_segment *segs = make_segs(test, 256);
+	struct blkif_request req;
+	struct pvio_blkback_io *io = new_io(test);
+
+	KUNIT_EXPECT_EQ(test, PVIO_BLK_INDIRECT_PAGES(1), 1U);
+	KUNIT_EXPECT_EQ(test, PVIO_BLK_INDIRECT_PAGES(512), 1U);
+	KUNIT_EXPECT_EQ(test, PVIO_BLK_INDIRECT_PAGES(513), 2U);
+
+	make_ind(&req, BLKIF_OP_READ, 0, 256);		/* 1 MiB: all of CAP */
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_TRUE(test, io->indirect);
+	KUNIT_EXPECT_EQ(test, io->op, BLKIF_OP_READ);	/* the response's op */
+	KUNIT_EXPECT_EQ(test, io->id, 0x4321ULL);
+	KUNIT_EXPECT_EQ(test, io->nr_segs, 256);
+	KUNIT_EXPECT_EQ(test, io->nr_ind, 1);
+	KUNIT_EXPECT_EQ(test, io->ind_gref[0], 500U);
+	KUNIT_EXPECT_FALSE(test, io->write);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			0);
+	KUNIT_EXPECT_FALSE(test, io->indirect);
+	KUNIT_EXPECT_EQ(test, io->nr_sects, 2048ULL);
+	KUNIT_EXPECT_EQ(test, io->seg[255].gref, 1255U);
+	/* Parsed once: a second pass over the same io is refused. */
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+
+	/* Few segments in an indirect request are fine too. */
+	make_ind(&req, BLKIF_OP_WRITE, 8, 1);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_TRUE(test, io->write);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			0);
+	KUNIT_EXPECT_EQ(test, io->nr_sects, 8ULL);
+}
+
+static void blkback_indirect_bad(struct kunit *test)
+{
+	static const u8 bad_ops[] = { BLKIF_OP_WRITE_BARRIER,
+				      BLKIF_OP_FLUSH_DISKCACHE,
+				      BLKIF_OP_DISCARD, BLKIF_OP_INDIRECT,
+				      7, 255 };
+	struct pvio_blkback_limits lim = ind_lim;
+	struct blkif_request_segment *segs = make_segs(test, 256);
+	struct blkif_request req;
+	struct pvio_blkback_io *io = new_io(test);
+	unsigned int i;
+
+	/* nr_segments 0, above the advertised maximum, far above. */
+	make_ind(&req, BLKIF_OP_READ, 0, 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io),
+			-EINVAL);
+	make_ind(&req, BLKIF_OP_READ, 0, 257);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io),
+			-EINVAL);
+	make_ind(&req, BLKIF_OP_READ, 0, 0xffff);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io),
+			-EINVAL);
+	lim.max_indirect = 32;
+	make_ind(&req, BLKIF_OP_READ, 0, 33);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &lim, io),
+			-EINVAL);
+	make_ind(&req, BLKIF_OP_READ, 0, 32);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &lim, io), 0);
+
+	/* Only READ and WRITE can be indirect (xen-blkback). */
+	for (i = 0; i < ARRAY_SIZE(bad_ops); i++) {
+		make_ind(&req, bad_ops[i], 0, 16);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    pvio_blkback_parse_req(&req, &ind_lim, io),
+				    -EINVAL, "indirect_op %u", bad_ops[i]);
+	}
+
+	/* Not advertised: an unknown op, answered as such. */
+	make_ind(&req, BLKIF_OP_READ, 0, 16);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io),
+			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, io->op, BLKIF_OP_INDIRECT);
+
+	/* Read-only vbd. */
+	lim = ind_lim;
+	lim.readonly = true;
+	make_ind(&req, BLKIF_OP_WRITE, 0, 16);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &lim, io), -EROFS);
+	make_ind(&req, BLKIF_OP_READ, 0, 16);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &lim, io), 0);
+
+	/* Bad segments in the indirect page. */
+	make_ind(&req, BLKIF_OP_READ, 0, 256);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	segs[200].last_sect = 8;
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+	segs[200].last_sect = 7;
+	segs[255].first_sect = 6;
+	segs[255].last_sect = 5;
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+	segs[255].first_sect = 0;
+	segs[255].last_sect = 7;
+
+	/* Past the end of the device, and a u64 wrap. */
+	make_ind(&req, BLKIF_OP_READ, 8, 256);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+	make_ind(&req, BLKIF_OP_WRITE, U64_MAX - 100, 256);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+
+	/* An io that is not an indirect one is never parsed as such. */
+	make_rw(&req, BLKIF_OP_READ, 0, 2);
+	KUNIT_ASSERT_EQ(test, pvio_blkback_parse_req(&req, &ind_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_indirect(segs, &ind_lim, io),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, io->nr_segs, 2);
 }
 
 /* req_prod jumps seen through a blkif back ring (hardening.md case 1). */
@@ -263,7 +430,7 @@ static void blkback_copy_out(struct kunit *test)
 	struct blkif_back_ring ring;
 	struct blkif_sring *sring;
 	struct blkif_request req, *slot;
-	struct pvio_blkback_io io;
+	struct pvio_blkback_io *io = new_io(test);
 
 	sring = kunit_kzalloc(test, PVIO_BLK_PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, sring);
@@ -276,9 +443,9 @@ static void blkback_copy_out(struct kunit *test)
 	PVIO_RING_COPY_REQUEST(&ring, ring.req_cons, &req);
 	slot->u.rw.nr_segments = 255;		/* the flipper */
 	slot->operation = BLKIF_OP_WRITE;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, &io), 0);
-	KUNIT_EXPECT_EQ(test, io.nr_segs, 2);
-	KUNIT_EXPECT_EQ(test, io.op, BLKIF_OP_READ);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_parse_req(&req, &rw_lim, io), 0);
+	KUNIT_EXPECT_EQ(test, io->nr_segs, 2);
+	KUNIT_EXPECT_EQ(test, io->op, BLKIF_OP_READ);
 }
 
 static struct kunit_case pvio_blkback_validate_cases[] = {
@@ -290,6 +457,8 @@ static struct kunit_case pvio_blkback_validate_cases[] = {
 	KUNIT_CASE(blkback_ops),
 	KUNIT_CASE(blkback_prod_jump),
 	KUNIT_CASE(blkback_copy_out),
+	KUNIT_CASE(blkback_indirect_valid),
+	KUNIT_CASE(blkback_indirect_bad),
 	{}
 };
 

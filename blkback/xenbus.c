@@ -7,8 +7,8 @@
  * frontend Initialised/Connected: read ring-ref, event-channel and
  * protocol ("x86_64-abi"), map the ring, bind the port (late EOI), start
  * the kthread, then write sectors, info, sector-size,
- * physical-sector-size, the flush/barrier/discard features and Connected
- * in one transaction.
+ * physical-sector-size, the flush/barrier/discard features,
+ * feature-max-indirect-segments and Connected in one transaction.
  * frontend Closing/Closed: stop the kthread (drains the I/O), unbind,
  * unmap. A resize is announced by rewriting sectors and state.
  */
@@ -25,6 +25,16 @@
 #include <pvio/grant.h>
 #include <pvio/ring.h>
 #include "common.h"
+
+/*
+ * feature-max-indirect-segments (Linux's MAX_INDIRECT_SEGMENTS); 0: the
+ * key is not written and BLKIF_OP_INDIRECT is refused as unknown.
+ */
+static unsigned int pvio_blkback_max_indirect = PVIO_BLK_MAX_INDIRECT_SEGS;
+module_param_named(max_indirect_segments, pvio_blkback_max_indirect, uint,
+		   0644);
+MODULE_PARM_DESC(max_indirect_segments,
+		 "segments per indirect request advertised (0: none, at most 256)");
 
 #define PVIO_BLKBACK_MODE(blkif) \
 	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
@@ -56,6 +66,7 @@ PVIO_BLKBACK_STAT(halted, halted);
 PVIO_BLKBACK_STAT(map_calls, map_calls);
 PVIO_BLKBACK_STAT(map_reqs, map_reqs);
 PVIO_BLKBACK_STAT(max_batch, max_batch);
+PVIO_BLKBACK_STAT(ind_req, ind_req);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -72,6 +83,7 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_map_calls.attr,
 	&dev_attr_map_reqs.attr,
 	&dev_attr_max_batch.attr,
+	&dev_attr_ind_req.attr,
 	NULL
 };
 
@@ -249,9 +261,13 @@ static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
 		{ "discard-granularity", "%lu", blkif->discard_granularity },
 		{ "discard-alignment", "%lu", blkif->discard_alignment },
 		{ "discard-secure", "%lu", blkif->lim.secure },
+		/* Last: left out when indirect requests are off. */
+		{ "feature-max-indirect-segments", "%lu",
+		  blkif->lim.max_indirect },
 	};
 
-	return pvio_xenbus_write_keys(blkif->dev, kv, ARRAY_SIZE(kv),
+	return pvio_xenbus_write_keys(blkif->dev, kv,
+				      ARRAY_SIZE(kv) - !blkif->lim.max_indirect,
 				      XenbusStateConnected);
 }
 
@@ -291,6 +307,8 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 	if (!IS_ERR(proto))
 		kfree(proto);
 
+	blkif->lim.max_indirect = min(READ_ONCE(pvio_blkback_max_indirect),
+				      PVIO_BLK_MAX_INDIRECT_SEGS);
 	blkif->ring_page = pvio_xenbus_map_ring(dev, ref, &blkif->ring_handle);
 	if (IS_ERR(blkif->ring_page)) {
 		err = PTR_ERR(blkif->ring_page);

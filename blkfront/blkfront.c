@@ -59,6 +59,7 @@ void pvio_blkfront_init_shadows(struct pvio_blkfront *info)
 		info->shadow[i].rq = NULL;
 		info->shadow[i].waiting = false;
 		info->shadow[i].nr_segs = 0;
+		info->shadow[i].nr_ind = 0;
 		info->shadow[i].next_free = i + 1;
 	}
 	info->free_head = 0;
@@ -86,7 +87,20 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
 		s->page[i] = NULL;
 		ok = false;
 	}
+	for (i = 0; i < s->nr_ind; i++) {
+		if (pvio_gnttab_end_foreign_access_ref(info->d,
+						       s->ind_gref[i])) {
+			pvio_gnttab_free_grant_reference(info->d,
+							 s->ind_gref[i]);
+			continue;
+		}
+		pvio_gnttab_end_foreign_access(info->d, s->ind_gref[i],
+					       s->ind_page[i]);
+		s->ind_page[i] = NULL;
+		ok = false;
+	}
 	s->nr_segs = 0;
+	s->nr_ind = 0;
 	return ok;
 }
 
@@ -95,7 +109,9 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
  * @info: the disk, not connected
  *
  * queue_rq runs under RCU and must not sleep: the pages are allocated
- * here, before the disk connects (XSA-403: zeroed before any grant).
+ * here, before the disk connects (XSA-403: zeroed before any grant):
+ * info->max_segs bounce pages per id and, when that is above 11, the
+ * indirect pages. Pages already there are kept.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM (what was allocated stays for
@@ -103,17 +119,28 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
  */
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info)
 {
-	unsigned int i, j;
+	unsigned int nind = 0, i, j;
 
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++)
-		for (j = 0; j < PVIO_BLK_MAX_SEGS; j++) {
-			if (info->shadow[i].page[j])
+	if (info->max_segs > PVIO_BLK_MAX_SEGS)
+		nind = PVIO_BLK_INDIRECT_PAGES(info->max_segs);
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+
+		for (j = 0; j < info->max_segs; j++) {
+			if (s->page[j])
 				continue;
-			info->shadow[i].page[j] = alloc_page(GFP_KERNEL |
-							     __GFP_ZERO);
-			if (!info->shadow[i].page[j])
+			s->page[j] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+			if (!s->page[j])
 				return -ENOMEM;
 		}
+		for (j = 0; j < nind; j++) {
+			if (s->ind_page[j])
+				continue;
+			s->ind_page[j] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+			if (!s->ind_page[j])
+				return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -127,12 +154,20 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info)
 {
 	unsigned int i, j;
 
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++)
-		for (j = 0; j < PVIO_BLK_MAX_SEGS; j++) {
-			if (info->shadow[i].page[j])
-				__free_page(info->shadow[i].page[j]);
-			info->shadow[i].page[j] = NULL;
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+
+		for (j = 0; j < PVIO_BLK_MAX_INDIRECT_SEGS; j++) {
+			if (s->page[j])
+				__free_page(s->page[j]);
+			s->page[j] = NULL;
 		}
+		for (j = 0; j < PVIO_BLK_MAX_INDIRECT_PAGES; j++) {
+			if (s->ind_page[j])
+				__free_page(s->ind_page[j]);
+			s->ind_page[j] = NULL;
+		}
+	}
 }
 
 /* Copy a request's data between its bios and the bounce pages. */
@@ -294,26 +329,69 @@ irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* Grant the bounce pages of a read or write; copy a write's data in. */
+/* Tests: break the next indirect request the way the fault asks. */
+static void pvio_blkfront_inject(struct pvio_blkfront *info,
+				 struct blkif_request *req,
+				 struct blkif_request_segment *segs,
+				 unsigned int nseg)
+{
+	switch (atomic_xchg(&info->inject, PVIO_BLKFRONT_INJECT_NONE)) {
+	case PVIO_BLKFRONT_INJECT_IND_NSEG_BIG:
+		req->u.indirect.nr_segments = PVIO_BLK_MAX_INDIRECT_SEGS + 1;
+		break;
+	case PVIO_BLKFRONT_INJECT_IND_NSEG_ZERO:
+		req->u.indirect.nr_segments = 0;
+		break;
+	case PVIO_BLKFRONT_INJECT_IND_BAD_GREF:
+		segs[nseg / 2].gref = 0x7ffffff0;	/* never granted */
+		break;
+	case PVIO_BLKFRONT_INJECT_IND_BAD_SECT:
+		segs[nseg - 1].last_sect = PVIO_BLK_PAGE_SIZE >> 9;
+		break;
+	case PVIO_BLKFRONT_INJECT_IND_BAD_PAGE:
+		req->u.indirect.indirect_grefs[0] = 0x7ffffff0;
+		break;
+	}
+}
+
+/*
+ * Grant the bounce pages of a read or write; copy a write's data in. Up
+ * to 11 segments go in the request itself; more (when the backend offered
+ * feature-max-indirect-segments) in the id's indirect page(s), granted
+ * read-only, as a BLKIF_OP_INDIRECT request (xen-blkfront's
+ * blkif_queue_rw_req()).
+ */
 static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 					     struct request *rq,
 					     struct pvio_blkfront_shadow *s,
 					     struct blkif_request *req)
 {
 	bool write = rq_data_dir(rq) == WRITE;
-	unsigned int bytes = blk_rq_bytes(rq), nseg, i;
+	unsigned int bytes = blk_rq_bytes(rq), nseg, nind = 0, i;
+	struct blkif_request_segment *segs = req->u.rw.seg;
+	domid_t be = info->dev->otherend_id;
+	int ref;
 
 	nseg = DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
 	/* The queue limits make these impossible; never trust that blindly. */
-	if (!nseg || nseg > PVIO_BLK_MAX_SEGS || bytes % 512)
+	if (!nseg || nseg > info->max_segs || bytes % 512)
 		return BLK_STS_IOERR;
-	for (i = 0; i < nseg; i++) {
-		if (s->page[i])
+	if (nseg > PVIO_BLK_MAX_SEGS) {
+		/* Only a plain read or write can be indirect. */
+		if (req->operation != BLKIF_OP_READ &&
+		    req->operation != BLKIF_OP_WRITE)
+			return BLK_STS_IOERR;
+		nind = PVIO_BLK_INDIRECT_PAGES(nseg);
+	}
+	for (i = 0; i < nseg + nind; i++) {
+		struct page **pp = i < nseg ? &s->page[i] :
+				   &s->ind_page[i - nseg];
+
+		if (*pp)
 			continue;
 		/* Lost to a deferred end-access: replace it (atomic). */
-		s->page[i] = alloc_page(GFP_ATOMIC | __GFP_ZERO |
-					__GFP_NOWARN);
-		if (!s->page[i])
+		*pp = alloc_page(GFP_ATOMIC | __GFP_ZERO | __GFP_NOWARN);
+		if (!*pp)
 			return BLK_STS_RESOURCE;
 	}
 	if (write)
@@ -321,23 +399,54 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	for (i = 0; i < nseg; i++) {
 		unsigned int len = min(bytes - i * PVIO_BLK_PAGE_SIZE,
 				       PVIO_BLK_PAGE_SIZE);
-		int ref = pvio_gnttab_grant_foreign_access(info->d,
-							   info->dev->otherend_id,
-							   pvio_page_to_gfn(info->d,
-									    s->page[i]),
-							   write);
+		struct blkif_request_segment *seg;
 
+		ref = pvio_gnttab_grant_foreign_access(info->d, be,
+						       pvio_page_to_gfn(info->d,
+									s->page[i]),
+						       write);
 		if (ref < 0)
 			return BLK_STS_RESOURCE;
 		s->gref[i] = ref;
 		s->nr_segs = i + 1;
-		req->u.rw.seg[i].gref = ref;
-		req->u.rw.seg[i].first_sect = 0;
-		req->u.rw.seg[i].last_sect = (len >> 9) - 1;
+		if (nind) {
+			unsigned int p = i / PVIO_BLK_SEGS_PER_INDIRECT_PAGE;
+
+			segs = page_address(s->ind_page[p]);
+			seg = &segs[i % PVIO_BLK_SEGS_PER_INDIRECT_PAGE];
+		} else {
+			seg = &segs[i];
+		}
+		seg->gref = ref;
+		seg->first_sect = 0;
+		seg->last_sect = (len >> 9) - 1;
 	}
-	req->u.rw.nr_segments = nseg;
-	req->u.rw.handle = info->vdevice;
-	req->u.rw.sector_number = blk_rq_pos(rq);
+	if (!nind) {
+		req->u.rw.nr_segments = nseg;
+		req->u.rw.handle = info->vdevice;
+		req->u.rw.sector_number = blk_rq_pos(rq);
+		return BLK_STS_OK;
+	}
+
+	for (i = 0; i < nind; i++) {
+		ref = pvio_gnttab_grant_foreign_access(info->d, be,
+						       pvio_page_to_gfn(info->d,
+									s->ind_page[i]),
+						       true);
+		if (ref < 0)
+			return BLK_STS_RESOURCE;
+		s->ind_gref[i] = ref;
+		s->nr_ind = i + 1;
+		req->u.indirect.indirect_grefs[i] = ref;
+	}
+	req->u.indirect.indirect_op = req->operation;
+	req->operation = BLKIF_OP_INDIRECT;
+	req->u.indirect.nr_segments = nseg;
+	req->u.indirect.handle = info->vdevice;
+	req->u.indirect.sector_number = blk_rq_pos(rq);
+	if (unlikely(atomic_read(&info->inject)))
+		pvio_blkfront_inject(info, req, page_address(s->ind_page[0]),
+				     nseg);
 	return BLK_STS_OK;
 }
 
@@ -421,7 +530,8 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	memcpy(slot, &req, sizeof(req));
 	s->rq = rq;
-	s->op = req.operation;
+	s->op = req.operation == BLKIF_OP_INDIRECT ?
+		req.u.indirect.indirect_op : req.operation;
 	s->waiting = true;
 	info->inflight++;
 	if (PVIO_RING_PUSH_REQUESTS(&info->ring))

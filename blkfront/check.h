@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
+#include <linux/math.h>
 #include <linux/blk_types.h>
 #include <xen/interface/io/blkif.h>
 #include <xen/interface/io/protocols.h>
@@ -17,12 +18,24 @@
 #define PVIO_BLK_PAGE_SIZE	4096U
 #define PVIO_BLK_RING_SIZE	__CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE)
 #define PVIO_BLK_MAX_SEGS	BLKIF_MAX_SEGMENTS_PER_REQUEST
+/* BLKIF_OP_INDIRECT: at most 256 segments (1 MiB), 512 per indirect page. */
+#define PVIO_BLK_MAX_INDIRECT_SEGS	256U
+#define PVIO_BLK_SEGS_PER_INDIRECT_PAGE \
+	(PVIO_BLK_PAGE_SIZE / sizeof(struct blkif_request_segment))
+#define PVIO_BLK_INDIRECT_PAGES(segs) \
+	DIV_ROUND_UP(segs, PVIO_BLK_SEGS_PER_INDIRECT_PAGE)
+#define PVIO_BLK_MAX_INDIRECT_PAGES \
+	PVIO_BLK_INDIRECT_PAGES(PVIO_BLK_MAX_INDIRECT_SEGS)
 
 static_assert(sizeof(struct blkif_request) == 112);
 static_assert(sizeof(struct blkif_response) == 16);
 static_assert(offsetof(struct blkif_request, u.rw.id) == 8);
 static_assert(offsetof(struct blkif_request, u.rw.seg) == 24);
 static_assert(PVIO_BLK_RING_SIZE == 32);
+static_assert(offsetof(struct blkif_request, u.indirect.id) == 8);
+static_assert(offsetof(struct blkif_request, u.indirect.indirect_grefs) == 28);
+static_assert(PVIO_BLK_MAX_INDIRECT_PAGES <=
+	      BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
 
 struct request;
 struct page;
@@ -31,21 +44,28 @@ struct page;
  * struct pvio_blkfront_shadow - the frontend's copy of a request in flight
  * @rq: the block request
  * @waiting: a request with this id is on the ring, its response not seen
- * @op: BLKIF_OP_* sent
+ * @op: BLKIF_OP_* the response must carry: the op sent, or the
+ *	indirect_op of a BLKIF_OP_INDIRECT request
  * @nr_segs: segments granted
+ * @nr_ind: indirect pages granted
  * @next_free: free-id list link
  * @gref: the segments' grants
  * @page: the segments' bounce pages (the frontend's own, zeroed when
  *	allocated; reused only after end-access succeeded)
+ * @ind_gref: the indirect pages' grants (read-only)
+ * @ind_page: the indirect pages (struct blkif_request_segment arrays)
  */
 struct pvio_blkfront_shadow {
 	struct request *rq;
 	bool waiting;
 	u8 op;
-	u8 nr_segs;
+	u16 nr_segs;
+	u8 nr_ind;
 	unsigned int next_free;
-	grant_ref_t gref[PVIO_BLK_MAX_SEGS];
-	struct page *page[PVIO_BLK_MAX_SEGS];
+	grant_ref_t gref[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct page *page[PVIO_BLK_MAX_INDIRECT_SEGS];
+	grant_ref_t ind_gref[PVIO_BLK_MAX_INDIRECT_PAGES];
+	struct page *ind_page[PVIO_BLK_MAX_INDIRECT_PAGES];
 };
 
 /**

@@ -20,9 +20,6 @@
 #include "check.h"
 
 #define PVIO_BLKFRONT_ID_END	PVIO_BLK_RING_SIZE
-/* Largest request: 11 segments of 4 KiB, in 512-byte sectors. */
-#define PVIO_BLKFRONT_MAX_SECTORS \
-	(PVIO_BLK_MAX_SEGS * (PVIO_BLK_PAGE_SIZE >> 9))
 
 enum pvio_blkfront_state {
 	PVIO_BLKFRONT_DISCONNECTED,
@@ -48,6 +45,9 @@ enum pvio_blkfront_state {
  * @sectors, @sector_size, @physical_sector_size, @info: backend keys
  * @flush_op: BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or 0
  * @fua: FUA writes go as WRITE_BARRIER
+ * @max_segs: segments per request: 11, or the indirect segments
+ *	negotiated (feature-max-indirect-segments and the module parameter)
+ * @inject: a fault to inject into the next indirect request (tests)
  * @discard, @secure, @discard_granularity, @discard_alignment: ditto
  * @fatal_work: reports the error state to the store (process context)
  * @dbg: debugfs fault injection file
@@ -84,6 +84,8 @@ struct pvio_blkfront {
 	unsigned int info;
 	u8 flush_op;
 	bool fua;
+	unsigned int max_segs;
+	atomic_t inject;
 	bool discard;
 	bool secure;
 	unsigned int discard_granularity;
@@ -91,6 +93,16 @@ struct pvio_blkfront {
 
 	struct work_struct fatal_work;
 	struct dentry *dbg;
+};
+
+/* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
+enum {
+	PVIO_BLKFRONT_INJECT_NONE,
+	PVIO_BLKFRONT_INJECT_IND_NSEG_BIG,	/* nr_segments above the max */
+	PVIO_BLKFRONT_INJECT_IND_NSEG_ZERO,	/* nr_segments 0 */
+	PVIO_BLKFRONT_INJECT_IND_BAD_GREF,	/* a segment's gref not granted */
+	PVIO_BLKFRONT_INJECT_IND_BAD_SECT,	/* a segment's last_sect 8 */
+	PVIO_BLKFRONT_INJECT_IND_BAD_PAGE,	/* indirect_grefs[0] not granted */
 };
 
 extern const struct blk_mq_ops pvio_blkfront_mq_ops;

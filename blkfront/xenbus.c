@@ -8,8 +8,10 @@
  * port (late EOI), write ring-ref, event-channel, protocol "x86_64-abi"
  * and Initialised in one transaction.
  * backend Connected: read sectors, info, sector-size,
- * physical-sector-size and the flush/barrier/discard features, set the
- * queue limits, add /dev/xvdX, Connected. A repeated Connected re-reads
+ * physical-sector-size, the flush/barrier/discard features and
+ * feature-max-indirect-segments, set the queue limits (and allocate the
+ * bounce and indirect pages of indirect requests), add /dev/xvdX,
+ * Connected. A repeated Connected re-reads
  * sectors (resize).
  * backend Closing/Closed: stop taking requests, wait (bounded) for the
  * ones in flight, fail what is left with -EIO, unbind, remove the disk,
@@ -32,6 +34,18 @@
 /* How long a detach waits for the requests in flight. */
 #define PVIO_BLKFRONT_DRAIN_TIMEOUT	(10 * HZ)
 
+/*
+ * Linux's xen-blkfront max_indirect_segments: the most segments per
+ * request this frontend uses when the backend offers indirect requests
+ * (256: one 1 MiB request; its bounce pages, 1 MiB per ring slot, are
+ * allocated when the disk connects). Below 12: no indirect requests.
+ */
+static unsigned int pvio_blkfront_max_indirect = PVIO_BLK_MAX_INDIRECT_SEGS;
+module_param_named(max_indirect_segments, pvio_blkfront_max_indirect, uint,
+		   0644);
+MODULE_PARM_DESC(max_indirect_segments,
+		 "most segments per indirect request (0: none, at most 256)");
+
 static int pvio_blkfront_major;
 /* Disk indexes in use (every domU's disks live in this one kernel). */
 static DEFINE_XARRAY(pvio_blkfront_indexes);
@@ -53,10 +67,26 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 
 	if (simple_write_to_buffer(buf, sizeof(buf) - 1, ppos, ubuf, len) < 0)
 		return -EFAULT;
-	if (!sysfs_streq(buf, "req_prod"))
+	if (sysfs_streq(buf, "req_prod")) {
+		dev_warn(&info->dev->dev,
+			 "injecting an impossible req_prod\n");
+		pvio_blkfront_inject_req_prod(info);
+		return len;
+	}
+	if (sysfs_streq(buf, "ind_nseg_big"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_NSEG_BIG);
+	else if (sysfs_streq(buf, "ind_nseg_zero"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_NSEG_ZERO);
+	else if (sysfs_streq(buf, "ind_bad_gref"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_BAD_GREF);
+	else if (sysfs_streq(buf, "ind_bad_sect"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_BAD_SECT);
+	else if (sysfs_streq(buf, "ind_bad_page"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_BAD_PAGE);
+	else
 		return -EINVAL;
-	dev_warn(&info->dev->dev, "injecting an impossible req_prod\n");
-	pvio_blkfront_inject_req_prod(info);
+	dev_warn(&info->dev->dev, "injecting %s into the next indirect request\n",
+		 buf);
 	return len;
 }
 
@@ -166,6 +196,8 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	if (err)
 		goto fail;
 	pvio_blkfront_init_shadows(info);
+	/* The indirect pages come when the backend's features are known. */
+	info->max_segs = PVIO_BLK_MAX_SEGS;
 	err = pvio_blkfront_alloc_pages(info);
 	if (err)
 		goto fail;
@@ -228,6 +260,17 @@ static void pvio_blkfront_read_features(struct pvio_blkfront *info)
 		pvio_xenbus_read_otherend_feature(dev, "discard-alignment", 0);
 	info->secure = info->discard &&
 		pvio_xenbus_read_otherend_feature(dev, "discard-secure", 0);
+	/*
+	 * xen-blkfront: the smaller of the backend's offer and ours; a FUA
+	 * write (WRITE_BARRIER, barrier-only backends) cannot be indirect.
+	 */
+	info->max_segs = min3(pvio_xenbus_read_otherend_feature(dev,
+								"feature-max-indirect-segments",
+								0),
+			      READ_ONCE(pvio_blkfront_max_indirect),
+			      PVIO_BLK_MAX_INDIRECT_SEGS);
+	if (info->max_segs <= PVIO_BLK_MAX_SEGS || info->fua)
+		info->max_segs = PVIO_BLK_MAX_SEGS;
 }
 
 static int pvio_blkfront_read_sectors(struct pvio_blkfront *info, u64 *sect)
@@ -246,8 +289,10 @@ static void pvio_blkfront_set_limits(struct pvio_blkfront *info,
 {
 	blk_queue_logical_block_size(q, info->sector_size);
 	blk_queue_physical_block_size(q, info->physical_sector_size);
-	blk_queue_max_hw_sectors(q, PVIO_BLKFRONT_MAX_SECTORS);
-	blk_queue_max_segments(q, PVIO_BLK_MAX_SEGS);
+	/* Each segment one page: max_segs pages per request. */
+	blk_queue_max_hw_sectors(q, info->max_segs *
+				 (PVIO_BLK_PAGE_SIZE >> 9));
+	blk_queue_max_segments(q, info->max_segs);
 	blk_queue_segment_boundary(q, PVIO_BLK_PAGE_SIZE - 1);
 	blk_queue_max_segment_size(q, PVIO_BLK_PAGE_SIZE);
 	blk_queue_dma_alignment(q, 511);
@@ -280,6 +325,13 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		return err;
 	}
 	pvio_blkfront_read_features(info);
+	if (info->max_segs > PVIO_BLK_MAX_SEGS &&
+	    pvio_blkfront_alloc_pages(info)) {
+		dev_warn(&dev->dev,
+			 "no memory for %u segments per request: 11 only\n",
+			 info->max_segs);
+		info->max_segs = PVIO_BLK_MAX_SEGS;
+	}
 
 	memset(&info->tag_set, 0, sizeof(info->tag_set));
 	info->tag_set.ops = &pvio_blkfront_mq_ops;
@@ -323,11 +375,12 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		blk_mq_free_tag_set(&info->tag_set);
 		goto fatal;
 	}
-	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s\n", gd->disk_name,
-		 info->sectors, info->sector_size,
+	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s\n",
+		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
 		 info->flush_op ? ", flush" : "",
-		 info->discard ? ", discard" : "");
+		 info->discard ? ", discard" : "", info->max_segs,
+		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "");
 	return 0;
 fatal:
 	pvio_xenbus_dev_fatal(dev, err, "adding the disk");
@@ -382,7 +435,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	struct pvio_blkfront *info;
 	int err;
 
-	info = kzalloc(sizeof(*info), GFP_KERNEL);
+	info = kvzalloc(sizeof(*info), GFP_KERNEL);
 	if (!info)
 		return -ENOMEM;
 	info->dev = dev;
@@ -397,7 +450,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "bad virtual-device %#x",
 				      info->vdevice);
-		kfree(info);
+		kvfree(info);
 		return err;
 	}
 	err = xa_insert(&pvio_blkfront_indexes, info->index, info,
@@ -405,7 +458,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err == -EBUSY ? -EEXIST : err,
 				      "disk index %u is in use", info->index);
-		kfree(info);
+		kvfree(info);
 		return err;
 	}
 	pvio_blkfront_init_shadows(info);
@@ -426,7 +479,7 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 	cancel_work_sync(&info->fatal_work);
 	xa_erase(&pvio_blkfront_indexes, info->index);
 	dev_set_drvdata(&dev->dev, NULL);
-	kfree(info);
+	kvfree(info);
 }
 
 static const struct pvio_xenbus_device_id pvio_blkfront_ids[] = {

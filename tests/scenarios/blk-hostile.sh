@@ -49,6 +49,25 @@ attach $a /dev/ram0 xvda && attach $a /dev/ram1 xvdb && attach $b /dev/ram2 xvdc
 	t_ok "xvda, xvdb (domain $a) and xvdc (domain $b) attached" ||
 	{ t_fail "attach three disks" "$(dmesg | tail -5)"; t_done; exit; }
 
+# ---- a frontend sends malformed indirect requests -----------------------
+# Each is answered BLKIF_RSP_ERROR (the read fails), the disk goes on.
+for f in ind_nseg_big ind_nseg_zero ind_bad_gref ind_bad_sect ind_bad_page; do
+	e0=$(bstat $a $XVDB err_req)
+	echo $f >$FDBG/d$a-vbd-$XVDB
+	if dd if=/dev/xvdb of=/dev/null bs=1M count=1 iflag=direct 2>/dev/null; then
+		t_fail "indirect $f: the read fails"
+	else
+		e1=$(bstat $a $XVDB err_req)
+		[ "$e1" -gt "$e0" ] && t_ok "indirect $f: the backend answers an error ($e0 -> $e1)" ||
+			t_fail "indirect $f: the backend answers an error" "err_req $e0 -> $e1"
+	fi
+done
+verify /dev/xvdb && t_ok "xvdb still verifies after the bad indirect requests" ||
+	t_fail "xvdb still verifies after the bad indirect requests" "$(tail -3 /tmp/fio.out)"
+[ "$(bstat $a $XVDB halted)" = 0 ] && [ -b /dev/xvdb ] &&
+	t_ok "bad indirect requests: ring not halted, disk still there" ||
+	t_fail "bad indirect requests: ring not halted, disk still there"
+
 # ---- a frontend publishes an impossible req_prod ------------------------
 echo req_prod >$FDBG/d$a-vbd-$XVDA
 if wait_for 5 [ "$(bstat $a $XVDA halted)" = 1 ]; then

@@ -100,7 +100,7 @@ hc() {
 		END { print n + 0 }' /sys/kernel/debug/pvio/domains
 }
 mc0=$(hc 13); gt0=$(hc 20); rq0=$(($(bstat $XVDA rd_req) + $(bstat $XVDA wr_req)))
-for bs in 4k 128k; do
+for bs in 4k 128k 1M; do
 	if fio_verify v$bs /dev/xvda $bs 4M; then
 		t_ok "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda"
 	else
@@ -118,6 +118,27 @@ else
 	t_fail "grants mapped in batches" "max batch $mx"
 fi
 echo "# $rq requests: $(bstat $XVDA map_reqs) mapped in $(bstat $XVDA map_calls) multicalls; dom0 made $mc multicalls, $gt grant_table_ops"
+
+# ---- indirect requests --------------------------------------------------
+# maxrq DEV: the largest request the disk takes, in KiB.
+maxrq() { cat /sys/block/$1/queue/max_hw_sectors_kb; }
+# reads_per_mib DEV VDEV: backend read requests for one 1 MiB direct read.
+reads_per_mib() {
+	r0=$(bstat $2 rd_req)
+	dd if=/dev/$1 of=/dev/null bs=1M count=1 skip=3 iflag=direct 2>/dev/null || { echo fail; return; }
+	echo $(($(bstat $2 rd_req) - r0))
+}
+ms=$(pvctl store read $be/feature-max-indirect-segments 2>/dev/null)
+[ "$ms" = 256 ] && t_ok "backend offers feature-max-indirect-segments 256" ||
+	t_fail "backend offers feature-max-indirect-segments 256" "got '$ms'"
+[ "$(maxrq xvda)" = 1024 ] && t_ok "xvda takes 1 MiB requests (256 segments)" ||
+	t_fail "xvda takes 1 MiB requests" "max_hw_sectors_kb $(maxrq xvda)"
+i0=$(bstat $XVDA ind_req)
+n=$(reads_per_mib xvda $XVDA)
+i1=$(bstat $XVDA ind_req)
+[ "$n" = 1 ] && [ $((i1 - i0)) = 1 ] &&
+	t_ok "a 1 MiB direct read is one indirect request on the ring" ||
+	t_fail "a 1 MiB direct read is one indirect request" "$n requests, $((i1 - i0)) indirect"
 
 # ---- throughput ---------------------------------------------------------
 echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
@@ -193,6 +214,31 @@ if lo=$(/usr/sbin/losetup -f --show /tmp/rs.img 2>/tmp/lo.err) &&
 else
 	t_fail "attach a loop device as xvde" "$(cat /tmp/lo.err)"
 fi
+
+# ---- without indirect requests: a backend or a frontend that has none ---
+for side in blkback blkfront; do
+	par=/sys/module/pvio_$side/parameters/max_indirect_segments
+	old=$(cat $par)
+	echo 0 >$par
+	if pvctl block-attach $domid /dev/ram1 xvdc && wait_for 10 test -b /dev/xvdc; then
+		ms=$(pvctl store read /local/domain/0/backend/vbd/$domid/$XVDC/feature-max-indirect-segments 2>/dev/null)
+		if [ $side = blkback ]; then want=""; else want=256; fi
+		[ "$ms" = "$want" ] && [ "$(maxrq xvdc)" = 44 ] &&
+			t_ok "no indirect in $side: 11 segments (44 KiB) per request" ||
+			t_fail "no indirect in $side: 11 segments per request" "key '$ms', max_hw_sectors_kb $(maxrq xvdc)"
+		n=$(reads_per_mib xvdc $XVDC)
+		[ "$n" = 24 ] && [ "$(bstat $XVDC ind_req)" = 0 ] &&
+			t_ok "no indirect in $side: a 1 MiB read is 24 plain requests" ||
+			t_fail "no indirect in $side: a 1 MiB read is 24 plain requests" "$n, $(bstat $XVDC ind_req) indirect"
+		fio_verify ni$side /dev/xvdc 1M 4M && t_ok "no indirect in $side: fio verify bs=1M" ||
+			t_fail "no indirect in $side: fio verify bs=1M" "$(tail -5 /tmp/fio.out)"
+	else
+		t_fail "attach ram1 as xvdc without indirect in $side"
+	fi
+	pvctl block-detach $domid xvdc
+	wait_for 5 gone $XVDC
+	echo $old >$par
+done
 
 # ---- read-only ----------------------------------------------------------
 dd if=/dev/urandom of=/dev/ram1 bs=64k count=16 2>/dev/null
