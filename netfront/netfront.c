@@ -6,8 +6,9 @@
  * is granted read-only to the backend and described by one request; a
  * GSO skb gets an extra-info slot. The queue stops below 18 + 1 free
  * slots and wakes as responses come back; each response's id is checked.
- * RX: the ring is kept full of zeroed page_pool pages granted to the
- * backend; NAPI turns more_data chains into one skb of page fragments.
+ * RX: the ring is kept full of page_pool pages (zeroed when new to the
+ * pool, XSA-403) granted to the backend; NAPI turns more_data chains into
+ * one skb of page fragments.
  * Every grant is ended before its page is reused or freed; a page whose
  * grant cannot be ended is never reused (deferred to pvio-grant).
  */
@@ -59,9 +60,15 @@ static void pvio_nf_pool_destroy(struct pvio_nf *nf)
 	nf->pool = NULL;
 }
 
+/*
+ * XSA-403 as Linux's xennet_alloc_one_rx_buffer(): __GFP_ZERO zeroes pages
+ * new to the pool; a recycled page has only held what the backend wrote
+ * into it for this domain.
+ */
 static struct page *pvio_nf_page_alloc(struct pvio_nf *nf)
 {
-	return page_pool_dev_alloc_pages(nf->pool);
+	return page_pool_alloc_pages(nf->pool,
+				     GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
 
 static void pvio_nf_page_put(struct pvio_nf *nf, struct page *page)
@@ -91,7 +98,7 @@ static void pvio_nf_pool_destroy(struct pvio_nf *nf)
 
 static struct page *pvio_nf_page_alloc(struct pvio_nf *nf)
 {
-	return alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+	return alloc_page(GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
 
 static void pvio_nf_page_put(struct pvio_nf *nf, struct page *page)
@@ -345,7 +352,6 @@ static void pvio_nf_rx_refill(struct pvio_nf *nf)
 		page = pvio_nf_page_alloc(nf);
 		if (!page)
 			break;
-		clear_page(page_address(page));	/* XSA-403 */
 		ref = pvio_gnttab_grant_foreign_access(nf->d, nf->beid,
 						       pvio_page_to_gfn(nf->d,
 									page),
