@@ -210,6 +210,8 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 		blkif->ring.req_cons++;
 		avail--;
 		taken++;
+		/* The event that announced it, if any, was not spurious. */
+		blkif->eoi_flags &= ~PVIO_EOI_FLAG_SPURIOUS;
 
 		r = list_first_entry(&blkif->free, struct pvio_blkback_req,
 				     list);
@@ -547,8 +549,17 @@ static int pvio_blkback_thread(void *data)
 {
 	struct pvio_blkif *blkif = data;
 
+	/*
+	 * xen-blkback's eoi_flags: an EOI is spurious only if no request at
+	 * all was taken off the ring since the previous EOI. A round woken by
+	 * a bio completion may take the requests an event announced before
+	 * that event's own round runs; that event was not spurious, and
+	 * calling it so would have the late-EOI back-off keep the port masked
+	 * for whole jiffies (pvio_irq_lateeoi()).
+	 */
+	blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
 	while (!kthread_should_stop()) {
-		bool eoi, did = false;
+		bool eoi;
 
 		wait_event_interruptible(blkif->wq,
 					 pvio_blkback_has_work(blkif));
@@ -562,10 +573,13 @@ static int pvio_blkback_thread(void *data)
 			pvio_blkback_resize(blkif);
 		}
 		while (pvio_blkback_round(blkif))
-			did = true;
-		if (eoi)
-			pvio_irq_lateeoi(blkif->irq,
-					 did ? 0 : PVIO_EOI_FLAG_SPURIOUS);
+			;
+		if (eoi) {
+			if (blkif->eoi_flags & PVIO_EOI_FLAG_SPURIOUS)
+				blkif->stats.spurious_eoi++;
+			pvio_irq_lateeoi(blkif->irq, blkif->eoi_flags);
+			blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
+		}
 		cond_resched();
 	}
 

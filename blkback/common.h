@@ -40,6 +40,7 @@ struct pvio_blkback_stats {
 	    wr_sect, bad_req, halted;
 	u64 map_calls, map_reqs, max_batch;	/* multicalls that mapped */
 	u64 ind_req;				/* BLKIF_OP_INDIRECT */
+	u64 spurious_eoi;			/* EOIs flagged spurious */
 };
 
 /**
@@ -57,6 +58,8 @@ struct pvio_blkback_stats {
  * @halted: the frontend broke the ring; never touched again
  * @wq: the kthread waits here for events and completions
  * @work: set by the IRQ handler
+ * @eoi_flags: PVIO_EOI_FLAG_SPURIOUS until a request is taken off the
+ *	ring; the flags of the next late EOI (kthread only)
  * @done_lock: protects @done
  * @done: requests whose bios completed (bio end_io), to unmap and answer
  * @free: free requests (kthread only)
@@ -93,6 +96,7 @@ struct pvio_blkif {
 	struct task_struct *task;
 	bool halted;
 	bool resized;
+	unsigned int eoi_flags;
 
 	wait_queue_head_t wq;
 	unsigned long work;		/* bit 0: event */

@@ -67,6 +67,7 @@ PVIO_BLKBACK_STAT(map_calls, map_calls);
 PVIO_BLKBACK_STAT(map_reqs, map_reqs);
 PVIO_BLKBACK_STAT(max_batch, max_batch);
 PVIO_BLKBACK_STAT(ind_req, ind_req);
+PVIO_BLKBACK_STAT(spurious_eoi, spurious_eoi);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -84,6 +85,7 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_map_reqs.attr,
 	&dev_attr_max_batch.attr,
 	&dev_attr_ind_req.attr,
+	&dev_attr_spurious_eoi.attr,
 	NULL
 };
 

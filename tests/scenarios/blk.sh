@@ -144,6 +144,15 @@ i1=$(bstat $XVDA ind_req)
 echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
 echo "#   xvda: $(fio_rate /dev/xvda)"
 echo "#   ram0: $(fio_rate /dev/ram0)"
+# QD1: a late EOI is flagged spurious only when no request came since the
+# previous one (a wrongly spurious EOI masks the port for jiffies).
+s0=$(bstat $XVDA spurious_eoi); q0=$(bstat $XVDA rd_req)
+lat=$(fio --name=qd1 --filename=/dev/xvda --direct=1 --ioengine=libaio \
+	--rw=randread --bs=4k --iodepth=1 --size=16M --runtime=3 --time_based \
+	--allow_file_create=0 --output-format=terse 2>/dev/null |
+	awk -F';' '{ split($24, a, "="); split($30, b, "=");
+		print "clat p50 " a[2] " us, p99 " b[2] " us" }')
+echo "# 4 KiB random reads, QD1, 3 s: $lat; $(($(bstat $XVDA rd_req) - q0)) requests, $(($(bstat $XVDA spurious_eoi) - s0)) spurious EOIs"
 
 # ---- ext4 ---------------------------------------------------------------
 mkdir -p /mnt/x
