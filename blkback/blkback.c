@@ -345,12 +345,77 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 			blkif->stats.ind_req++;
 			pvio_blkback_count(blkif, &r->io);
 		}
-		for (i = 0; i < r->io.nr_segs; i++)
+		for (i = 0; i < r->io.nr_segs; i++) {
+			struct pvio_blkback_pgrant *pg = NULL;
+
+			r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
+			if (blkif->persistent)
+				pg = xa_load(&blkif->pgrants,
+					     r->io.seg[i].gref);
+			r->page[i] = pg ? pg->page : NULL;
+			if (pg)
+				continue;
+			/* A persistent grant may serve reads later: rw. */
 			pvio_gnttab_set_map_op(&blkif->map_ops[(*nr_map)++],
-					       r->io.write ? GNTMAP_readonly : 0,
+					       r->io.write && !blkif->persistent ?
+					       GNTMAP_readonly : 0,
 					       r->io.seg[i].gref,
 					       blkif->dev->otherend_id);
+		}
 	}
+}
+
+/*
+ * Keep a new mapping for good (feature-persistent), up to
+ * PVIO_BLKBACK_MAX_PGRANTS per vbd; a ref mapped twice in one round, or
+ * past the limit, stays an ordinary mapping, unmapped when done.
+ * Return: true if the mapping is now persistent.
+ */
+static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
+			      grant_handle_t handle, struct page *page)
+{
+	struct pvio_blkback_pgrant *pg;
+
+	if (!blkif->persistent ||
+	    blkif->stats.pgrants >= PVIO_BLKBACK_MAX_PGRANTS)
+		return false;
+	pg = kmalloc(sizeof(*pg), GFP_NOIO);
+	if (!pg)
+		return false;
+	pg->handle = handle;
+	pg->page = page;
+	if (xa_insert(&blkif->pgrants, ref, pg, GFP_NOIO)) {
+		kfree(pg);
+		return false;
+	}
+	blkif->stats.pgrants++;
+	return true;
+}
+
+/* Unmap every persistent grant (the kthread, nothing in flight). */
+static void pvio_blkback_purge(struct pvio_blkif *blkif)
+{
+	struct pvio_blkback_pgrant *pg;
+	unsigned int n = 0, i;
+	unsigned long ref;
+
+	xa_for_each(&blkif->pgrants, ref, pg) {
+		pvio_gnttab_set_unmap_op(&blkif->unmap_ops[n++], pg->handle);
+		xa_erase(&blkif->pgrants, ref);
+		kfree(pg);
+		if (n < ARRAY_SIZE(blkif->unmap_ops))
+			continue;
+		pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n);
+		n = 0;
+	}
+	if (n && pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n))
+		for (i = 0; i < n; i++)
+			if (blkif->unmap_ops[i].status != GNTST_okay)
+				dev_warn_ratelimited(&blkif->dev->dev,
+						     "unmap of persistent handle %u failed: %d\n",
+						     blkif->unmap_ops[i].handle,
+						     blkif->unmap_ops[i].status);
+	blkif->stats.pgrants = 0;
 }
 
 /* Record the map results of a batch; a request with a failed map ends. */
@@ -362,10 +427,11 @@ static void pvio_blkback_mapped(struct pvio_blkif *blkif,
 
 	list_for_each_entry_safe(r, tmp, batch, list) {
 		for (i = 0; i < r->io.nr_segs; i++) {
-			struct gnttab_map_grant_ref *op = &blkif->map_ops[k++];
+			struct gnttab_map_grant_ref *op;
 
-			r->page[i] = NULL;
-			r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
+			if (r->page[i])		/* a persistent grant */
+				continue;
+			op = &blkif->map_ops[k++];
 			if (op->status != GNTST_okay) {
 				r->err = -EIO;
 				continue;
@@ -375,6 +441,9 @@ static void pvio_blkback_mapped(struct pvio_blkif *blkif,
 			r->page[i] = pvio_gnttab_map_op_page(blkif->d, op);
 			if (!r->page[i])
 				r->err = -EIO;
+			else if (pvio_blkback_keep(blkif, op->ref, op->handle,
+						   r->page[i]))
+				r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
 		}
 		if (r->err) {
 			dev_warn_ratelimited(&blkif->dev->dev,
@@ -591,6 +660,7 @@ static int pvio_blkback_thread(void *data)
 		wait_event(blkif->wq, !atomic_read(&blkif->inflight) ||
 			   pvio_blkback_done_pending(blkif));
 	}
+	pvio_blkback_purge(blkif);
 	return 0;
 }
 

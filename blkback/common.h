@@ -16,9 +16,23 @@
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <pvio/hypervisor.h>
 #include <pvio/xenbus.h>
 #include "validate.h"
+
+/*
+ * Persistent grants kept mapped per vbd: every page of every id of a
+ * frontend using 256-segment indirect requests.
+ */
+#define PVIO_BLKBACK_MAX_PGRANTS \
+	(PVIO_BLK_RING_SIZE * PVIO_BLK_MAX_INDIRECT_SEGS)
+
+/* A grant mapped for good (feature-persistent), keyed by its ref. */
+struct pvio_blkback_pgrant {
+	grant_handle_t handle;
+	struct page *page;
+};
 
 /* Requests whose grants are mapped with one multicall. */
 #define PVIO_BLKBACK_BATCH	8
@@ -41,6 +55,7 @@ struct pvio_blkback_stats {
 	u64 map_calls, map_reqs, max_batch;	/* multicalls that mapped */
 	u64 ind_req;				/* BLKIF_OP_INDIRECT */
 	u64 spurious_eoi;			/* EOIs flagged spurious */
+	u64 pgrants;				/* persistent grants mapped */
 };
 
 /**
@@ -71,6 +86,10 @@ struct pvio_blkback_stats {
  * @ind_segs: an indirect request's segment descriptors, copied out of its
  *	mapped indirect pages before validation
  * @file_bv: bvecs of a file-backed request (kthread only)
+ * @offer_persistent: feature-persistent written at connect
+ * @persistent: feature-persistent on both ends (set before the kthread)
+ * @pgrants: the persistent grants, by grant ref (kthread only; unmapped
+ *	when it stops)
  * @stats: counters (kthread writes, sysfs reads)
  * @inject: a fault to inject into the next response (tests)
  * @dbg: debugfs file
@@ -117,6 +136,9 @@ struct pvio_blkif {
 						PVIO_BLK_MAX_INDIRECT_PAGES];
 	struct blkif_request_segment ind_segs[PVIO_BLK_MAX_INDIRECT_SEGS];
 	struct bio_vec file_bv[PVIO_BLK_MAX_INDIRECT_SEGS];
+	bool offer_persistent;
+	bool persistent;
+	struct xarray pgrants;
 
 	struct pvio_blkback_stats stats;
 	atomic_t inject;		/* debugfs fault injection */

@@ -8,7 +8,8 @@
  * protocol ("x86_64-abi"), map the ring, bind the port (late EOI), start
  * the kthread, then write sectors, info, sector-size,
  * physical-sector-size, the flush/barrier/discard features,
- * feature-max-indirect-segments and Connected in one transaction.
+ * feature-persistent, feature-max-indirect-segments and Connected in one
+ * transaction.
  * frontend Closing/Closed: stop the kthread (drains the I/O), unbind,
  * unmap. A resize is announced by rewriting sectors and state.
  */
@@ -35,6 +36,11 @@ module_param_named(max_indirect_segments, pvio_blkback_max_indirect, uint,
 		   0644);
 MODULE_PARM_DESC(max_indirect_segments,
 		 "segments per indirect request advertised (0: none, at most 256)");
+
+/* xen-blkback's feature_persistent: offer persistent grants. */
+static bool pvio_blkback_persistent = true;
+module_param_named(feature_persistent, pvio_blkback_persistent, bool, 0644);
+MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
 
 #define PVIO_BLKBACK_MODE(blkif) \
 	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
@@ -68,6 +74,7 @@ PVIO_BLKBACK_STAT(map_reqs, map_reqs);
 PVIO_BLKBACK_STAT(max_batch, max_batch);
 PVIO_BLKBACK_STAT(ind_req, ind_req);
 PVIO_BLKBACK_STAT(spurious_eoi, spurious_eoi);
+PVIO_BLKBACK_STAT(pgrants, pgrants);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -86,6 +93,7 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_max_batch.attr,
 	&dev_attr_ind_req.attr,
 	&dev_attr_spurious_eoi.attr,
+	&dev_attr_pgrants.attr,
 	NULL
 };
 
@@ -263,6 +271,7 @@ static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
 		{ "discard-granularity", "%lu", blkif->discard_granularity },
 		{ "discard-alignment", "%lu", blkif->discard_alignment },
 		{ "discard-secure", "%lu", blkif->lim.secure },
+		{ "feature-persistent", "%lu", blkif->offer_persistent },
 		/* Last: left out when indirect requests are off. */
 		{ "feature-max-indirect-segments", "%lu",
 		  blkif->lim.max_indirect },
@@ -311,6 +320,11 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 
 	blkif->lim.max_indirect = min(READ_ONCE(pvio_blkback_max_indirect),
 				      PVIO_BLK_MAX_INDIRECT_SEGS);
+	/* Both ends must offer it (the frontend wrote its key already). */
+	blkif->offer_persistent = READ_ONCE(pvio_blkback_persistent);
+	blkif->persistent = blkif->offer_persistent &&
+		pvio_xs_read_unsigned(dev->xs, dev->otherend,
+				      "feature-persistent", 0);
 	blkif->ring_page = pvio_xenbus_map_ring(dev, ref, &blkif->ring_handle);
 	if (IS_ERR(blkif->ring_page)) {
 		err = PTR_ERR(blkif->ring_page);
@@ -409,6 +423,7 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 	spin_lock_init(&blkif->done_lock);
 	INIT_LIST_HEAD(&blkif->done);
 	INIT_LIST_HEAD(&blkif->free);
+	xa_init(&blkif->pgrants);
 	dev_set_drvdata(&dev->dev, blkif);
 	err = sysfs_create_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 	if (err)

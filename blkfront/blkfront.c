@@ -170,6 +170,86 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info)
 	}
 }
 
+/**
+ * pvio_blkfront_grant_persistent() - grant every page for good
+ * @info: the disk, pages allocated (info->max_segs per id), not connected
+ *
+ * feature-persistent (xen-blkfront's persistent grants): each id's bounce
+ * pages and indirect pages are granted read-write once; requests name
+ * these grants and nothing is granted or ended per request. Only pages
+ * that hold this disk's data (zeroed when allocated) are ever shared.
+ *
+ * Context: process context.
+ * Return: 0, or the grant error (the grants made so far stay for
+ * pvio_blkfront_end_persistent()).
+ */
+int pvio_blkfront_grant_persistent(struct pvio_blkfront *info)
+{
+	unsigned int nind = 0, i, j;
+	int ref;
+
+	if (info->max_segs > PVIO_BLK_MAX_SEGS)
+		nind = PVIO_BLK_INDIRECT_PAGES(info->max_segs);
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+
+		for (j = s->nr_pgrants; j < info->max_segs + nind; j++) {
+			struct page *page = j < info->max_segs ? s->page[j] :
+					    s->ind_page[j - info->max_segs];
+
+			if (!page)
+				return -ENOMEM;
+			ref = pvio_gnttab_grant_foreign_access(info->d,
+							       info->dev->otherend_id,
+							       pvio_page_to_gfn(info->d,
+										page),
+							       false);
+			if (ref < 0)
+				return ref;
+			s->pgref[j] = ref;
+			s->nr_pgrants = j + 1;
+		}
+	}
+	return 0;
+}
+
+/**
+ * pvio_blkfront_end_persistent() - end the persistent grants
+ * @info: the disk, no request in flight (pvio_blkfront_fail_all() done)
+ *
+ * A page the backend still maps goes to the grant layer's deferred list
+ * (freed when the backend lets go) and is not freed here.
+ *
+ * Context: process context.
+ */
+void pvio_blkfront_end_persistent(struct pvio_blkfront *info)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+		/* pgref[] follows the layout of the grant loop above. */
+		unsigned int nseg = info->max_segs;
+
+		for (j = 0; j < s->nr_pgrants; j++) {
+			struct page **pp = j < nseg ? &s->page[j] :
+					   &s->ind_page[j - nseg];
+
+			if (pvio_gnttab_end_foreign_access_ref(info->d,
+							       s->pgref[j])) {
+				pvio_gnttab_free_grant_reference(info->d,
+								 s->pgref[j]);
+				continue;
+			}
+			pvio_gnttab_end_foreign_access(info->d, s->pgref[j],
+						       *pp);
+			*pp = NULL;
+		}
+		s->nr_pgrants = 0;
+	}
+	info->persistent = false;
+}
+
 /* Copy a request's data between its bios and the bounce pages. */
 static void pvio_blkfront_copy(struct request *rq,
 			       struct pvio_blkfront_shadow *s, bool to_pages)
@@ -401,14 +481,18 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 				       PVIO_BLK_PAGE_SIZE);
 		struct blkif_request_segment *seg;
 
-		ref = pvio_gnttab_grant_foreign_access(info->d, be,
-						       pvio_page_to_gfn(info->d,
-									s->page[i]),
-						       write);
-		if (ref < 0)
-			return BLK_STS_RESOURCE;
-		s->gref[i] = ref;
-		s->nr_segs = i + 1;
+		if (info->persistent) {
+			ref = s->pgref[i];
+		} else {
+			ref = pvio_gnttab_grant_foreign_access(info->d, be,
+							       pvio_page_to_gfn(info->d,
+										s->page[i]),
+							       write);
+			if (ref < 0)
+				return BLK_STS_RESOURCE;
+			s->gref[i] = ref;
+			s->nr_segs = i + 1;
+		}
 		if (nind) {
 			unsigned int p = i / PVIO_BLK_SEGS_PER_INDIRECT_PAGE;
 
@@ -429,14 +513,18 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	}
 
 	for (i = 0; i < nind; i++) {
-		ref = pvio_gnttab_grant_foreign_access(info->d, be,
-						       pvio_page_to_gfn(info->d,
-									s->ind_page[i]),
-						       true);
-		if (ref < 0)
-			return BLK_STS_RESOURCE;
-		s->ind_gref[i] = ref;
-		s->nr_ind = i + 1;
+		if (info->persistent) {
+			ref = s->pgref[info->max_segs + i];
+		} else {
+			ref = pvio_gnttab_grant_foreign_access(info->d, be,
+							       pvio_page_to_gfn(info->d,
+										s->ind_page[i]),
+							       true);
+			if (ref < 0)
+				return BLK_STS_RESOURCE;
+			s->ind_gref[i] = ref;
+			s->nr_ind = i + 1;
+		}
 		req->u.indirect.indirect_grefs[i] = ref;
 	}
 	req->u.indirect.indirect_op = req->operation;

@@ -54,6 +54,9 @@ struct page;
  *	allocated; reused only after end-access succeeded)
  * @ind_gref: the indirect pages' grants (read-only)
  * @ind_page: the indirect pages (struct blkif_request_segment arrays)
+ * @nr_pgrants: with feature-persistent, pages of @page then @ind_page
+ *	granted once for good (read-write) when the disk connected
+ * @pgref: those persistent grants, @page's first, then @ind_page's
  */
 struct pvio_blkfront_shadow {
 	struct request *rq;
@@ -66,6 +69,9 @@ struct pvio_blkfront_shadow {
 	struct page *page[PVIO_BLK_MAX_INDIRECT_SEGS];
 	grant_ref_t ind_gref[PVIO_BLK_MAX_INDIRECT_PAGES];
 	struct page *ind_page[PVIO_BLK_MAX_INDIRECT_PAGES];
+	unsigned int nr_pgrants;
+	grant_ref_t pgref[PVIO_BLK_MAX_INDIRECT_SEGS +
+			  PVIO_BLK_MAX_INDIRECT_PAGES];
 };
 
 /**

@@ -47,6 +47,9 @@ enum pvio_blkfront_state {
  * @fua: FUA writes go as WRITE_BARRIER
  * @max_segs: segments per request: 11, or the indirect segments
  *	negotiated (feature-max-indirect-segments and the module parameter)
+ * @offer_persistent: feature-persistent written with the ring
+ * @persistent: feature-persistent on both ends: every bounce and indirect
+ *	page stays granted from connect to disconnect (shadow.pgref)
  * @inject: a fault to inject into the next indirect request (tests)
  * @discard, @secure, @discard_granularity, @discard_alignment: ditto
  * @fatal_work: reports the error state to the store (process context)
@@ -85,6 +88,8 @@ struct pvio_blkfront {
 	u8 flush_op;
 	bool fua;
 	unsigned int max_segs;
+	bool offer_persistent;
+	bool persistent;
 	atomic_t inject;
 	bool discard;
 	bool secure;
@@ -113,6 +118,8 @@ void pvio_blkfront_init_shadows(struct pvio_blkfront *info);
 void pvio_blkfront_fail_all(struct pvio_blkfront *info);
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);
 void pvio_blkfront_free_pages(struct pvio_blkfront *info);
+int pvio_blkfront_grant_persistent(struct pvio_blkfront *info);
+void pvio_blkfront_end_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

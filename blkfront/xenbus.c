@@ -46,6 +46,11 @@ module_param_named(max_indirect_segments, pvio_blkfront_max_indirect, uint,
 MODULE_PARM_DESC(max_indirect_segments,
 		 "most segments per indirect request (0: none, at most 256)");
 
+/* xen-blkfront's feature_persistent: offer persistent grants. */
+static bool pvio_blkfront_persistent = true;
+module_param_named(feature_persistent, pvio_blkfront_persistent, bool, 0644);
+MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
+
 static int pvio_blkfront_major;
 /* Disk indexes in use (every domU's disks live in this one kernel). */
 static DEFINE_XARRAY(pvio_blkfront_indexes);
@@ -163,6 +168,7 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 		blk_mq_free_tag_set(&info->tag_set);
 		info->gd = NULL;
 	}
+	pvio_blkfront_end_persistent(info);
 	pvio_blkfront_free_pages(info);
 	pvio_blkfront_release_ring(info);
 }
@@ -175,6 +181,7 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 		{ .key = "event-channel", .fmt = "%lu" },
 		{ .key = "protocol", .fmt = "%s",
 		  .str = XEN_IO_PROTO_ABI_X86_64 },
+		{ .key = "feature-persistent", .fmt = "%lu" },
 	};
 	struct blkif_sring *sring;
 	int err;
@@ -212,6 +219,8 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	info->irq = err;
 	kv[0].val = info->ring_ref;
 	kv[1].val = info->port;
+	info->offer_persistent = READ_ONCE(pvio_blkfront_persistent);
+	kv[3].val = info->offer_persistent;
 	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
 				     XenbusStateInitialised);
 	if (err) {
@@ -332,6 +341,17 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 			 info->max_segs);
 		info->max_segs = PVIO_BLK_MAX_SEGS;
 	}
+	if (info->offer_persistent &&
+	    pvio_xenbus_read_otherend_feature(dev, "feature-persistent", 0)) {
+		err = pvio_blkfront_grant_persistent(info);
+		info->persistent = !err;
+		if (err) {
+			dev_warn(&dev->dev,
+				 "persistent grants failed (%d): per request\n",
+				 err);
+			pvio_blkfront_end_persistent(info);
+		}
+	}
 
 	memset(&info->tag_set, 0, sizeof(info->tag_set));
 	info->tag_set.ops = &pvio_blkfront_mq_ops;
@@ -375,12 +395,13 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		blk_mq_free_tag_set(&info->tag_set);
 		goto fatal;
 	}
-	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s\n",
+	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s\n",
 		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
 		 info->flush_op ? ", flush" : "",
 		 info->discard ? ", discard" : "", info->max_segs,
-		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "");
+		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "",
+		 info->persistent ? ", persistent grants" : "");
 	return 0;
 fatal:
 	pvio_xenbus_dev_fatal(dev, err, "adding the disk");

@@ -140,6 +140,20 @@ i1=$(bstat $XVDA ind_req)
 	t_ok "a 1 MiB direct read is one indirect request on the ring" ||
 	t_fail "a 1 MiB direct read is one indirect request" "$n requests, $((i1 - i0)) indirect"
 
+# ---- persistent grants --------------------------------------------------
+fp=$(pvctl store read $fe/feature-persistent 2>/dev/null)
+bp=$(pvctl store read $be/feature-persistent 2>/dev/null)
+[ "$fp$bp" = 11 ] && t_ok "both ends offer feature-persistent" ||
+	t_fail "both ends offer feature-persistent" "frontend '$fp' backend '$bp'"
+# The same id serves two reads in a row: the second maps nothing.
+reads_per_mib xvda $XVDA >/dev/null
+m0=$(bstat $XVDA map_calls)
+n=$(reads_per_mib xvda $XVDA)
+m1=$(bstat $XVDA map_calls); pg=$(bstat $XVDA pgrants)
+[ "$n" = 1 ] && [ "$pg" -gt 0 ] && [ "$m1" = "$m0" ] &&
+	t_ok "persistent grants: $pg kept mapped, a repeated 1 MiB read maps no grant" ||
+	t_fail "persistent grants: a repeated 1 MiB read maps no grant" "$n requests, pgrants $pg, map_calls $m0 -> $m1"
+
 # ---- throughput ---------------------------------------------------------
 echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
 echo "#   xvda: $(fio_rate /dev/xvda)"
@@ -229,6 +243,8 @@ for side in blkback blkfront; do
 	par=/sys/module/pvio_$side/parameters/max_indirect_segments
 	old=$(cat $par)
 	echo 0 >$par
+	# The backend without either feature: what an old backend offers.
+	[ $side = blkback ] && echo N >/sys/module/pvio_blkback/parameters/feature_persistent
 	if pvctl block-attach $domid /dev/ram1 xvdc && wait_for 10 test -b /dev/xvdc; then
 		ms=$(pvctl store read /local/domain/0/backend/vbd/$domid/$XVDC/feature-max-indirect-segments 2>/dev/null)
 		if [ $side = blkback ]; then want=""; else want=256; fi
@@ -241,12 +257,21 @@ for side in blkback blkfront; do
 			t_fail "no indirect in $side: a 1 MiB read is 24 plain requests" "$n, $(bstat $XVDC ind_req) indirect"
 		fio_verify ni$side /dev/xvdc 1M 4M && t_ok "no indirect in $side: fio verify bs=1M" ||
 			t_fail "no indirect in $side: fio verify bs=1M" "$(tail -5 /tmp/fio.out)"
+		pg=$(bstat $XVDC pgrants)
+		if [ $side = blkback ]; then
+			[ "$pg" = 0 ] && t_ok "no persistent grants in blkback: none kept" ||
+				t_fail "no persistent grants in blkback: none kept" "pgrants $pg"
+		else
+			[ "$pg" -gt 0 ] && t_ok "persistent grants without indirect ($pg kept)" ||
+				t_fail "persistent grants without indirect" "pgrants $pg"
+		fi
 	else
 		t_fail "attach ram1 as xvdc without indirect in $side"
 	fi
 	pvctl block-detach $domid xvdc
 	wait_for 5 gone $XVDC
 	echo $old >$par
+	echo Y >/sys/module/pvio_blkback/parameters/feature_persistent
 done
 
 # ---- read-only ----------------------------------------------------------
