@@ -367,7 +367,7 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 
 /*
  * Keep a new mapping for good (feature-persistent), up to
- * PVIO_BLKBACK_MAX_PGRANTS per vbd; a ref mapped twice in one round, or
+ * blkif->max_pgrants per vbd; a ref mapped twice in one round, or
  * past the limit, stays an ordinary mapping, unmapped when done.
  * Return: true if the mapping is now persistent.
  */
@@ -377,7 +377,7 @@ static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
 	struct pvio_blkback_pgrant *pg;
 
 	if (!blkif->persistent ||
-	    blkif->stats.pgrants >= PVIO_BLKBACK_MAX_PGRANTS)
+	    blkif->stats.pgrants >= blkif->max_pgrants)
 		return false;
 	pg = kmalloc(sizeof(*pg), GFP_NOIO);
 	if (!pg)

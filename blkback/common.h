@@ -22,8 +22,9 @@
 #include "validate.h"
 
 /*
- * Persistent grants kept mapped per vbd: every page of every id of a
- * frontend using 256-segment indirect requests.
+ * Persistent grants kept mapped per vbd (default of the module parameter
+ * max_persistent_grants): every page of every id of a frontend using
+ * 256-segment indirect requests.
  */
 #define PVIO_BLKBACK_MAX_PGRANTS \
 	(PVIO_BLK_RING_SIZE * PVIO_BLK_MAX_INDIRECT_SEGS)
@@ -88,6 +89,7 @@ struct pvio_blkback_stats {
  * @file_bv: bvecs of a file-backed request (kthread only)
  * @offer_persistent: feature-persistent written at connect
  * @persistent: feature-persistent on both ends (set before the kthread)
+ * @max_pgrants: the most persistent grants kept (set before the kthread)
  * @pgrants: the persistent grants, by grant ref (kthread only; unmapped
  *	when it stops)
  * @stats: counters (kthread writes, sysfs reads)
@@ -138,6 +140,7 @@ struct pvio_blkif {
 	struct bio_vec file_bv[PVIO_BLK_MAX_INDIRECT_SEGS];
 	bool offer_persistent;
 	bool persistent;
+	unsigned int max_pgrants;
 	struct xarray pgrants;
 
 	struct pvio_blkback_stats stats;

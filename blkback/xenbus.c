@@ -42,6 +42,16 @@ static bool pvio_blkback_persistent = true;
 module_param_named(feature_persistent, pvio_blkback_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
 
+/*
+ * xen-blkback's max_persistent_grants: each vbd pins up to this many of
+ * dom0's grant mapping handles (131072 in all) for good.
+ */
+static unsigned int pvio_blkback_max_pgrants = PVIO_BLKBACK_MAX_PGRANTS;
+module_param_named(max_persistent_grants, pvio_blkback_max_pgrants, uint,
+		   0644);
+MODULE_PARM_DESC(max_persistent_grants,
+		 "persistent grants kept mapped per vbd (default 8192)");
+
 #define PVIO_BLKBACK_MODE(blkif) \
 	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
 
@@ -322,6 +332,7 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 				      PVIO_BLK_MAX_INDIRECT_SEGS);
 	/* Both ends must offer it (the frontend wrote its key already). */
 	blkif->offer_persistent = READ_ONCE(pvio_blkback_persistent);
+	blkif->max_pgrants = READ_ONCE(pvio_blkback_max_pgrants);
 	blkif->persistent = blkif->offer_persistent &&
 		pvio_xs_read_unsigned(dev->xs, dev->otherend,
 				      "feature-persistent", 0);
