@@ -237,7 +237,13 @@ static void ec_masked_then_unmask(struct kunit *test)
 	evtchn_port_t pa, pb;
 	int calls;
 
+	calls = atomic_read(&ec_upcalls[1].calls[0]);
 	ec_pair(test, &pa, &pb);
+	/*
+	 * bind_interdomain left pb pending and raised b's upcall: let it
+	 * land (an IPI or irq_work, later on a busy machine) before counting.
+	 */
+	KUNIT_EXPECT_TRUE(test, ec_wait_calls(1, 0, calls + 1));
 	ec_mask(t->b, pb, true);
 	clear_bit(pb, bm(sb->evtchn_pending));
 	ec_quiesce(t->b);
