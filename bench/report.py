@@ -210,13 +210,21 @@ def derive(r, meta):
                 raise ValueError(raw["error"])
             end = raw["end"]
             if wl == "udp64":
-                s = end["sum"]
-                secs = s.get("seconds") or 1
-                rx = s["packets"] - s.get("lost_packets", 0)
+                # Received packets = the receiver's bytes over the datagram
+                # size. iperf3's lost_packets comes from sequence numbers
+                # that --omit does not reset (its packet and byte counters
+                # are): after an omitted second it can exceed the packets
+                # sent, and packets - lost goes negative.
+                sent, rcvd = end["sum_sent"], end["sum_received"]
+                blk = raw["start"]["test_start"]["blksize"]
+                secs = rcvd.get("seconds") or 1
+                rx = rcvd["bytes"] / blk
+                if rx <= 0:
+                    raise ValueError("no UDP datagram received")
                 m["kpps"] = rx / secs / 1000.0
-                m["lost_pct"] = s.get("lost_percent")
-                m["gbps"] = s["bits_per_second"] / 1e9 * (1 - (s.get("lost_percent") or 0) / 100)
-                m["bytes_per_s"] = m["gbps"] * 1e9 / 8
+                m["lost_pct"] = max(0.0, 100.0 * (1 - rx / sent["packets"])) if sent.get("packets") else None
+                m["bytes_per_s"] = rcvd["bytes"] / secs
+                m["gbps"] = m["bytes_per_s"] * 8 / 1e9
             else:
                 m["gbps"] = end["sum_received"]["bits_per_second"] / 1e9
                 m["bytes_per_s"] = end["sum_received"]["bits_per_second"] / 8
