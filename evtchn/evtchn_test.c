@@ -299,8 +299,8 @@ static u32 evtf_port_status(struct pvio_domain *d, evtchn_port_t port)
  * One round: two domains with pvio-evtchn attached, a's port and b's
  * interdomain binding each on a Dynamic-irq line, an event each way,
  * unbind and destroy. @inject: a mask of BIT(enum evtf_step), the steps
- * whose allocations may fail: a step then returns -ENOMEM and leaves no IRQ and no port of its
- * own behind. Returns how many steps failed.
+ * whose allocations may fail: a step then returns -ENOMEM and leaves no
+ * IRQ and no port of its own behind. Returns how many steps failed.
  */
 enum evtf_step { EVTF_CREATE, EVTF_ALLOC, EVTF_BIND_A, EVTF_BIND_B,
 		 EVTF_NR_STEPS };
@@ -313,22 +313,11 @@ static unsigned int evtf_round(struct kunit *test, unsigned int inject)
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	pvio_test_inject(inject & BIT(EVTF_CREATE));
-	t->a = pvio_domain_create("kunit-evtf-a", 1);
-	pvio_test_inject(false);
-	if (IS_ERR(t->a)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(t->a), -ENOMEM);
+	if (pvio_test_create_pair(test, inject & BIT(EVTF_CREATE),
+				  "kunit-evtf-a", "kunit-evtf-b", 2, &t->a,
+				  &t->b))
 		return 1;
-	}
 	t->a_id = pvio_domain_id(t->a);
-	pvio_test_inject(inject & BIT(EVTF_CREATE));
-	t->b = pvio_domain_create("kunit-evtf-b", 2);
-	pvio_test_inject(false);
-	if (IS_ERR(t->b)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(t->b), -ENOMEM);
-		failed++;
-		goto out_a;
-	}
 	t->b_id = pvio_domain_id(t->b);
 
 	pvio_test_inject(inject & BIT(EVTF_ALLOC));
@@ -375,7 +364,6 @@ out_irq_a:
 	pvio_unbind_from_irqhandler(t->sa.irq, &t->sa);
 out_b:
 	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
-out_a:
 	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
 	return failed;
 }

@@ -267,22 +267,11 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	pvio_test_inject(inject & BIT(GRF_CREATE));
-	t->a = pvio_domain_create("kunit-grf-a", 1);
-	pvio_test_inject(false);
-	if (IS_ERR(t->a)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(t->a), -ENOMEM);
+	if (pvio_test_create_pair(test, inject & BIT(GRF_CREATE),
+				  "kunit-grf-a", "kunit-grf-b", 1, &t->a,
+				  &t->b))
 		return 1;
-	}
 	t->a_id = pvio_domain_id(t->a);
-	pvio_test_inject(inject & BIT(GRF_CREATE));
-	t->b = pvio_domain_create("kunit-grf-b", 1);
-	pvio_test_inject(false);
-	if (IS_ERR(t->b)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(t->b), -ENOMEM);
-		failed++;
-		goto out_a;
-	}
 	t->b_id = pvio_domain_id(t->b);
 
 	free0 = pvio_gnttab_free_count(t->a);
@@ -335,7 +324,6 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_deferred_count(t->a), 0U);
 out_b:
 	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
-out_a:
 	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
 	return failed;
 }
