@@ -197,12 +197,36 @@ server() {
 	wait_for 5 port_busy "$1" || { echo "iperf3 -s -p $PORT in netns $1 did not start: $(one_line </tmp/iperf3-$1.log)"; return 1; }
 }
 server_stop() { [ -s /tmp/iperf3-$1.pid ] && kill "$(cat /tmp/iperf3-$1.pid)" 2>/dev/null; rm -f /tmp/iperf3-$1.pid; }
+# drops NS_A DEV_A NS_B DEV_B: where datagrams can be dropped, as
+# "name value" pairs: the sender's qdisc and device, its UDP SndbufErrors,
+# the receiver's device and UDP RcvbufErrors/InErrors.
+drops() {
+	qd=$(ip netns exec "$1" /usr/sbin/tc -s qdisc show dev "$2" 2>/dev/null | awk '/dropped/ { gsub(",", ""); for (i = 1; i <= NF; i++) if ($i == "dropped") n += $(i + 1) } END { print n + 0 }')
+	tx=$(ip netns exec "$1" cat /sys/class/net/"$2"/statistics/tx_dropped)
+	rx=$(ip netns exec "$3" cat /sys/class/net/"$4"/statistics/rx_dropped)
+	snd=$(ip netns exec "$1" awk '/^Udp: [0-9]/ { print $7 }' /proc/net/snmp)
+	rcv=$(ip netns exec "$3" awk '/^Udp: [0-9]/ { print $4 " " $6 }' /proc/net/snmp)
+	echo "qdisc_dropped $qd tx_dropped $tx SndbufErrors $snd rx_dropped $rx InErrors ${rcv% *} RcvbufErrors ${rcv#* }"
+}
 run_iperf() {
 	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6
+	case "$path" in
+	native) dev_a=bva; dev_b=bvb ;;
+	*) dev_a=eth0; dev_b=$VIF ;;
+	esac
+	nsb=${ns%a}b
+	[ "$wl" = udp64 ] && d0=$(drops "$ns" "$dev_a" "$nsb" "$dev_b")
 	# shellcheck disable=SC2046
 	measure "$wl" "$path" "$rep" "$dstat" "$NET_O" "$NET_T" /tmp/iperf.json -- \
 		/usr/sbin/ip netns exec "$ns" iperf3 -c "$peer" -p "$PORT" -t "$NET_T" -O "$NET_O" \
 		    $(iperf_args "$wl") -J --logfile /tmp/iperf.json
+	rc=$?
+	if [ "$wl" = udp64 ]; then
+		d1=$(drops "$ns" "$dev_a" "$nsb" "$dev_b")
+		# One comment line: each counter's increase over the run.
+		echo "# udp64 $path round $rep drops:$(echo "$d0 $d1" | awk '{ n = NF / 2; for (i = 1; i < n; i += 2) printf " %s %d", $i, $(n + i + 1) - $(i + 1) }')"
+	fi
+	return $rc
 }
 # offloads DEV NS: the -K settings of DEV's main offloads, "sg on tso off ..."
 offloads() {
