@@ -669,11 +669,14 @@ plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'thro
      '' using ($1+0.18):6:7:8 with yerrorbars lc rgb 'black' pt -1 notitle, \\
      '' using ($1-0.18):3:(sprintf('%%.2f', $3)) with labels offset 0,0.8 font ',9' notitle, \\
      '' using ($1+0.18):6:(sprintf('%%.2f', $6)) with labels offset 0,0.8 font ',9' notitle, \\
-     '' using 1:(valid(3) ? 1/0 : 0.07):("n/a") with labels offset 0,0.8 notitle, \\
-     '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
+%(na)s     '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
      1.3 with lines dt 2 lc rgb '#ee7733' title 'CPU goal 1.3', \\
      1 with lines lc rgb 'gray' notitle
-""" % {"png": png, "title": title, "dat": dat, "xmax": len(rows) - 0.4}
+""" % {"png": png, "title": title, "dat": dat, "xmax": len(rows) - 0.4,
+       # gnuplot 5.4 crashes on a labels plot whose every point is
+       # skipped: mark "n/a" only when some row has no ratio.
+       "na": "     '' using 1:(valid(3) ? 1/0 : 0.07):(\"n/a\") with labels offset 0,0.8 notitle, \\\n"
+             if any(not r["ratio"] for r in rows) else ""}
     gpf = prefix + ".gp"
     with open(gpf, "w") as f:
         f.write(script)
