@@ -12,30 +12,7 @@
 #include <linux/errno.h>
 #include <linux/math.h>
 #include <linux/blk_types.h>
-#include <xen/interface/io/blkif.h>
-#include <xen/interface/io/protocols.h>
-
-#define PVIO_BLK_PAGE_SIZE	4096U
-#define PVIO_BLK_RING_SIZE	__CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE)
-#define PVIO_BLK_MAX_SEGS	BLKIF_MAX_SEGMENTS_PER_REQUEST
-/* BLKIF_OP_INDIRECT: at most 256 segments (1 MiB), 512 per indirect page. */
-#define PVIO_BLK_MAX_INDIRECT_SEGS	256U
-#define PVIO_BLK_SEGS_PER_INDIRECT_PAGE \
-	(PVIO_BLK_PAGE_SIZE / sizeof(struct blkif_request_segment))
-#define PVIO_BLK_INDIRECT_PAGES(segs) \
-	DIV_ROUND_UP(segs, PVIO_BLK_SEGS_PER_INDIRECT_PAGE)
-#define PVIO_BLK_MAX_INDIRECT_PAGES \
-	PVIO_BLK_INDIRECT_PAGES(PVIO_BLK_MAX_INDIRECT_SEGS)
-
-static_assert(sizeof(struct blkif_request) == 112);
-static_assert(sizeof(struct blkif_response) == 16);
-static_assert(offsetof(struct blkif_request, u.rw.id) == 8);
-static_assert(offsetof(struct blkif_request, u.rw.seg) == 24);
-static_assert(PVIO_BLK_RING_SIZE == 32);
-static_assert(offsetof(struct blkif_request, u.indirect.id) == 8);
-static_assert(offsetof(struct blkif_request, u.indirect.indirect_grefs) == 28);
-static_assert(PVIO_BLK_MAX_INDIRECT_PAGES <=
-	      BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST);
+#include <pvio/blkif.h>
 
 struct request;
 struct page;
