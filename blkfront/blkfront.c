@@ -435,6 +435,22 @@ static void pvio_blkfront_inject(struct pvio_blkfront *info,
 }
 
 /*
+ * The grant a request names for @page: its persistent grant @pgref, or a
+ * new grant to @be for this request only (ended at completion).
+ * Return: the grant ref, or -ENOSPC/-ENODEV from pvio-grant.
+ */
+static int pvio_blkfront_grant(struct pvio_blkfront *info, domid_t be,
+			       struct page *page, bool readonly,
+			       grant_ref_t pgref)
+{
+	if (info->persistent)
+		return pgref;
+	return pvio_gnttab_grant_foreign_access(info->d, be,
+						pvio_page_to_gfn(info->d, page),
+						readonly);
+}
+
+/*
  * Grant the bounce pages of a read or write; copy a write's data in. Up
  * to 11 segments go in the request itself; more (when the backend offered
  * feature-max-indirect-segments) in the id's indirect page(s), granted
@@ -481,15 +497,11 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 				       PVIO_BLK_PAGE_SIZE);
 		struct blkif_request_segment *seg;
 
-		if (info->persistent) {
-			ref = s->pgref[i];
-		} else {
-			ref = pvio_gnttab_grant_foreign_access(info->d, be,
-							       pvio_page_to_gfn(info->d,
-										s->page[i]),
-							       write);
-			if (ref < 0)
-				return BLK_STS_RESOURCE;
+		ref = pvio_blkfront_grant(info, be, s->page[i], write,
+					  s->pgref[i]);
+		if (ref < 0)
+			return BLK_STS_RESOURCE;
+		if (!info->persistent) {
 			s->gref[i] = ref;
 			s->nr_segs = i + 1;
 		}
@@ -513,15 +525,11 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	}
 
 	for (i = 0; i < nind; i++) {
-		if (info->persistent) {
-			ref = s->pgref[info->max_segs + i];
-		} else {
-			ref = pvio_gnttab_grant_foreign_access(info->d, be,
-							       pvio_page_to_gfn(info->d,
-										s->ind_page[i]),
-							       true);
-			if (ref < 0)
-				return BLK_STS_RESOURCE;
+		ref = pvio_blkfront_grant(info, be, s->ind_page[i], true,
+					  s->pgref[info->max_segs + i]);
+		if (ref < 0)
+			return BLK_STS_RESOURCE;
+		if (!info->persistent) {
 			s->ind_gref[i] = ref;
 			s->nr_ind = i + 1;
 		}
