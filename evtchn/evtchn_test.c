@@ -374,12 +374,9 @@ static void evtf_bind_allocations_fail(struct kunit *test)
 
 	if (!pvio_test_faults_armed())
 		kunit_skip(test, "failslab/fail_page_alloc not armed for this task");
-	/* Each step's failures in turn, then all of them, and again. */
 	for (i = 0; i < EVTF_ROUNDS; i++)
 		failed += evtf_round(test,
-				     i % (EVTF_NR_STEPS + 1) == EVTF_NR_STEPS ?
-				     BIT(EVTF_NR_STEPS) - 1 :
-				     BIT(i % (EVTF_NR_STEPS + 1)));
+				     pvio_test_inject_steps(i, EVTF_NR_STEPS));
 	kunit_info(test, "%u rounds: %u failed as allocations do", EVTF_ROUNDS,
 		   failed);
 	KUNIT_EXPECT_GT(test, failed, 0U);

@@ -337,12 +337,9 @@ static void grf_allocations_fail(struct kunit *test)
 		kunit_skip(test, "failslab/fail_page_alloc not armed for this task");
 	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_NOT_NULL(test, page);
-	/* Each step's failures in turn, then all of them, and again. */
 	for (i = 0; i < GRF_ROUNDS; i++)
 		failed += grf_round(test, page,
-				    i % (GRF_NR_STEPS + 1) == GRF_NR_STEPS ?
-				    BIT(GRF_NR_STEPS) - 1 :
-				    BIT(i % (GRF_NR_STEPS + 1)));
+				    pvio_test_inject_steps(i, GRF_NR_STEPS));
 	kunit_info(test, "%u rounds: %u steps failed as allocations do",
 		   GRF_ROUNDS, failed);
 	KUNIT_EXPECT_GT(test, failed, 0U);

@@ -321,11 +321,9 @@ static void ft_allocations_fail(struct kunit *test)
 	}
 	memset(page_address(src), 0x5a, PAGE_SIZE);
 
-	/* Each step's failures in turn, then all of them, and again. */
 	for (i = 0; i < FT_ROUNDS; i++)
 		ft_round(test, &faulty, src, dst,
-			 i % (FT_NR_KINDS + 1) == FT_NR_KINDS ?
-			 BIT(FT_NR_KINDS) - 1 : BIT(i % (FT_NR_KINDS + 1)));
+			 pvio_test_inject_steps(i, FT_NR_KINDS));
 	/* The failures left nothing behind that stops a clean round. */
 	ft_round(test, &clean, src, dst, 0);
 

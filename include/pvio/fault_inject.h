@@ -10,6 +10,7 @@
 #define PVIO_FAULT_INJECT_H
 
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -43,6 +44,18 @@ static inline bool pvio_test_faults_armed(void)
 		kfree(p);
 	}
 	return failed;
+}
+
+/*
+ * Which steps of round @round may fail, as a mask of BIT(step) over
+ * @nr_steps steps: each step alone in turn, then all of them, and again.
+ */
+static inline unsigned int pvio_test_inject_steps(unsigned int round,
+						  unsigned int nr_steps)
+{
+	unsigned int k = round % (nr_steps + 1);
+
+	return k == nr_steps ? BIT(nr_steps) - 1 : BIT(k);
 }
 
 /*

@@ -208,13 +208,11 @@ drops() {
 	rcv=$(ip netns exec "$3" awk '/^Udp: [0-9]/ { print $4 " " $6 }' /proc/net/snmp)
 	echo "qdisc_dropped $qd tx_dropped $tx SndbufErrors $snd rx_dropped $rx InErrors ${rcv% *} RcvbufErrors ${rcv#* }"
 }
+# run_iperf WL PATH REP NS PEER net:NS_B:DEV_B DEV_A: the client in NS
+# (sending through DEV_A) against the server at PEER on DEV_B in NS_B.
 run_iperf() {
-	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6
-	case "$path" in
-	native) dev_a=bva; dev_b=bvb ;;
-	*) dev_a=eth0; dev_b=$VIF ;;
-	esac
-	nsb=${ns%a}b
+	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6; dev_a=$7
+	b=${dstat#net:}; nsb=${b%%:*}; dev_b=${b#*:}
 	[ "$wl" = udp64 ] && d0=$(drops "$ns" "$dev_a" "$nsb" "$dev_b")
 	# shellcheck disable=SC2046
 	measure "$wl" "$path" "$rep" "$dstat" "$NET_O" "$NET_T" /tmp/iperf.json -- \
@@ -400,8 +398,8 @@ while [ $rep -le "$REPS" ]; do
 		[ -z "$BLK_NA" ] && usable pvio_blk && { run_fio "$w" pvio $rep /dev/xvda && ok pvio_blk || fail pvio_blk; }
 	done
 	for w in $NET_WL; do
-		[ -z "$NATIVE_NET_NA" ] && usable native_net && { run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb && ok native_net || fail native_net; }
-		[ -z "$NET_NA" ] && usable pvio_net && { run_iperf "$w" pvio $rep vifa 10.90.2.1 "net:vifb:$VIF" && ok pvio_net || fail pvio_net; }
+		[ -z "$NATIVE_NET_NA" ] && usable native_net && { run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb bva && ok native_net || fail native_net; }
+		[ -z "$NET_NA" ] && usable pvio_net && { run_iperf "$w" pvio $rep vifa 10.90.2.1 "net:vifb:$VIF" "$FE" && ok pvio_net || fail pvio_net; }
 	done
 	rep=$((rep + 1))
 done
