@@ -10,6 +10,15 @@
       done, and at the end write PREFIX.json (+ .md, .png with --chart)
   report.py log --mode run|bench FILE [--out PREFIX] [--chart]
       the same from a saved console log, without the pass-through
+  report.py json FILE [--out PREFIX] [--chart]
+      the table again from a saved PREFIX.json (e.g. bench/results/
+      latest.json): the figures it holds, its date, host and commit; with
+      --out, PREFIX.md (+ .png) and a copy of the JSON as it is
+  report.py publish FILE [--results DIR] [--readme README.md] [--commit C]
+      FILE (a complete bench run's JSON, with its .md and .png beside it)
+      becomes DIR/latest.{json,md,png}, a row of DIR/history.md and the
+      README's bench-latest block; a profiled run's .md becomes
+      DIR/latest-profile.md and nothing else changes
 
 Everything is computed here, on the host: the guest has no python.
 Ratios are split-driver (pvio) over native, from the same boot; with
@@ -78,6 +87,10 @@ class Console:
         self.text = None  # the text block being read
         self.exit = None  # PVIO-EXIT
         self.tap = []  # ok / not ok lines
+        # From a saved JSON: its host, date and commit (None: this run's).
+        self.host = None
+        self.date = None
+        self.commit = None
 
     def feed(self, line):
         """Returns (event, obj): ("run-start", run), ("run-end", run),
@@ -518,8 +531,8 @@ def md_table(rows):
 
 LEGEND = """\
 ratio: pvio over native, median of the per-round ratios [min-max], same
-boot; goal: the issue's target for that ratio (>= for throughput, <= for
-latency and CPU); CPU: busy vCPU time per I/O (us/IO, 1 I/O = one fio
+boot; goal: pvio's goal for that ratio (>= for throughput, <= for latency
+and CPU); CPU: busy vCPU time per I/O (us/IO, 1 I/O = one fio
 request or one UDP packet received) or per GB moved (s/GB): busy vCPUs from
 /proc/stat over a window inside each run, the whole machine (frontend,
 backend, fio/iperf3, both stacks), over the rate fio or iperf3 measured;
@@ -535,7 +548,8 @@ def header(con, complete, why, mode):
         "benchmark" if mode == "bench" else "run", m.get("kernel", "?"), m.get("accel", "?"),
         m.get("vcpus", "?"), m.get("cpu", "?"), m.get("reps", "?"), m.get("runtime", "?"),
         m.get("ramp", "?"), m.get("net_time", "?"))
-    s += "\nhost CPU %s, %s CPUs" % (host_info()["cpu"], host_info()["cpus"])
+    host = con.host or host_info()
+    s += "\nhost CPU %s, %s CPUs" % (host.get("cpu", "?"), host.get("cpus", "?"))
     if m.get("profile"):
         s += "\nPROFILED (perf record ran during each window: a diagnosis, not results)"
     if not complete:
@@ -584,13 +598,16 @@ def host_info():
             "hostname": platform.node()}
 
 
-def write_outputs(prefix, con, rows, complete, why, mode, chart):
+def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
+    """PREFIX.json (@saved unchanged when the report comes from a saved
+    JSON), PREFIX.md and, with @chart, PREFIX.png."""
     os.makedirs(os.path.dirname(os.path.abspath(prefix)), exist_ok=True)
-    doc = {
+    doc = saved or {
         "schema": 1,
         "complete": complete,
         "incomplete_reason": why or None,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": con.commit,
         "mode": mode,
         "accel": con.meta.get("accel"),
         "guest": con.meta,
@@ -687,20 +704,167 @@ plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'thro
     return png
 
 
+# ---- a saved JSON, publishing -----------------------------------------------
+
+
+def from_json(path):
+    """A Console rebuilt from a saved PREFIX.json, and the document."""
+    with open(path) as f:
+        doc = json.load(f)
+    con = Console()
+    con.meta = doc.get("guest") or {}
+    con.na = {(x["kind"], x["path"]): x["reason"] for x in doc.get("not_available") or []}
+    con.netdevs = doc.get("network_pairs") or []
+    con.runs = doc.get("runs") or []
+    con.texts = dict(doc.get("profiles") or {})
+    for k, key in (("interrupts", "interrupts"), ("top", "pvctl_top")):
+        if doc.get(key) is not None:
+            con.texts[k] = doc[key]
+    con.tap = doc.get("tap") or []
+    con.done = 0 if doc.get("complete") else None
+    con.host = doc.get("host")
+    con.date = doc.get("date")
+    con.commit = doc.get("commit")
+    return con, doc
+
+
+HISTORY_HEAD = """\
+# pvio benchmark history
+
+One row per complete `make bench`, appended by `bench/report.py publish`
+(called by `bench/run`). Each cell is pvio / native, the median of the
+per-round ratios of that run (throughput: higher is better; QD1 latency:
+lower is better); goals and method: `docs/benchmarks.md`. commit: the
+tree measured (`-dirty`: with uncommitted changes). A row's full results
+(raw fio/iperf3 JSON, CPU, counters) are `bench/results/latest.json` in
+the commit that published it (`git log -- bench/results/latest.json`).
+
+"""
+
+
+# Short column titles of the history table, by result id.
+HISTORY_TITLES = {"rr4k": "4k rr QD32", "rw4k": "4k rw QD32", "lat_p50": "QD1 p50",
+                  "lat_p99": "QD1 p99", "sr1m": "1M read", "sw1m": "1M write",
+                  "tcp1": "TCP 1", "tcp4": "TCP -P 4", "tcpR": "TCP -R", "udp64": "UDP 64B"}
+
+
+def history_columns():
+    ids = [r[0] + ("_" + r[3] if r[3] in ("p50", "p99") else "") for r in ROWS]
+    return [(i, HISTORY_TITLES.get(i, i)) for i in ids]
+
+
+def history_row(doc, commit):
+    by_id = {r["id"]: r for r in doc.get("results") or []}
+    cells = []
+    for rid, _ in history_columns():
+        r = by_id.get(rid)
+        cells.append("%.2f" % r["ratio"]["median"] if r and r.get("ratio") else "-")
+    date = (doc.get("date") or "?").replace("T", " ")[:16]
+    g = doc.get("guest") or {}
+    return "| %s | %s | %s | %s | %s |" % (date, commit or "?", doc.get("accel") or "?",
+                                         g.get("reps", "?"), " | ".join(cells))
+
+
+def history_append(path, doc, commit):
+    """Append the run's row to the history table (created if missing)."""
+    if not os.path.exists(path):
+        cols = history_columns()
+        with open(path, "w") as f:
+            f.write(HISTORY_HEAD)
+            f.write("| date (UTC) | commit | accel | rounds | %s |\n" % " | ".join(t for _, t in cols))
+            f.write("|" + "---|" * (4 + len(cols)) + "\n")
+    with open(path, "a") as f:
+        f.write(history_row(doc, commit) + "\n")
+
+
+README_BEGIN, README_END = "<!-- bench-latest-begin -->", "<!-- bench-latest-end -->"
+
+
+def readme_update(readme, md, png):
+    """Put @md (and the chart, if there is one) between the README's
+    bench-latest markers. Returns False if the markers are missing."""
+    with open(readme) as f:
+        t = f.read()
+    if README_BEGIN not in t or README_END not in t:
+        return False
+    pre, rest = t.split(README_BEGIN, 1)
+    post = rest.split(README_END, 1)[1]
+    with open(md) as f:
+        block = README_BEGIN + "\n" + f.read().rstrip() + "\n"
+    if png:
+        block += "\n![pvio / native ratios](bench/results/latest.png)\n"
+    with open(readme, "w") as f:
+        f.write(pre + block + README_END + post)
+    return True
+
+
+def publish(path, results, readme, commit):
+    """A finished bench run's files become the latest results."""
+    _, doc = from_json(path)
+    prefix = path[:-5] if path.endswith(".json") else path
+    os.makedirs(results, exist_ok=True)
+    if (doc.get("guest") or {}).get("profile"):
+        shutil.copyfile(prefix + ".md", os.path.join(results, "latest-profile.md"))
+        print("report: profiled run (not results): %s" %
+              os.path.relpath(os.path.join(results, "latest-profile.md")))
+        return 0
+    if not doc.get("complete"):
+        print("report: %s is incomplete (%s): not published" % (path, doc.get("incomplete_reason")),
+              file=sys.stderr)
+        return 1
+    latest = os.path.join(results, "latest")
+    shutil.copyfile(path, latest + ".json")
+    shutil.copyfile(prefix + ".md", latest + ".md")
+    png = os.path.exists(prefix + ".png")
+    if png:
+        shutil.copyfile(prefix + ".png", latest + ".png")
+    elif os.path.exists(latest + ".png"):
+        os.unlink(latest + ".png")  # an older run's chart would mislead
+    history_append(os.path.join(results, "history.md"), doc, commit or doc.get("commit"))
+    print("report: %s.{json,md%s} and a row of %s" % (
+        os.path.relpath(latest), ",png" if png else "", os.path.relpath(os.path.join(results, "history.md"))))
+    if readme:
+        if readme_update(readme, latest + ".md", png):
+            print("report: %s's benchmark section now shows this run" % os.path.relpath(readme))
+        else:
+            print("report: %s has no bench-latest markers: left alone" % readme, file=sys.stderr)
+    return 0
+
+
 # ---- main -------------------------------------------------------------------
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("how", choices=["live", "log"])
+    ap.add_argument("how", choices=["live", "log", "json", "publish"])
     ap.add_argument("file", nargs="?")
     ap.add_argument("--mode", choices=["run", "bench"], default="bench")
     ap.add_argument("--out", help="write PREFIX.json and PREFIX.md")
     ap.add_argument("--chart", action="store_true", help="also PREFIX.png (gnuplot)")
     ap.add_argument("--vm-status-file", help="file holding tools/vm's exit status")
+    ap.add_argument("--commit", help="the commit measured (recorded in the JSON; publish: the history row's)")
+    ap.add_argument("--results", help="publish: the results directory (default: bench/results)")
+    ap.add_argument("--readme", help="publish: the README whose bench-latest block to update")
     a = ap.parse_args()
+    if a.how != "live" and not a.file:
+        ap.error("%s needs a FILE" % a.how)
+
+    if a.how == "publish":
+        here = os.path.dirname(os.path.abspath(__file__))
+        return publish(a.file, a.results or os.path.join(here, "results"), a.readme, a.commit)
+    if a.how == "json":
+        con, doc = from_json(a.file)
+        rows = aggregate(con)
+        complete, why = bool(doc.get("complete")), doc.get("incomplete_reason") or ""
+        mode = doc.get("mode") or a.mode
+        print_report(con, rows, complete, why, mode)
+        if a.out:
+            outs = write_outputs(a.out, con, rows, complete, why, mode, a.chart, saved=doc)
+            print("report: wrote %s" % ", ".join(os.path.relpath(o) for o in outs))
+        return 0 if complete else 1
 
     con = Console()
+    con.commit = a.commit
     live = a.how == "live"
     src = sys.stdin if live else open(a.file, errors="replace")
     total = None
