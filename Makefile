@@ -28,7 +28,7 @@ BUILD := $(TOP)/build/$(BUILD_NAME)
 # KUnit suites are modules of their own (obj-$(CONFIG_KUNIT)); with a
 # built-in KUnit (=y) an external build would otherwise link them nowhere.
 KUNIT_ARG = $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/include/config/auto.conf),CONFIG_KUNIT=m)
-SRC_DIRS := Kbuild include hypervisor grant evtchn bus blkback blkfront \
+SRC_DIRS := Kbuild include hypervisor store grant evtchn bus blkback blkfront \
 	    netback netfront tests
 
 .PHONY: all modules tools deps test-kernel check run bench lint clean \

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-bus.ko: the control plane every domain's guest side uses: its
- * store connection (xs_binding.c), the frontend and backend buses (bus.c),
- * the driver helpers (client.c, state.c), and dom0's /dev/pvio-store
- * (xs_dev.c).
+ * store client (xs_client.c) and connection (xs_binding.c), the frontend
+ * and backend buses (bus.c) and the driver helpers (client.c, state.c).
  */
 #define pr_fmt(fmt) "pvio-bus: " fmt
 
@@ -15,31 +14,31 @@ static int __init pvio_bus_init(void)
 {
 	int err;
 
-	err = pvio_xs_binding_init();
+	err = pvio_xs_client_init();
 	if (err)
 		return err;
+	err = pvio_xs_binding_init();
+	if (err)
+		goto out_client;
 	err = pvio_bus_core_init();
 	if (err)
 		goto out_xs;
-	err = pvio_xs_dev_init();
-	if (err)
-		goto out_core;
 	pvio_bus_debugfs_init();
 	return 0;
 
-out_core:
-	pvio_bus_core_exit();
 out_xs:
 	pvio_xs_binding_exit();
+out_client:
+	pvio_xs_client_exit();
 	return err;
 }
 
 static void __exit pvio_bus_exit(void)
 {
 	pvio_bus_debugfs_exit();
-	pvio_xs_dev_exit();
 	pvio_bus_core_exit();
 	pvio_xs_binding_exit();
+	pvio_xs_client_exit();
 }
 
 module_init(pvio_bus_init);

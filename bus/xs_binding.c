@@ -28,7 +28,8 @@
 #include <linux/interrupt.h>
 #include <pvio/evtchn.h>
 #include <pvio/xenbus.h>
-#include "../hypervisor/store/store.h"
+#include <pvio/store.h>
+#include <pvio/xenstored.h>
 #include "bus.h"
 
 struct pvio_xs_dom {

@@ -11,9 +11,13 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <xen/interface/io/xs_wire.h>
 
 struct pvio_domain;
 struct pvio_xs;
+
+/* An xs_wire message: header plus the largest payload. */
+#define PVIO_XS_MSG_MAX		(sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
 
 /* "No transaction". */
 #define PVIO_XBT_NIL	0U
@@ -68,5 +72,15 @@ unsigned int pvio_xs_read_unsigned(struct pvio_xs *xs, const char *dir,
 
 int pvio_xs_watch(struct pvio_xs *xs, struct pvio_xs_watch *watch);
 void pvio_xs_unwatch(struct pvio_xs *xs, struct pvio_xs_watch *watch);
+
+/*
+ * The client on a ring page (struct xenstore_domain_interface): @notify
+ * kicks the server side; pvio_xs_kick() is called when the server kicked
+ * back. pvio-bus creates one per domain (pvio_xs_of()).
+ */
+struct pvio_xs *pvio_xs_create(struct xenstore_domain_interface *intf,
+			       void (*notify)(void *data), void *data);
+void pvio_xs_destroy(struct pvio_xs *xs);
+void pvio_xs_kick(struct pvio_xs *xs);
 
 #endif /* PVIO_STORE_H */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio-store.ko: the store (xenstored) served by dom0.
+ * pvio-store.ko: the store (xenstored) served by dom0: the node tree
+ * (store.c), the per-domain ring server (ring.c) and the toolstack's
+ * /dev/pvio-store (xs_dev.c).
  */
 
 #include <linux/module.h>
@@ -27,16 +29,16 @@ static int __init pvio_store_init(void)
 	pvio_store_main = pvio_store_create();
 	if (!pvio_store_main)
 		return -ENOMEM;
-	err = pvio_xs_client_init();
+	err = pvio_store_dev_init();
 	if (err)
 		goto out_store;
 	err = pvio_store_server_start();
 	if (err)
-		goto out_client;
+		goto out_dev;
 	return 0;
 
-out_client:
-	pvio_xs_client_exit();
+out_dev:
+	pvio_store_dev_exit();
 out_store:
 	pvio_store_destroy(pvio_store_main);
 	return err;
@@ -45,7 +47,7 @@ out_store:
 static void __exit pvio_store_exit(void)
 {
 	pvio_store_server_stop();
-	pvio_xs_client_exit();
+	pvio_store_dev_exit();
 	pvio_store_destroy(pvio_store_main);
 }
 

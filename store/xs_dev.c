@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio-bus: /dev/pvio-store, the toolstack's connection to the store
+ * pvio-store: /dev/pvio-store, the toolstack's connection to the store
  * (Linux's /dev/xen/xenbus, xenbus_dev_frontend.c, seen from dom0).
  *
  * Each open file is one privileged (dom0) store connection. write() takes
@@ -14,7 +14,7 @@
  * file's input; other malformed requests get the store's XS_ERROR reply. Needs CAP_SYS_ADMIN.
  * Closing the file drops its watches and aborts its transactions.
  */
-#define pr_fmt(fmt) "pvio-bus: " fmt
+#define pr_fmt(fmt) "pvio-store: " fmt
 
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -24,16 +24,15 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/capability.h>
-#include "../hypervisor/store/store.h"
-#include "bus.h"
+#include "store.h"
 
-struct pvio_xs_msg {
+struct pvio_store_dev_msg {
 	struct list_head list;
 	unsigned int len;
 	u8 data[];
 };
 
-struct pvio_xs_file {
+struct pvio_store_dev_file {
 	struct pvio_store_conn *conn;
 	struct mutex lock;		/* in, replies */
 	wait_queue_head_t wq;
@@ -43,16 +42,16 @@ struct pvio_xs_file {
 	u8 out[PVIO_XS_MSG_MAX];
 };
 
-static void pvio_xs_file_event(struct pvio_store_conn *conn, void *data)
+static void pvio_store_dev_file_event(struct pvio_store_conn *conn, void *data)
 {
-	struct pvio_xs_file *f = data;
+	struct pvio_store_dev_file *f = data;
 
 	wake_up_interruptible(&f->wq);
 }
 
-static int pvio_xs_open(struct inode *inode, struct file *file)
+static int pvio_store_dev_open(struct inode *inode, struct file *file)
 {
-	struct pvio_xs_file *f;
+	struct pvio_store_dev_file *f;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
@@ -63,7 +62,7 @@ static int pvio_xs_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&f->wq);
 	INIT_LIST_HEAD(&f->replies);
 	f->conn = pvio_store_conn_open(pvio_store_get_main(), 0,
-				       pvio_xs_file_event, f);
+				       pvio_store_dev_file_event, f);
 	if (!f->conn) {
 		kvfree(f);
 		return -ENOMEM;
@@ -72,10 +71,10 @@ static int pvio_xs_open(struct inode *inode, struct file *file)
 	return stream_open(inode, file);
 }
 
-static int pvio_xs_release(struct inode *inode, struct file *file)
+static int pvio_store_dev_release(struct inode *inode, struct file *file)
 {
-	struct pvio_xs_file *f = file->private_data;
-	struct pvio_xs_msg *m, *tmp;
+	struct pvio_store_dev_file *f = file->private_data;
+	struct pvio_store_dev_msg *m, *tmp;
 
 	pvio_store_conn_close(f->conn);
 	list_for_each_entry_safe(m, tmp, &f->replies, list)
@@ -85,9 +84,9 @@ static int pvio_xs_release(struct inode *inode, struct file *file)
 }
 
 /* Queue a complete request's reply; f->lock held. */
-static int pvio_xs_handle(struct pvio_xs_file *f)
+static int pvio_store_dev_handle(struct pvio_store_dev_file *f)
 {
-	struct pvio_xs_msg *m;
+	struct pvio_store_dev_msg *m;
 	int len;
 
 	len = pvio_store_process(f->conn, f->in, f->in_got, f->out,
@@ -105,10 +104,10 @@ static int pvio_xs_handle(struct pvio_xs_file *f)
 	return 0;
 }
 
-static ssize_t pvio_xs_write(struct file *file, const char __user *buf,
+static ssize_t pvio_store_dev_write(struct file *file, const char __user *buf,
 			     size_t len, loff_t *ppos)
 {
-	struct pvio_xs_file *f = file->private_data;
+	struct pvio_store_dev_file *f = file->private_data;
 	struct xsd_sockmsg hdr;
 	size_t done = 0, want, n;
 	int err = 0;
@@ -134,12 +133,12 @@ static ssize_t pvio_xs_write(struct file *file, const char __user *buf,
 		if (hdr.len > XENSTORE_PAYLOAD_MAX) {
 			/* Reply XS_ERROR "E2BIG", drop the input. */
 			f->in_got = sizeof(hdr);
-			err = pvio_xs_handle(f);
+			err = pvio_store_dev_handle(f);
 			err = err ?: -E2BIG;
 			break;
 		}
 		if (f->in_got == sizeof(hdr) + hdr.len) {
-			err = pvio_xs_handle(f);
+			err = pvio_store_dev_handle(f);
 			if (err)
 				break;
 		}
@@ -150,12 +149,12 @@ static ssize_t pvio_xs_write(struct file *file, const char __user *buf,
 }
 
 /* The next message to read, moved to f->out; f->lock held. */
-static int pvio_xs_next(struct pvio_xs_file *f)
+static int pvio_store_dev_next(struct pvio_store_dev_file *f)
 {
-	struct pvio_xs_msg *m;
+	struct pvio_store_dev_msg *m;
 	int len;
 
-	m = list_first_entry_or_null(&f->replies, struct pvio_xs_msg, list);
+	m = list_first_entry_or_null(&f->replies, struct pvio_store_dev_msg, list);
 	if (m) {
 		list_del(&m->list);
 		len = m->len;
@@ -167,22 +166,22 @@ static int pvio_xs_next(struct pvio_xs_file *f)
 	return len > 0 ? len : 0;
 }
 
-static bool pvio_xs_readable(struct pvio_xs_file *f)
+static bool pvio_store_dev_readable(struct pvio_store_dev_file *f)
 {
 	return !list_empty_careful(&f->replies) ||
 	       pvio_store_pending_events(f->conn);
 }
 
-static ssize_t pvio_xs_read(struct file *file, char __user *buf, size_t len,
+static ssize_t pvio_store_dev_read(struct file *file, char __user *buf, size_t len,
 			    loff_t *ppos)
 {
-	struct pvio_xs_file *f = file->private_data;
-	struct pvio_xs_msg *m;
+	struct pvio_store_dev_file *f = file->private_data;
+	struct pvio_store_dev_msg *m;
 	int n, err;
 
 	for (;;) {
 		mutex_lock(&f->lock);
-		m = list_first_entry_or_null(&f->replies, struct pvio_xs_msg,
+		m = list_first_entry_or_null(&f->replies, struct pvio_store_dev_msg,
 					     list);
 		if (m && m->len > len) {
 			mutex_unlock(&f->lock);
@@ -193,7 +192,7 @@ static ssize_t pvio_xs_read(struct file *file, char __user *buf, size_t len,
 			mutex_unlock(&f->lock);
 			return -EINVAL;	/* events need a full-size buffer */
 		}
-		n = pvio_xs_next(f);
+		n = pvio_store_dev_next(f);
 		if (n) {
 			err = copy_to_user(buf, f->out, n) ? -EFAULT : n;
 			mutex_unlock(&f->lock);
@@ -202,43 +201,43 @@ static ssize_t pvio_xs_read(struct file *file, char __user *buf, size_t len,
 		mutex_unlock(&f->lock);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		if (wait_event_interruptible(f->wq, pvio_xs_readable(f)))
+		if (wait_event_interruptible(f->wq, pvio_store_dev_readable(f)))
 			return -ERESTARTSYS;
 	}
 }
 
-static __poll_t pvio_xs_poll(struct file *file, poll_table *wait)
+static __poll_t pvio_store_dev_poll(struct file *file, poll_table *wait)
 {
-	struct pvio_xs_file *f = file->private_data;
+	struct pvio_store_dev_file *f = file->private_data;
 
 	poll_wait(file, &f->wq, wait);
-	return (pvio_xs_readable(f) ? EPOLLIN | EPOLLRDNORM : 0) |
+	return (pvio_store_dev_readable(f) ? EPOLLIN | EPOLLRDNORM : 0) |
 	       EPOLLOUT | EPOLLWRNORM;
 }
 
-static const struct file_operations pvio_xs_fops = {
+static const struct file_operations pvio_store_dev_fops = {
 	.owner = THIS_MODULE,
-	.open = pvio_xs_open,
-	.release = pvio_xs_release,
-	.read = pvio_xs_read,
-	.write = pvio_xs_write,
-	.poll = pvio_xs_poll,
+	.open = pvio_store_dev_open,
+	.release = pvio_store_dev_release,
+	.read = pvio_store_dev_read,
+	.write = pvio_store_dev_write,
+	.poll = pvio_store_dev_poll,
 	.llseek = no_llseek,
 };
 
-static struct miscdevice pvio_xs_misc = {
+static struct miscdevice pvio_store_dev_misc = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "pvio-store",
-	.fops = &pvio_xs_fops,
+	.fops = &pvio_store_dev_fops,
 	.mode = 0600,
 };
 
-int pvio_xs_dev_init(void)
+int pvio_store_dev_init(void)
 {
-	return misc_register(&pvio_xs_misc);
+	return misc_register(&pvio_store_dev_misc);
 }
 
-void pvio_xs_dev_exit(void)
+void pvio_store_dev_exit(void)
 {
-	misc_deregister(&pvio_xs_misc);
+	misc_deregister(&pvio_store_dev_misc);
 }

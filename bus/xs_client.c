@@ -15,7 +15,7 @@
 #include <linux/workqueue.h>
 #include <linux/uio.h>
 #include <pvio/store.h>
-#include "store.h"
+#include "bus.h"
 
 #define XS_REPLY_TIMEOUT	(30 * HZ)
 

@@ -9,6 +9,7 @@
  * dom0 user): it owns its watches, its pending watch events and its
  * transactions. Everything is serialised by the store's mutex: requests are
  * handled one at a time in process context, like xenstored's main loop.
+ * Nothing in store/ runs in a guest: the store is a dom0 service.
  */
 #ifndef PVIO_STORE_INTERNAL_H
 #define PVIO_STORE_INTERNAL_H
@@ -19,12 +20,12 @@
 #include <linux/bitmap.h>
 #include <xen/interface/io/xs_wire.h>
 #include <pvio/hypervisor.h>
+#include <pvio/store.h>
+#include <pvio/xenstored.h>
 
 #define PVIO_XS_HASH_BITS	10
 #define PVIO_XS_TX_HASH_BITS	5
 
-/* A reply or an event: header plus the largest payload. */
-#define PVIO_XS_MSG_MAX		(sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
 
 /* Per-domain limits for unprivileged domains (xenstored's hard quotas). */
 struct pvio_store_quota {
@@ -106,30 +107,9 @@ unsigned int pvio_store_pending_events(struct pvio_store_conn *conn);
 u64 pvio_store_dropped_events(struct pvio_store_conn *conn);
 unsigned int pvio_store_domain_entries(struct pvio_store *s, domid_t domid);
 
-int pvio_store_domain_setup(struct pvio_store *s, domid_t domid);
-void pvio_store_release_domain(struct pvio_store *s, domid_t domid);
-struct pvio_store *pvio_store_get_main(void);
-
-/* ring.c: the server side of the per-domain rings */
-struct pvio_store_ring;
-struct pvio_store_ring *pvio_store_ring_attach(struct pvio_store *s,
-					       domid_t domid,
-					       struct xenstore_domain_interface *intf,
-					       void (*notify)(void *data),
-					       void *data);
-void pvio_store_ring_detach(struct pvio_store_ring *r);
-void pvio_store_ring_kick(struct pvio_store_ring *r);
-bool pvio_store_ring_broken(struct pvio_store_ring *r);
 int pvio_store_server_start(void);
 void pvio_store_server_stop(void);
-
-/* client.c: the guest side on a ring page */
-struct pvio_xs;
-struct pvio_xs *pvio_xs_create(struct xenstore_domain_interface *intf,
-			       void (*notify)(void *data), void *data);
-void pvio_xs_destroy(struct pvio_xs *xs);
-void pvio_xs_kick(struct pvio_xs *xs);
-int pvio_xs_client_init(void);
-void pvio_xs_client_exit(void);
+int pvio_store_dev_init(void);
+void pvio_store_dev_exit(void);
 
 #endif /* PVIO_STORE_INTERNAL_H */
