@@ -6,7 +6,7 @@
  * and by bio completions. Each round it
  *  - collects the requests whose bios completed,
  *  - copies up to PVIO_BLKBACK_BATCH new requests out of the ring and
- *    validates the copies (validate.h); invalid ones are answered at once,
+ *    validates the copies (check.h); invalid ones are answered at once,
  *  - maps the grants of the new requests and unmaps those of the completed
  *    ones in one multicall (pvio_gnttab_batch_mixed()),
  *  - answers the completed requests in place in the ring, builds bios on

@@ -19,7 +19,7 @@
 #include <linux/xarray.h>
 #include <pvio/hypervisor.h>
 #include <pvio/xenbus.h>
-#include "validate.h"
+#include "check.h"
 
 /*
  * Persistent grants kept mapped per vbd (default of the module parameter

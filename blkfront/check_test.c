@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_blkfront_rsp: blkfront's response checks (check.h) and
+ * KUnit suite pvio_blkfront_check: blkfront's response checks (check.h) and
  * the ring's rsp_prod checks on a blkif front ring, fed the hostile
- * responses of hardening.md; and Xen's virtual-device numbering.
+ * responses of a malicious backend (bad ids, answers twice, bad status,
+ * rsp_prod jumps; the cases Linux fixed in its 2021 blkfront hardening,
+ * XSA-376); and Xen's virtual-device numbering.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -101,7 +103,7 @@ static void blkfront_rsp_status(struct kunit *test)
 			BLK_STS_IOERR);
 }
 
-/* rsp_prod jumps from a malicious backend (hardening.md case 2). */
+/* rsp_prod jumps from a malicious backend. */
 static void blkfront_rsp_prod_jump(struct kunit *test)
 {
 	static const RING_IDX jumps[] = { 5, 33, 0xFFFFFFFF, 0x80000000 };
@@ -204,12 +206,12 @@ static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_blkfront_rsp_suite = {
-	.name = "pvio_blkfront_rsp",
+static struct kunit_suite pvio_blkfront_check_suite = {
+	.name = "pvio_blkfront_check",
 	.test_cases = pvio_blkfront_rsp_cases,
 };
 
-kunit_test_suite(pvio_blkfront_rsp_suite);
+kunit_test_suite(pvio_blkfront_check_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit: pvio-blkfront response checks");

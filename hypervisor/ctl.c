@@ -49,7 +49,7 @@ static long pvio_ctl_destroy(void __user *arg)
 	return pvio_domain_destroy(c.domid);
 }
 
-static void pvio_ctl_fill(struct pvio_ctl_domain *e, struct pvio_domain *d)
+static void pvio_hv_ctl_fill(struct pvio_ctl_domain *e, struct pvio_domain *d)
 {
 	memset(e, 0, sizeof(*e));
 	e->domid = d->domid;
@@ -86,13 +86,13 @@ static long pvio_ctl_list(void __user *arg)
 	if (!buf)
 		return -ENOMEM;
 	for (id = 0; id <= PVIO_MAX_DOMID; id++) {
-		d = pvio_domain_get_by_id(id);
+		d = pvio_hv_domain_get_by_id(id);
 		if (!d)
 			continue;
 		total++;
 		if (n < l.nr)
-			pvio_ctl_fill(&buf[n++], d);
-		pvio_domain_put(d);
+			pvio_hv_ctl_fill(&buf[n++], d);
+		pvio_hv_domain_put(d);
 	}
 	if (n && copy_to_user(u64_to_user_ptr(l.domains), buf,
 			      n * sizeof(*buf)))
@@ -122,13 +122,13 @@ static long pvio_ctl_stats(void __user *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	d = c->domid <= PVIO_MAX_DOMID ? pvio_domain_get_by_id(c->domid) : NULL;
+	d = c->domid <= PVIO_MAX_DOMID ? pvio_hv_domain_get_by_id(c->domid) : NULL;
 	if (!d) {
 		ret = -ESRCH;
 		goto out;
 	}
 	pvio_domain_get_stats(d, &st);
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	for (i = 0; i < ARRAY_SIZE(c->hypercalls); i++)
 		c->hypercalls[i] = st.hypercalls[i];
 	c->multicall_entries = st.multicall_entries;
@@ -145,7 +145,7 @@ out:
 	return ret;
 }
 
-static long pvio_ctl_ioctl(struct file *file, unsigned int cmd,
+static long pvio_hv_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -168,26 +168,26 @@ static long pvio_ctl_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-static const struct file_operations pvio_ctl_fops = {
+static const struct file_operations pvio_hv_ctl_fops = {
 	.owner = THIS_MODULE,
-	.unlocked_ioctl = pvio_ctl_ioctl,
+	.unlocked_ioctl = pvio_hv_ctl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
 };
 
-static struct miscdevice pvio_ctl_dev = {
+static struct miscdevice pvio_hv_ctl_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
 	.name = "pvio",
-	.fops = &pvio_ctl_fops,
+	.fops = &pvio_hv_ctl_fops,
 	.mode = 0600,
 };
 
-int pvio_ctl_init(void)
+int pvio_hv_ctl_init(void)
 {
-	return misc_register(&pvio_ctl_dev);
+	return misc_register(&pvio_hv_ctl_dev);
 }
 
-void pvio_ctl_exit(void)
+void pvio_hv_ctl_exit(void)
 {
-	misc_deregister(&pvio_ctl_dev);
+	misc_deregister(&pvio_hv_ctl_dev);
 }

@@ -8,15 +8,15 @@
 #include <linux/seq_file.h>
 #include "internal.h"
 
-static struct dentry *pvio_debugfs_dir;
+static struct dentry *pvio_hv_debugfs_dir;
 
-static const char * const pvio_state_names[] = {
+static const char * const pvio_hv_state_names[] = {
 	[PVIO_DOMAIN_RUNNING] = "running",
 	[PVIO_DOMAIN_SHUTDOWN] = "shutdown",
 	[PVIO_DOMAIN_DYING] = "dying",
 };
 
-static int pvio_domains_show(struct seq_file *m, void *v)
+static int pvio_hv_domains_show(struct seq_file *m, void *v)
 {
 	struct pvio_domain_stats *st;
 	struct pvio_domain *d;
@@ -28,7 +28,7 @@ static int pvio_domains_show(struct seq_file *m, void *v)
 		return -ENOMEM;
 	seq_puts(m, "domid name vcpus state hypercalls multicall_entries grant_maps grant_unmaps grant_copies grant_copy_bytes events_sent events_delivered\n");
 	for (id = 0; id <= PVIO_MAX_DOMID; id++) {
-		d = pvio_domain_get_by_id(id);
+		d = pvio_hv_domain_get_by_id(id);
 		if (!d)
 			continue;
 		pvio_domain_get_stats(d, st);
@@ -36,7 +36,7 @@ static int pvio_domains_show(struct seq_file *m, void *v)
 			total += st->hypercalls[i];
 		seq_printf(m, "%u %s %u %s %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   d->domid, d->name[0] ? d->name : "-", d->nr_vcpus,
-			   pvio_state_names[READ_ONCE(d->state)], total,
+			   pvio_hv_state_names[READ_ONCE(d->state)], total,
 			   st->multicall_entries, st->grant_maps,
 			   st->grant_unmaps, st->grant_copies,
 			   st->grant_copy_bytes, st->events_sent,
@@ -46,22 +46,22 @@ static int pvio_domains_show(struct seq_file *m, void *v)
 			if (st->hypercalls[i])
 				seq_printf(m, " %u=%llu", i, st->hypercalls[i]);
 		seq_putc(m, '\n');
-		pvio_domain_put(d);
+		pvio_hv_domain_put(d);
 	}
 	kfree(st);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(pvio_domains);
+DEFINE_SHOW_ATTRIBUTE(pvio_hv_domains);
 
-void pvio_debugfs_init(void)
+void pvio_hv_debugfs_init(void)
 {
-	pvio_debugfs_dir = debugfs_create_dir("pvio", NULL);
-	debugfs_create_file("domains", 0444, pvio_debugfs_dir, NULL,
-			    &pvio_domains_fops);
+	pvio_hv_debugfs_dir = debugfs_create_dir("pvio", NULL);
+	debugfs_create_file("domains", 0444, pvio_hv_debugfs_dir, NULL,
+			    &pvio_hv_domains_fops);
 }
 
-void pvio_debugfs_exit(void)
+void pvio_hv_debugfs_exit(void)
 {
-	debugfs_remove_recursive(pvio_debugfs_dir);
-	pvio_debugfs_dir = NULL;
+	debugfs_remove_recursive(pvio_hv_debugfs_dir);
+	pvio_hv_debugfs_dir = NULL;
 }

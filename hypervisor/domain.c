@@ -11,7 +11,7 @@
  *
  * Lock order: pvio_guests_lock (domain create/destroy and component
  * (un)registration, held across attach/detach callbacks) ->
- * pvio_domains_lock (leaf: the list and the domid table).
+ * pvio_hv_domains_lock (leaf: the list and the domid table).
  */
 
 #include <linux/module.h>
@@ -26,80 +26,80 @@
 #include "internal.h"
 
 /* The domain list and domid table writes; a leaf lock. */
-DEFINE_MUTEX(pvio_domains_lock);
-LIST_HEAD(pvio_domain_list);
+DEFINE_MUTEX(pvio_hv_domains_lock);
+LIST_HEAD(pvio_hv_domain_list);
 
 static DEFINE_MUTEX(pvio_guests_lock);
 static LIST_HEAD(pvio_guests);
 
-static struct pvio_domain __rcu *pvio_domid_table[PVIO_MAX_DOMID + 1];
+static struct pvio_domain __rcu *pvio_hv_domid_table[PVIO_MAX_DOMID + 1];
 /* domids in use, from creation until the struct is freed (no early reuse) */
-static DECLARE_BITMAP(pvio_domid_used, PVIO_MAX_DOMID + 1);
-static domid_t pvio_domid_next = 1;
+static DECLARE_BITMAP(pvio_hv_domid_used, PVIO_MAX_DOMID + 1);
+static domid_t pvio_hv_domid_next = 1;
 
-static struct pvio_domain *pvio_dom0_domain;
-static struct workqueue_struct *pvio_domain_wq;
+static struct pvio_domain *pvio_hv_dom0_domain;
+static struct workqueue_struct *pvio_hv_domain_wq;
 
-static void pvio_vcpu_sync(struct pvio_vcpu *v);
+static void pvio_hv_vcpu_sync(struct pvio_hv_vcpu *v);
 
 /* ---- lifetime --------------------------------------------------------- */
 
-static void pvio_domain_free_work(struct work_struct *work)
+static void pvio_hv_domain_free_work(struct work_struct *work)
 {
 	struct pvio_domain *d = container_of(work, struct pvio_domain,
 					     free_work);
 	unsigned int i;
 
 	for (i = 0; i < d->nr_vcpus; i++)
-		pvio_vcpu_sync(&d->vcpus[i]);
+		pvio_hv_vcpu_sync(&d->vcpus[i]);
 
-	mutex_lock(&pvio_domains_lock);
-	clear_bit(d->domid, pvio_domid_used);
-	mutex_unlock(&pvio_domains_lock);
+	mutex_lock(&pvio_hv_domains_lock);
+	clear_bit(d->domid, pvio_hv_domid_used);
+	mutex_unlock(&pvio_hv_domains_lock);
 
-	pvio_gnttab_domain_free(d);
+	pvio_hv_gnttab_domain_free(d);
 	if (d->shared_info)
 		free_page((unsigned long)d->shared_info);
 	/* Lock-free lookups may still be looking at the struct. */
 	kfree_rcu(d, rcu);
 }
 
-static void pvio_domain_release(struct kref *ref)
+static void pvio_hv_domain_release(struct kref *ref)
 {
 	struct pvio_domain *d = container_of(ref, struct pvio_domain, ref);
 
 	/* Any context: irq_work_sync() and the mutex need a sleepable one. */
-	queue_work(pvio_domain_wq, &d->free_work);
+	queue_work(pvio_hv_domain_wq, &d->free_work);
 }
 
 /**
- * pvio_domain_put() - drop a reference taken by a lookup
+ * pvio_hv_domain_put() - drop a reference taken by a lookup
  * @d: the domain, or NULL
  *
  * Context: any. The last reference frees the domain from a work item.
  */
-void pvio_domain_put(struct pvio_domain *d)
+void pvio_hv_domain_put(struct pvio_domain *d)
 {
 	if (d)
-		kref_put(&d->ref, pvio_domain_release);
+		kref_put(&d->ref, pvio_hv_domain_release);
 }
 
 /**
- * pvio_domain_get_by_id() - find a live domain by domid and take a ref
+ * pvio_hv_domain_get_by_id() - find a live domain by domid and take a ref
  * @domid: 0..PVIO_MAX_DOMID (DOMID_SELF is not resolved here)
  *
  * Context: any (RCU lookup).
  * Return: the domain with a reference, or NULL if there is none (or it is
  * being destroyed).
  */
-struct pvio_domain *pvio_domain_get_by_id(domid_t domid)
+struct pvio_domain *pvio_hv_domain_get_by_id(domid_t domid)
 {
 	struct pvio_domain *d;
 
 	if (domid > PVIO_MAX_DOMID)
 		return NULL;
 	rcu_read_lock();
-	d = rcu_dereference(pvio_domid_table[domid]);
+	d = rcu_dereference(pvio_hv_domid_table[domid]);
 	if (d && !kref_get_unless_zero(&d->ref))
 		d = NULL;
 	rcu_read_unlock();
@@ -107,27 +107,27 @@ struct pvio_domain *pvio_domain_get_by_id(domid_t domid)
 }
 
 /**
- * pvio_domain_lookup() - resolve a domid named in a hypercall
+ * pvio_hv_domain_lookup() - resolve a domid named in a hypercall
  * @caller: the calling domain
  * @domid: DOMID_SELF (-> @caller) or a domid
  *
  * Context: any.
- * Return: the domain with a reference (drop with pvio_domain_put()), or
+ * Return: the domain with a reference (drop with pvio_hv_domain_put()), or
  * NULL.
  */
-struct pvio_domain *pvio_domain_lookup(struct pvio_domain *caller,
+struct pvio_domain *pvio_hv_domain_lookup(struct pvio_domain *caller,
 				       domid_t domid)
 {
 	if (domid == DOMID_SELF || domid == caller->domid) {
 		kref_get(&caller->ref);
 		return caller;
 	}
-	return pvio_domain_get_by_id(domid);
+	return pvio_hv_domain_get_by_id(domid);
 }
 
 /* ---- vCPUs and the upcall --------------------------------------------- */
 
-static void pvio_vcpu_upcall(struct pvio_vcpu *v)
+static void pvio_hv_vcpu_upcall(struct pvio_hv_vcpu *v)
 {
 	struct pvio_domain *d = v->domain;
 	pvio_upcall_fn fn;
@@ -139,23 +139,23 @@ static void pvio_vcpu_upcall(struct pvio_vcpu *v)
 	rcu_read_unlock();
 }
 
-static void pvio_vcpu_upcall_work(struct irq_work *work)
+static void pvio_hv_vcpu_upcall_work(struct irq_work *work)
 {
-	pvio_vcpu_upcall(container_of(work, struct pvio_vcpu, upcall_work));
+	pvio_hv_vcpu_upcall(container_of(work, struct pvio_hv_vcpu, upcall_work));
 }
 
 /* IPI handler on the vCPU's CPU (hard IRQ); the csd is already unlocked. */
-static void pvio_vcpu_upcall_ipi(void *info)
+static void pvio_hv_vcpu_upcall_ipi(void *info)
 {
-	struct pvio_vcpu *v = info;
+	struct pvio_hv_vcpu *v = info;
 
 	clear_bit(0, &v->csd_busy);
 	/* A kick from now on sends a new IPI: order it before the upcall. */
 	smp_mb__after_atomic();
-	pvio_vcpu_upcall(v);
+	pvio_hv_vcpu_upcall(v);
 }
 
-static void pvio_vcpu_sync(struct pvio_vcpu *v)
+static void pvio_hv_vcpu_sync(struct pvio_hv_vcpu *v)
 {
 	irq_work_sync(&v->upcall_work);
 	while (test_bit(0, &v->csd_busy))
@@ -163,7 +163,7 @@ static void pvio_vcpu_sync(struct pvio_vcpu *v)
 }
 
 /**
- * pvio_vcpu_kick() - raise a vCPU's upcall
+ * pvio_hv_vcpu_kick() - raise a vCPU's upcall
  * @d: the domain
  * @vcpu: the vCPU index (< nr_vcpus; others are ignored)
  *
@@ -175,9 +175,9 @@ static void pvio_vcpu_sync(struct pvio_vcpu *v)
  *
  * Context: any (hard IRQ included).
  */
-void pvio_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
+void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
 {
-	struct pvio_vcpu *v;
+	struct pvio_hv_vcpu *v;
 	int cpu;
 
 	if (vcpu >= d->nr_vcpus || READ_ONCE(d->state) == PVIO_DOMAIN_DYING)
@@ -231,7 +231,7 @@ struct shared_info *pvio_domain_shared_info(struct pvio_domain *d)
 }
 EXPORT_SYMBOL_GPL(pvio_domain_shared_info);
 
-static unsigned int pvio_nth_online_cpu(unsigned int n)
+static unsigned int pvio_hv_nth_online_cpu(unsigned int n)
 {
 	unsigned int cpu, i = 0;
 
@@ -310,7 +310,7 @@ EXPORT_SYMBOL_GPL(pvio_vcpu_cpu);
  */
 struct pvio_domain *pvio_dom0(void)
 {
-	return pvio_dom0_domain;
+	return pvio_hv_dom0_domain;
 }
 EXPORT_SYMBOL_GPL(pvio_dom0);
 
@@ -429,13 +429,13 @@ int pvio_guest_register(struct pvio_guest_ops *ops)
 	mutex_lock(&pvio_guests_lock);
 	list_add_tail(&ops->list, &pvio_guests);
 	/* The domain list cannot change: create/destroy hold guests_lock. */
-	list_for_each_entry(d, &pvio_domain_list, list) {
+	list_for_each_entry(d, &pvio_hv_domain_list, list) {
 		err = ops->attach ? ops->attach(d) : 0;
 		if (err) {
 			pr_warn("pvio: %s attach to domain %u failed: %d\n",
 				ops->name, d->domid, err);
 			list_for_each_entry_continue_reverse(d,
-							     &pvio_domain_list,
+							     &pvio_hv_domain_list,
 							     list)
 				if (ops->detach)
 					ops->detach(d);
@@ -461,7 +461,7 @@ void pvio_guest_unregister(struct pvio_guest_ops *ops)
 	struct pvio_domain *d;
 
 	mutex_lock(&pvio_guests_lock);
-	list_for_each_entry_reverse(d, &pvio_domain_list, list)
+	list_for_each_entry_reverse(d, &pvio_hv_domain_list, list)
 		if (ops->detach)
 			ops->detach(d);
 	list_del(&ops->list);
@@ -471,7 +471,7 @@ EXPORT_SYMBOL_GPL(pvio_guest_unregister);
 
 /* ---- create / destroy ------------------------------------------------- */
 
-static struct pvio_domain *pvio_domain_alloc(const char *name,
+static struct pvio_domain *pvio_hv_domain_alloc(const char *name,
 					     unsigned int nr_vcpus)
 {
 	struct pvio_domain *d;
@@ -490,53 +490,53 @@ static struct pvio_domain *pvio_domain_alloc(const char *name,
 	strscpy(d->name, name ? name : "", sizeof(d->name));
 	kref_init(&d->ref);
 	INIT_LIST_HEAD(&d->list);
-	INIT_WORK(&d->free_work, pvio_domain_free_work);
+	INIT_WORK(&d->free_work, pvio_hv_domain_free_work);
 	d->state = PVIO_DOMAIN_RUNNING;
 	d->nr_vcpus = nr_vcpus;
 	cpus_read_lock();
 	for (i = 0; i < nr_vcpus; i++) {
-		struct pvio_vcpu *v = &d->vcpus[i];
+		struct pvio_hv_vcpu *v = &d->vcpus[i];
 
 		v->domain = d;
 		v->id = i;
-		v->cpu = pvio_nth_online_cpu(i);
-		v->upcall_work = IRQ_WORK_INIT_HARD(pvio_vcpu_upcall_work);
-		INIT_CSD(&v->upcall_csd, pvio_vcpu_upcall_ipi, v);
+		v->cpu = pvio_hv_nth_online_cpu(i);
+		v->upcall_work = IRQ_WORK_INIT_HARD(pvio_hv_vcpu_upcall_work);
+		INIT_CSD(&v->upcall_csd, pvio_hv_vcpu_upcall_ipi, v);
 		init_waitqueue_head(&v->block_wq);
 	}
 	cpus_read_unlock();
 	return d;
 }
 
-static int pvio_domid_alloc(struct pvio_domain *d, bool dom0)
+static int pvio_hv_domid_alloc(struct pvio_domain *d, bool dom0)
 {
 	unsigned long id;
 
-	lockdep_assert_held(&pvio_domains_lock);
+	lockdep_assert_held(&pvio_hv_domains_lock);
 	if (dom0) {
-		if (test_and_set_bit(0, pvio_domid_used))
+		if (test_and_set_bit(0, pvio_hv_domid_used))
 			return -EEXIST;
 		d->domid = 0;
 		return 0;
 	}
 	/* Round robin, like Xen: a domid is not reused right away. */
-	id = find_next_zero_bit(pvio_domid_used, PVIO_MAX_DOMID + 1,
-				pvio_domid_next);
+	id = find_next_zero_bit(pvio_hv_domid_used, PVIO_MAX_DOMID + 1,
+				pvio_hv_domid_next);
 	if (id > PVIO_MAX_DOMID)
-		id = find_next_zero_bit(pvio_domid_used, PVIO_MAX_DOMID + 1, 1);
+		id = find_next_zero_bit(pvio_hv_domid_used, PVIO_MAX_DOMID + 1, 1);
 	if (id > PVIO_MAX_DOMID)
 		return -ENOSPC;
-	set_bit(id, pvio_domid_used);
+	set_bit(id, pvio_hv_domid_used);
 	d->domid = id;
-	pvio_domid_next = id + 1;
+	pvio_hv_domid_next = id + 1;
 	return 0;
 }
 
-static void pvio_domain_teardown(struct pvio_domain *d)
+static void pvio_hv_domain_teardown(struct pvio_domain *d)
 {
-	pvio_pirq_domain_destroy(d);
-	pvio_evtchn_domain_destroy(d);
-	pvio_gnttab_domain_destroy(d);
+	pvio_hv_pirq_domain_destroy(d);
+	pvio_hv_evtchn_domain_destroy(d);
+	pvio_hv_gnttab_domain_destroy(d);
 }
 
 static struct pvio_domain *__pvio_domain_create(const char *name,
@@ -548,47 +548,47 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 
 	if (!nr_vcpus || nr_vcpus > PVIO_MAX_VCPUS)
 		return ERR_PTR(-EINVAL);
-	d = pvio_domain_alloc(name, nr_vcpus);
+	d = pvio_hv_domain_alloc(name, nr_vcpus);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	d->privileged = dom0;
 
 	mutex_lock(&pvio_guests_lock);
-	mutex_lock(&pvio_domains_lock);
-	err = pvio_domid_alloc(d, dom0);
-	mutex_unlock(&pvio_domains_lock);
+	mutex_lock(&pvio_hv_domains_lock);
+	err = pvio_hv_domid_alloc(d, dom0);
+	mutex_unlock(&pvio_hv_domains_lock);
 	if (err)
 		goto err_free;
 
-	err = pvio_gnttab_domain_init(d);
+	err = pvio_hv_gnttab_domain_init(d);
 	if (err)
 		goto err_id;
-	err = pvio_evtchn_domain_init(d);
+	err = pvio_hv_evtchn_domain_init(d);
 	if (err)
 		goto err_gnttab;
-	err = pvio_pirq_domain_init(d);
+	err = pvio_hv_pirq_domain_init(d);
 	if (err)
 		goto err_evtchn;
 
-	mutex_lock(&pvio_domains_lock);
-	list_add_tail(&d->list, &pvio_domain_list);
-	rcu_assign_pointer(pvio_domid_table[d->domid], d);
+	mutex_lock(&pvio_hv_domains_lock);
+	list_add_tail(&d->list, &pvio_hv_domain_list);
+	rcu_assign_pointer(pvio_hv_domid_table[d->domid], d);
 	if (dom0)
-		pvio_dom0_domain = d;
-	mutex_unlock(&pvio_domains_lock);
+		pvio_hv_dom0_domain = d;
+	mutex_unlock(&pvio_hv_domains_lock);
 
 	err = pvio_attach_all(d);
 	if (err) {
-		mutex_lock(&pvio_domains_lock);
+		mutex_lock(&pvio_hv_domains_lock);
 		d->state = PVIO_DOMAIN_DYING;
 		list_del_init(&d->list);
-		RCU_INIT_POINTER(pvio_domid_table[d->domid], NULL);
+		RCU_INIT_POINTER(pvio_hv_domid_table[d->domid], NULL);
 		if (dom0)
-			pvio_dom0_domain = NULL;
-		mutex_unlock(&pvio_domains_lock);
-		pvio_domain_teardown(d);
+			pvio_hv_dom0_domain = NULL;
+		mutex_unlock(&pvio_hv_domains_lock);
+		pvio_hv_domain_teardown(d);
 		mutex_unlock(&pvio_guests_lock);
-		pvio_domain_put(d);
+		pvio_hv_domain_put(d);
 		return ERR_PTR(err);
 	}
 	mutex_unlock(&pvio_guests_lock);
@@ -597,13 +597,13 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 	return d;
 
 err_evtchn:
-	pvio_evtchn_domain_destroy(d);
+	pvio_hv_evtchn_domain_destroy(d);
 err_gnttab:
-	pvio_gnttab_domain_destroy(d);
+	pvio_hv_gnttab_domain_destroy(d);
 err_id:
 	/* The domid is freed with the struct. */
 	mutex_unlock(&pvio_guests_lock);
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return ERR_PTR(err);
 err_free:
 	mutex_unlock(&pvio_guests_lock);
@@ -644,26 +644,26 @@ static void __pvio_domain_destroy(struct pvio_domain *d)
 						   struct pvio_guest_ops,
 						   list));
 
-	mutex_lock(&pvio_domains_lock);
+	mutex_lock(&pvio_hv_domains_lock);
 	WRITE_ONCE(d->state, PVIO_DOMAIN_DYING);
 	list_del_init(&d->list);
-	RCU_INIT_POINTER(pvio_domid_table[d->domid], NULL);
-	if (d == pvio_dom0_domain)
-		pvio_dom0_domain = NULL;
-	mutex_unlock(&pvio_domains_lock);
+	RCU_INIT_POINTER(pvio_hv_domid_table[d->domid], NULL);
+	if (d == pvio_hv_dom0_domain)
+		pvio_hv_dom0_domain = NULL;
+	mutex_unlock(&pvio_hv_domains_lock);
 
-	pvio_domain_teardown(d);
+	pvio_hv_domain_teardown(d);
 
 	WRITE_ONCE(d->upcall, NULL);
 	synchronize_rcu();
 	for (i = 0; i < d->nr_vcpus; i++) {
-		pvio_vcpu_sync(&d->vcpus[i]);
+		pvio_hv_vcpu_sync(&d->vcpus[i]);
 		wake_up_all(&d->vcpus[i].block_wq);
 	}
 	pr_debug("pvio: destroyed domain %u (%s)\n", d->domid, d->name);
-	if (pvio_dom0_domain)
-		pvio_send_guest_virq(pvio_dom0_domain, VIRQ_DOM_EXC);
-	pvio_domain_put(d);
+	if (pvio_hv_dom0_domain)
+		pvio_hv_send_guest_virq(pvio_hv_dom0_domain, VIRQ_DOM_EXC);
+	pvio_hv_domain_put(d);
 }
 
 /**
@@ -687,50 +687,50 @@ int pvio_domain_destroy(domid_t domid)
 	if (domid == 0)
 		return -EPERM;
 	mutex_lock(&pvio_guests_lock);
-	d = pvio_domain_get_by_id(domid);
+	d = pvio_hv_domain_get_by_id(domid);
 	if (!d) {
 		mutex_unlock(&pvio_guests_lock);
 		return -ESRCH;
 	}
 	__pvio_domain_destroy(d);
 	mutex_unlock(&pvio_guests_lock);
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_domain_destroy);
 
-int pvio_domains_init(void)
+int pvio_hv_domains_init(void)
 {
 	struct pvio_domain *d;
 
-	pvio_domain_wq = alloc_workqueue("pvio_domain", 0, 0);
-	if (!pvio_domain_wq)
+	pvio_hv_domain_wq = alloc_workqueue("pvio_domain", 0, 0);
+	if (!pvio_hv_domain_wq)
 		return -ENOMEM;
 	d = __pvio_domain_create("Domain-0", num_online_cpus() < PVIO_MAX_VCPUS ?
 				 num_online_cpus() : PVIO_MAX_VCPUS, true);
 	if (IS_ERR(d)) {
-		destroy_workqueue(pvio_domain_wq);
+		destroy_workqueue(pvio_hv_domain_wq);
 		return PTR_ERR(d);
 	}
 	return 0;
 }
 
-void pvio_domains_exit(void)
+void pvio_hv_domains_exit(void)
 {
 	struct pvio_domain *d;
 
 	mutex_lock(&pvio_guests_lock);
 	WARN_ON(!list_empty(&pvio_guests));
 	/* domUs newest first, dom0 (the first) last */
-	while (!list_empty(&pvio_domain_list)) {
-		d = list_last_entry(&pvio_domain_list, struct pvio_domain, list);
+	while (!list_empty(&pvio_hv_domain_list)) {
+		d = list_last_entry(&pvio_hv_domain_list, struct pvio_domain, list);
 		kref_get(&d->ref);
 		__pvio_domain_destroy(d);
-		pvio_domain_put(d);
+		pvio_hv_domain_put(d);
 	}
 	mutex_unlock(&pvio_guests_lock);
 	/* Frees every struct whose last reference is gone. */
-	destroy_workqueue(pvio_domain_wq);
-	if (!bitmap_empty(pvio_domid_used, PVIO_MAX_DOMID + 1))
+	destroy_workqueue(pvio_hv_domain_wq);
+	if (!bitmap_empty(pvio_hv_domid_used, PVIO_MAX_DOMID + 1))
 		pr_err("pvio: domains still referenced at unload\n");
 }

@@ -41,7 +41,7 @@
 #define PVIO_EVTCHN_NR_BUCKETS	(PVIO_EVTCHN_NR_PORTS / PVIO_EVTCHN_PER_BUCKET)
 #define BITS_PER_EVTCHN_WORD	(sizeof(xen_ulong_t) * 8)
 
-enum pvio_evtchn_state {
+enum pvio_hv_evtchn_state {
 	ECS_FREE,
 	ECS_RESERVED,
 	ECS_UNBOUND,
@@ -53,7 +53,7 @@ enum pvio_evtchn_state {
 
 struct pvio_evtchn {
 	spinlock_t lock;		/* guards state, u (notify_vcpu writes) */
-	u8 state;			/* enum pvio_evtchn_state */
+	u8 state;			/* enum pvio_hv_evtchn_state */
 	u32 notify_vcpu;		/* READ_ONCE() outside the lock */
 	union {
 		struct {
@@ -68,7 +68,7 @@ struct pvio_evtchn {
 	} u;
 };
 
-struct pvio_evtchn_domain {
+struct pvio_hv_evtchn_domain {
 	struct pvio_domain *d;
 	bool dying;			/* under evtchn_ctl_mutex */
 	unsigned int free_hint;		/* no free port below it (ctl mutex) */
@@ -87,7 +87,7 @@ static unsigned long *evtchn_bitmap(xen_ulong_t *words)
 }
 
 /* Port lookup: NULL if @port is out of range or its bucket not allocated. */
-static struct pvio_evtchn *evtchn_port(struct pvio_evtchn_domain *e,
+static struct pvio_evtchn *evtchn_port(struct pvio_hv_evtchn_domain *e,
 				       evtchn_port_t port)
 {
 	struct pvio_evtchn *bucket;
@@ -126,13 +126,13 @@ static void vcpu_mark_events_pending(struct pvio_domain *d, unsigned int vcpu)
 	if (xchg(&vi->evtchn_upcall_pending, 1))
 		return;
 	if (!READ_ONCE(vi->evtchn_upcall_mask))
-		pvio_vcpu_kick(d, vcpu);	/* also wakes block_wq */
+		pvio_hv_vcpu_kick(d, vcpu);	/* also wakes block_wq */
 	else if (wq_has_sleeper(&d->vcpus[vcpu].block_wq))
 		wake_up(&d->vcpus[vcpu].block_wq);
 }
 
 static void evtchn_check_pollers(struct pvio_domain *d,
-				 struct pvio_evtchn_domain *e)
+				 struct pvio_hv_evtchn_domain *e)
 {
 	unsigned int v;
 
@@ -149,7 +149,7 @@ static void evtchn_check_pollers(struct pvio_domain *d,
  * Any context; the caller holds the port's lock.
  */
 static void evtchn_set_pending(struct pvio_domain *d,
-			       struct pvio_evtchn_domain *e,
+			       struct pvio_hv_evtchn_domain *e,
 			       unsigned int vcpu, evtchn_port_t port)
 {
 	struct shared_info *s = d->shared_info;
@@ -158,7 +158,7 @@ static void evtchn_set_pending(struct pvio_domain *d,
 	if (test_and_set_bit(port, evtchn_bitmap(s->evtchn_pending)))
 		return;
 
-	pvio_count(d, events_delivered);
+	pvio_hv_count(d, events_delivered);
 	if (vcpu >= d->nr_vcpus)
 		vcpu = 0;
 	vi = &s->vcpu_info[vcpu];
@@ -220,7 +220,7 @@ static struct pvio_evtchn *alloc_bucket(void)
  * all existing ones are full. Caller holds evtchn_ctl_mutex (a port leaves
  * ECS_FREE only under it). Returns the port or -errno.
  */
-static int get_free_port(struct pvio_evtchn_domain *e)
+static int get_free_port(struct pvio_hv_evtchn_domain *e)
 {
 	struct pvio_evtchn *bucket;
 	unsigned int b, i;
@@ -286,7 +286,7 @@ static void unlock_two_ports(struct pvio_evtchn *c1, struct pvio_evtchn *c2,
 }
 
 /* The caller's own table, for control operations (evtchn_ctl_mutex held). */
-static struct pvio_evtchn_domain *ctl_table(struct pvio_domain *d)
+static struct pvio_hv_evtchn_domain *ctl_table(struct pvio_domain *d)
 {
 	lockdep_assert_held(&evtchn_ctl_mutex);
 	return d->evtchn;
@@ -297,14 +297,14 @@ static struct pvio_evtchn_domain *ctl_table(struct pvio_domain *d)
 static long evtchn_alloc_unbound(struct pvio_domain *caller,
 				 struct evtchn_alloc_unbound *alloc)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	struct pvio_domain *d;
 	unsigned long flags;
 	long rc;
 	int port;
 
-	d = pvio_domain_lookup(caller, alloc->dom);
+	d = pvio_hv_domain_lookup(caller, alloc->dom);
 	if (!d)
 		return -ESRCH;
 	if (d != caller && !caller->privileged) {
@@ -331,14 +331,14 @@ static long evtchn_alloc_unbound(struct pvio_domain *caller,
 out_unlock:
 	mutex_unlock(&evtchn_ctl_mutex);
 out_put:
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return rc;
 }
 
 static long evtchn_bind_interdomain(struct pvio_domain *ld,
 				    struct evtchn_bind_interdomain *bind)
 {
-	struct pvio_evtchn_domain *le, *re;
+	struct pvio_hv_evtchn_domain *le, *re;
 	struct pvio_evtchn *lchn, *rchn;
 	evtchn_port_t rport = bind->remote_port;
 	struct pvio_domain *rd;
@@ -346,7 +346,7 @@ static long evtchn_bind_interdomain(struct pvio_domain *ld,
 	int lport;
 	long rc;
 
-	rd = pvio_domain_lookup(ld, bind->remote_dom);
+	rd = pvio_hv_domain_lookup(ld, bind->remote_dom);
 	if (!rd)
 		return -ESRCH;
 
@@ -396,7 +396,7 @@ static long evtchn_bind_interdomain(struct pvio_domain *ld,
 	rc = 0;
 out:
 	mutex_unlock(&evtchn_ctl_mutex);
-	pvio_domain_put(rd);
+	pvio_hv_domain_put(rd);
 	return rc;
 }
 
@@ -404,7 +404,7 @@ static long evtchn_bind_virq(struct pvio_domain *d,
 			     struct evtchn_bind_virq *bind)
 {
 	u32 virq = bind->virq, vcpu = bind->vcpu;
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	long rc;
@@ -454,7 +454,7 @@ out:
 
 static long evtchn_bind_ipi(struct pvio_domain *d, struct evtchn_bind_ipi *bind)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	long rc;
@@ -481,7 +481,7 @@ static long evtchn_bind_ipi(struct pvio_domain *d, struct evtchn_bind_ipi *bind)
 static long evtchn_bind_pirq(struct pvio_domain *d,
 			     struct evtchn_bind_pirq *bind)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	int port;
@@ -497,11 +497,11 @@ static long evtchn_bind_pirq(struct pvio_domain *d,
 		goto out;
 	}
 	/* Xen's pirq_access_permitted(): the PIRQ must be mapped to us. */
-	if (!pvio_pirq_is_mapped(d, bind->pirq)) {
+	if (!pvio_hv_pirq_is_mapped(d, bind->pirq)) {
 		rc = -EPERM;
 		goto out;
 	}
-	if (pvio_pirq_evtchn(d, bind->pirq)) {
+	if (pvio_hv_pirq_evtchn(d, bind->pirq)) {
 		rc = -EEXIST;
 		goto out;
 	}
@@ -517,7 +517,7 @@ static long evtchn_bind_pirq(struct pvio_domain *d,
 	spin_unlock_irqrestore(&chn->lock, flags);
 
 	/* Xen's pirq_guest_bind(): from now on the line is delivered. */
-	rc = pvio_pirq_bind(d, bind->pirq, port);
+	rc = pvio_hv_pirq_bind(d, bind->pirq, port);
 	if (rc) {
 		spin_lock_irqsave(&chn->lock, flags);
 		evtchn_free(d, chn, port);
@@ -536,7 +536,7 @@ out:
  */
 static long evtchn_close_locked(struct pvio_domain *d1, evtchn_port_t port1)
 {
-	struct pvio_evtchn_domain *e1 = ctl_table(d1), *e2;
+	struct pvio_hv_evtchn_domain *e1 = ctl_table(d1), *e2;
 	struct pvio_evtchn *chn1, *chn2;
 	struct pvio_domain *d2;
 	evtchn_port_t port2;
@@ -558,7 +558,7 @@ static long evtchn_close_locked(struct pvio_domain *d1, evtchn_port_t port1)
 
 	case ECS_PIRQ:
 		/* Xen's pirq_guest_unbind(): mask the line, wait for it. */
-		pvio_pirq_unbind(d1, chn1->u.pirq, port1);
+		pvio_hv_pirq_unbind(d1, chn1->u.pirq, port1);
 		break;
 
 	case ECS_VIRQ:
@@ -607,7 +607,7 @@ static long evtchn_close(struct pvio_domain *d, evtchn_port_t port)
 
 static void evtchn_close_all_locked(struct pvio_domain *d)
 {
-	struct pvio_evtchn_domain *e = ctl_table(d);
+	struct pvio_hv_evtchn_domain *e = ctl_table(d);
 	evtchn_port_t port;
 
 	if (!e)
@@ -624,7 +624,7 @@ static long evtchn_reset(struct pvio_domain *caller, struct evtchn_reset *r)
 	struct pvio_domain *d;
 	long rc = 0;
 
-	d = pvio_domain_lookup(caller, r->dom);
+	d = pvio_hv_domain_lookup(caller, r->dom);
 	if (!d)
 		return -ESRCH;
 	if (d != caller && !caller->privileged) {
@@ -635,7 +635,7 @@ static long evtchn_reset(struct pvio_domain *caller, struct evtchn_reset *r)
 	evtchn_close_all_locked(d);
 	mutex_unlock(&evtchn_ctl_mutex);
 out:
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return rc;
 }
 
@@ -643,7 +643,7 @@ out:
 
 static long evtchn_send(struct pvio_domain *ld, evtchn_port_t lport)
 {
-	struct pvio_evtchn_domain *le, *re;
+	struct pvio_hv_evtchn_domain *le, *re;
 	struct pvio_evtchn *lchn, *rchn;
 	evtchn_port_t rport;
 	struct pvio_domain *rd;
@@ -669,11 +669,11 @@ static long evtchn_send(struct pvio_domain *ld, evtchn_port_t lport)
 		if (!WARN_ON_ONCE(!rchn))
 			evtchn_set_pending(rd, re, READ_ONCE(rchn->notify_vcpu),
 					   rport);
-		pvio_count(ld, events_sent);
+		pvio_hv_count(ld, events_sent);
 		break;
 	case ECS_IPI:
 		evtchn_set_pending(ld, le, READ_ONCE(lchn->notify_vcpu), lport);
-		pvio_count(ld, events_sent);
+		pvio_hv_count(ld, events_sent);
 		break;
 	case ECS_UNBOUND:
 		/* Silently drop the notification. */
@@ -690,7 +690,7 @@ out:
 
 static long evtchn_unmask(struct pvio_domain *d, evtchn_port_t port)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	long rc = 0;
@@ -712,7 +712,7 @@ static long evtchn_unmask(struct pvio_domain *d, evtchn_port_t port)
 static long evtchn_status_of(struct pvio_domain *d,
 			     struct evtchn_status *status)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	long rc = 0;
@@ -770,18 +770,18 @@ static long evtchn_status(struct pvio_domain *caller,
 	if (status->dom == DOMID_SELF || status->dom == caller->domid)
 		return evtchn_status_of(caller, status);
 
-	d = pvio_domain_lookup(caller, status->dom);
+	d = pvio_hv_domain_lookup(caller, status->dom);
 	if (!d)
 		return -ESRCH;
 	rc = caller->privileged ? evtchn_status_of(d, status) : -EPERM;
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return rc;
 }
 
 static long evtchn_bind_vcpu(struct pvio_domain *d, evtchn_port_t port,
 			     u32 vcpu)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	long rc = 0;
@@ -822,7 +822,7 @@ out:
 /* ---- hypervisor-raised events ------------------------------------------ */
 
 /**
- * pvio_send_guest_virq() - raise a virtual IRQ in a domain
+ * pvio_hv_send_guest_virq() - raise a virtual IRQ in a domain
  * @d: the domain; may be NULL (nothing happens)
  * @virq: VIRQ_* number (< NR_VIRQS); global VIRQs such as VIRQ_DOM_EXC go
  *	to the port bound on vCPU 0, per-vCPU ones to vCPU 0's binding
@@ -834,9 +834,9 @@ out:
  * Context: any (hard IRQ included); takes the domain's virq_lock and the
  * port's lock with interrupts disabled.
  */
-void pvio_send_guest_virq(struct pvio_domain *d, unsigned int virq)
+void pvio_hv_send_guest_virq(struct pvio_domain *d, unsigned int virq)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	unsigned long flags;
 	u16 port;
@@ -863,7 +863,7 @@ out:
 }
 
 /**
- * pvio_send_guest_pirq() - deliver a physical IRQ to the domain it is bound to
+ * pvio_hv_send_guest_pirq() - deliver a physical IRQ to the domain it is bound to
  * @d: the domain the PIRQ is mapped to
  * @pirq: the PIRQ number (< PVIO_NR_PIRQS)
  *
@@ -874,14 +874,14 @@ out:
  *
  * Context: any (hard IRQ included); takes the port's lock.
  */
-void pvio_send_guest_pirq(struct pvio_domain *d, unsigned int pirq)
+void pvio_hv_send_guest_pirq(struct pvio_domain *d, unsigned int pirq)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	struct pvio_evtchn *chn;
 	evtchn_port_t port;
 	unsigned long flags;
 
-	port = pvio_pirq_evtchn(d, pirq);
+	port = pvio_hv_pirq_evtchn(d, pirq);
 	if (!port)
 		return;
 	rcu_read_lock();
@@ -899,15 +899,15 @@ void pvio_send_guest_pirq(struct pvio_domain *d, unsigned int pirq)
 }
 
 /* For SCHEDOP_poll: is @port pending in @d's shared_info? */
-bool pvio_evtchn_is_pending(struct pvio_domain *d, evtchn_port_t port)
+bool pvio_hv_evtchn_is_pending(struct pvio_domain *d, evtchn_port_t port)
 {
 	return port < PVIO_EVTCHN_NR_PORTS &&
 	       test_bit(port, evtchn_bitmap(d->shared_info->evtchn_pending));
 }
 
-void pvio_evtchn_poll_enter(struct pvio_domain *d)
+void pvio_hv_evtchn_poll_enter(struct pvio_domain *d)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 
 	rcu_read_lock();
 	e = READ_ONCE(d->evtchn);
@@ -918,9 +918,9 @@ void pvio_evtchn_poll_enter(struct pvio_domain *d)
 	smp_mb__after_atomic();
 }
 
-void pvio_evtchn_poll_exit(struct pvio_domain *d)
+void pvio_hv_evtchn_poll_exit(struct pvio_domain *d)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 
 	rcu_read_lock();
 	e = READ_ONCE(d->evtchn);
@@ -931,9 +931,9 @@ void pvio_evtchn_poll_exit(struct pvio_domain *d)
 
 /* ---- per-domain setup ----------------------------------------------- */
 
-int pvio_evtchn_domain_init(struct pvio_domain *d)
+int pvio_hv_evtchn_domain_init(struct pvio_domain *d)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 
 	e = kzalloc(sizeof(*e), GFP_KERNEL);
 	if (!e)
@@ -953,9 +953,9 @@ int pvio_evtchn_domain_init(struct pvio_domain *d)
 	return 0;
 }
 
-void pvio_evtchn_domain_destroy(struct pvio_domain *d)
+void pvio_hv_evtchn_domain_destroy(struct pvio_domain *d)
 {
-	struct pvio_evtchn_domain *e;
+	struct pvio_hv_evtchn_domain *e;
 	unsigned int b;
 
 	mutex_lock(&evtchn_ctl_mutex);
@@ -980,11 +980,11 @@ void pvio_evtchn_domain_destroy(struct pvio_domain *d)
 /* ---- hypercall entry -------------------------------------------------- */
 
 #define COPY_IN(arg, op)						\
-	(pvio_copy_from_guest(caller, &(op), (arg), sizeof(op)) ? -EFAULT : 0)
+	(pvio_hv_copy_from_guest(caller, &(op), (arg), sizeof(op)) ? -EFAULT : 0)
 #define COPY_OUT(arg, op)						\
-	(pvio_copy_to_guest(caller, (arg), &(op), sizeof(op)) ? -EFAULT : 0)
+	(pvio_hv_copy_to_guest(caller, (arg), &(op), sizeof(op)) ? -EFAULT : 0)
 
-long pvio_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
+long pvio_hv_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
 			      unsigned long arg)
 {
 	union {

@@ -14,16 +14,16 @@
 #define PVIO_NR_PIRQS		256
 
 /* event_channel.c */
-bool pvio_evtchn_is_pending(struct pvio_domain *d, evtchn_port_t port);
-void pvio_evtchn_poll_enter(struct pvio_domain *d);
-void pvio_evtchn_poll_exit(struct pvio_domain *d);
+bool pvio_hv_evtchn_is_pending(struct pvio_domain *d, evtchn_port_t port);
+void pvio_hv_evtchn_poll_enter(struct pvio_domain *d);
+void pvio_hv_evtchn_poll_exit(struct pvio_domain *d);
 
 /* physdev.c, called by event_channel.c under its control mutex */
-bool pvio_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq);
-evtchn_port_t pvio_pirq_evtchn(struct pvio_domain *d, unsigned int pirq);
-int pvio_pirq_bind(struct pvio_domain *d, unsigned int pirq,
+bool pvio_hv_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq);
+evtchn_port_t pvio_hv_pirq_evtchn(struct pvio_domain *d, unsigned int pirq);
+int pvio_hv_pirq_bind(struct pvio_domain *d, unsigned int pirq,
 		   evtchn_port_t port);
-void pvio_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
+void pvio_hv_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
 		      evtchn_port_t port);
 
 #endif /* PVIO_HV_EVENT_CHANNEL_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_event_channel: event channels (2-level ABI), sched_op
+ * KUnit suite pvio_hv_event_channel: event channels (2-level ABI), sched_op
  * and PIRQ argument checks, through the hypercall API only, with Xen's
  * semantics (xen/common/event_channel.c, event_2l.c, sched/core.c).
  *
@@ -649,7 +649,7 @@ static void ec_sched_shutdown(struct kunit *test)
 	}
 }
 
-static struct kunit_case pvio_event_channel_cases[] = {
+static struct kunit_case pvio_hv_event_channel_cases[] = {
 	KUNIT_CASE(ec_state_transitions),
 	KUNIT_CASE(ec_early_send_not_lost),
 	KUNIT_CASE(ec_masked_then_unmask),
@@ -668,11 +668,11 @@ static struct kunit_case pvio_event_channel_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_event_channel_suite = {
-	.name = "pvio_event_channel",
+static struct kunit_suite pvio_hv_event_channel_suite = {
+	.name = "pvio_hv_event_channel",
 	.init = ec_init,
 	.exit = ec_exit,
-	.test_cases = pvio_event_channel_cases,
+	.test_cases = pvio_hv_event_channel_cases,
 };
 
-kunit_test_suite(pvio_event_channel_suite);
+kunit_test_suite(pvio_hv_event_channel_suite);

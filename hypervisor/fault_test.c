@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_hypervisor_faults: the hypervisor's allocations fail at
+ * KUnit suite pvio_hv_faults: the hypervisor's allocations fail at
  * random while domains are created and destroyed, grant tables grown,
  * grants mapped and copied and ports allocated, bound, signalled and
  * closed. failslab and fail_page_alloc are armed by
@@ -339,14 +339,14 @@ static void ft_allocations_fail(struct kunit *test)
 	__free_page(dst);
 }
 
-static struct kunit_case pvio_hypervisor_faults_cases[] = {
+static struct kunit_case pvio_hv_faults_cases[] = {
 	KUNIT_CASE(ft_allocations_fail),
 	{}
 };
 
-static struct kunit_suite pvio_hypervisor_faults_suite = {
-	.name = "pvio_hypervisor_faults",
-	.test_cases = pvio_hypervisor_faults_cases,
+static struct kunit_suite pvio_hv_faults_suite = {
+	.name = "pvio_hv_faults",
+	.test_cases = pvio_hv_faults_cases,
 };
 
-kunit_test_suite(pvio_hypervisor_faults_suite);
+kunit_test_suite(pvio_hv_faults_suite);

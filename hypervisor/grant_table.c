@@ -15,7 +15,7 @@
  * maptrack growth when not preemptible) and run in any context; table
  * growth (setup_table) needs process context.
  *
- * Locks: a table's lock (struct pvio_grant_table.lock) and a maptrack's
+ * Locks: a table's lock (struct pvio_hv_grant_table.lock) and a maptrack's
  * lock are never held together.
  */
 
@@ -45,11 +45,11 @@
 #define PVIO_GNTST_BAD_ENTRY		GNTST_general_error
 
 #define PVIO_MAPTRACK_PER_CHUNK	\
-	(PVIO_PAGE_SIZE / sizeof(struct pvio_maptrack_entry))
+	(PVIO_PAGE_SIZE / sizeof(struct pvio_hv_maptrack_entry))
 #define PVIO_MAPTRACK_MAX_CHUNKS	1024
 #define PVIO_MAPTRACK_NONE		U32_MAX
 
-struct pvio_active_grant {
+struct pvio_hv_active_grant {
 	u32 rd_pins;		/* read-only maps and copy sources */
 	u32 wr_pins;		/* writable maps and copy destinations */
 	domid_t domid;		/* the domain holding the pins */
@@ -57,7 +57,7 @@ struct pvio_active_grant {
 	struct page *page;	/* get_page() while pinned */
 };
 
-struct pvio_grant_table {
+struct pvio_hv_grant_table {
 	struct kref ref;		/* owner domain + each mapping */
 	spinlock_t lock;		/* nr_frames, dying, active entries */
 	struct mutex setup_lock;	/* serialises growth */
@@ -66,7 +66,7 @@ struct pvio_grant_table {
 	unsigned int nr_frames;
 	unsigned int max_frames;
 	struct grant_entry_v1 *shared[PVIO_GNTTAB_MAX_FRAMES];
-	struct pvio_active_grant *active[PVIO_GNTTAB_MAX_FRAMES];
+	struct pvio_hv_active_grant *active[PVIO_GNTTAB_MAX_FRAMES];
 };
 
 /* A maptrack entry's state */
@@ -74,8 +74,8 @@ struct pvio_grant_table {
 #define PVIO_MT_BUSY		1	/* being created or torn down */
 #define PVIO_MT_INUSE		2
 
-struct pvio_maptrack_entry {
-	struct pvio_grant_table *gt;	/* granting table, referenced */
+struct pvio_hv_maptrack_entry {
+	struct pvio_hv_grant_table *gt;	/* granting table, referenced */
 	u64 dev_bus_addr;
 	grant_ref_t ref;
 	u16 state;			/* PVIO_MT_* */
@@ -83,13 +83,13 @@ struct pvio_maptrack_entry {
 	u32 next;			/* free list */
 };
 
-struct pvio_maptrack {
+struct pvio_hv_maptrack {
 	spinlock_t lock;		/* everything below */
 	bool dying;
 	unsigned int nr_chunks;
 	unsigned int in_use;
 	u32 free_head;
-	struct pvio_maptrack_entry *chunks[PVIO_MAPTRACK_MAX_CHUNKS];
+	struct pvio_hv_maptrack_entry *chunks[PVIO_MAPTRACK_MAX_CHUNKS];
 };
 
 /* ---- shared entry flags ----------------------------------------------- */
@@ -104,7 +104,7 @@ static_assert(offsetof(struct grant_entry_v1, domid) == 2);
 #error "pvio grant tables assume a little-endian flags/domid word"
 #endif
 
-static atomic_t *pvio_gnttab_word(struct grant_entry_v1 *e)
+static atomic_t *pvio_hv_gnttab_word(struct grant_entry_v1 *e)
 {
 	return (atomic_t *)&e->flags;
 }
@@ -115,10 +115,10 @@ static atomic_t *pvio_gnttab_word(struct grant_entry_v1 *e)
  * _set_status_v1()). Bounded retries: a guest flipping its flags gets
  * GNTST_general_error instead of livelocking us.
  */
-static s16 pvio_gnttab_set_status(struct grant_entry_v1 *e, domid_t ldomid,
+static s16 pvio_hv_gnttab_set_status(struct grant_entry_v1 *e, domid_t ldomid,
 				  bool readonly, bool pinned, bool map)
 {
-	atomic_t *word = pvio_gnttab_word(e);
+	atomic_t *word = pvio_hv_gnttab_word(e);
 	u32 mask = GTF_type_mask | (map ? GTF_sub_page : 0);
 	unsigned int retries = 0;
 	int old = atomic_read(word), new;
@@ -143,36 +143,36 @@ static s16 pvio_gnttab_set_status(struct grant_entry_v1 *e, domid_t ldomid,
 	}
 }
 
-static void pvio_gnttab_clear_flags(struct grant_entry_v1 *e, u16 mask)
+static void pvio_hv_gnttab_clear_flags(struct grant_entry_v1 *e, u16 mask)
 {
 	/* One locked AND: cannot be livelocked by the guest. */
-	atomic_andnot(mask, pvio_gnttab_word(e));
+	atomic_andnot(mask, pvio_hv_gnttab_word(e));
 }
 
 /* ---- table ------------------------------------------------------------ */
 
-static unsigned int pvio_gnttab_nr_entries(const struct pvio_grant_table *gt)
+static unsigned int pvio_hv_gnttab_nr_entries(const struct pvio_hv_grant_table *gt)
 {
 	return gt->nr_frames * PVIO_GNTTAB_PER_FRAME;
 }
 
-static struct grant_entry_v1 *pvio_gnttab_shared(struct pvio_grant_table *gt,
+static struct grant_entry_v1 *pvio_hv_gnttab_shared(struct pvio_hv_grant_table *gt,
 						 grant_ref_t ref)
 {
 	return &gt->shared[ref / PVIO_GNTTAB_PER_FRAME]
 			  [ref % PVIO_GNTTAB_PER_FRAME];
 }
 
-static struct pvio_active_grant *
-pvio_gnttab_active(struct pvio_grant_table *gt, grant_ref_t ref)
+static struct pvio_hv_active_grant *
+pvio_hv_gnttab_active(struct pvio_hv_grant_table *gt, grant_ref_t ref)
 {
 	return &gt->active[ref / PVIO_GNTTAB_PER_FRAME]
 			  [ref % PVIO_GNTTAB_PER_FRAME];
 }
 
-static void pvio_gnttab_release(struct kref *ref)
+static void pvio_hv_gnttab_release(struct kref *ref)
 {
-	struct pvio_grant_table *gt = container_of(ref, struct pvio_grant_table,
+	struct pvio_hv_grant_table *gt = container_of(ref, struct pvio_hv_grant_table,
 						   ref);
 	unsigned int i, j;
 
@@ -187,16 +187,16 @@ static void pvio_gnttab_release(struct kref *ref)
 	kfree(gt);
 }
 
-static void pvio_gnttab_put(struct pvio_grant_table *gt)
+static void pvio_hv_gnttab_put(struct pvio_hv_grant_table *gt)
 {
-	kref_put(&gt->ref, pvio_gnttab_release);
+	kref_put(&gt->ref, pvio_hv_gnttab_release);
 }
 
 /* Grow @gt to @nr frames. Process context. */
-static int pvio_gnttab_grow(struct pvio_grant_table *gt, unsigned int nr)
+static int pvio_hv_gnttab_grow(struct pvio_hv_grant_table *gt, unsigned int nr)
 {
 	struct grant_entry_v1 *shared;
-	struct pvio_active_grant *act;
+	struct pvio_hv_active_grant *act;
 	unsigned long flags;
 	int err = 0;
 
@@ -231,17 +231,17 @@ static int pvio_gnttab_grow(struct pvio_grant_table *gt, unsigned int nr)
 
 /* ---- maptrack --------------------------------------------------------- */
 
-static struct pvio_maptrack_entry *
-pvio_maptrack_entry(struct pvio_maptrack *mt, u32 handle)
+static struct pvio_hv_maptrack_entry *
+pvio_hv_maptrack_entry(struct pvio_hv_maptrack *mt, u32 handle)
 {
 	return &mt->chunks[handle / PVIO_MAPTRACK_PER_CHUNK]
 			  [handle % PVIO_MAPTRACK_PER_CHUNK];
 }
 
 /* Add one chunk of free handles. Any context. */
-static void pvio_maptrack_grow(struct pvio_maptrack *mt)
+static void pvio_hv_maptrack_grow(struct pvio_hv_maptrack *mt)
 {
-	struct pvio_maptrack_entry *chunk;
+	struct pvio_hv_maptrack_entry *chunk;
 	unsigned long flags;
 	unsigned int i, base;
 
@@ -266,9 +266,9 @@ static void pvio_maptrack_grow(struct pvio_maptrack *mt)
 }
 
 /* A free handle, marked busy; PVIO_MAPTRACK_NONE if none can be had. */
-static u32 pvio_maptrack_get(struct pvio_maptrack *mt)
+static u32 pvio_hv_maptrack_get(struct pvio_hv_maptrack *mt)
 {
-	struct pvio_maptrack_entry *e;
+	struct pvio_hv_maptrack_entry *e;
 	unsigned long flags;
 	unsigned int tries;
 	u32 handle = PVIO_MAPTRACK_NONE;
@@ -277,7 +277,7 @@ static u32 pvio_maptrack_get(struct pvio_maptrack *mt)
 		spin_lock_irqsave(&mt->lock, flags);
 		if (!mt->dying && mt->free_head != PVIO_MAPTRACK_NONE) {
 			handle = mt->free_head;
-			e = pvio_maptrack_entry(mt, handle);
+			e = pvio_hv_maptrack_entry(mt, handle);
 			mt->free_head = e->next;
 			e->state = PVIO_MT_BUSY;
 			mt->in_use++;
@@ -285,18 +285,18 @@ static u32 pvio_maptrack_get(struct pvio_maptrack *mt)
 		spin_unlock_irqrestore(&mt->lock, flags);
 		if (handle != PVIO_MAPTRACK_NONE || mt->dying)
 			break;
-		pvio_maptrack_grow(mt);
+		pvio_hv_maptrack_grow(mt);
 	}
 	return handle;
 }
 
-static void pvio_maptrack_put(struct pvio_maptrack *mt, u32 handle)
+static void pvio_hv_maptrack_put(struct pvio_hv_maptrack *mt, u32 handle)
 {
-	struct pvio_maptrack_entry *e;
+	struct pvio_hv_maptrack_entry *e;
 	unsigned long flags;
 
 	spin_lock_irqsave(&mt->lock, flags);
-	e = pvio_maptrack_entry(mt, handle);
+	e = pvio_hv_maptrack_entry(mt, handle);
 	e->state = PVIO_MT_FREE;
 	e->gt = NULL;
 	e->next = mt->free_head;
@@ -311,12 +311,12 @@ static void pvio_maptrack_put(struct pvio_maptrack *mt, u32 handle)
  * Pin @ref of @rd's table for @ld (a map or one side of a copy): the
  * checks of Xen's map_grant_ref()/acquire_grant_for_copy().
  */
-static s16 pvio_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
+static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 			   grant_ref_t ref, bool readonly, bool map,
 			   struct page **pagep, unsigned long *mfnp)
 {
-	struct pvio_grant_table *gt = rd->grant_table;
-	struct pvio_active_grant *act;
+	struct pvio_hv_grant_table *gt = rd->grant_table;
+	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
 	unsigned long flags, mfn;
 	struct page *page;
@@ -328,13 +328,13 @@ static s16 pvio_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 		rc = GNTST_bad_domain;
 		goto out;
 	}
-	if (ref >= pvio_gnttab_nr_entries(gt)) {
+	if (ref >= pvio_hv_gnttab_nr_entries(gt)) {
 		rc = GNTST_bad_gntref;
 		goto out;
 	}
-	ref = array_index_nospec(ref, pvio_gnttab_nr_entries(gt));
-	act = pvio_gnttab_active(gt, ref);
-	e = pvio_gnttab_shared(gt, ref);
+	ref = array_index_nospec(ref, pvio_hv_gnttab_nr_entries(gt));
+	act = pvio_hv_gnttab_active(gt, ref);
+	e = pvio_hv_gnttab_shared(gt, ref);
 	pinned = act->rd_pins || act->wr_pins;
 
 	/* Already pinned: by the same domain only, and no overflow. */
@@ -345,17 +345,17 @@ static s16 pvio_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 		goto out;
 	}
 	if (!pinned || (!readonly && !act->wr_pins)) {
-		rc = pvio_gnttab_set_status(e, ld->domid, readonly, pinned,
+		rc = pvio_hv_gnttab_set_status(e, ld->domid, readonly, pinned,
 					    map);
 		if (rc != GNTST_okay)
 			goto out;
 		if (!pinned) {
 			xen_pfn_t gfn = READ_ONCE(e->frame);
 
-			if (!pvio_gfn_to_mfn(rd, gfn, &mfn) ||
+			if (!pvio_hv_gfn_to_mfn(rd, gfn, &mfn) ||
 			    !folio_try_get(page_folio(pfn_to_page(mfn)))) {
 				/* Xen: unlock_out_clear */
-				pvio_gnttab_clear_flags(e, GTF_reading |
+				pvio_hv_gnttab_clear_flags(e, GTF_reading |
 							GTF_writing);
 				rc = GNTST_bad_page;
 				goto out;
@@ -379,18 +379,18 @@ out:
 	return rc;
 }
 
-/* Drop a pin taken by pvio_gnttab_pin(); the last one clears the flags. */
-static void pvio_gnttab_unpin(struct pvio_grant_table *gt, grant_ref_t ref,
+/* Drop a pin taken by pvio_hv_gnttab_pin(); the last one clears the flags. */
+static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref,
 			      bool readonly)
 {
-	struct pvio_active_grant *act;
+	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
 	struct page *page = NULL;
 	unsigned long flags;
 
 	spin_lock_irqsave(&gt->lock, flags);
-	act = pvio_gnttab_active(gt, ref);
-	e = pvio_gnttab_shared(gt, ref);
+	act = pvio_hv_gnttab_active(gt, ref);
+	e = pvio_hv_gnttab_shared(gt, ref);
 	if (readonly) {
 		if (!WARN_ON_ONCE(!act->rd_pins))
 			act->rd_pins--;
@@ -398,10 +398,10 @@ static void pvio_gnttab_unpin(struct pvio_grant_table *gt, grant_ref_t ref,
 		if (!WARN_ON_ONCE(!act->wr_pins))
 			act->wr_pins--;
 		if (!act->wr_pins)
-			pvio_gnttab_clear_flags(e, GTF_writing);
+			pvio_hv_gnttab_clear_flags(e, GTF_writing);
 	}
 	if (!act->rd_pins && !act->wr_pins && act->page) {
-		pvio_gnttab_clear_flags(e, GTF_reading);
+		pvio_hv_gnttab_clear_flags(e, GTF_reading);
 		page = act->page;
 		act->page = NULL;
 		act->mfn = 0;
@@ -413,11 +413,11 @@ static void pvio_gnttab_unpin(struct pvio_grant_table *gt, grant_ref_t ref,
 
 /* ---- GNTTABOP_map_grant_ref / unmap_grant_ref ------------------------- */
 
-static void pvio_gnttab_map_one(struct pvio_domain *ld,
+static void pvio_hv_gnttab_map_one(struct pvio_domain *ld,
 				struct gnttab_map_grant_ref *op)
 {
-	struct pvio_maptrack *mt = ld->maptrack;
-	struct pvio_maptrack_entry *me;
+	struct pvio_hv_maptrack *mt = ld->maptrack;
+	struct pvio_hv_maptrack_entry *me;
 	bool readonly = op->flags & GNTMAP_readonly;
 	struct pvio_domain *rd;
 	unsigned long flags, mfn;
@@ -429,28 +429,28 @@ static void pvio_gnttab_map_one(struct pvio_domain *ld,
 		return;
 	}
 	/* Xen: rcu_lock_domain_by_id(), so no DOMID_SELF here. */
-	rd = pvio_domain_get_by_id(op->dom);
+	rd = pvio_hv_domain_get_by_id(op->dom);
 	if (!rd) {
 		op->status = GNTST_bad_domain;
 		return;
 	}
-	handle = pvio_maptrack_get(mt);
+	handle = pvio_hv_maptrack_get(mt);
 	if (handle == PVIO_MAPTRACK_NONE) {
-		pvio_domain_put(rd);
+		pvio_hv_domain_put(rd);
 		op->status = GNTST_no_space;
 		return;
 	}
-	rc = pvio_gnttab_pin(rd, ld, op->ref, readonly, true, NULL, &mfn);
+	rc = pvio_hv_gnttab_pin(rd, ld, op->ref, readonly, true, NULL, &mfn);
 	if (rc != GNTST_okay) {
-		pvio_maptrack_put(mt, handle);
-		pvio_domain_put(rd);
+		pvio_hv_maptrack_put(mt, handle);
+		pvio_hv_domain_put(rd);
 		op->status = rc;
 		return;
 	}
 	kref_get(&rd->grant_table->ref);
 
 	spin_lock_irqsave(&mt->lock, flags);
-	me = pvio_maptrack_entry(mt, handle);
+	me = pvio_hv_maptrack_entry(mt, handle);
 	me->gt = rd->grant_table;
 	me->ref = op->ref;
 	me->readonly = readonly;
@@ -458,29 +458,29 @@ static void pvio_gnttab_map_one(struct pvio_domain *ld,
 	me->state = PVIO_MT_INUSE;
 	spin_unlock_irqrestore(&mt->lock, flags);
 
-	pvio_domain_put(rd);
+	pvio_hv_domain_put(rd);
 	op->handle = handle;
 	op->dev_bus_addr = (u64)mfn << PVIO_PAGE_SHIFT;
 	op->status = GNTST_okay;
-	pvio_count(ld, grant_maps);
+	pvio_hv_count(ld, grant_maps);
 }
 
 /* Tear down a mapping whose maptrack entry the caller set busy. */
-static void pvio_gnttab_unmap_entry(struct pvio_maptrack *mt, u32 handle,
-				    struct pvio_grant_table *gt,
+static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
+				    struct pvio_hv_grant_table *gt,
 				    grant_ref_t ref, bool readonly)
 {
-	pvio_gnttab_unpin(gt, ref, readonly);
-	pvio_maptrack_put(mt, handle);
-	pvio_gnttab_put(gt);
+	pvio_hv_gnttab_unpin(gt, ref, readonly);
+	pvio_hv_maptrack_put(mt, handle);
+	pvio_hv_gnttab_put(gt);
 }
 
-static void pvio_gnttab_unmap_one(struct pvio_domain *ld,
+static void pvio_hv_gnttab_unmap_one(struct pvio_domain *ld,
 				  struct gnttab_unmap_grant_ref *op)
 {
-	struct pvio_maptrack *mt = ld->maptrack;
-	struct pvio_maptrack_entry *me;
-	struct pvio_grant_table *gt;
+	struct pvio_hv_maptrack *mt = ld->maptrack;
+	struct pvio_hv_maptrack_entry *me;
+	struct pvio_hv_grant_table *gt;
 	unsigned long flags;
 	grant_ref_t ref;
 	bool readonly;
@@ -494,7 +494,7 @@ static void pvio_gnttab_unmap_one(struct pvio_domain *ld,
 	}
 	handle = array_index_nospec(handle,
 				    mt->nr_chunks * PVIO_MAPTRACK_PER_CHUNK);
-	me = pvio_maptrack_entry(mt, handle);
+	me = pvio_hv_maptrack_entry(mt, handle);
 	if (me->state != PVIO_MT_INUSE) {
 		spin_unlock_irqrestore(&mt->lock, flags);
 		op->status = GNTST_bad_handle;
@@ -512,24 +512,24 @@ static void pvio_gnttab_unmap_one(struct pvio_domain *ld,
 	readonly = me->readonly;
 	spin_unlock_irqrestore(&mt->lock, flags);
 
-	pvio_gnttab_unmap_entry(mt, handle, gt, ref, readonly);
+	pvio_hv_gnttab_unmap_entry(mt, handle, gt, ref, readonly);
 	op->status = GNTST_okay;
-	pvio_count(ld, grant_unmaps);
+	pvio_hv_count(ld, grant_unmaps);
 }
 
 /* ---- GNTTABOP_copy ---------------------------------------------------- */
 
-struct pvio_copy_side {
+struct pvio_hv_copy_side {
 	struct pvio_domain *d;		/* referenced */
-	struct pvio_grant_table *gt;	/* pinned gref, else NULL */
+	struct pvio_hv_grant_table *gt;	/* pinned gref, else NULL */
 	grant_ref_t ref;
 	bool readonly;
 	struct page *page;		/* referenced */
 };
 
-static s16 pvio_copy_claim(struct pvio_domain *ld,
+static s16 pvio_hv_copy_claim(struct pvio_domain *ld,
 			   const struct gnttab_copy_ptr *ptr, bool is_gref,
-			   bool readonly, struct pvio_copy_side *s)
+			   bool readonly, struct pvio_hv_copy_side *s)
 {
 	unsigned long mfn;
 	struct page *page;
@@ -537,7 +537,7 @@ static s16 pvio_copy_claim(struct pvio_domain *ld,
 
 	s->readonly = readonly;
 	if (is_gref) {
-		rc = pvio_gnttab_pin(s->d, ld, ptr->u.ref, readonly, false,
+		rc = pvio_hv_gnttab_pin(s->d, ld, ptr->u.ref, readonly, false,
 				     &page, &mfn);
 		if (rc != GNTST_okay)
 			return rc;
@@ -549,7 +549,7 @@ static s16 pvio_copy_claim(struct pvio_domain *ld,
 		return GNTST_okay;
 	}
 	/* Only DOMID_SELF may name a frame: @s->d is the caller. */
-	if (!pvio_gfn_to_mfn(s->d, ptr->u.gmfn, &mfn))
+	if (!pvio_hv_gfn_to_mfn(s->d, ptr->u.gmfn, &mfn))
 		return GNTST_bad_page;
 	page = pfn_to_page(mfn);
 	/* a tail page of a compound (slab, page_frag) page counts on its head */
@@ -559,32 +559,32 @@ static s16 pvio_copy_claim(struct pvio_domain *ld,
 	return GNTST_okay;
 }
 
-static void pvio_copy_release(struct pvio_copy_side *s)
+static void pvio_hv_copy_release(struct pvio_hv_copy_side *s)
 {
 	if (s->page)
 		put_page(s->page);
 	if (s->gt)
-		pvio_gnttab_unpin(s->gt, s->ref, s->readonly);
-	pvio_domain_put(s->d);
+		pvio_hv_gnttab_unpin(s->gt, s->ref, s->readonly);
+	pvio_hv_domain_put(s->d);
 }
 
-static s16 pvio_copy_lock_domain(struct pvio_domain *ld, domid_t domid,
-				 bool is_gref, struct pvio_copy_side *s)
+static s16 pvio_hv_copy_lock_domain(struct pvio_domain *ld, domid_t domid,
+				 bool is_gref, struct pvio_hv_copy_side *s)
 {
 	/* Xen: "only allow copy-by-mfn for DOMID_SELF" */
 	if (!is_gref && domid != DOMID_SELF)
 		return GNTST_permission_denied;
-	s->d = domid == DOMID_SELF ? pvio_domain_lookup(ld, domid) :
-				     pvio_domain_get_by_id(domid);
+	s->d = domid == DOMID_SELF ? pvio_hv_domain_lookup(ld, domid) :
+				     pvio_hv_domain_get_by_id(domid);
 	return s->d ? GNTST_okay : GNTST_bad_domain;
 }
 
-static s16 pvio_gnttab_copy_one(struct pvio_domain *ld,
+static s16 pvio_hv_gnttab_copy_one(struct pvio_domain *ld,
 				const struct gnttab_copy *op)
 {
 	bool src_gref = op->flags & GNTCOPY_source_gref;
 	bool dst_gref = op->flags & GNTCOPY_dest_gref;
-	struct pvio_copy_side src = {}, dst = {};
+	struct pvio_hv_copy_side src = {}, dst = {};
 	void *sp, *dp;
 	s16 rc;
 
@@ -592,16 +592,16 @@ static s16 pvio_gnttab_copy_one(struct pvio_domain *ld,
 	    op->dest.offset + op->len > PVIO_PAGE_SIZE)
 		return GNTST_bad_copy_arg;
 
-	rc = pvio_copy_lock_domain(ld, op->source.domid, src_gref, &src);
+	rc = pvio_hv_copy_lock_domain(ld, op->source.domid, src_gref, &src);
 	if (rc != GNTST_okay)
 		goto out;
-	rc = pvio_copy_lock_domain(ld, op->dest.domid, dst_gref, &dst);
+	rc = pvio_hv_copy_lock_domain(ld, op->dest.domid, dst_gref, &dst);
 	if (rc != GNTST_okay)
 		goto out;
-	rc = pvio_copy_claim(ld, &op->source, src_gref, true, &src);
+	rc = pvio_hv_copy_claim(ld, &op->source, src_gref, true, &src);
 	if (rc != GNTST_okay)
 		goto out;
-	rc = pvio_copy_claim(ld, &op->dest, dst_gref, false, &dst);
+	rc = pvio_hv_copy_claim(ld, &op->dest, dst_gref, false, &dst);
 	if (rc != GNTST_okay)
 		goto out;
 
@@ -610,31 +610,31 @@ static s16 pvio_gnttab_copy_one(struct pvio_domain *ld,
 	memmove(dp + op->dest.offset, sp + op->source.offset, op->len);
 	kunmap_local(dp);
 	kunmap_local(sp);
-	pvio_count(ld, grant_copies);
-	pvio_count_add(ld, grant_copy_bytes, op->len);
+	pvio_hv_count(ld, grant_copies);
+	pvio_hv_count_add(ld, grant_copy_bytes, op->len);
 	rc = GNTST_okay;
 out:
 	if (dst.d)
-		pvio_copy_release(&dst);
+		pvio_hv_copy_release(&dst);
 	if (src.d)
-		pvio_copy_release(&src);
+		pvio_hv_copy_release(&src);
 	return rc;
 }
 
 /* ---- setup_table, query_size, versions -------------------------------- */
 
-static bool pvio_gnttab_may_control(struct pvio_domain *caller,
+static bool pvio_hv_gnttab_may_control(struct pvio_domain *caller,
 				    struct pvio_domain *d)
 {
 	/* XSM_TARGET: itself, or the privileged domain */
 	return caller == d || caller->privileged;
 }
 
-static long pvio_gnttab_setup_table(struct pvio_domain *caller,
+static long pvio_hv_gnttab_setup_table(struct pvio_domain *caller,
 				    unsigned long uop, unsigned int count)
 {
 	struct gnttab_setup_table op;
-	struct pvio_grant_table *gt;
+	struct pvio_hv_grant_table *gt;
 	struct pvio_domain *d;
 	unsigned long flags, size, end, list;
 	unsigned int i;
@@ -642,7 +642,7 @@ static long pvio_gnttab_setup_table(struct pvio_domain *caller,
 
 	if (count != 1)
 		return -EINVAL;
-	if (pvio_copy_from_guest(caller, &op, uop, sizeof(op)))
+	if (pvio_hv_copy_from_guest(caller, &op, uop, sizeof(op)))
 		return -EFAULT;
 	list = (unsigned long)op.frame_list;
 	if (check_mul_overflow((unsigned long)op.nr_frames, sizeof(gfn),
@@ -650,18 +650,18 @@ static long pvio_gnttab_setup_table(struct pvio_domain *caller,
 		return -EFAULT;
 
 	might_sleep();
-	d = pvio_domain_lookup(caller, op.dom);
+	d = pvio_hv_domain_lookup(caller, op.dom);
 	if (!d) {
 		op.status = GNTST_bad_domain;
 		goto out;
 	}
-	if (!pvio_gnttab_may_control(caller, d)) {
+	if (!pvio_hv_gnttab_may_control(caller, d)) {
 		op.status = GNTST_permission_denied;
 		goto put;
 	}
 	gt = d->grant_table;
 	if (op.nr_frames > gt->max_frames ||
-	    pvio_gnttab_grow(gt, op.nr_frames)) {
+	    pvio_hv_gnttab_grow(gt, op.nr_frames)) {
 		op.status = GNTST_general_error;
 		goto put;
 	}
@@ -670,21 +670,21 @@ static long pvio_gnttab_setup_table(struct pvio_domain *caller,
 		spin_lock_irqsave(&gt->lock, flags);
 		gfn = pvio_page_to_gfn(d, virt_to_page(gt->shared[i]));
 		spin_unlock_irqrestore(&gt->lock, flags);
-		if (pvio_copy_to_guest(caller, list + i * sizeof(gfn), &gfn,
+		if (pvio_hv_copy_to_guest(caller, list + i * sizeof(gfn), &gfn,
 				       sizeof(gfn)))
 			op.status = GNTST_bad_virt_addr;
 	}
 put:
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 out:
-	if (pvio_copy_to_guest(caller,
+	if (pvio_hv_copy_to_guest(caller,
 			       uop + offsetof(struct gnttab_setup_table, status),
 			       &op.status, sizeof(op.status)))
 		return -EFAULT;
 	return 0;
 }
 
-static long pvio_gnttab_query_size(struct pvio_domain *caller,
+static long pvio_hv_gnttab_query_size(struct pvio_domain *caller,
 				   unsigned long uop, unsigned int count)
 {
 	struct gnttab_query_size op;
@@ -692,23 +692,23 @@ static long pvio_gnttab_query_size(struct pvio_domain *caller,
 
 	if (count != 1)
 		return -EINVAL;
-	if (pvio_copy_from_guest(caller, &op, uop, sizeof(op)))
+	if (pvio_hv_copy_from_guest(caller, &op, uop, sizeof(op)))
 		return -EFAULT;
-	d = pvio_domain_lookup(caller, op.dom);
+	d = pvio_hv_domain_lookup(caller, op.dom);
 	if (!d) {
 		op.status = GNTST_bad_domain;
-	} else if (!pvio_gnttab_may_control(caller, d)) {
+	} else if (!pvio_hv_gnttab_may_control(caller, d)) {
 		op.status = GNTST_permission_denied;
 	} else {
 		op.nr_frames = READ_ONCE(d->grant_table->nr_frames);
 		op.max_nr_frames = d->grant_table->max_frames;
 		op.status = GNTST_okay;
 	}
-	pvio_domain_put(d);
-	return pvio_copy_to_guest(caller, uop, &op, sizeof(op));
+	pvio_hv_domain_put(d);
+	return pvio_hv_copy_to_guest(caller, uop, &op, sizeof(op));
 }
 
-static long pvio_gnttab_set_version(struct pvio_domain *caller,
+static long pvio_hv_gnttab_set_version(struct pvio_domain *caller,
 				    unsigned long uop, unsigned int count)
 {
 	struct gnttab_set_version op;
@@ -716,7 +716,7 @@ static long pvio_gnttab_set_version(struct pvio_domain *caller,
 
 	if (count != 1)
 		return -EINVAL;
-	if (pvio_copy_from_guest(caller, &op, uop, sizeof(op)))
+	if (pvio_hv_copy_from_guest(caller, &op, uop, sizeof(op)))
 		return -EFAULT;
 	if (op.version == 1)
 		rc = 0;
@@ -725,12 +725,12 @@ static long pvio_gnttab_set_version(struct pvio_domain *caller,
 	else
 		rc = -EINVAL;
 	op.version = 1;
-	if (pvio_copy_to_guest(caller, uop, &op, sizeof(op)))
+	if (pvio_hv_copy_to_guest(caller, uop, &op, sizeof(op)))
 		return -EFAULT;
 	return rc;
 }
 
-static long pvio_gnttab_get_version(struct pvio_domain *caller,
+static long pvio_hv_gnttab_get_version(struct pvio_domain *caller,
 				    unsigned long uop, unsigned int count)
 {
 	struct gnttab_get_version op;
@@ -739,22 +739,22 @@ static long pvio_gnttab_get_version(struct pvio_domain *caller,
 
 	if (count != 1)
 		return -EINVAL;
-	if (pvio_copy_from_guest(caller, &op, uop, sizeof(op)))
+	if (pvio_hv_copy_from_guest(caller, &op, uop, sizeof(op)))
 		return -EFAULT;
-	d = pvio_domain_lookup(caller, op.dom);
+	d = pvio_hv_domain_lookup(caller, op.dom);
 	if (!d)
 		return -ESRCH;
-	ok = pvio_gnttab_may_control(caller, d);
-	pvio_domain_put(d);
+	ok = pvio_hv_gnttab_may_control(caller, d);
+	pvio_hv_domain_put(d);
 	if (!ok)
 		return -EPERM;
 	op.version = 1;
-	return pvio_copy_to_guest(caller, uop, &op, sizeof(op));
+	return pvio_hv_copy_to_guest(caller, uop, &op, sizeof(op));
 }
 
 /* ---- dispatch --------------------------------------------------------- */
 
-static bool pvio_gnttab_batch_ok(unsigned long uop, unsigned int count,
+static bool pvio_hv_gnttab_batch_ok(unsigned long uop, unsigned int count,
 				 size_t size)
 {
 	unsigned long bytes, end;
@@ -763,55 +763,55 @@ static bool pvio_gnttab_batch_ok(unsigned long uop, unsigned int count,
 	       !check_add_overflow(uop, bytes, &end);
 }
 
-union pvio_gnttab_op {
+union pvio_hv_gnttab_op {
 	struct gnttab_map_grant_ref map;
 	struct gnttab_unmap_grant_ref unmap;
 	struct gnttab_copy copy;
 };
 
 /* Copy each op in, run it, copy it back out (status and results). */
-static long pvio_gnttab_batch(struct pvio_domain *caller, unsigned long uop,
+static long pvio_hv_gnttab_batch(struct pvio_domain *caller, unsigned long uop,
 			      unsigned int count, size_t size,
 			      void (*fn)(struct pvio_domain *caller,
-					 union pvio_gnttab_op *op))
+					 union pvio_hv_gnttab_op *op))
 {
-	union pvio_gnttab_op op;
+	union pvio_hv_gnttab_op op;
 	unsigned long addr;
 	unsigned int i;
 
-	if (!pvio_gnttab_batch_ok(uop, count, size))
+	if (!pvio_hv_gnttab_batch_ok(uop, count, size))
 		return -EFAULT;
 	for (i = 0; i < count; i++) {
 		addr = uop + (unsigned long)i * size;
-		if (pvio_copy_from_guest(caller, &op, addr, size))
+		if (pvio_hv_copy_from_guest(caller, &op, addr, size))
 			return -EFAULT;
 		fn(caller, &op);
-		if (pvio_copy_to_guest(caller, addr, &op, size))
+		if (pvio_hv_copy_to_guest(caller, addr, &op, size))
 			return -EFAULT;
 	}
 	return 0;
 }
 
-static void pvio_gnttab_map_op(struct pvio_domain *caller,
-			       union pvio_gnttab_op *op)
+static void pvio_hv_gnttab_map_op(struct pvio_domain *caller,
+			       union pvio_hv_gnttab_op *op)
 {
-	pvio_gnttab_map_one(caller, &op->map);
+	pvio_hv_gnttab_map_one(caller, &op->map);
 }
 
-static void pvio_gnttab_unmap_op(struct pvio_domain *caller,
-				 union pvio_gnttab_op *op)
+static void pvio_hv_gnttab_unmap_op(struct pvio_domain *caller,
+				 union pvio_hv_gnttab_op *op)
 {
-	pvio_gnttab_unmap_one(caller, &op->unmap);
+	pvio_hv_gnttab_unmap_one(caller, &op->unmap);
 }
 
-static void pvio_gnttab_copy_op(struct pvio_domain *caller,
-				union pvio_gnttab_op *op)
+static void pvio_hv_gnttab_copy_op(struct pvio_domain *caller,
+				union pvio_hv_gnttab_op *op)
 {
-	op->copy.status = pvio_gnttab_copy_one(caller, &op->copy);
+	op->copy.status = pvio_hv_gnttab_copy_one(caller, &op->copy);
 }
 
 /**
- * pvio_do_grant_table_op() - __HYPERVISOR_grant_table_op
+ * pvio_hv_do_grant_table_op() - __HYPERVISOR_grant_table_op
  * @caller: calling domain
  * @cmd: GNTTABOP_*
  * @uop: guest address of the op array
@@ -828,7 +828,7 @@ static void pvio_gnttab_copy_op(struct pvio_domain *caller,
  * a count other than 1 where one op is expected, -EFAULT for a bad
  * address, -XEN_ENOSYS for an unknown or unimplemented @cmd.
  */
-long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
+long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 			    unsigned long uop, unsigned int count)
 {
 	if ((int)count < 0)
@@ -836,25 +836,25 @@ long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return pvio_gnttab_batch(caller, uop, count,
+		return pvio_hv_gnttab_batch(caller, uop, count,
 					 sizeof(struct gnttab_map_grant_ref),
-					 pvio_gnttab_map_op);
+					 pvio_hv_gnttab_map_op);
 	case GNTTABOP_unmap_grant_ref:
-		return pvio_gnttab_batch(caller, uop, count,
+		return pvio_hv_gnttab_batch(caller, uop, count,
 					 sizeof(struct gnttab_unmap_grant_ref),
-					 pvio_gnttab_unmap_op);
+					 pvio_hv_gnttab_unmap_op);
 	case GNTTABOP_copy:
-		return pvio_gnttab_batch(caller, uop, count,
+		return pvio_hv_gnttab_batch(caller, uop, count,
 					 sizeof(struct gnttab_copy),
-					 pvio_gnttab_copy_op);
+					 pvio_hv_gnttab_copy_op);
 	case GNTTABOP_setup_table:
-		return pvio_gnttab_setup_table(caller, uop, count);
+		return pvio_hv_gnttab_setup_table(caller, uop, count);
 	case GNTTABOP_query_size:
-		return pvio_gnttab_query_size(caller, uop, count);
+		return pvio_hv_gnttab_query_size(caller, uop, count);
 	case GNTTABOP_set_version:
-		return pvio_gnttab_set_version(caller, uop, count);
+		return pvio_hv_gnttab_set_version(caller, uop, count);
 	case GNTTABOP_get_version:
-		return pvio_gnttab_get_version(caller, uop, count);
+		return pvio_hv_gnttab_get_version(caller, uop, count);
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -862,10 +862,10 @@ long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 
 /* ---- domain lifetime -------------------------------------------------- */
 
-int pvio_gnttab_domain_init(struct pvio_domain *d)
+int pvio_hv_gnttab_domain_init(struct pvio_domain *d)
 {
-	struct pvio_grant_table *gt;
-	struct pvio_maptrack *mt;
+	struct pvio_hv_grant_table *gt;
+	struct pvio_hv_maptrack *mt;
 	int err;
 
 	gt = kzalloc(sizeof(*gt), GFP_KERNEL);
@@ -880,15 +880,15 @@ int pvio_gnttab_domain_init(struct pvio_domain *d)
 	mutex_init(&gt->setup_lock);
 	gt->domid = d->domid;
 	gt->max_frames = PVIO_GNTTAB_MAX_FRAMES;
-	err = pvio_gnttab_grow(gt, PVIO_GNTTAB_INITIAL_FRAMES);
+	err = pvio_hv_gnttab_grow(gt, PVIO_GNTTAB_INITIAL_FRAMES);
 	if (err) {
-		pvio_gnttab_put(gt);
+		pvio_hv_gnttab_put(gt);
 		kfree(mt);
 		return err;
 	}
 	spin_lock_init(&mt->lock);
 	mt->free_head = PVIO_MAPTRACK_NONE;
-	pvio_maptrack_grow(mt);
+	pvio_hv_maptrack_grow(mt);
 	d->grant_table = gt;
 	d->maptrack = mt;
 	return 0;
@@ -899,14 +899,14 @@ int pvio_gnttab_domain_init(struct pvio_domain *d)
  * gnttab_release_mappings()) and refuse new maps and copies of its own
  * grants. Mappings other domains hold of its grants stay valid; the table
  * (frames included) is freed when the domain struct is and the last of
- * them is unmapped (pvio_gnttab_domain_free()).
+ * them is unmapped (pvio_hv_gnttab_domain_free()).
  */
-void pvio_gnttab_domain_destroy(struct pvio_domain *d)
+void pvio_hv_gnttab_domain_destroy(struct pvio_domain *d)
 {
-	struct pvio_grant_table *gt = d->grant_table;
-	struct pvio_maptrack *mt = d->maptrack;
-	struct pvio_maptrack_entry *me;
-	struct pvio_grant_table *mgt;
+	struct pvio_hv_grant_table *gt = d->grant_table;
+	struct pvio_hv_maptrack *mt = d->maptrack;
+	struct pvio_hv_maptrack_entry *me;
+	struct pvio_hv_grant_table *mgt;
 	unsigned long flags;
 	grant_ref_t ref;
 	bool readonly;
@@ -924,7 +924,7 @@ void pvio_gnttab_domain_destroy(struct pvio_domain *d)
 	spin_unlock_irqrestore(&mt->lock, flags);
 	for (handle = 0; handle < nr; handle++) {
 		spin_lock_irqsave(&mt->lock, flags);
-		me = pvio_maptrack_entry(mt, handle);
+		me = pvio_hv_maptrack_entry(mt, handle);
 		if (me->state != PVIO_MT_INUSE) {
 			spin_unlock_irqrestore(&mt->lock, flags);
 			continue;
@@ -934,15 +934,15 @@ void pvio_gnttab_domain_destroy(struct pvio_domain *d)
 		ref = me->ref;
 		readonly = me->readonly;
 		spin_unlock_irqrestore(&mt->lock, flags);
-		pvio_gnttab_unmap_entry(mt, handle, mgt, ref, readonly);
+		pvio_hv_gnttab_unmap_entry(mt, handle, mgt, ref, readonly);
 		cond_resched();
 	}
 }
 
 /* The domain struct is being freed: drop its table and maptrack. */
-void pvio_gnttab_domain_free(struct pvio_domain *d)
+void pvio_hv_gnttab_domain_free(struct pvio_domain *d)
 {
-	struct pvio_maptrack *mt = d->maptrack;
+	struct pvio_hv_maptrack *mt = d->maptrack;
 	unsigned int i;
 
 	if (mt) {
@@ -953,7 +953,7 @@ void pvio_gnttab_domain_free(struct pvio_domain *d)
 		d->maptrack = NULL;
 	}
 	if (d->grant_table) {
-		pvio_gnttab_put(d->grant_table);
+		pvio_hv_gnttab_put(d->grant_table);
 		d->grant_table = NULL;
 	}
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_grant_table: v1 grant tables through the hypercall API,
+ * KUnit suite pvio_hv_grant_table: v1 grant tables through the hypercall API,
  * as two domUs see them (a grants, b maps and copies).
  */
 
@@ -635,7 +635,7 @@ static void gt_unstable_entry(struct kunit *test)
 	__free_page(page);
 }
 
-static struct kunit_case pvio_grant_table_cases[] = {
+static struct kunit_case pvio_hv_grant_table_cases[] = {
 	KUNIT_CASE(gt_setup_table_growth),
 	KUNIT_CASE(gt_map_unmap_pins),
 	KUNIT_CASE(gt_map_errors),
@@ -648,14 +648,14 @@ static struct kunit_case pvio_grant_table_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_grant_table_suite = {
-	.name = "pvio_grant_table",
+static struct kunit_suite pvio_hv_grant_table_suite = {
+	.name = "pvio_hv_grant_table",
 	.init = pvio_test_doms_init,
 	.exit = pvio_test_doms_exit,
-	.test_cases = pvio_grant_table_cases,
+	.test_cases = pvio_hv_grant_table_cases,
 };
 
-kunit_test_suite(pvio_grant_table_suite);
+kunit_test_suite(pvio_hv_grant_table_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests of the pvio hypervisor");

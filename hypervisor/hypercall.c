@@ -12,7 +12,7 @@
 #define PVIO_XEN_MAJOR		4
 #define PVIO_XEN_MINOR		17
 
-static long pvio_do_xen_version(struct pvio_domain *caller, unsigned long cmd,
+static long pvio_hv_do_xen_version(struct pvio_domain *caller, unsigned long cmd,
 				unsigned long arg)
 {
 	switch (cmd) {
@@ -21,22 +21,22 @@ static long pvio_do_xen_version(struct pvio_domain *caller, unsigned long cmd,
 	case XENVER_extraversion: {
 		struct xen_extraversion ev = { .extraversion = ".0-pvio" };
 
-		return pvio_copy_to_guest(caller, arg, &ev, sizeof(ev));
+		return pvio_hv_copy_to_guest(caller, arg, &ev, sizeof(ev));
 	}
 	case XENVER_changeset: {
 		struct xen_changeset_info ci = { .info = "pvio" };
 
-		return pvio_copy_to_guest(caller, arg, &ci, sizeof(ci));
+		return pvio_hv_copy_to_guest(caller, arg, &ci, sizeof(ci));
 	}
 	case XENVER_get_features: {
 		struct xen_feature_info fi;
 
-		if (pvio_copy_from_guest(caller, &fi, arg, sizeof(fi)))
+		if (pvio_hv_copy_from_guest(caller, &fi, arg, sizeof(fi)))
 			return -EFAULT;
 		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -EINVAL;
 		fi.submap = 0;	/* no optional PV features */
-		return pvio_copy_to_guest(caller, arg, &fi, sizeof(fi));
+		return pvio_hv_copy_to_guest(caller, arg, &fi, sizeof(fi));
 	}
 	case XENVER_pagesize:
 		return PVIO_PAGE_SIZE;
@@ -45,12 +45,12 @@ static long pvio_do_xen_version(struct pvio_domain *caller, unsigned long cmd,
 	}
 }
 
-long pvio_do_hypercall(struct pvio_domain *caller, unsigned long op,
+long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
 		       unsigned long a1, unsigned long a2, unsigned long a3,
 		       unsigned long a4, unsigned long a5, bool in_multicall)
 {
 	if (op < ARRAY_SIZE(caller->stats.hypercalls))
-		pvio_count(caller, hypercalls[op]);
+		pvio_hv_count(caller, hypercalls[op]);
 
 	switch (op) {
 	case __HYPERVISOR_grant_table_op:
@@ -58,35 +58,35 @@ long pvio_do_hypercall(struct pvio_domain *caller, unsigned long op,
 			return -XEN_ENOSYS;
 		if (a3 > UINT_MAX)
 			return -EINVAL;
-		return pvio_do_grant_table_op(caller, a1, a2, a3);
+		return pvio_hv_do_grant_table_op(caller, a1, a2, a3);
 	case __HYPERVISOR_event_channel_op:
 		if (a1 > UINT_MAX)
 			return -XEN_ENOSYS;
-		return pvio_do_event_channel_op(caller, a1, a2);
+		return pvio_hv_do_event_channel_op(caller, a1, a2);
 	case __HYPERVISOR_multicall:
 		/* Xen: "Multicall reentry is disallowed." */
 		if (in_multicall)
 			return -EINVAL;
 		if (a2 > UINT_MAX)
 			return -EINVAL;
-		return pvio_do_multicall(caller, a1, a2);
+		return pvio_hv_do_multicall(caller, a1, a2);
 	case __HYPERVISOR_sched_op:
 		if (a1 > INT_MAX)
 			return -XEN_ENOSYS;
-		return pvio_do_sched_op(caller, a1, a2);
+		return pvio_hv_do_sched_op(caller, a1, a2);
 	case __HYPERVISOR_physdev_op:
 		if (a1 > INT_MAX)
 			return -XEN_ENOSYS;
-		return pvio_do_physdev_op(caller, a1, a2);
+		return pvio_hv_do_physdev_op(caller, a1, a2);
 	case __HYPERVISOR_xen_version:
-		return pvio_do_xen_version(caller, a1, a2);
+		return pvio_hv_do_xen_version(caller, a1, a2);
 	default:
 		return -XEN_ENOSYS;
 	}
 }
 
 /**
- * pvio_hypercall() - the hypercall entry of every domain
+ * pvio_hv_hypercall() - the hypercall entry of every domain
  * @caller: the calling domain's own handle
  * @op: __HYPERVISOR_* number
  * @a1: first argument, as Xen's for @op
@@ -110,12 +110,12 @@ long pvio_do_hypercall(struct pvio_domain *caller, unsigned long op,
  * batch counts, nested multicall), -EFAULT for bad argument addresses,
  * -ESRCH for a NULL @caller; op-specific errors otherwise.
  */
-long pvio_hypercall(struct pvio_domain *caller, unsigned long op,
+long pvio_hv_hypercall(struct pvio_domain *caller, unsigned long op,
 		    unsigned long a1, unsigned long a2, unsigned long a3,
 		    unsigned long a4, unsigned long a5)
 {
 	if (unlikely(!caller))
 		return -ESRCH;
-	return pvio_do_hypercall(caller, op, a1, a2, a3, a4, a5, false);
+	return pvio_hv_do_hypercall(caller, op, a1, a2, a3, a4, a5, false);
 }
-EXPORT_SYMBOL_GPL(pvio_hypercall);
+EXPORT_SYMBOL_GPL(pvio_hv_hypercall);

@@ -27,17 +27,17 @@
 #define PVIO_PAGE_SHIFT		12
 #define PVIO_PAGE_SIZE		BIT(PVIO_PAGE_SHIFT)
 
-struct pvio_grant_table;	/* grant_table.c */
-struct pvio_maptrack;		/* grant_table.c */
-struct pvio_evtchn_domain;	/* event_channel.c */
+struct pvio_hv_grant_table;	/* grant_table.c */
+struct pvio_hv_maptrack;		/* grant_table.c */
+struct pvio_hv_evtchn_domain;	/* event_channel.c */
 
-enum pvio_domain_state {
+enum pvio_hv_domain_state {
 	PVIO_DOMAIN_RUNNING,
 	PVIO_DOMAIN_SHUTDOWN,		/* shutdown_reason holds SHUTDOWN_* */
 	PVIO_DOMAIN_DYING,
 };
 
-struct pvio_vcpu {
+struct pvio_hv_vcpu {
 	struct pvio_domain *domain;
 	unsigned int id;
 	unsigned int cpu;		/* Linux CPU this vCPU runs on */
@@ -54,7 +54,7 @@ struct pvio_vcpu {
 };
 
 /* Per-domain counters: updated with atomic64 ops, read by get_stats. */
-struct pvio_domain_counters {
+struct pvio_hv_domain_counters {
 	atomic64_t hypercalls[64];
 	atomic64_t multicall_entries;
 	atomic64_t grant_maps;
@@ -69,96 +69,96 @@ struct pvio_domain {
 	domid_t domid;
 	char name[64];
 	bool privileged;		/* dom0 */
-	enum pvio_domain_state state;
+	enum pvio_hv_domain_state state;
 	unsigned int shutdown_reason;
 	struct kref ref;
-	struct list_head list;		/* pvio_domain_list, pvio_domains_lock */
+	struct list_head list;		/* pvio_hv_domain_list, pvio_hv_domains_lock */
 	struct work_struct free_work;	/* last kref_put -> freed here */
 	struct rcu_head rcu;		/* lock-free lookups end */
 
 	unsigned int nr_vcpus;
-	struct pvio_vcpu vcpus[PVIO_MAX_VCPUS];
+	struct pvio_hv_vcpu vcpus[PVIO_MAX_VCPUS];
 
 	struct shared_info *shared_info;	/* one zeroed 4 KiB page */
 	pvio_upcall_fn upcall;	/* guest side; READ_ONCE + RCU (sync on NULL) */
 
-	struct pvio_grant_table *grant_table;
-	struct pvio_maptrack *maptrack;
-	struct pvio_evtchn_domain *evtchn;
+	struct pvio_hv_grant_table *grant_table;
+	struct pvio_hv_maptrack *maptrack;
+	struct pvio_hv_evtchn_domain *evtchn;
 
 	void *priv[PVIO_NR_SLOTS];		/* guest-side components */
 
-	struct pvio_domain_counters stats;
+	struct pvio_hv_domain_counters stats;
 };
 
 /* domain.c */
 /*
- * pvio_domains_lock protects pvio_domain_list (every domain from creation
+ * pvio_hv_domains_lock protects pvio_hv_domain_list (every domain from creation
  * to destruction, dom0 first) and the domid table writes. It is a leaf
  * lock: never held across guest-component callbacks or hypercalls.
  * Lookups by domid are RCU-based and work in any context.
  */
-extern struct mutex pvio_domains_lock;
-extern struct list_head pvio_domain_list;
-int pvio_domains_init(void);		/* module init: creates dom0 */
-void pvio_domains_exit(void);		/* module exit: destroys all */
-struct pvio_domain *pvio_domain_get_by_id(domid_t domid); /* takes a ref */
-void pvio_domain_put(struct pvio_domain *d);
+extern struct mutex pvio_hv_domains_lock;
+extern struct list_head pvio_hv_domain_list;
+int pvio_hv_domains_init(void);		/* module init: creates dom0 */
+void pvio_hv_domains_exit(void);		/* module exit: destroys all */
+struct pvio_domain *pvio_hv_domain_get_by_id(domid_t domid); /* takes a ref */
+void pvio_hv_domain_put(struct pvio_domain *d);
 /* Resolve a domid an op names (DOMID_SELF -> caller); takes a ref. */
-struct pvio_domain *pvio_domain_lookup(struct pvio_domain *caller, domid_t domid);
+struct pvio_domain *pvio_hv_domain_lookup(struct pvio_domain *caller, domid_t domid);
 /* Raise @vcpu's upcall on its CPU and wake its blockers (any context). */
-void pvio_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
+void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
 
 /* hypercall.c: dispatch without the DOMID/atomic checks of the entry. */
-long pvio_do_hypercall(struct pvio_domain *caller, unsigned long op,
+long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
 		       unsigned long a1, unsigned long a2, unsigned long a3,
 		       unsigned long a4, unsigned long a5, bool in_multicall);
 
 /* ctl.c, debugfs.c */
-int pvio_ctl_init(void);
-void pvio_ctl_exit(void);
-void pvio_debugfs_init(void);
-void pvio_debugfs_exit(void);
+int pvio_hv_ctl_init(void);
+void pvio_hv_ctl_exit(void);
+void pvio_hv_debugfs_init(void);
+void pvio_hv_debugfs_exit(void);
 
-/* memory model (memory.c): caller's "guest addresses" and frames */
-int pvio_copy_from_guest(struct pvio_domain *d, void *dst,
+/* memory model (guest_memory.c): caller's "guest addresses" and frames */
+int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
 			 unsigned long gaddr, size_t len);
-int pvio_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
+int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
 		       const void *src, size_t len);
 /* Granting domain's frame -> machine frame; false if not a valid frame. */
-bool pvio_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
+bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
 		     unsigned long *mfn);
 
 /* grant_table.c */
-int pvio_gnttab_domain_init(struct pvio_domain *d);
-void pvio_gnttab_domain_destroy(struct pvio_domain *d);
+int pvio_hv_gnttab_domain_init(struct pvio_domain *d);
+void pvio_hv_gnttab_domain_destroy(struct pvio_domain *d);
 /* The domain struct is freed (free_work): drop its table and maptrack. */
-void pvio_gnttab_domain_free(struct pvio_domain *d);
-long pvio_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
+void pvio_hv_gnttab_domain_free(struct pvio_domain *d);
+long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 			    unsigned long uop, unsigned int count);
 
 /* event_channel.c */
-int pvio_evtchn_domain_init(struct pvio_domain *d);
-void pvio_evtchn_domain_destroy(struct pvio_domain *d);
-long pvio_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
+int pvio_hv_evtchn_domain_init(struct pvio_domain *d);
+void pvio_hv_evtchn_domain_destroy(struct pvio_domain *d);
+long pvio_hv_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
 			      unsigned long arg);
 /* Hypervisor-internal senders (VIRQ_DOM_EXC, PIRQs). */
-void pvio_send_guest_virq(struct pvio_domain *d, unsigned int virq);
-void pvio_send_guest_pirq(struct pvio_domain *d, unsigned int pirq);
+void pvio_hv_send_guest_virq(struct pvio_domain *d, unsigned int virq);
+void pvio_hv_send_guest_pirq(struct pvio_domain *d, unsigned int pirq);
 
 /* sched.c */
-long pvio_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg);
+long pvio_hv_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg);
 
 /* physdev.c (PIRQs) */
-int pvio_pirq_domain_init(struct pvio_domain *d);
-void pvio_pirq_domain_destroy(struct pvio_domain *d);
-long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg);
+int pvio_hv_pirq_domain_init(struct pvio_domain *d);
+void pvio_hv_pirq_domain_destroy(struct pvio_domain *d);
+long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg);
 
 /* multicall.c */
-long pvio_do_multicall(struct pvio_domain *caller, unsigned long entries,
+long pvio_hv_do_multicall(struct pvio_domain *caller, unsigned long entries,
 		       unsigned int nr);
 
-#define pvio_count(d, field)		atomic64_inc(&(d)->stats.field)
-#define pvio_count_add(d, field, n)	atomic64_add((n), &(d)->stats.field)
+#define pvio_hv_count(d, field)		atomic64_inc(&(d)->stats.field)
+#define pvio_hv_count_add(d, field, n)	atomic64_add((n), &(d)->stats.field)
 
 #endif /* PVIO_HV_INTERNAL_H */

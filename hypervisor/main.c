@@ -13,15 +13,15 @@ static int __init pvio_hv_init(void)
 {
 	int err;
 
-	err = pvio_domains_init();
+	err = pvio_hv_domains_init();
 	if (err)
 		return err;
-	err = pvio_ctl_init();
+	err = pvio_hv_ctl_init();
 	if (err) {
-		pvio_domains_exit();
+		pvio_hv_domains_exit();
 		return err;
 	}
-	pvio_debugfs_init();
+	pvio_hv_debugfs_init();
 	pr_info("pvio: hypervisor loaded, dom0 has %u vCPUs\n",
 		pvio_domain_nr_vcpus(pvio_dom0()));
 	return 0;
@@ -29,9 +29,9 @@ static int __init pvio_hv_init(void)
 
 static void __exit pvio_hv_exit(void)
 {
-	pvio_debugfs_exit();
-	pvio_ctl_exit();
-	pvio_domains_exit();
+	pvio_hv_debugfs_exit();
+	pvio_hv_ctl_exit();
+	pvio_hv_domains_exit();
 }
 
 module_init(pvio_hv_init);

@@ -18,7 +18,7 @@
  * Returns 0, or -EFAULT if the list cannot be read or written (entries
  * before the bad one have run).
  */
-long pvio_do_multicall(struct pvio_domain *caller, unsigned long entries,
+long pvio_hv_do_multicall(struct pvio_domain *caller, unsigned long entries,
 		       unsigned int nr)
 {
 	struct multicall_entry mc;
@@ -31,13 +31,13 @@ long pvio_do_multicall(struct pvio_domain *caller, unsigned long entries,
 
 	for (i = 0; i < nr; i++) {
 		addr = entries + (unsigned long)i * sizeof(mc);
-		if (pvio_copy_from_guest(caller, &mc, addr, sizeof(mc)))
+		if (pvio_hv_copy_from_guest(caller, &mc, addr, sizeof(mc)))
 			return -EFAULT;
-		pvio_count(caller, multicall_entries);
-		mc.result = pvio_do_hypercall(caller, mc.op, mc.args[0],
+		pvio_hv_count(caller, multicall_entries);
+		mc.result = pvio_hv_do_hypercall(caller, mc.op, mc.args[0],
 					      mc.args[1], mc.args[2],
 					      mc.args[3], mc.args[4], true);
-		if (pvio_copy_to_guest(caller,
+		if (pvio_hv_copy_to_guest(caller,
 				       addr + offsetof(struct multicall_entry,
 						       result),
 				       &mc.result, sizeof(mc.result)))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suites pvio_multicall and pvio_hypercall: the multicall semantics
+ * KUnit suites pvio_multicall and pvio_hv_hypercall: the multicall semantics
  * of Xen's common/multicall.c and hypercall argument validation.
  */
 
@@ -116,10 +116,10 @@ static void mc_bad_lists(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mc.result, 12345L);
 	KUNIT_EXPECT_EQ(test, pvio_multicall(t->a, NULL, 1), -EFAULT);
 	/* a list that would wrap the address space */
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_multicall,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_multicall,
 					     ULONG_MAX - 63, 2, 0, 0, 0),
 			(long)-EFAULT);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_multicall,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_multicall,
 					     (unsigned long)&mc, 1UL << 40, 0,
 					     0, 0), (long)-EINVAL);
 }
@@ -169,7 +169,7 @@ static void mc_atomic(struct kunit *test)
 	__free_page(dst);
 }
 
-static struct kunit_case pvio_multicall_cases[] = {
+static struct kunit_case pvio_hv_multicall_cases[] = {
 	KUNIT_CASE(mc_order_and_results),
 	KUNIT_CASE(mc_failing_middle),
 	KUNIT_CASE(mc_nested_rejected),
@@ -178,14 +178,14 @@ static struct kunit_case pvio_multicall_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_multicall_suite = {
-	.name = "pvio_multicall",
+static struct kunit_suite pvio_hv_multicall_suite = {
+	.name = "pvio_hv_multicall",
 	.init = pvio_test_doms_init,
 	.exit = pvio_test_doms_exit,
-	.test_cases = pvio_multicall_cases,
+	.test_cases = pvio_hv_multicall_cases,
 };
 
-/* ---- pvio_hypercall --------------------------------------------------- */
+/* ---- pvio_hv_hypercall --------------------------------------------------- */
 
 static void hc_unknown(struct kunit *test)
 {
@@ -194,15 +194,15 @@ static void hc_unknown(struct kunit *test)
 	struct pvio_domain_stats *s1 = pvio_test_stats(test);
 
 	pvio_domain_get_stats(t->a, s0);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_memory_op,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_memory_op,
 					     0, 0, 0, 0, 0), (long)-XEN_ENOSYS);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, 63, 0, 0, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, 63, 0, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, 64, 0, 0, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, 64, 0, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, ULONG_MAX, 0, 0, 0, 0, 0),
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, ULONG_MAX, 0, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(NULL, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(NULL, __HYPERVISOR_xen_version,
 					     0, 0, 0, 0, 0), (long)-ESRCH);
 	pvio_domain_get_stats(t->a, s1);
 	KUNIT_EXPECT_EQ(test, s1->hypercalls[__HYPERVISOR_memory_op] -
@@ -216,26 +216,26 @@ static void hc_xen_version(struct kunit *test)
 	struct xen_extraversion ev = {};
 	struct xen_feature_info fi = { .submap_idx = 0, .submap = ~0U };
 
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_version, 0, 0, 0, 0),
 			(long)((4 << 16) | 17));
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_extraversion,
 					     (unsigned long)&ev, 0, 0, 0), 0L);
 	KUNIT_EXPECT_STREQ(test, ev.extraversion, ".0-pvio");
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_get_features,
 					     (unsigned long)&fi, 0, 0, 0), 0L);
 	KUNIT_EXPECT_EQ(test, fi.submap, 0U);
 	fi.submap_idx = 1;
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_get_features,
 					     (unsigned long)&fi, 0, 0, 0),
 			(long)-EINVAL);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_extraversion, 0, 0, 0, 0),
 			(long)-EFAULT);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_xen_version,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
 					     XENVER_commandline, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
 }
@@ -252,7 +252,7 @@ static void hc_grant_table_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, 99, qs, 1), -XEN_ENOSYS);
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_transfer,
 						  qs, 1), -XEN_ENOSYS);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_grant_table_op,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_grant_table_op,
 					     1UL << 32, (unsigned long)qs, 1, 0,
 					     0), (long)-XEN_ENOSYS);
 
@@ -261,7 +261,7 @@ static void hc_grant_table_args(struct kunit *test)
 						  &map, UINT_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_copy,
 						  &map, 0x80000000U), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pvio_hypercall(t->a, __HYPERVISOR_grant_table_op,
+	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_grant_table_op,
 					     GNTTABOP_map_grant_ref,
 					     (unsigned long)&map, 1UL << 32, 0,
 					     0), (long)-EINVAL);
@@ -338,7 +338,7 @@ static void hc_domains(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, IS_ERR(d) && PTR_ERR(d) == -EINVAL);
 }
 
-static struct kunit_case pvio_hypercall_cases[] = {
+static struct kunit_case pvio_hv_hypercall_cases[] = {
 	KUNIT_CASE(hc_unknown),
 	KUNIT_CASE(hc_xen_version),
 	KUNIT_CASE(hc_grant_table_args),
@@ -346,11 +346,11 @@ static struct kunit_case pvio_hypercall_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_hypercall_suite = {
-	.name = "pvio_hypercall",
+static struct kunit_suite pvio_hv_hypercall_suite = {
+	.name = "pvio_hv_hypercall",
 	.init = pvio_test_doms_init,
 	.exit = pvio_test_doms_exit,
-	.test_cases = pvio_hypercall_cases,
+	.test_cases = pvio_hv_hypercall_cases,
 };
 
-kunit_test_suites(&pvio_multicall_suite, &pvio_hypercall_suite);
+kunit_test_suites(&pvio_hv_multicall_suite, &pvio_hv_hypercall_suite);

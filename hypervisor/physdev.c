@@ -35,7 +35,7 @@
 #define PVIO_FIRST_FREE_PIRQ	16
 #define PVIO_PIRQ_EOI_TIMEOUT_NS	NSEC_PER_MSEC
 
-struct pvio_pirq {
+struct pvio_hv_pirq {
 	struct pvio_domain *d;
 	unsigned int pirq;
 	unsigned int irq;		/* Linux IRQ number */
@@ -49,25 +49,25 @@ struct pvio_pirq {
 	char name[32];
 };
 
-struct pvio_pirq_domain {
-	struct pvio_pirq *pirqs[PVIO_NR_PIRQS];
+struct pvio_hv_pirq_domain {
+	struct pvio_hv_pirq *pirqs[PVIO_NR_PIRQS];
 	DECLARE_BITMAP(reserved, PVIO_NR_PIRQS);	/* get_free_pirq */
 };
 
 static DEFINE_MUTEX(pirq_mutex);
 static DEFINE_SPINLOCK(pirq_lock);
 /* Indexed by domid (0..PVIO_MAX_DOMID). */
-static struct pvio_pirq_domain *pirq_doms[PVIO_MAX_DOMID + 1];
+static struct pvio_hv_pirq_domain *pirq_doms[PVIO_MAX_DOMID + 1];
 
-static struct pvio_pirq_domain *pirq_dom(struct pvio_domain *d)
+static struct pvio_hv_pirq_domain *pirq_dom(struct pvio_domain *d)
 {
 	return d->domid <= PVIO_MAX_DOMID ? pirq_doms[d->domid] : NULL;
 }
 
 /* Caller holds pirq_lock or pirq_mutex. */
-static struct pvio_pirq *pirq_get(struct pvio_domain *d, unsigned int pirq)
+static struct pvio_hv_pirq *pirq_get(struct pvio_domain *d, unsigned int pirq)
 {
-	struct pvio_pirq_domain *pd = pirq_dom(d);
+	struct pvio_hv_pirq_domain *pd = pirq_dom(d);
 
 	if (!pd || pirq >= PVIO_NR_PIRQS)
 		return NULL;
@@ -75,7 +75,7 @@ static struct pvio_pirq *pirq_get(struct pvio_domain *d, unsigned int pirq)
 }
 
 /* Re-enable the line if an interrupt is in flight. Caller holds p->lock. */
-static bool pirq_end(struct pvio_pirq *p)
+static bool pirq_end(struct pvio_hv_pirq *p)
 {
 	if (!p->in_flight)
 		return false;
@@ -86,7 +86,7 @@ static bool pirq_end(struct pvio_pirq *p)
 
 static enum hrtimer_restart pirq_eoi_timer_fn(struct hrtimer *t)
 {
-	struct pvio_pirq *p = container_of(t, struct pvio_pirq, eoi_timer);
+	struct pvio_hv_pirq *p = container_of(t, struct pvio_hv_pirq, eoi_timer);
 	unsigned long flags;
 
 	spin_lock_irqsave(&p->lock, flags);
@@ -99,7 +99,7 @@ static enum hrtimer_restart pirq_eoi_timer_fn(struct hrtimer *t)
 
 static irqreturn_t pirq_interrupt(int irq, void *dev_id)
 {
-	struct pvio_pirq *p = dev_id;
+	struct pvio_hv_pirq *p = dev_id;
 	unsigned long flags;
 	bool send = false;
 
@@ -117,13 +117,13 @@ static irqreturn_t pirq_interrupt(int irq, void *dev_id)
 
 	/* An unbind waits for this handler (synchronize_irq()). */
 	if (send)
-		pvio_send_guest_pirq(p->d, p->pirq);
+		pvio_hv_send_guest_pirq(p->d, p->pirq);
 	return send ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /* ---- called by event_channel.c ---------------------------------------- */
 
-bool pvio_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq)
+bool pvio_hv_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq)
 {
 	unsigned long flags;
 	bool mapped;
@@ -134,9 +134,9 @@ bool pvio_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq)
 	return mapped;
 }
 
-evtchn_port_t pvio_pirq_evtchn(struct pvio_domain *d, unsigned int pirq)
+evtchn_port_t pvio_hv_pirq_evtchn(struct pvio_domain *d, unsigned int pirq)
 {
-	struct pvio_pirq *p;
+	struct pvio_hv_pirq *p;
 	evtchn_port_t port = 0;
 	unsigned long flags;
 
@@ -149,10 +149,10 @@ evtchn_port_t pvio_pirq_evtchn(struct pvio_domain *d, unsigned int pirq)
 }
 
 /* Xen's pirq_guest_bind(): deliver the line to @port from now on. */
-int pvio_pirq_bind(struct pvio_domain *d, unsigned int pirq,
+int pvio_hv_pirq_bind(struct pvio_domain *d, unsigned int pirq,
 		   evtchn_port_t port)
 {
-	struct pvio_pirq *p;
+	struct pvio_hv_pirq *p;
 	unsigned long flags;
 	int rc = 0;
 
@@ -174,7 +174,7 @@ int pvio_pirq_bind(struct pvio_domain *d, unsigned int pirq,
 }
 
 /* Caller holds pirq_mutex. Leaves the line disabled and quiesced. */
-static void pirq_unbind_locked(struct pvio_pirq *p)
+static void pirq_unbind_locked(struct pvio_hv_pirq *p)
 {
 	unsigned long flags;
 
@@ -194,10 +194,10 @@ static void pirq_unbind_locked(struct pvio_pirq *p)
 }
 
 /* Xen's pirq_guest_unbind(), when @port (bound to @pirq) is closed. */
-void pvio_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
+void pvio_hv_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
 		      evtchn_port_t port)
 {
-	struct pvio_pirq *p;
+	struct pvio_hv_pirq *p;
 
 	mutex_lock(&pirq_mutex);
 	p = pirq_get(d, pirq);
@@ -208,7 +208,7 @@ void pvio_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
 
 /* ---- physdev ops ------------------------------------------------------ */
 
-static int pirq_find_free(struct pvio_pirq_domain *pd)
+static int pirq_find_free(struct pvio_hv_pirq_domain *pd)
 {
 	unsigned int pirq;
 
@@ -221,8 +221,8 @@ static int pirq_find_free(struct pvio_pirq_domain *pd)
 static long physdev_map_pirq(struct pvio_domain *caller,
 			     struct physdev_map_pirq *map)
 {
-	struct pvio_pirq_domain *pd;
-	struct pvio_pirq *p;
+	struct pvio_hv_pirq_domain *pd;
+	struct pvio_hv_pirq *p;
 	struct pvio_domain *d;
 	unsigned long flags;
 	unsigned int i;
@@ -230,7 +230,7 @@ static long physdev_map_pirq(struct pvio_domain *caller,
 
 	if (!caller->privileged)
 		return -EPERM;
-	d = pvio_domain_lookup(caller, map->domid);
+	d = pvio_hv_domain_lookup(caller, map->domid);
 	if (!d)
 		return -ESRCH;
 	if (map->type != MAP_PIRQ_TYPE_GSI) {
@@ -306,14 +306,14 @@ static long physdev_map_pirq(struct pvio_domain *caller,
 out_unlock:
 	mutex_unlock(&pirq_mutex);
 out_put:
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return rc;
 }
 
 /* Caller holds pirq_mutex. */
-static void pirq_unmap_locked(struct pvio_pirq_domain *pd, unsigned int pirq)
+static void pirq_unmap_locked(struct pvio_hv_pirq_domain *pd, unsigned int pirq)
 {
-	struct pvio_pirq *p = pd->pirqs[pirq];
+	struct pvio_hv_pirq *p = pd->pirqs[pirq];
 	unsigned long flags;
 
 	/* Xen: a bound PIRQ is force-unbound; its port stays ECS_PIRQ. */
@@ -329,13 +329,13 @@ static void pirq_unmap_locked(struct pvio_pirq_domain *pd, unsigned int pirq)
 static long physdev_unmap_pirq(struct pvio_domain *caller,
 			       struct physdev_unmap_pirq *unmap)
 {
-	struct pvio_pirq_domain *pd;
+	struct pvio_hv_pirq_domain *pd;
 	struct pvio_domain *d;
 	long rc = 0;
 
 	if (!caller->privileged)
 		return -EPERM;
-	d = pvio_domain_lookup(caller, unmap->domid);
+	d = pvio_hv_domain_lookup(caller, unmap->domid);
 	if (!d)
 		return -ESRCH;
 	mutex_lock(&pirq_mutex);
@@ -347,13 +347,13 @@ static long physdev_unmap_pirq(struct pvio_domain *caller,
 	else
 		pirq_unmap_locked(pd, unmap->pirq);
 	mutex_unlock(&pirq_mutex);
-	pvio_domain_put(d);
+	pvio_hv_domain_put(d);
 	return rc;
 }
 
 static long physdev_eoi(struct pvio_domain *d, u32 pirq)
 {
-	struct pvio_pirq *p;
+	struct pvio_hv_pirq *p;
 	unsigned long flags;
 	long rc = 0;
 
@@ -379,7 +379,7 @@ static long physdev_eoi(struct pvio_domain *d, u32 pirq)
 static long physdev_get_free_pirq(struct pvio_domain *d,
 				  struct physdev_get_free_pirq *gfp)
 {
-	struct pvio_pirq_domain *pd;
+	struct pvio_hv_pirq_domain *pd;
 	long rc;
 
 	if (gfp->type != MAP_PIRQ_TYPE_GSI && gfp->type != MAP_PIRQ_TYPE_MSI)
@@ -397,7 +397,7 @@ static long physdev_get_free_pirq(struct pvio_domain *d,
 }
 
 /**
- * pvio_do_physdev_op() - __HYPERVISOR_physdev_op
+ * pvio_hv_do_physdev_op() - __HYPERVISOR_physdev_op
  * @caller: the calling domain
  * @cmd: PHYSDEVOP_*
  * @arg: guest address of the op's argument structure
@@ -422,7 +422,7 @@ static long physdev_get_free_pirq(struct pvio_domain *d,
  * others: process context, may sleep.
  * Return: 0 or -errno as above; -EFAULT for a bad argument address.
  */
-long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
+long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 {
 	union {
 		struct physdev_map_pirq map;
@@ -436,24 +436,24 @@ long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 
 	switch (cmd) {
 	case PHYSDEVOP_map_pirq:
-		if (pvio_copy_from_guest(caller, &op.map, arg, sizeof(op.map)))
+		if (pvio_hv_copy_from_guest(caller, &op.map, arg, sizeof(op.map)))
 			return -EFAULT;
 		rc = physdev_map_pirq(caller, &op.map);
-		if (!rc && pvio_copy_to_guest(caller, arg, &op.map,
+		if (!rc && pvio_hv_copy_to_guest(caller, arg, &op.map,
 					      sizeof(op.map)))
 			rc = -EFAULT;
 		return rc;
 	case PHYSDEVOP_unmap_pirq:
-		if (pvio_copy_from_guest(caller, &op.unmap, arg,
+		if (pvio_hv_copy_from_guest(caller, &op.unmap, arg,
 					 sizeof(op.unmap)))
 			return -EFAULT;
 		return physdev_unmap_pirq(caller, &op.unmap);
 	case PHYSDEVOP_eoi:
-		if (pvio_copy_from_guest(caller, &op.eoi, arg, sizeof(op.eoi)))
+		if (pvio_hv_copy_from_guest(caller, &op.eoi, arg, sizeof(op.eoi)))
 			return -EFAULT;
 		return physdev_eoi(caller, op.eoi.irq);
 	case PHYSDEVOP_irq_status_query:
-		if (pvio_copy_from_guest(caller, &op.query, arg,
+		if (pvio_hv_copy_from_guest(caller, &op.query, arg,
 					 sizeof(op.query)))
 			return -EFAULT;
 		if (op.query.irq >= PVIO_NR_PIRQS)
@@ -462,14 +462,14 @@ long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 		op.query.flags = pirq_get(caller, op.query.irq) ?
 				 XENIRQSTAT_needs_eoi : 0;
 		spin_unlock_irqrestore(&pirq_lock, flags);
-		return pvio_copy_to_guest(caller, arg, &op.query,
+		return pvio_hv_copy_to_guest(caller, arg, &op.query,
 					  sizeof(op.query)) ? -EFAULT : 0;
 	case PHYSDEVOP_get_free_pirq:
-		if (pvio_copy_from_guest(caller, &op.get_free, arg,
+		if (pvio_hv_copy_from_guest(caller, &op.get_free, arg,
 					 sizeof(op.get_free)))
 			return -EFAULT;
 		rc = physdev_get_free_pirq(caller, &op.get_free);
-		if (!rc && pvio_copy_to_guest(caller, arg, &op.get_free,
+		if (!rc && pvio_hv_copy_to_guest(caller, arg, &op.get_free,
 					      sizeof(op.get_free)))
 			rc = -EFAULT;
 		return rc;
@@ -478,9 +478,9 @@ long pvio_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 	}
 }
 
-int pvio_pirq_domain_init(struct pvio_domain *d)
+int pvio_hv_pirq_domain_init(struct pvio_domain *d)
 {
-	struct pvio_pirq_domain *pd;
+	struct pvio_hv_pirq_domain *pd;
 	unsigned long flags;
 
 	if (d->domid > PVIO_MAX_DOMID)
@@ -497,9 +497,9 @@ int pvio_pirq_domain_init(struct pvio_domain *d)
 	return 0;
 }
 
-void pvio_pirq_domain_destroy(struct pvio_domain *d)
+void pvio_hv_pirq_domain_destroy(struct pvio_domain *d)
 {
-	struct pvio_pirq_domain *pd;
+	struct pvio_hv_pirq_domain *pd;
 	unsigned long flags;
 	unsigned int pirq;
 

@@ -5,7 +5,7 @@
  * A "vCPU" of a domain is a context of this kernel: the vCPU a block or
  * poll applies to is the one whose Linux CPU is the current CPU, or vCPU 0
  * when none is. Blocking sleeps on that vCPU's block_wq, which the event
- * code wakes when it marks events pending (pvio_vcpu_kick()).
+ * code wakes when it marks events pending (pvio_hv_vcpu_kick()).
  */
 #include <linux/hrtimer.h>
 #include <linux/sched.h>
@@ -49,7 +49,7 @@ static long sched_block(struct pvio_domain *d)
 	smp_mb();
 	if (READ_ONCE(vi->evtchn_upcall_pending)) {
 		/* Raised while the upcall was masked: deliver it now. */
-		pvio_vcpu_kick(d, v);
+		pvio_hv_vcpu_kick(d, v);
 		return 0;
 	}
 	rc = wait_event_interruptible(d->vcpus[v].block_wq,
@@ -64,7 +64,7 @@ static bool any_port_pending(struct pvio_domain *d, const u32 *ports,
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (pvio_evtchn_is_pending(d, ports[i]))
+		if (pvio_hv_evtchn_is_pending(d, ports[i]))
 			return true;
 	return false;
 }
@@ -82,7 +82,7 @@ static long sched_poll(struct pvio_domain *caller, unsigned long arg)
 	u32 *ports;
 	long rc;
 
-	if (pvio_copy_from_guest(caller, &poll, arg, sizeof(poll)))
+	if (pvio_hv_copy_from_guest(caller, &poll, arg, sizeof(poll)))
 		return -EFAULT;
 	if (poll.nr_ports > PVIO_POLL_MAX_PORTS)
 		return -EINVAL;
@@ -91,7 +91,7 @@ static long sched_poll(struct pvio_domain *caller, unsigned long arg)
 	if (!ports)
 		return -ENOMEM;
 	if (poll.nr_ports &&
-	    pvio_copy_from_guest(caller, ports,
+	    pvio_hv_copy_from_guest(caller, ports,
 				 (unsigned long)poll.ports,
 				 poll.nr_ports * sizeof(*ports))) {
 		rc = -EFAULT;
@@ -105,7 +105,7 @@ static long sched_poll(struct pvio_domain *caller, unsigned long arg)
 	}
 
 	v = current_vcpu(caller);
-	pvio_evtchn_poll_enter(caller);
+	pvio_hv_evtchn_poll_enter(caller);
 	if (any_port_pending(caller, ports, poll.nr_ports)) {
 		rc = 0;
 	} else if (!poll.timeout) {
@@ -126,7 +126,7 @@ static long sched_poll(struct pvio_domain *caller, unsigned long arg)
 		if (rc == -ETIME)
 			rc = 0;
 	}
-	pvio_evtchn_poll_exit(caller);
+	pvio_hv_evtchn_poll_exit(caller);
 	if (rc == -ERESTARTSYS)
 		rc = -EINTR;
 out:
@@ -143,24 +143,24 @@ static long domain_shutdown(struct pvio_domain *d, unsigned int reason)
 	if (reason > SHUTDOWN_MAX)
 		return -EINVAL;
 
-	mutex_lock(&pvio_domains_lock);
+	mutex_lock(&pvio_hv_domains_lock);
 	if (d->state == PVIO_DOMAIN_RUNNING) {
 		d->shutdown_reason = reason;
 		WRITE_ONCE(d->state, PVIO_DOMAIN_SHUTDOWN);
 		changed = true;
 	}
-	mutex_unlock(&pvio_domains_lock);
+	mutex_unlock(&pvio_hv_domains_lock);
 
 	if (changed) {
 		for (v = 0; v < d->nr_vcpus; v++)
 			wake_up_all(&d->vcpus[v].block_wq);
-		pvio_send_guest_virq(pvio_dom0(), VIRQ_DOM_EXC);
+		pvio_hv_send_guest_virq(pvio_dom0(), VIRQ_DOM_EXC);
 	}
 	return 0;
 }
 
 /**
- * pvio_do_sched_op() - __HYPERVISOR_sched_op
+ * pvio_hv_do_sched_op() - __HYPERVISOR_sched_op
  * @caller: the calling domain
  * @cmd: SCHEDOP_*
  * @arg: guest address of the op's argument structure
@@ -182,7 +182,7 @@ static long domain_shutdown(struct pvio_domain *d, unsigned int reason)
  * Context: process context; block and poll sleep (interruptibly: -EINTR).
  * Return: 0 or -errno as above; -EFAULT for a bad argument address.
  */
-long pvio_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg)
+long pvio_hv_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 {
 	struct sched_remote_shutdown rs;
 	struct sched_shutdown sd;
@@ -198,19 +198,19 @@ long pvio_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg)
 	case SCHEDOP_poll:
 		return sched_poll(caller, arg);
 	case SCHEDOP_shutdown:
-		if (pvio_copy_from_guest(caller, &sd, arg, sizeof(sd)))
+		if (pvio_hv_copy_from_guest(caller, &sd, arg, sizeof(sd)))
 			return -EFAULT;
 		return domain_shutdown(caller, sd.reason);
 	case SCHEDOP_remote_shutdown:
 		if (!caller->privileged)
 			return -EPERM;
-		if (pvio_copy_from_guest(caller, &rs, arg, sizeof(rs)))
+		if (pvio_hv_copy_from_guest(caller, &rs, arg, sizeof(rs)))
 			return -EFAULT;
-		d = pvio_domain_lookup(caller, rs.domain_id);
+		d = pvio_hv_domain_lookup(caller, rs.domain_id);
 		if (!d)
 			return -ESRCH;
 		rc = domain_shutdown(d, rs.reason);
-		pvio_domain_put(d);
+		pvio_hv_domain_put(d);
 		return rc;
 	default:
 		return -XEN_ENOSYS;

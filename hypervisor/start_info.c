@@ -10,12 +10,12 @@
 #include <linux/spinlock.h>
 #include "internal.h"
 
-static DEFINE_SPINLOCK(pvio_start_info_lock);
+static DEFINE_SPINLOCK(pvio_hv_start_info_lock);
 static struct {
 	xen_pfn_t store_gfn;
 	evtchn_port_t store_port;
 	bool valid;
-} pvio_start_info[PVIO_MAX_DOMID + 1];
+} pvio_hv_start_info[PVIO_MAX_DOMID + 1];
 
 /**
  * pvio_domain_set_store() - record a domain's store ring (start_info)
@@ -36,13 +36,13 @@ int pvio_domain_set_store(struct pvio_domain *d, xen_pfn_t gfn,
 {
 	unsigned long mfn;
 
-	if (gfn && !pvio_gfn_to_mfn(d, gfn, &mfn))
+	if (gfn && !pvio_hv_gfn_to_mfn(d, gfn, &mfn))
 		return -EINVAL;
-	spin_lock(&pvio_start_info_lock);
-	pvio_start_info[d->domid].store_gfn = gfn;
-	pvio_start_info[d->domid].store_port = gfn ? port : 0;
-	pvio_start_info[d->domid].valid = gfn != 0;
-	spin_unlock(&pvio_start_info_lock);
+	spin_lock(&pvio_hv_start_info_lock);
+	pvio_hv_start_info[d->domid].store_gfn = gfn;
+	pvio_hv_start_info[d->domid].store_port = gfn ? port : 0;
+	pvio_hv_start_info[d->domid].valid = gfn != 0;
+	spin_unlock(&pvio_hv_start_info_lock);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(pvio_domain_set_store);
@@ -61,13 +61,13 @@ int pvio_domain_get_store(const struct pvio_domain *d, xen_pfn_t *gfn,
 {
 	int ret = -ENOENT;
 
-	spin_lock(&pvio_start_info_lock);
-	if (pvio_start_info[d->domid].valid) {
-		*gfn = pvio_start_info[d->domid].store_gfn;
-		*port = pvio_start_info[d->domid].store_port;
+	spin_lock(&pvio_hv_start_info_lock);
+	if (pvio_hv_start_info[d->domid].valid) {
+		*gfn = pvio_hv_start_info[d->domid].store_gfn;
+		*port = pvio_hv_start_info[d->domid].store_port;
 		ret = 0;
 	}
-	spin_unlock(&pvio_start_info_lock);
+	spin_unlock(&pvio_hv_start_info_lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(pvio_domain_get_store);

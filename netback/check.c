@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-netback: guest TX request validation as a pure function over
- * private copies of the ring slots (KUnit: pvio_netback_tx).
+ * private copies of the ring slots (KUnit: pvio_netback_check).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>

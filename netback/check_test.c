@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_netback_tx: pvio_netback_tx_parse() and the ring's
- * producer check fed the hostile guest TX entries of hardening.md's
- * netback rows: more than 18 slots, zero-length fragments, headers split
+ * KUnit suite pvio_netback_check: pvio_netback_tx_parse() and the ring's
+ * producer check fed the hostile guest TX entries Linux's xen-netback
+ * guards against (XSA-39, XSA-90 and later): more than 18 slots, zero-length fragments, headers split
  * across slots, offset + size > 4096, a req_prod jump.
  */
 #include <kunit/test.h>
@@ -235,12 +235,12 @@ static struct kunit_case pvio_nb_tx_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_nb_tx_suite = {
-	.name = "pvio_netback_tx",
+static struct kunit_suite pvio_netback_check_suite = {
+	.name = "pvio_netback_check",
 	.test_cases = pvio_nb_tx_cases,
 };
 
-kunit_test_suite(pvio_nb_tx_suite);
+kunit_test_suite(pvio_netback_check_suite);
 
 MODULE_DESCRIPTION("KUnit: pvio-netback guest TX validation");
 MODULE_LICENSE("GPL");

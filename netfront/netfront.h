@@ -6,7 +6,7 @@
  * event-channel set-up, the state machine.
  * Data path (netfront.c): the eth<N> net_device, TX with one read-only
  * grant per fragment, RX from pre-posted page_pool buffers under NAPI.
- * rsp.c: pure response checks, fed hostile entries by KUnit.
+ * check.c: pure response checks, fed hostile entries by KUnit.
  */
 #ifndef PVIO_NETFRONT_H
 #define PVIO_NETFRONT_H

@@ -127,21 +127,21 @@ void pvio_domain_set_upcall(struct pvio_domain *d, pvio_upcall_fn fn);
  * Everything else (domain and table setup, binds and closes, sched_op
  * block/poll, physdev map_pirq) needs process context and may sleep.
  */
-long pvio_hypercall(struct pvio_domain *caller, unsigned long op,
+long pvio_hv_hypercall(struct pvio_domain *caller, unsigned long op,
 		    unsigned long a1, unsigned long a2, unsigned long a3,
 		    unsigned long a4, unsigned long a5);
 
 static inline int pvio_grant_table_op(struct pvio_domain *d, unsigned int cmd,
 				      void *uop, unsigned int count)
 {
-	return pvio_hypercall(d, __HYPERVISOR_grant_table_op, cmd,
+	return pvio_hv_hypercall(d, __HYPERVISOR_grant_table_op, cmd,
 			      (unsigned long)uop, count, 0, 0);
 }
 
 static inline int pvio_event_channel_op(struct pvio_domain *d,
 					unsigned int cmd, void *arg)
 {
-	return pvio_hypercall(d, __HYPERVISOR_event_channel_op, cmd,
+	return pvio_hv_hypercall(d, __HYPERVISOR_event_channel_op, cmd,
 			      (unsigned long)arg, 0, 0, 0);
 }
 
@@ -149,19 +149,19 @@ static inline int pvio_multicall(struct pvio_domain *d,
 				 struct multicall_entry *calls,
 				 unsigned int nr)
 {
-	return pvio_hypercall(d, __HYPERVISOR_multicall, (unsigned long)calls,
+	return pvio_hv_hypercall(d, __HYPERVISOR_multicall, (unsigned long)calls,
 			      nr, 0, 0, 0);
 }
 
 static inline int pvio_sched_op(struct pvio_domain *d, int cmd, void *arg)
 {
-	return pvio_hypercall(d, __HYPERVISOR_sched_op, cmd,
+	return pvio_hv_hypercall(d, __HYPERVISOR_sched_op, cmd,
 			      (unsigned long)arg, 0, 0, 0);
 }
 
 static inline int pvio_physdev_op(struct pvio_domain *d, int cmd, void *arg)
 {
-	return pvio_hypercall(d, __HYPERVISOR_physdev_op, cmd,
+	return pvio_hv_hypercall(d, __HYPERVISOR_physdev_op, cmd,
 			      (unsigned long)arg, 0, 0, 0);
 }
 

@@ -8,7 +8,7 @@
 d=/sys/kernel/debug/kunit
 
 # Arm failslab and fail_page_alloc for the suites that inject allocation
-# failures (pvio_hypervisor_faults): task-filter mode, so only a thread that
+# failures (pvio_hv_faults): task-filter mode, so only a thread that
 # sets its make_it_fail sees them; 5% of its allocations, sleeping ones
 # included, order 0 up, quietly (a stack dump per failure floods the
 # console).

@@ -18,7 +18,7 @@
 static_assert(PAGE_SIZE == PVIO_PAGE_SIZE);
 
 /* A guest buffer must be a kernel address range that does not wrap. */
-static bool pvio_guest_range_ok(unsigned long gaddr, size_t len)
+static bool pvio_hv_guest_range_ok(unsigned long gaddr, size_t len)
 {
 	unsigned long end;
 
@@ -32,7 +32,7 @@ static bool pvio_guest_range_ok(unsigned long gaddr, size_t len)
 }
 
 /**
- * pvio_copy_from_guest() - copy a hypercall argument in
+ * pvio_hv_copy_from_guest() - copy a hypercall argument in
  * @d: the calling domain (its memory model)
  * @dst: hypervisor buffer
  * @gaddr: guest address in @d's model
@@ -41,17 +41,17 @@ static bool pvio_guest_range_ok(unsigned long gaddr, size_t len)
  * Context: any.
  * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
  */
-int pvio_copy_from_guest(struct pvio_domain *d, void *dst,
+int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
 			 unsigned long gaddr, size_t len)
 {
-	if (!pvio_guest_range_ok(gaddr, len))
+	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
 	memcpy(dst, (const void *)gaddr, len);
 	return 0;
 }
 
 /**
- * pvio_copy_to_guest() - copy a hypercall result out
+ * pvio_hv_copy_to_guest() - copy a hypercall result out
  * @d: the calling domain (its memory model)
  * @gaddr: guest address in @d's model
  * @src: hypervisor buffer
@@ -60,17 +60,17 @@ int pvio_copy_from_guest(struct pvio_domain *d, void *dst,
  * Context: any.
  * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
  */
-int pvio_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
+int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
 		       const void *src, size_t len)
 {
-	if (!pvio_guest_range_ok(gaddr, len))
+	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
 	memcpy((void *)gaddr, src, len);
 	return 0;
 }
 
 /**
- * pvio_gfn_to_mfn() - translate a domain's frame to a machine frame
+ * pvio_hv_gfn_to_mfn() - translate a domain's frame to a machine frame
  * @d: the domain owning the frame
  * @gfn: its frame number
  * @mfn: the machine frame, on success
@@ -78,7 +78,7 @@ int pvio_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
  * Context: any.
  * Return: true if @gfn names a valid page frame.
  */
-bool pvio_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
+bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
 		     unsigned long *mfn)
 {
 	if (!pfn_valid(gfn))
@@ -116,7 +116,7 @@ struct page *pvio_gfn_to_page(const struct pvio_domain *d, xen_pfn_t gfn)
 {
 	unsigned long mfn;
 
-	if (!pvio_gfn_to_mfn(d, gfn, &mfn))
+	if (!pvio_hv_gfn_to_mfn(d, gfn, &mfn))
 		return NULL;
 	return pfn_to_page(mfn);
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pvio-blkback: request validation as pure functions, so that KUnit
- * (validate_test.c) can feed them hostile ring entries.
+ * (check_test.c) can feed them hostile ring entries.
  *
  * The wire format and its compile-time checks: <pvio/blkif.h>.
  */
-#ifndef PVIO_BLKBACK_VALIDATE_H
-#define PVIO_BLKBACK_VALIDATE_H
+#ifndef PVIO_BLKBACK_CHECK_H
+#define PVIO_BLKBACK_CHECK_H
 
 #include <linux/types.h>
 #include <linux/build_bug.h>
@@ -270,4 +270,4 @@ static inline s16 pvio_blkback_rsp_status(int err)
 	return BLKIF_RSP_ERROR;
 }
 
-#endif /* PVIO_BLKBACK_VALIDATE_H */
+#endif /* PVIO_BLKBACK_CHECK_H */

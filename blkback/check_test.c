@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_blkback_validate: blkback's request validation
- * (validate.h) and the ring's producer checks on a blkif back ring, fed
- * the hostile entries of hardening.md's block cases.
+ * KUnit suite pvio_blkback_check: blkback's request validation
+ * (check.h) and the ring's producer checks on a blkif back ring, fed
+ * the hostile entries a malicious frontend can write (bad operations,
+ * segment counts, sector ranges, first/last sect, grant refs, req_prod
+ * jumps).
  */
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <pvio/ring.h>
-#include "validate.h"
+#include "check.h"
 
 #define CAP	2048ULL		/* a 1 MiB vbd */
 
@@ -383,7 +385,7 @@ static void blkback_indirect_bad(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, io->nr_segs, 2);
 }
 
-/* req_prod jumps seen through a blkif back ring (hardening.md case 1). */
+/* req_prod jumps seen through a blkif back ring (a frontend overflowing it). */
 static void blkback_prod_jump(struct kunit *test)
 {
 	static const RING_IDX jumps[] = { 33, 0xFFFFFFFF, 0x80000000 };
@@ -462,12 +464,12 @@ static struct kunit_case pvio_blkback_validate_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_blkback_validate_suite = {
-	.name = "pvio_blkback_validate",
+static struct kunit_suite pvio_blkback_check_suite = {
+	.name = "pvio_blkback_check",
 	.test_cases = pvio_blkback_validate_cases,
 };
 
-kunit_test_suite(pvio_blkback_validate_suite);
+kunit_test_suite(pvio_blkback_check_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit: pvio-blkback request validation");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-netfront: response checks as pure functions over private copies
- * of the ring slots (KUnit: pvio_netfront_rsp).
+ * of the ring slots (KUnit: pvio_netfront_check).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>

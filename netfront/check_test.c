@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite pvio_netfront_rsp: the response checks fed a hostile
+ * KUnit suite pvio_netfront_check: the response checks fed a hostile
  * backend's entries: TX ids out of range, never issued or answered twice;
  * RX ids of the wrong slot, offset + status beyond the page, negative
  * status, incomplete chains, too many slots; an rsp_prod jump.
@@ -167,12 +167,12 @@ static struct kunit_case pvio_nf_rsp_cases[] = {
 	{}
 };
 
-static struct kunit_suite pvio_nf_rsp_suite = {
-	.name = "pvio_netfront_rsp",
+static struct kunit_suite pvio_netfront_check_suite = {
+	.name = "pvio_netfront_check",
 	.test_cases = pvio_nf_rsp_cases,
 };
 
-kunit_test_suite(pvio_nf_rsp_suite);
+kunit_test_suite(pvio_netfront_check_suite);
 
 MODULE_DESCRIPTION("KUnit: pvio-netfront response checks");
 MODULE_LICENSE("GPL");
