@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <pvio/guest.h>
 #include <pvio/xenbus.h>
 #include "bus.h"
 
@@ -439,10 +440,10 @@ static int pvio_bus_attach(struct pvio_domain *d)
 	INIT_WORK(&bd->rescan, pvio_bus_rescan);
 	bd->watch.node = bd->root;
 	bd->watch.callback = pvio_bus_watch_cb;
-	pvio_domain_set_priv(d, PVIO_SLOT_BUS, bd);
+	pvio_guest_set_priv(d, PVIO_SLOT_BUS, bd);
 	err = pvio_xs_watch(bd->xs, &bd->watch);
 	if (err) {
-		pvio_domain_set_priv(d, PVIO_SLOT_BUS, NULL);
+		pvio_guest_set_priv(d, PVIO_SLOT_BUS, NULL);
 		kfree(bd);
 	}
 	return err;
@@ -450,7 +451,7 @@ static int pvio_bus_attach(struct pvio_domain *d)
 
 static void pvio_bus_detach(struct pvio_domain *d)
 {
-	struct pvio_bus_dom *bd = pvio_domain_priv(d, PVIO_SLOT_BUS);
+	struct pvio_bus_dom *bd = pvio_guest_priv(d, PVIO_SLOT_BUS);
 	struct pvio_xenbus_device *dev, *tmp;
 	LIST_HEAD(gone);
 
@@ -466,7 +467,7 @@ static void pvio_bus_detach(struct pvio_domain *d)
 		list_del(&dev->list);
 		device_unregister(&dev->dev);
 	}
-	pvio_domain_set_priv(d, PVIO_SLOT_BUS, NULL);
+	pvio_guest_set_priv(d, PVIO_SLOT_BUS, NULL);
 	kfree(bd);
 }
 

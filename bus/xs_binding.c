@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/interrupt.h>
+#include <pvio/guest.h>
 #include <pvio/evtchn.h>
 #include <pvio/xenbus.h>
 #include <pvio/store.h>
@@ -59,7 +60,7 @@ static LIST_HEAD(pvio_xs_doms);
  */
 struct pvio_xs *pvio_xs_of(struct pvio_domain *d)
 {
-	struct pvio_xs_dom *x = pvio_domain_priv(d, PVIO_SLOT_STORE);
+	struct pvio_xs_dom *x = pvio_guest_priv(d, PVIO_SLOT_STORE);
 
 	return x ? x->xs : NULL;
 }
@@ -225,7 +226,7 @@ static int pvio_xs_attach(struct pvio_domain *d)
 	err = pvio_xs_introduce(x);
 	if (err)
 		goto fail_xs;
-	pvio_domain_set_priv(d, PVIO_SLOT_STORE, x);
+	pvio_guest_set_priv(d, PVIO_SLOT_STORE, x);
 	/* Dom0's home, as xen-init-dom0 writes it at boot. */
 	if (!x->domid &&
 	    (pvio_xs_write(x->xs, PVIO_XBT_NIL, "/local/domain/0", "name",
@@ -249,7 +250,7 @@ fail:
 
 static void pvio_xs_detach(struct pvio_domain *d)
 {
-	struct pvio_xs_dom *x = pvio_domain_priv(d, PVIO_SLOT_STORE);
+	struct pvio_xs_dom *x = pvio_guest_priv(d, PVIO_SLOT_STORE);
 	struct pvio_store *s = pvio_store_get_main();
 	struct pvio_store_ring *r;
 	struct pvio_xs *xs, *xs0;
@@ -260,7 +261,7 @@ static void pvio_xs_detach(struct pvio_domain *d)
 	mutex_lock(&pvio_xs_doms_lock);
 	list_del(&x->list);
 	mutex_unlock(&pvio_xs_doms_lock);
-	pvio_domain_set_priv(d, PVIO_SLOT_STORE, NULL);
+	pvio_guest_set_priv(d, PVIO_SLOT_STORE, NULL);
 
 	/*
 	 * The server first (no handler kicks it, then it stops calling

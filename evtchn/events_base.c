@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <pvio/guest.h>
 #include <pvio/evtchn.h>
 
 #define NR_PORTS		EVTCHN_2L_NR_CHANNELS
@@ -103,7 +104,7 @@ static unsigned long *bm(xen_ulong_t *w)
 
 static struct pvio_evtchn_dom *ed_of(struct pvio_domain *d)
 {
-	return pvio_domain_priv(d, PVIO_SLOT_EVTCHN);
+	return pvio_guest_priv(d, PVIO_SLOT_EVTCHN);
 }
 
 /* The per-IRQ state of one of our IRQs, or NULL. */
@@ -888,7 +889,7 @@ static int pvio_evtchn_attach(struct pvio_domain *d)
 	 * shared_info (raw hypercall users, tests) see Xen's initial state.
 	 * A pending port without an IRQ is skipped by the upcall.
 	 */
-	pvio_domain_set_priv(d, PVIO_SLOT_EVTCHN, ed);
+	pvio_guest_set_priv(d, PVIO_SLOT_EVTCHN, ed);
 	pvio_domain_set_upcall(d, pvio_evtchn_upcall);
 	return 0;
 
@@ -920,7 +921,7 @@ static void pvio_evtchn_detach(struct pvio_domain *d)
 		free_irq(info->irq, info->dev_id);
 		unmap_irq(info);
 	}
-	pvio_domain_set_priv(d, PVIO_SLOT_EVTCHN, NULL);
+	pvio_guest_set_priv(d, PVIO_SLOT_EVTCHN, NULL);
 	irq_domain_remove(ed->irqd);
 	irq_domain_free_fwnode(ed->fwnode);
 	/* kfree_rcu()'d per-IRQ state points at @ed. */

@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
 #include <linux/nospec.h>
+#include <pvio/guest.h>
 #include <pvio/hypervisor.h>
 #include <pvio/grant.h>
 
@@ -56,7 +57,7 @@ struct pvio_grant_dom {
 
 static struct pvio_grant_dom *pvio_grant_dom(struct pvio_domain *d)
 {
-	return pvio_domain_priv(d, PVIO_SLOT_GRANT);
+	return pvio_guest_priv(d, PVIO_SLOT_GRANT);
 }
 
 static struct grant_entry_v1 *pvio_grant_entry(struct pvio_grant_dom *g,
@@ -767,7 +768,7 @@ static int pvio_grant_attach(struct pvio_domain *d)
 	rc = pvio_grant_grow(g, min(qs.nr_frames, g->max_frames));
 	if (rc)
 		goto err;
-	pvio_domain_set_priv(d, PVIO_SLOT_GRANT, g);
+	pvio_guest_set_priv(d, PVIO_SLOT_GRANT, g);
 	return 0;
 err:
 	kfree(g->next);
@@ -807,7 +808,7 @@ static void pvio_grant_detach(struct pvio_domain *d)
 	if (used)
 		pr_debug("pvio-grant: d%u %u grant refs not freed\n",
 			 pvio_domain_id(d), used);
-	pvio_domain_set_priv(d, PVIO_SLOT_GRANT, NULL);
+	pvio_guest_set_priv(d, PVIO_SLOT_GRANT, NULL);
 	kfree(g->next);
 	kfree(g);
 }

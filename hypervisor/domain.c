@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio hypervisor: domains, their lifetime, vCPUs, shared_info, the upcall
- * and the registry of guest-side components.
+ * pvio hypervisor: domains, their lifetime, vCPUs, shared_info and the
+ * upcall. The guest-side components attached to each domain: guest.c.
  *
  * A domain lives from pvio_domain_create() to pvio_domain_destroy(); its
  * struct lives until the last reference (struct kref) is dropped, which may
@@ -9,7 +9,7 @@
  * by domid go through an RCU-protected table and kref_get_unless_zero(),
  * so hypercalls can resolve domids in hard IRQ and softirq context.
  *
- * Lock order: pvio_guests_lock (domain create/destroy and component
+ * Lock order: pvio_hv_guests_lock (guest.c; domain create/destroy and component
  * (un)registration, held across attach/detach callbacks) ->
  * pvio_hv_domains_lock (leaf: the list and the domid table).
  */
@@ -28,9 +28,6 @@
 /* The domain list and domid table writes; a leaf lock. */
 DEFINE_MUTEX(pvio_hv_domains_lock);
 LIST_HEAD(pvio_hv_domain_list);
-
-static DEFINE_MUTEX(pvio_guests_lock);
-static LIST_HEAD(pvio_guests);
 
 static struct pvio_domain __rcu *pvio_hv_domid_table[PVIO_MAX_DOMID + 1];
 /* domids in use, from creation until the struct is freed (no early reuse) */
@@ -315,41 +312,6 @@ struct pvio_domain *pvio_dom0(void)
 EXPORT_SYMBOL_GPL(pvio_dom0);
 
 /**
- * pvio_domain_set_priv() - store a guest component's per-domain state
- * @d: the domain
- * @slot: the component's slot
- * @priv: its state (NULL clears)
- *
- * Context: any. An out-of-range slot is ignored (WARN).
- */
-void pvio_domain_set_priv(struct pvio_domain *d, enum pvio_guest_slot slot,
-			  void *priv)
-{
-	if (WARN_ON_ONCE((unsigned int)slot >= PVIO_NR_SLOTS))
-		return;
-	/* Publish @priv after the state it points to is initialised. */
-	smp_store_release(&d->priv[slot], priv);
-}
-EXPORT_SYMBOL_GPL(pvio_domain_set_priv);
-
-/**
- * pvio_domain_priv() - a guest component's per-domain state
- * @d: the domain
- * @slot: the component's slot
- *
- * Context: any.
- * Return: what pvio_domain_set_priv() stored, or NULL.
- */
-void *pvio_domain_priv(const struct pvio_domain *d, enum pvio_guest_slot slot)
-{
-	if (WARN_ON_ONCE((unsigned int)slot >= PVIO_NR_SLOTS))
-		return NULL;
-	/* Pairs with smp_store_release() in pvio_domain_set_priv(). */
-	return smp_load_acquire(&d->priv[slot]);
-}
-EXPORT_SYMBOL_GPL(pvio_domain_priv);
-
-/**
  * pvio_domain_get_stats() - snapshot a domain's counters
  * @d: the domain
  * @st: filled with the counters
@@ -372,102 +334,6 @@ void pvio_domain_get_stats(const struct pvio_domain *d,
 	st->events_delivered = atomic64_read(&d->stats.events_delivered);
 }
 EXPORT_SYMBOL_GPL(pvio_domain_get_stats);
-
-/* ---- guest components ------------------------------------------------- */
-
-static void pvio_detach_all(struct pvio_domain *d, struct pvio_guest_ops *last)
-{
-	struct pvio_guest_ops *ops;
-
-	lockdep_assert_held(&pvio_guests_lock);
-	/* Reverse registration order, starting at @last (inclusive). */
-	ops = last;
-	list_for_each_entry_from_reverse(ops, &pvio_guests, list)
-		if (ops->detach)
-			ops->detach(d);
-}
-
-static int pvio_attach_all(struct pvio_domain *d)
-{
-	struct pvio_guest_ops *ops;
-	int err;
-
-	lockdep_assert_held(&pvio_guests_lock);
-	list_for_each_entry(ops, &pvio_guests, list) {
-		err = ops->attach ? ops->attach(d) : 0;
-		if (err) {
-			pr_warn("pvio: %s attach to domain %u failed: %d\n",
-				ops->name, d->domid, err);
-			if (!list_is_first(&ops->list, &pvio_guests))
-				pvio_detach_all(d, list_prev_entry(ops, list));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/**
- * pvio_guest_register() - register a guest-side component
- * @ops: name, attach and detach; @ops->list is the hypervisor's
- *
- * attach() is called for every existing domain now (dom0 first, then by
- * creation) and for every domain created later, after the components
- * registered earlier; detach() in reverse order at domain destruction and
- * at pvio_guest_unregister(). attach() and detach() run in process context
- * with the registry lock held: they may sleep and issue hypercalls, but
- * must not create or destroy domains or (un)register components.
- *
- * Context: process context, may sleep.
- * Return: 0, or the first attach() error (the component is then not
- * registered and was detached from the domains it had attached to).
- */
-int pvio_guest_register(struct pvio_guest_ops *ops)
-{
-	struct pvio_domain *d;
-	int err = 0;
-
-	mutex_lock(&pvio_guests_lock);
-	list_add_tail(&ops->list, &pvio_guests);
-	/* The domain list cannot change: create/destroy hold guests_lock. */
-	list_for_each_entry(d, &pvio_hv_domain_list, list) {
-		err = ops->attach ? ops->attach(d) : 0;
-		if (err) {
-			pr_warn("pvio: %s attach to domain %u failed: %d\n",
-				ops->name, d->domid, err);
-			list_for_each_entry_continue_reverse(d,
-							     &pvio_hv_domain_list,
-							     list)
-				if (ops->detach)
-					ops->detach(d);
-			list_del(&ops->list);
-			break;
-		}
-	}
-	mutex_unlock(&pvio_guests_lock);
-	return err;
-}
-EXPORT_SYMBOL_GPL(pvio_guest_register);
-
-/**
- * pvio_guest_unregister() - unregister a guest-side component
- * @ops: as registered
- *
- * Calls detach() for every domain (newest first), then forgets @ops.
- *
- * Context: process context, may sleep.
- */
-void pvio_guest_unregister(struct pvio_guest_ops *ops)
-{
-	struct pvio_domain *d;
-
-	mutex_lock(&pvio_guests_lock);
-	list_for_each_entry_reverse(d, &pvio_hv_domain_list, list)
-		if (ops->detach)
-			ops->detach(d);
-	list_del(&ops->list);
-	mutex_unlock(&pvio_guests_lock);
-}
-EXPORT_SYMBOL_GPL(pvio_guest_unregister);
 
 /* ---- create / destroy ------------------------------------------------- */
 
@@ -553,7 +419,7 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 		return ERR_PTR(-ENOMEM);
 	d->privileged = dom0;
 
-	mutex_lock(&pvio_guests_lock);
+	mutex_lock(&pvio_hv_guests_lock);
 	mutex_lock(&pvio_hv_domains_lock);
 	err = pvio_hv_domid_alloc(d, dom0);
 	mutex_unlock(&pvio_hv_domains_lock);
@@ -577,7 +443,7 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 		pvio_hv_dom0_domain = d;
 	mutex_unlock(&pvio_hv_domains_lock);
 
-	err = pvio_attach_all(d);
+	err = pvio_hv_guests_attach(d);
 	if (err) {
 		mutex_lock(&pvio_hv_domains_lock);
 		d->state = PVIO_DOMAIN_DYING;
@@ -587,11 +453,11 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 			pvio_hv_dom0_domain = NULL;
 		mutex_unlock(&pvio_hv_domains_lock);
 		pvio_hv_domain_teardown(d);
-		mutex_unlock(&pvio_guests_lock);
+		mutex_unlock(&pvio_hv_guests_lock);
 		pvio_hv_domain_put(d);
 		return ERR_PTR(err);
 	}
-	mutex_unlock(&pvio_guests_lock);
+	mutex_unlock(&pvio_hv_guests_lock);
 	pr_debug("pvio: created domain %u (%s, %u vCPUs)\n", d->domid,
 		 d->name, nr_vcpus);
 	return d;
@@ -602,11 +468,11 @@ err_gnttab:
 	pvio_hv_gnttab_domain_destroy(d);
 err_id:
 	/* The domid is freed with the struct. */
-	mutex_unlock(&pvio_guests_lock);
+	mutex_unlock(&pvio_hv_guests_lock);
 	pvio_hv_domain_put(d);
 	return ERR_PTR(err);
 err_free:
-	mutex_unlock(&pvio_guests_lock);
+	mutex_unlock(&pvio_hv_guests_lock);
 	free_page((unsigned long)d->shared_info);
 	kfree(d);
 	return ERR_PTR(err);
@@ -637,12 +503,9 @@ static void __pvio_domain_destroy(struct pvio_domain *d)
 {
 	unsigned int i;
 
-	lockdep_assert_held(&pvio_guests_lock);
+	lockdep_assert_held(&pvio_hv_guests_lock);
 	/* The guest kernel goes first, its domain still fully working. */
-	if (!list_empty(&pvio_guests))
-		pvio_detach_all(d, list_last_entry(&pvio_guests,
-						   struct pvio_guest_ops,
-						   list));
+	pvio_hv_guests_detach(d);
 
 	mutex_lock(&pvio_hv_domains_lock);
 	WRITE_ONCE(d->state, PVIO_DOMAIN_DYING);
@@ -686,14 +549,14 @@ int pvio_domain_destroy(domid_t domid)
 
 	if (domid == 0)
 		return -EPERM;
-	mutex_lock(&pvio_guests_lock);
+	mutex_lock(&pvio_hv_guests_lock);
 	d = pvio_hv_domain_get_by_id(domid);
 	if (!d) {
-		mutex_unlock(&pvio_guests_lock);
+		mutex_unlock(&pvio_hv_guests_lock);
 		return -ESRCH;
 	}
 	__pvio_domain_destroy(d);
-	mutex_unlock(&pvio_guests_lock);
+	mutex_unlock(&pvio_hv_guests_lock);
 	pvio_hv_domain_put(d);
 	return 0;
 }
@@ -719,8 +582,8 @@ void pvio_hv_domains_exit(void)
 {
 	struct pvio_domain *d;
 
-	mutex_lock(&pvio_guests_lock);
-	WARN_ON(!list_empty(&pvio_guests));
+	mutex_lock(&pvio_hv_guests_lock);
+	WARN_ON(pvio_hv_guests_registered());
 	/* domUs newest first, dom0 (the first) last */
 	while (!list_empty(&pvio_hv_domain_list)) {
 		d = list_last_entry(&pvio_hv_domain_list, struct pvio_domain, list);
@@ -728,7 +591,7 @@ void pvio_hv_domains_exit(void)
 		__pvio_domain_destroy(d);
 		pvio_hv_domain_put(d);
 	}
-	mutex_unlock(&pvio_guests_lock);
+	mutex_unlock(&pvio_hv_guests_lock);
 	/* Frees every struct whose last reference is gone. */
 	destroy_workqueue(pvio_hv_domain_wq);
 	if (!bitmap_empty(pvio_hv_domid_used, PVIO_MAX_DOMID + 1))

@@ -16,6 +16,7 @@
 #include <linux/workqueue.h>
 #include <linux/rcupdate.h>
 #include <pvio/hypervisor.h>
+#include <pvio/guest.h>
 
 /*
  * Xen's "function not implemented" (public/errno.h: XEN_ENOSYS 38, the
@@ -100,6 +101,12 @@ struct pvio_domain {
  */
 extern struct mutex pvio_hv_domains_lock;
 extern struct list_head pvio_hv_domain_list;
+
+/* guest.c: the guest-side components, under pvio_hv_guests_lock */
+extern struct mutex pvio_hv_guests_lock;
+int pvio_hv_guests_attach(struct pvio_domain *d);
+void pvio_hv_guests_detach(struct pvio_domain *d);
+bool pvio_hv_guests_registered(void);
 int pvio_hv_domains_init(void);		/* module init: creates dom0 */
 void pvio_hv_domains_exit(void);		/* module exit: destroys all */
 struct pvio_domain *pvio_hv_domain_get_by_id(domid_t domid); /* takes a ref */

@@ -47,35 +47,6 @@ unsigned int pvio_domain_nr_vcpus(const struct pvio_domain *d);
 unsigned int pvio_vcpu_cpu(const struct pvio_domain *d, unsigned int vcpu);
 struct pvio_domain *pvio_dom0(void);
 
-/*
- * Guest-side components ("the guest kernel" of each domain). A component
- * registers once; attach() is called for every domain that exists and for
- * every domain created later, in registration order; detach() is called in
- * reverse order when a domain is destroyed or the component unregisters.
- * Each component keeps its per-domain state in a fixed slot.
- */
-enum pvio_guest_slot {
-	PVIO_SLOT_EVTCHN,
-	PVIO_SLOT_GRANT,
-	PVIO_SLOT_STORE,
-	PVIO_SLOT_BUS,
-	PVIO_SLOT_TEST,
-	PVIO_NR_SLOTS
-};
-
-struct pvio_guest_ops {
-	const char *name;
-	int (*attach)(struct pvio_domain *d);
-	void (*detach)(struct pvio_domain *d);
-	struct list_head list;		/* hypervisor private */
-};
-
-int pvio_guest_register(struct pvio_guest_ops *ops);
-void pvio_guest_unregister(struct pvio_guest_ops *ops);
-void pvio_domain_set_priv(struct pvio_domain *d, enum pvio_guest_slot slot,
-			  void *priv);
-void *pvio_domain_priv(const struct pvio_domain *d, enum pvio_guest_slot slot);
-
 /* ---- memory model ----------------------------------------------------- */
 
 /*
