@@ -7,7 +7,7 @@
 #   make run        the main job, in the stock Debian kernel under QEMU
 #   make check      install, build, run KUnit and scenarios in the test
 #                   kernel; ends with "N passed, N failed"
-#   make lint       checkpatch.pl --strict and sparse on the sources
+#   make lint       checkpatch.pl --strict, sparse and kernel-doc on the sources
 #   make bench      the benchmark (see bench/)
 #
 # Out-of-tree builds for two kernels would clash in one tree, so every
