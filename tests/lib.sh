@@ -71,3 +71,53 @@ dynirq_count() {
 		/Dynamic-irq/ && $0 ~ pat { for (i = 2; i <= ncpu + 1; i++) s += $i }
 		END { print s + 0 }' /proc/interrupts
 }
+
+# wait_for SECONDS COMMAND...: run COMMAND every 0.1 s, its output
+# discarded, until it succeeds; after SECONDS one last try with its output
+# shown. Returns the status of COMMAND's last run.
+wait_for() {
+	n=$(($1 * 10)); shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1; n=$((n - 1))
+	done
+	"$@"
+}
+
+# state_is PATH STATE: the store node PATH/state reads STATE.
+state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
+
+# ---- dom0's resources -------------------------------------------------
+# The bus's resource counters (event channel ports, grant table frames,
+# grant mappings), one line per domain, its domid first.
+PVIO_RES=/sys/kernel/debug/pvio-bus/resources
+# dom0_res: dom0's line of them.
+dom0_res() { grep '^0 ' $PVIO_RES 2>/dev/null; }
+# res_snapshot: remember dom0's resources (res0) and the number of
+# Dynamic-irq lines (irq0), for same_res and t_irqs_back at the end.
+res_snapshot() {
+	res0=$(dom0_res)
+	irq0=$(grep -c Dynamic-irq /proc/interrupts)
+}
+# same_res: dom0's resources are what res_snapshot saw.
+same_res() { [ "$(dom0_res)" = "$res0" ]; }
+# t_res_back: one result, dom0's resources back to res0 within 5 s.
+t_res_back() {
+	wait_for 5 same_res && t_ok "dom0 ports and grant mappings back to what they were" ||
+		t_fail "dom0 ports and grant mappings back" "before: $res0 after: $(dom0_res)"
+}
+# t_irqs_back: one result, as many Dynamic-irq lines as res_snapshot saw.
+t_irqs_back() {
+	[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
+		t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+}
+
+# ---- block devices ----------------------------------------------------
+# bstat DOMID VDEV NAME: counter NAME of blkback's vbd-DOMID-VDEV
+# (statistics/ in sysfs), 0 when there is none.
+bstat() { cat /sys/bus/pvio-backend/devices/vbd-$1-$2/statistics/$3 2>/dev/null || echo 0; }
+# vbd_gone DOMID VDEV: neither end of vbd VDEV of DOMID is on its bus.
+vbd_gone() {
+	[ ! -e /sys/bus/pvio-frontend/devices/d$1-vbd-$2 ] &&
+		[ ! -e /sys/bus/pvio-backend/devices/vbd-$1-$2 ]
+}

@@ -53,14 +53,6 @@ NATIVE_NET_NA=
 XVDA=51712
 
 say() { echo "bench: $*"; }
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	"$@" >/dev/null 2>&1
-}
 state_of() { pvctl store read "$1/state" 2>/dev/null || echo "-"; }
 one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
 
@@ -285,7 +277,7 @@ else
 fi
 
 # The domain and its devices.
-wait_for 5 pvctl store ls /local/domain/0
+wait_for 5 pvctl store ls /local/domain/0 >/dev/null 2>&1
 DOM=$(pvctl create benchdom vcpus=2 2>/tmp/create.err)
 if [ -n "$DOM" ]; then
 	t_ok "pvctl create benchdom (domid $DOM)"

@@ -7,25 +7,12 @@
 # other disk and domain keeps working; nothing is left afterwards.
 . /pvio/lib.sh
 
-RES=/sys/kernel/debug/pvio-bus/resources
 FDBG=/sys/kernel/debug/pvio-blkfront
 BDBG=/sys/kernel/debug/pvio-blkback
 XVDA=51712
 XVDB=51728
 XVDC=51744
 
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	"$@"
-}
-bstat() { cat /sys/bus/pvio-backend/devices/vbd-$1-$2/statistics/$3 2>/dev/null || echo 0; }
-dom0_res() { grep '^0 ' $RES 2>/dev/null; }
-gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$1-vbd-$2 ] &&
-	 [ ! -e /sys/bus/pvio-backend/devices/vbd-$1-$2 ]; }
 verify() {
 	fio --name=v --filename="$1" --direct=1 --ioengine=libaio --rw=randwrite \
 	    --bs=16k --iodepth=16 --size=2M --verify=crc32c --verify_fatal=1 \
@@ -41,8 +28,7 @@ else
 	t_fail "load the pvio modules and brd"; t_done; exit
 fi
 wait_for 5 pvctl store ls /local/domain/0
-res0=$(dom0_res)
-irq0=$(grep -c Dynamic-irq /proc/interrupts)
+res_snapshot
 a=$(pvctl create hostile-a)
 b=$(pvctl create hostile-b)
 attach $a /dev/ram0 xvda && attach $a /dev/ram1 xvdb && attach $b /dev/ram2 xvdc &&
@@ -84,7 +70,7 @@ verify /dev/xvdc && t_ok "xvdc (other domain) still verifies" ||
 t_check "detach the halted xvda" pvctl block-detach $a xvda
 if wait $ddpid; then t_fail "the request stuck on the halted ring fails"; else
 	t_ok "the request stuck on the halted ring fails (-EIO)"; fi
-wait_for 5 gone $a $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
+wait_for 5 vbd_gone $a $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
 
 # ---- a backend answers with a bad id ------------------------------------
 echo bad_id >$BDBG/vbd-$a-$XVDB
@@ -99,7 +85,7 @@ pvctl store read /local/domain/$a/device/vbd/$XVDB/error | sed 's/^/# error node
 verify /dev/xvdc && t_ok "xvdc (other domain) still verifies" ||
 	t_fail "xvdc (other domain) still verifies" "$(tail -3 /tmp/fio.out)"
 t_check "detach the broken xvdb" pvctl block-detach $a xvdb
-wait_for 5 gone $a $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
+wait_for 5 vbd_gone $a $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
 
 # ---- a backend answers with the wrong op --------------------------------
 echo bad_op >$BDBG/vbd-$b-$XVDC
@@ -121,10 +107,7 @@ t_check "detach xvda" pvctl block-detach $a xvda
 t_check "detach xvdc" pvctl block-detach $b xvdc
 
 t_check "destroy both domains" sh -c "pvctl destroy hostile-a && pvctl destroy hostile-b"
-same_res() { [ "$(dom0_res)" = "$res0" ]; }
-wait_for 5 same_res && t_ok "dom0 ports and grant mappings back to what they were" ||
-	t_fail "dom0 ports and grant mappings back" "before: $res0 after: $(dom0_res)"
-[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
-	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+t_res_back
+t_irqs_back
 if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi
 t_done

@@ -7,24 +7,10 @@
 # flight, re-attach with the data intact; nothing is left afterwards.
 . /pvio/lib.sh
 
-RES=/sys/kernel/debug/pvio-bus/resources
 XVDA=51712	# 202 << 8
 XVDB=51728
 XVDC=51744
 
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	"$@"
-}
-state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
-bstat() { cat /sys/bus/pvio-backend/devices/vbd-$domid-$1/statistics/$2 2>/dev/null || echo 0; }
-dom0_res() { grep '^0 ' $RES 2>/dev/null; }
-gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$domid-vbd-$1 ] &&
-	 [ ! -e /sys/bus/pvio-backend/devices/vbd-$domid-$1 ]; }
 # fio_verify NAME DEV BS [SIZE]: random writes, then verify every block.
 fio_verify() {
 	fio --name="$1" --filename="$2" --direct=1 --ioengine=libaio \
@@ -48,8 +34,7 @@ else
 	t_done; exit
 fi
 wait_for 5 pvctl store ls /local/domain/0
-res0=$(dom0_res)
-irq0=$(grep -c Dynamic-irq /proc/interrupts)
+res_snapshot
 
 domid=$(pvctl create blkdom vcpus=2)
 [ -n "$domid" ] && t_ok "pvctl create blkdom (domid $domid)" || { t_fail "pvctl create"; t_done; exit; }
@@ -99,7 +84,7 @@ hc() {
 			if (a[1] == op) n = a[2] } exit }
 		END { print n + 0 }' /sys/kernel/debug/pvio/domains
 }
-mc0=$(hc 13); gt0=$(hc 20); rq0=$(($(bstat $XVDA rd_req) + $(bstat $XVDA wr_req)))
+mc0=$(hc 13); gt0=$(hc 20); rq0=$(($(bstat $domid $XVDA rd_req) + $(bstat $domid $XVDA wr_req)))
 for bs in 4k 128k 1M; do
 	if fio_verify v$bs /dev/xvda $bs 4M; then
 		t_ok "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda"
@@ -107,35 +92,35 @@ for bs in 4k 128k 1M; do
 		t_fail "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda" "$(tail -5 /tmp/fio.out)"
 	fi
 done
-echo "# backend: rd_req $(bstat $XVDA rd_req) wr_req $(bstat $XVDA wr_req) bad_req $(bstat $XVDA bad_req)"
+echo "# backend: rd_req $(bstat $domid $XVDA rd_req) wr_req $(bstat $domid $XVDA wr_req) bad_req $(bstat $domid $XVDA bad_req)"
 mc=$(($(hc 13) - mc0)); gt=$(($(hc 20) - gt0))
-rq=$(($(bstat $XVDA rd_req) + $(bstat $XVDA wr_req) - rq0))
+rq=$(($(bstat $domid $XVDA rd_req) + $(bstat $domid $XVDA wr_req) - rq0))
 # Waiting requests have their grants mapped together, in one multicall.
-mx=$(bstat $XVDA max_batch)
+mx=$(bstat $domid $XVDA max_batch)
 if [ "$rq" -gt 0 ] && [ "$mx" -gt 1 ]; then
 	t_ok "grants mapped in batches: up to $mx requests per multicall"
 else
 	t_fail "grants mapped in batches" "max batch $mx"
 fi
-echo "# $rq requests: $(bstat $XVDA map_reqs) mapped in $(bstat $XVDA map_calls) multicalls; dom0 made $mc multicalls, $gt grant_table_ops"
+echo "# $rq requests: $(bstat $domid $XVDA map_reqs) mapped in $(bstat $domid $XVDA map_calls) multicalls; dom0 made $mc multicalls, $gt grant_table_ops"
 
 # ---- indirect requests --------------------------------------------------
 # maxrq DEV: the largest request the disk takes, in KiB.
 maxrq() { cat /sys/block/$1/queue/max_hw_sectors_kb; }
 # reads_per_mib DEV VDEV: backend read requests for one 1 MiB direct read.
 reads_per_mib() {
-	r0=$(bstat $2 rd_req)
+	r0=$(bstat $domid $2 rd_req)
 	dd if=/dev/$1 of=/dev/null bs=1M count=1 skip=3 iflag=direct 2>/dev/null || { echo fail; return; }
-	echo $(($(bstat $2 rd_req) - r0))
+	echo $(($(bstat $domid $2 rd_req) - r0))
 }
 ms=$(pvctl store read $be/feature-max-indirect-segments 2>/dev/null)
 [ "$ms" = 256 ] && t_ok "backend offers feature-max-indirect-segments 256" ||
 	t_fail "backend offers feature-max-indirect-segments 256" "got '$ms'"
 [ "$(maxrq xvda)" = 1024 ] && t_ok "xvda takes 1 MiB requests (256 segments)" ||
 	t_fail "xvda takes 1 MiB requests" "max_hw_sectors_kb $(maxrq xvda)"
-i0=$(bstat $XVDA ind_req)
+i0=$(bstat $domid $XVDA ind_req)
 n=$(reads_per_mib xvda $XVDA)
-i1=$(bstat $XVDA ind_req)
+i1=$(bstat $domid $XVDA ind_req)
 [ "$n" = 1 ] && [ $((i1 - i0)) = 1 ] &&
 	t_ok "a 1 MiB direct read is one indirect request on the ring" ||
 	t_fail "a 1 MiB direct read is one indirect request" "$n requests, $((i1 - i0)) indirect"
@@ -147,9 +132,9 @@ bp=$(pvctl store read $be/feature-persistent 2>/dev/null)
 	t_fail "both ends offer feature-persistent" "frontend '$fp' backend '$bp'"
 # The same id serves two reads in a row: the second maps nothing.
 reads_per_mib xvda $XVDA >/dev/null
-m0=$(bstat $XVDA map_calls)
+m0=$(bstat $domid $XVDA map_calls)
 n=$(reads_per_mib xvda $XVDA)
-m1=$(bstat $XVDA map_calls); pg=$(bstat $XVDA pgrants)
+m1=$(bstat $domid $XVDA map_calls); pg=$(bstat $domid $XVDA pgrants)
 [ "$n" = 1 ] && [ "$pg" -gt 0 ] && [ "$m1" = "$m0" ] &&
 	t_ok "persistent grants: $pg kept mapped, a repeated 1 MiB read maps no grant" ||
 	t_fail "persistent grants: a repeated 1 MiB read maps no grant" "$n requests, pgrants $pg, map_calls $m0 -> $m1"
@@ -160,13 +145,13 @@ echo "#   xvda: $(fio_rate /dev/xvda)"
 echo "#   ram0: $(fio_rate /dev/ram0)"
 # QD1: a late EOI is flagged spurious only when no request came since the
 # previous one (a wrongly spurious EOI masks the port for jiffies).
-s0=$(bstat $XVDA spurious_eoi); q0=$(bstat $XVDA rd_req)
+s0=$(bstat $domid $XVDA spurious_eoi); q0=$(bstat $domid $XVDA rd_req)
 lat=$(fio --name=qd1 --filename=/dev/xvda --direct=1 --ioengine=libaio \
 	--rw=randread --bs=4k --iodepth=1 --size=16M --runtime=3 --time_based \
 	--allow_file_create=0 --output-format=terse 2>/dev/null |
 	awk -F';' '{ split($24, a, "="); split($30, b, "=");
 		print "clat p50 " a[2] " us, p99 " b[2] " us" }')
-echo "# 4 KiB random reads, QD1, 3 s: $lat; $(($(bstat $XVDA rd_req) - q0)) requests, $(($(bstat $XVDA spurious_eoi) - s0)) spurious EOIs"
+echo "# 4 KiB random reads, QD1, 3 s: $lat; $(($(bstat $domid $XVDA rd_req) - q0)) requests, $(($(bstat $domid $XVDA spurious_eoi) - s0)) spurious EOIs"
 
 # ---- ext4 ---------------------------------------------------------------
 mkdir -p /mnt/x
@@ -177,10 +162,10 @@ if mkfs.ext4 -q -F /dev/xvda >/tmp/mkfs.out 2>&1 && mount -t ext4 /dev/xvda /mnt
 		mkdir -p "/mnt/x/tree$(dirname "$f")" && cp "$f" "/mnt/x/tree$f"
 	done </tmp/files
 	(cd /mnt/x/tree && find . -type f | sort | xargs sha256sum) >/tmp/sum1
-	f0=$(bstat $XVDA f_req)
+	f0=$(bstat $domid $XVDA f_req)
 	sync
 	dd if=/dev/urandom of=/mnt/x/synced bs=4k count=4 conv=fsync 2>/dev/null
-	f1=$(bstat $XVDA f_req)
+	f1=$(bstat $domid $XVDA f_req)
 	[ "$f1" -gt "$f0" ] && t_ok "fsync reaches the backend as flushes ($f0 -> $f1)" ||
 		t_fail "fsync reaches the backend as flushes" "$f0 -> $f1"
 	umount /mnt/x
@@ -202,10 +187,10 @@ if wait_for 10 test -b /dev/xvdb; then
 	t_ok "/dev/xvdb appears"
 	fio_verify fv /dev/xvdb 64k 4M && t_ok "fio verify on the file-backed xvdb" ||
 		t_fail "fio verify on the file-backed xvdb" "$(tail -5 /tmp/fio.out)"
-	d0=$(bstat $XVDB ds_req)
+	d0=$(bstat $domid $XVDB ds_req)
 	u0=$(du -k /tmp/vbd.img | cut -f1)
 	t_check "blkdiscard /dev/xvdb" blkdiscard /dev/xvdb
-	d1=$(bstat $XVDB ds_req)
+	d1=$(bstat $domid $XVDB ds_req)
 	u1=$(du -k /tmp/vbd.img | cut -f1)
 	[ "$d1" -gt "$d0" ] && t_ok "discards counted by the backend ($d0 -> $d1), file $u0 -> $u1 KiB" ||
 		t_fail "discards counted by the backend" "$d0 -> $d1"
@@ -213,7 +198,7 @@ else
 	t_fail "/dev/xvdb appears"
 fi
 t_check "block-detach xvdb" pvctl block-detach $domid xvdb
-wait_for 5 gone $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
+wait_for 5 vbd_gone $domid $XVDB && t_ok "xvdb gone" || t_fail "xvdb gone"
 
 # ---- resize: a loop device grows, the frontend follows -------------------
 kmod_load loop 2>/dev/null
@@ -232,7 +217,7 @@ if lo=$(/usr/sbin/losetup -f --show /tmp/rs.img 2>/tmp/lo.err) &&
 		t_fail "resize reaches xvde" "$s0 -> $(cat /sys/block/xvde/size)"
 	fi
 	pvctl block-detach $domid xvde
-	wait_for 5 gone $XVDE
+	wait_for 5 vbd_gone $domid $XVDE
 	/usr/sbin/losetup -d $lo
 else
 	t_fail "attach a loop device as xvde" "$(cat /tmp/lo.err)"
@@ -255,12 +240,12 @@ for side in blkback blkfront; do
 			t_ok "no indirect in $side: 11 segments (44 KiB) per request" ||
 			t_fail "no indirect in $side: 11 segments per request" "key '$ms', max_hw_sectors_kb $(maxrq xvdc)"
 		n=$(reads_per_mib xvdc $XVDC)
-		[ "$n" = 24 ] && [ "$(bstat $XVDC ind_req)" = 0 ] &&
+		[ "$n" = 24 ] && [ "$(bstat $domid $XVDC ind_req)" = 0 ] &&
 			t_ok "no indirect in $side: a 1 MiB read is 24 plain requests" ||
-			t_fail "no indirect in $side: a 1 MiB read is 24 plain requests" "$n, $(bstat $XVDC ind_req) indirect"
+			t_fail "no indirect in $side: a 1 MiB read is 24 plain requests" "$n, $(bstat $domid $XVDC ind_req) indirect"
 		fio_verify ni$side /dev/xvdc 1M 4M && t_ok "no indirect in $side: fio verify bs=1M" ||
 			t_fail "no indirect in $side: fio verify bs=1M" "$(tail -5 /tmp/fio.out)"
-		pg=$(bstat $XVDC pgrants)
+		pg=$(bstat $domid $XVDC pgrants)
 		if [ $side = blkback ]; then
 			[ "$pg" = 0 ] && t_ok "no persistent grants in blkback: none kept" ||
 				t_fail "no persistent grants in blkback: none kept" "pgrants $pg"
@@ -272,7 +257,7 @@ for side in blkback blkfront; do
 		t_fail "attach ram1 as xvdc without indirect in $side"
 	fi
 	pvctl block-detach $domid xvdc
-	wait_for 5 gone $XVDC
+	wait_for 5 vbd_gone $domid $XVDC
 	echo $old >$par
 	echo Y >$bpar/feature_persistent
 	echo 8192 >$bpar/max_persistent_grants
@@ -295,7 +280,7 @@ else
 	t_fail "/dev/xvdc appears"
 fi
 t_check "block-detach xvdc" pvctl block-detach $domid xvdc
-wait_for 5 gone $XVDC && t_ok "xvdc gone" || t_fail "xvdc gone"
+wait_for 5 vbd_gone $domid $XVDC && t_ok "xvdc gone" || t_fail "xvdc gone"
 
 # ---- detach with I/O in flight, re-attach -------------------------------
 dd if=/dev/urandom of=/dev/xvda bs=64k count=64 oflag=direct 2>/dev/null
@@ -306,7 +291,7 @@ fpid=$!
 sleep 2
 t_check "block-detach xvda with fio running" pvctl block-detach $domid xvda
 wait $fpid
-wait_for 5 gone $XVDA && [ ! -e /dev/xvda ] && t_ok "xvda gone, fio ended" ||
+wait_for 5 vbd_gone $domid $XVDA && [ ! -e /dev/xvda ] && t_ok "xvda gone, fio ended" ||
 	t_fail "xvda gone" "$(ls /sys/bus/pvio-*/devices/)"
 t_check "block-attach ram0 again" pvctl block-attach $domid /dev/ram0 xvda
 if wait_for 10 test -b /dev/xvda; then
@@ -316,14 +301,11 @@ else
 	t_fail "xvda re-appears"
 fi
 t_check "block-detach xvda" pvctl block-detach $domid xvda
-wait_for 5 gone $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
+wait_for 5 vbd_gone $domid $XVDA && t_ok "xvda gone" || t_fail "xvda gone"
 
 # ---- nothing left -------------------------------------------------------
 t_check "pvctl destroy blkdom" pvctl destroy blkdom
-same_res() { [ "$(dom0_res)" = "$res0" ]; }
-wait_for 5 same_res && t_ok "dom0 ports and grant mappings back to what they were" ||
-	t_fail "dom0 ports and grant mappings back" "before: $res0 after: $(dom0_res)"
-[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
-	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+t_res_back
+t_irqs_back
 if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi
 t_done

@@ -7,20 +7,6 @@
 # Also: bad input gets one line and a non-zero exit, creating nothing.
 . /pvio/lib.sh
 
-RES=/sys/kernel/debug/pvio-bus/resources
-
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	"$@"
-}
-state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
-dom0_res() { grep '^0 ' $RES; }
-
 if pvio_load && insmod /pvio/modules/pvio-testdev.ko 2>/dev/null ||
 		[ -d /sys/module/pvio_testdev ]; then
 	t_ok "load the pvio modules and pvio-testdev"
@@ -37,8 +23,7 @@ t_ok "every command has --help"
 
 wait_for 5 pvctl store ls /local/domain/0
 store0=$(pvctl store ls /)
-res0=$(dom0_res)
-irq0=$(grep -c Dynamic-irq /proc/interrupts)
+res_snapshot
 echo "# store before:"; echo "$store0" | sed 's/^/#   /'
 echo "# dom0 resources before: $res0"
 
@@ -171,14 +156,12 @@ if wait_for 5 same_store; then t_ok "store back to what it was"; else
 	t_fail "store back to what it was" "$(pvctl store ls / | diff - /dev/null)"
 	pvctl store ls / | sed 's/^/#   /'
 fi
-same_res() { [ "$(dom0_res)" = "$res0" ]; }
 if wait_for 5 same_res; then t_ok "dom0 ports and grant mappings back to what they were ($res0)"; else
 	t_fail "dom0 ports and grant mappings back to what they were" "before: $res0 after: $(dom0_res)"
 fi
-[ "$(grep -c "^$domid " $RES)" = 0 ] && t_ok "no port or grant table of the domain left" ||
-	t_fail "no port or grant table of the domain left" "$(cat $RES)"
-[ "$(grep -c Dynamic-irq /proc/interrupts)" = "$irq0" ] && t_ok "no event channel IRQ left" ||
-	t_fail "no event channel IRQ left" "$(grep Dynamic-irq /proc/interrupts)"
+[ "$(grep -c "^$domid " $PVIO_RES)" = 0 ] && t_ok "no port or grant table of the domain left" ||
+	t_fail "no port or grant table of the domain left" "$(cat $PVIO_RES)"
+t_irqs_back
 
 rmmod pvio-testdev
 if pvio_unload; then t_ok "unload every module"; else t_fail "unload every module"; fi

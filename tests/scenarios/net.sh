@@ -16,14 +16,6 @@ FE_IP=10.99.0.2
 BE_IP=10.99.0.1
 MAC=00:16:3e:00:99:01
 
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1; n=$((n - 1))
-	done
-	"$@"
-}
 ns() { $IP netns exec $DOM "$@"; }
 by_mac() {
 	for a in /sys/class/net/*/address; do
