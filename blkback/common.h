@@ -63,15 +63,30 @@ struct pvio_blkback_stats {
  * struct pvio_blkif - one vbd backend
  * @dev: the backend device
  * @d: dom0's handle (the caller of every hypercall)
- * @params, @mode, @type: the toolstack's keys
+ * @params: the toolstack's "params" key: the path of the backing device
+ *	or file (its "mode" key sets @lim.readonly, its "type" key
+ *	@file_backed)
+ * @file_backed: "type" is "file": @params is a regular file, opened for
+ *	direct I/O, not a block device
  * @bdev: the backing block device (opened exclusively), or NULL
  * @file: the backing regular file (direct file I/O), or NULL
  * @lim: capacity, read-only, discard features (capacity read locklessly by
  *	the kthread, written by it on a resize)
- * @physical_sector_size, @sector_size: the backing device's
+ * @sector_size: the backing device's logical block size, in bytes (512
+ *	for a file)
+ * @physical_sector_size: its physical block size, in bytes (512 for a
+ *	file)
+ * @discard_granularity: its discard granularity, in bytes (a file: the
+ *	file system's block size)
+ * @discard_alignment: its discard alignment, in bytes (0 for a file)
  * @flush: feature-flush-cache advertised
- * @ring, @ring_page, @ring_handle, @irq, @task: the connection
+ * @ring: the back ring (private indices) on @ring_page
+ * @ring_page: the frontend's ring page, mapped by grant
+ * @ring_handle: the grant handle of that mapping (for the unmap)
+ * @irq: the Dynamic-irq bound to the frontend's event channel
+ * @task: the ring's kthread
  * @halted: the frontend broke the ring; never touched again
+ * @resized: not used (a resize is announced by pvio_blkback_resize())
  * @wq: the kthread waits here for events and completions
  * @work: set by the IRQ handler
  * @eoi_flags: PVIO_EOI_FLAG_SPURIOUS until a request is taken off the
@@ -82,7 +97,11 @@ struct pvio_blkback_stats {
  * @inflight: requests taken off the ring and not answered yet
  * @busy: requests whose bios are in flight (a barrier waits for 0)
  * @reqs: RING_SIZE requests: the frontend can never have more pending
- * @map_ops, @unmap_ops: one round's grant ops (one multicall)
+ * @map_ops: one round's grant map ops (one multicall)
+ * @unmap_ops: grant unmap ops, one multicall's worth (a round's
+ *	completions, or a batch of persistent grants when the kthread
+ *	stops); room for every data segment of a full ring and a batch's
+ *	indirect pages
  * @ind_map_ops: one round's indirect pages, mapped before @map_ops
  * @ind_segs: an indirect request's segment descriptors, copied out of its
  *	mapped indirect pages before validation

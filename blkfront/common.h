@@ -35,14 +35,27 @@ enum pvio_blkfront_state {
  * @lock: ring, shadows, free list, @state, @inflight (IRQ-safe)
  * @state: see enum pvio_blkfront_state
  * @ring: the front ring (private indices) on @ring_page
- * @ring_ref, @port, @irq: what the backend maps and binds
+ * @ring_page: the shared ring page, granted to the backend
+ * @ring_ref: its grant reference ("ring-ref")
+ * @port: the event channel to the backend ("event-channel")
+ * @irq: the Dynamic-irq bound to @port
  * @shadow: one per ring slot, ids are indices
  * @free_head: first free id, PVIO_BLKFRONT_ID_END if none
  * @inflight: ids waiting for a response
  * @drain: woken when @inflight drops
- * @gd, @tag_set: the disk, present while connected
- * @vdevice, @index, @minor, @parts: virtual-device and Xen's numbering
- * @sectors, @sector_size, @physical_sector_size, @info: backend keys
+ * @gd: the disk, present while connected
+ * @tag_set: its blk-mq tag set, present while connected
+ * @minor_reserved: not used (the disk index is reserved in an xarray)
+ * @vdevice: the "virtual-device" key (xen-vbd-interface.7)
+ * @index: the disk index it names (0 is xvda)
+ * @minor: the disk's first minor
+ * @parts: minors per disk (16, or 256 in the extended scheme)
+ * @sectors: capacity, in 512-byte sectors (backend's "sectors")
+ * @sector_size: logical block size, in bytes (backend's "sector-size",
+ *	512 if absent or invalid)
+ * @physical_sector_size: physical block size, in bytes (backend's
+ *	"physical-sector-size", @sector_size if absent or invalid)
+ * @info: the backend's "info" key (VDISK_READONLY, VDISK_CDROM, ...)
  * @flush_op: BLKIF_OP_FLUSH_DISKCACHE, BLKIF_OP_WRITE_BARRIER or 0
  * @fua: FUA writes go as WRITE_BARRIER
  * @max_segs: segments per request: 11, or the indirect segments
@@ -51,7 +64,10 @@ enum pvio_blkfront_state {
  * @persistent: feature-persistent on both ends: every bounce and indirect
  *	page stays granted from connect to disconnect (shadow.pgref)
  * @inject: a fault to inject into the next indirect request (tests)
- * @discard, @secure, @discard_granularity, @discard_alignment: ditto
+ * @discard: the backend's "feature-discard"
+ * @secure: the backend's "discard-secure" (only with @discard)
+ * @discard_granularity: the backend's "discard-granularity", in bytes
+ * @discard_alignment: the backend's "discard-alignment", in bytes
  * @fatal_work: reports the error state to the store (process context)
  * @dbg: debugfs fault injection file
  */

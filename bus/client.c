@@ -233,9 +233,10 @@ EXPORT_SYMBOL_GPL(pvio_xenbus_write_keys);
  * Linux's xenbus_grant_ring() for one page, read-write to
  * @dev->otherend_id.
  *
- * Context: any that may allocate (GFP_ATOMIC inside); normally process.
- * Return: 0, or -ENOSPC with no free reference (the device is marked
- * fatal).
+ * Context: process context: a failure marks the device fatal
+ * (pvio_xenbus_dev_fatal() sleeps).
+ * Return: 0; -ENOSPC with no free reference, -ENODEV if the domain has no
+ * grant state (the device is marked fatal either way).
  */
 int pvio_xenbus_grant_ring(struct pvio_xenbus_device *dev, struct page *page,
 			   grant_ref_t *ref)

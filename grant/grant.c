@@ -217,7 +217,8 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_alloc_grant_references);
  * @head: the chain from pvio_gnttab_alloc_grant_references()
  *
  * Context: any. The chain is the caller's: it serialises its use.
- * Return: the ref, or -ENOSPC if the chain is empty (-ENODEV: no state).
+ * Return: the ref; -ENOSPC if the chain is empty; -EINVAL (and a WARN) if
+ * @head holds an invalid ref; -ENODEV if @d has no grant state.
  */
 int pvio_gnttab_claim_grant_reference(struct pvio_domain *d, grant_ref_t *head)
 {
