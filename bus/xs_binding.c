@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-bus: every domain's connection to the store (Linux's
- * xenbus_comms.c/xenbus_probe.c xenstored_local_init() and xenstored's
- * introduce_domain()).
+ * xenbus_comms.c/xenbus_probe.c xenstored_local_init()), and the
+ * toolstack's introduce and release of a domain (libxl's
+ * xs_introduce_domain() / xs_release_domain()).
  *
  * A domU's guest side allocates its ring page (struct
  * xenstore_domain_interface) and an unbound event channel port for dom0,
- * records both in its start_info (pvio_domain_set_store()) and opens its
- * client on the page. Dom0's side then does what xenstored does on
- * XS_INTRODUCE: reads start_info, maps the page (a privileged foreign
- * mapping), binds the interdomain port and serves the ring
- * (pvio_store_ring_attach()); it also creates /local/domain/<domid>.
- * Dom0 talks to its local store through a ring page too, kicked directly
- * (no event channel, like a local xenstored socket).
+ * grants the page to dom0 at GNTTAB_RESERVED_XENSTORE, records frame and
+ * port in its start_info (pvio_domain_set_store(), as the domain builder
+ * does) and opens its client on the page. The toolstack's step, in dom0,
+ * then creates /local/domain/<domid> owned by the domain and sends
+ * XS_INTRODUCE with the start_info's frame and port through dom0's own
+ * client: the store (store/domain.c) maps the page through the grant,
+ * binds the port and serves the ring. Dom0's own client is served through
+ * a page in dom0's memory, kicked directly (no event channel, like a local
+ * xenstored socket).
  *
- * On destruction the order reverses: the ring is no longer served, the
- * domain is released (its watches and transactions go, @releaseDomain
- * fires), /local/domain/<domid> is removed, the ports closed and the page
- * freed.
+ * On destruction the order reverses: XS_RELEASE (its watches and
+ * transactions go, @releaseDomain fires), pvio_store_sync() until dom0 has
+ * unmapped the page and closed its end of the port,
+ * /local/domain/<domid> is removed, the client closed, the grant revoked,
+ * the port closed and the page freed.
  */
 #define pr_fmt(fmt) "pvio-bus: " fmt
 
@@ -28,6 +32,7 @@
 #include <linux/interrupt.h>
 #include <pvio/guest.h>
 #include <pvio/evtchn.h>
+#include <pvio/grant.h>
 #include <pvio/xenbus.h>
 #include <pvio/store.h>
 #include <pvio/xenstored.h>
@@ -40,8 +45,9 @@ struct pvio_xs_dom {
 	struct pvio_xs *xs;		/* the domain's client */
 	evtchn_port_t port;		/* the domain's port (domU) */
 	int irq;			/* the domain's IRQ on it (domU) */
-	int srv_irq;			/* dom0's IRQ on the other end (domU) */
-	struct pvio_store_ring *ring;	/* dom0's server on the page */
+	bool granted;			/* GNTTAB_RESERVED_XENSTORE (domU) */
+	bool introduced;		/* by the toolstack (domU) */
+	struct pvio_store_ring *ring;	/* dom0's local server (dom0) */
 	struct list_head list;		/* pvio_xs_doms */
 };
 
@@ -80,18 +86,7 @@ void pvio_bus_walk_domains(pvio_bus_domain_fn_t fn, void *arg)
 	mutex_unlock(&pvio_xs_doms_lock);
 }
 
-/* domU -> dom0: the guest notified its ring. */
-static irqreturn_t pvio_xs_srv_irq(int irq, void *data)
-{
-	struct pvio_xs_dom *x = data;
-	struct pvio_store_ring *r = READ_ONCE(x->ring);
-
-	if (r)
-		pvio_store_ring_kick(r);
-	return IRQ_HANDLED;
-}
-
-/* dom0 -> domU: the server wrote replies or events. */
+/* The server wrote replies or events (domU: through the port). */
 static irqreturn_t pvio_xs_client_irq(int irq, void *data)
 {
 	struct pvio_xs_dom *x = data;
@@ -105,7 +100,6 @@ static irqreturn_t pvio_xs_client_irq(int irq, void *data)
 static void pvio_xs_notify_server(void *data)
 {
 	struct pvio_xs_dom *x = data;
-
 	struct pvio_store_ring *r = READ_ONCE(x->ring);
 
 	if (!x->domid) {
@@ -116,57 +110,74 @@ static void pvio_xs_notify_server(void *data)
 	}
 }
 
+/* Dom0's local server wrote replies or events. */
 static void pvio_xs_notify_client(void *data)
 {
 	struct pvio_xs_dom *x = data;
-
 	struct pvio_xs *xs = READ_ONCE(x->xs);
 
-	if (!x->domid) {
-		if (xs)
-			pvio_xs_kick(xs);
-	} else if (x->srv_irq > 0) {
-		pvio_notify_remote_via_irq(x->srv_irq);
-	}
+	if (xs)
+		pvio_xs_kick(xs);
 }
 
-/* Dom0's side of introducing @x's domain (xenstored introduce_domain()). */
+/*
+ * The toolstack's step (dom0): the domain's home in the store, then
+ * XS_INTRODUCE with what the domain builder put in start_info.
+ */
 static int pvio_xs_introduce(struct pvio_xs_dom *x)
 {
-	struct pvio_store *s = pvio_store_get_main();
-	struct pvio_store_ring *r;
-	struct page *page = x->page;
+	struct pvio_xs *xs0 = pvio_xs_of(pvio_dom0());
+	char path[32], perm[8];
+	const char *perms[1] = { perm };
 	evtchn_port_t port;
 	xen_pfn_t gfn;
 	int err;
 
-	if (x->domid) {
-		err = pvio_domain_get_store(x->d, &gfn, &port);
-		if (err)
-			return err;
-		page = pvio_gfn_to_page(x->d, gfn);
-		if (!page)
-			return -EINVAL;
-		err = pvio_store_domain_setup(s, x->domid);
-		if (err)
-			return err;
-		err = pvio_bind_interdomain_evtchn_to_irqhandler(pvio_dom0(),
-								 x->domid, port,
-								 pvio_xs_srv_irq,
-								 0, "pvio-xs-srv",
-								 x);
-		if (err < 0)
-			return err;
-		x->srv_irq = err;
-	}
-	r = pvio_store_ring_attach(s, x->domid, page_address(page),
+	if (!xs0)
+		return -ENODEV;
+	err = pvio_domain_get_store(x->d, &gfn, &port);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "/local/domain/%u", x->domid);
+	snprintf(perm, sizeof(perm), "n%u", x->domid);
+	err = pvio_xs_mkdir(xs0, PVIO_XBT_NIL, path, "");
+	if (!err)
+		err = pvio_xs_set_perms(xs0, PVIO_XBT_NIL, path, "", perms, 1);
+	if (!err)
+		err = pvio_xs_introduce_domain(xs0, x->domid, gfn, port);
+	if (err)
+		return err;
+	x->introduced = true;
+	return 0;
+}
+
+/* The toolstack's step at destruction (dom0); undoes pvio_xs_introduce(). */
+static void pvio_xs_release(struct pvio_xs_dom *x)
+{
+	struct pvio_xs *xs0 = pvio_xs_of(pvio_dom0());
+	char path[32];
+
+	if (!xs0)
+		return;
+	if (x->introduced && pvio_xs_release_domain(xs0, x->domid))
+		pr_warn("d%u: XS_RELEASE failed\n", x->domid);
+	x->introduced = false;
+	/* Dom0 has unmapped the page and closed its end of the port. */
+	pvio_store_sync();
+	snprintf(path, sizeof(path), "/local/domain/%u", x->domid);
+	pvio_xs_rm(xs0, PVIO_XBT_NIL, path, "");
+}
+
+/* Dom0's own client: served from dom0's memory, kicked directly. */
+static int pvio_xs_serve_local(struct pvio_xs_dom *x)
+{
+	struct pvio_store_ring *r;
+
+	r = pvio_store_ring_attach(pvio_store_get_main(), 0,
+				   page_address(x->page),
 				   pvio_xs_notify_client, x);
-	if (IS_ERR(r)) {
-		if (x->srv_irq > 0)
-			pvio_unbind_from_irqhandler(x->srv_irq, x);
-		x->srv_irq = 0;
+	if (IS_ERR(r))
 		return PTR_ERR(r);
-	}
 	WRITE_ONCE(x->ring, r);
 	return 0;
 }
@@ -177,12 +188,41 @@ static void pvio_xs_free(struct pvio_xs_dom *x)
 		pvio_unbind_from_irqhandler(x->irq, x);
 	else if (x->port)
 		pvio_close_evtchn(x->d, x->port);
-	if (x->page) {
-		if (x->domid)
-			pvio_domain_set_store(x->d, 0, 0);
-		__free_page(x->page);
+	if (x->domid)
+		pvio_domain_set_store(x->d, 0, 0);
+	if (x->granted &&
+	    !pvio_gnttab_end_foreign_access_ref(x->d,
+						GNTTAB_RESERVED_XENSTORE)) {
+		/* Still mapped: leak the page rather than reuse it. */
+		pr_warn("d%u: store page still mapped, leaked\n", x->domid);
+		x->page = NULL;
 	}
+	if (x->page)
+		__free_page(x->page);
 	kfree(x);
+}
+
+/* The domain builder's and the guest's part of a domU's store connection. */
+static int pvio_xs_guest_setup(struct pvio_xs_dom *x)
+{
+	struct pvio_domain *d = x->d;
+	xen_pfn_t gfn = pvio_page_to_gfn(d, x->page);
+	int err;
+
+	err = pvio_alloc_unbound_evtchn(d, 0, &x->port);
+	if (err)
+		return err;
+	err = pvio_bind_evtchn_to_irqhandler(d, x->port, pvio_xs_client_irq, 0,
+					     "pvio-xs", x);
+	if (err < 0) {
+		x->port = 0;	/* closed on failure */
+		return err;
+	}
+	x->irq = err;
+	pvio_gnttab_grant_foreign_access_ref(d, GNTTAB_RESERVED_XENSTORE, 0,
+					     gfn, false);
+	x->granted = true;
+	return pvio_domain_set_store(d, gfn, x->port);
 }
 
 static int pvio_xs_attach(struct pvio_domain *d)
@@ -197,22 +237,8 @@ static int pvio_xs_attach(struct pvio_domain *d)
 	x->page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!x->page)
 		goto fail;
-
-	/* The guest's part: its page, its port, its start_info. */
 	if (x->domid) {
-		err = pvio_alloc_unbound_evtchn(d, 0, &x->port);
-		if (err)
-			goto fail;
-		err = pvio_bind_evtchn_to_irqhandler(d, x->port,
-						     pvio_xs_client_irq, 0,
-						     "pvio-xs", x);
-		if (err < 0) {
-			x->port = 0;	/* closed on failure */
-			goto fail;
-		}
-		x->irq = err;
-		err = pvio_domain_set_store(d, pvio_page_to_gfn(d, x->page),
-					    x->port);
+		err = pvio_xs_guest_setup(x);
 		if (err)
 			goto fail;
 	}
@@ -222,8 +248,7 @@ static int pvio_xs_attach(struct pvio_domain *d)
 	if (!x->xs)
 		goto fail;
 
-	/* Dom0's part: introduce the domain to the store. */
-	err = pvio_xs_introduce(x);
+	err = x->domid ? pvio_xs_introduce(x) : pvio_xs_serve_local(x);
 	if (err)
 		goto fail_xs;
 	pvio_guest_set_priv(d, PVIO_SLOT_STORE, x);
@@ -240,6 +265,8 @@ static int pvio_xs_attach(struct pvio_domain *d)
 	return 0;
 
 fail_xs:
+	if (x->domid)
+		pvio_xs_release(x);
 	pvio_xs_destroy(x->xs);
 	x->xs = NULL;
 fail:
@@ -251,10 +278,7 @@ fail:
 static void pvio_xs_detach(struct pvio_domain *d)
 {
 	struct pvio_xs_dom *x = pvio_guest_priv(d, PVIO_SLOT_STORE);
-	struct pvio_store *s = pvio_store_get_main();
-	struct pvio_store_ring *r;
-	struct pvio_xs *xs, *xs0;
-	char path[32];
+	struct pvio_xs *xs;
 
 	if (!x)
 		return;
@@ -263,35 +287,19 @@ static void pvio_xs_detach(struct pvio_domain *d)
 	mutex_unlock(&pvio_xs_doms_lock);
 	pvio_guest_set_priv(d, PVIO_SLOT_STORE, NULL);
 
-	/*
-	 * The server first (no handler kicks it, then it stops calling
-	 * notify), then the client the same way.
-	 */
-	r = x->ring;
-	WRITE_ONCE(x->ring, NULL);
-	if (x->srv_irq > 0)
-		synchronize_irq(x->srv_irq);
-	pvio_store_ring_detach(r);
-	if (x->srv_irq > 0)
-		pvio_unbind_from_irqhandler(x->srv_irq, x);
-	x->srv_irq = 0;
+	/* The server side first: the toolstack's release, or dom0's own. */
+	if (x->domid) {
+		pvio_xs_release(x);
+	} else {
+		pvio_store_ring_detach(x->ring);
+		WRITE_ONCE(x->ring, NULL);
+	}
+	/* Then the client: no handler kicks it, then it is closed. */
 	xs = x->xs;
 	WRITE_ONCE(x->xs, NULL);
 	if (x->irq > 0)
 		synchronize_irq(x->irq);
 	pvio_xs_destroy(xs);
-	if (x->irq > 0)
-		pvio_unbind_from_irqhandler(x->irq, x);
-	x->irq = 0;
-	x->port = 0;
-	if (x->domid) {
-		pvio_store_release_domain(s, x->domid);
-		/* What a toolstack's destroy leaves to be removed. */
-		xs0 = pvio_xs_of(pvio_dom0());
-		snprintf(path, sizeof(path), "/local/domain/%u", x->domid);
-		if (xs0)
-			pvio_xs_rm(xs0, PVIO_XBT_NIL, path, "");
-	}
 	pvio_xs_free(x);
 }
 

@@ -568,6 +568,71 @@ int pvio_xs_set_perms(struct pvio_xs *xs, u32 xbt, const char *dir,
 EXPORT_SYMBOL_GPL(pvio_xs_set_perms);
 
 /**
+ * pvio_xs_introduce_domain() - ask the store to serve a domain (XS_INTRODUCE)
+ * @xs: dom0's client (only dom0 may introduce)
+ * @domid: the new domain (1..PVIO_MAX_DOMID)
+ * @gfn: the domain's store ring frame, in the domain's own frame space
+ *	(its start_info's store_mfn)
+ * @port: the domain's unbound event channel port for the store
+ *	(store_evtchn)
+ *
+ * As libxenstore's xs_introduce_domain(), the toolstack's last step of
+ * building a domain: the store maps the ring through the grant the domain
+ * put at GNTTAB_RESERVED_XENSTORE, binds @port and starts serving it;
+ * @introduceDomain fires. Introducing an introduced domain is a no-op.
+ *
+ * Context: process context, sleeps.
+ * Return: 0, or the store's error: -EACCES (not dom0), -EINVAL (bad
+ * domid, a grant the store could not map, a port it could not bind),
+ * -ENOMEM, -EIO, -ETIMEDOUT.
+ */
+int pvio_xs_introduce_domain(struct pvio_xs *xs, domid_t domid, u64 gfn,
+			     evtchn_port_t port)
+{
+	char a[3][24];
+	struct kvec v[3];
+	unsigned int i;
+
+	snprintf(a[0], sizeof(a[0]), "%u", domid);
+	snprintf(a[1], sizeof(a[1]), "%llu", gfn);
+	snprintf(a[2], sizeof(a[2]), "%u", port);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		v[i].iov_base = a[i];
+		v[i].iov_len = strlen(a[i]) + 1;
+	}
+	return xs_talk_ack(xs, XS_INTRODUCE, PVIO_XBT_NIL, v, ARRAY_SIZE(v));
+}
+EXPORT_SYMBOL_GPL(pvio_xs_introduce_domain);
+
+/**
+ * pvio_xs_release_domain() - the store stops serving a domain (XS_RELEASE)
+ * @xs: dom0's client
+ * @domid: an introduced domain
+ *
+ * As libxenstore's xs_release_domain(), what a toolstack does when it
+ * destroys a domain: the domain's watches and transactions go, its ring
+ * is no longer served (the store unmaps it and closes its port on its
+ * own time), @releaseDomain fires.
+ *
+ * Context: process context, sleeps.
+ * Return: 0, or -ENOENT (not introduced), -EACCES, -EINVAL, -ENOMEM, -EIO,
+ * -ETIMEDOUT.
+ */
+int pvio_xs_release_domain(struct pvio_xs *xs, domid_t domid)
+{
+	char a[8];
+	void *r;
+
+	snprintf(a, sizeof(a), "%u", domid);
+	r = xs_talk_str(xs, XS_RELEASE, PVIO_XBT_NIL, a, NULL);
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	kfree(r);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_xs_release_domain);
+
+/**
  * pvio_xs_transaction_start() - start a transaction
  * @xs: the domain's client
  * @xbt: gets the transaction id

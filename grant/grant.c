@@ -67,9 +67,20 @@ static struct grant_entry_v1 *pvio_grant_entry(struct pvio_grant_dom *g,
 			 [ref % PVIO_GRANT_PER_FRAME];
 }
 
+/* A ref that the allocator hands out (never a reserved entry). */
 static bool pvio_grant_ref_ok(struct pvio_grant_dom *g, grant_ref_t ref)
 {
 	return ref >= GNTTAB_NR_RESERVED_ENTRIES && ref < READ_ONCE(g->nr_refs);
+}
+
+/*
+ * An entry the domain may fill or revoke: an allocated ref, or one of the
+ * reserved entries, which belong to the domain (and its builder) alone,
+ * as GNTTAB_RESERVED_XENSTORE does.
+ */
+static bool pvio_grant_entry_ok(struct pvio_grant_dom *g, grant_ref_t ref)
+{
+	return ref < READ_ONCE(g->nr_refs);
 }
 
 /* ---- table mapping and growth ----------------------------------------- */
@@ -332,7 +343,8 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_free_count);
 /**
  * pvio_gnttab_grant_foreign_access_ref() - fill a grant entry
  * @d: the caller's own domain
- * @ref: a ref the caller owns (claimed or allocated)
+ * @ref: a ref the caller owns (claimed or allocated), or a reserved entry
+ *	(below GNTTAB_NR_RESERVED_ENTRIES: GNTTAB_RESERVED_XENSTORE)
  * @domid: the domain allowed access
  * @gfn: the caller's frame (pvio_page_to_gfn())
  * @readonly: grant read-only access
@@ -350,7 +362,7 @@ void pvio_gnttab_grant_foreign_access_ref(struct pvio_domain *d,
 	struct pvio_grant_dom *g = pvio_grant_dom(d);
 	struct grant_entry_v1 *e;
 
-	if (!g || WARN_ON_ONCE(!pvio_grant_ref_ok(g, ref)))
+	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
 		return;
 	e = pvio_grant_entry(g, ref);
 	WRITE_ONCE(e->domid, domid);
@@ -403,7 +415,7 @@ bool pvio_gnttab_query_foreign_access(struct pvio_domain *d, grant_ref_t ref)
 {
 	struct pvio_grant_dom *g = pvio_grant_dom(d);
 
-	if (!g || !pvio_grant_ref_ok(g, ref))
+	if (!g || !pvio_grant_entry_ok(g, ref))
 		return false;
 	return READ_ONCE(pvio_grant_entry(g, ref)->flags) &
 	       (GTF_reading | GTF_writing);
@@ -430,7 +442,7 @@ bool pvio_gnttab_end_foreign_access_ref(struct pvio_domain *d,
 	struct pvio_grant_dom *g = pvio_grant_dom(d);
 	u16 *pflags, flags;
 
-	if (!g || WARN_ON_ONCE(!pvio_grant_ref_ok(g, ref)))
+	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
 		return false;
 	pflags = &pvio_grant_entry(g, ref)->flags;
 	flags = READ_ONCE(*pflags);

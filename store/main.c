@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-store.ko: the store (xenstored) served by dom0: the node tree
- * (store.c), the per-domain ring server (ring.c) and the toolstack's
+ * (store.c), the per-domain ring server (ring.c), the domains it serves
+ * (domain.c: XS_INTRODUCE, XS_RELEASE) and the toolstack's
  * /dev/pvio-store (xs_dev.c).
  */
 
@@ -29,9 +30,12 @@ static int __init pvio_store_init(void)
 	pvio_store_main = pvio_store_create();
 	if (!pvio_store_main)
 		return -ENOMEM;
-	err = pvio_store_dev_init();
+	err = pvio_store_domains_init(pvio_store_main);
 	if (err)
 		goto out_store;
+	err = pvio_store_dev_init();
+	if (err)
+		goto out_domains;
 	err = pvio_store_server_start();
 	if (err)
 		goto out_dev;
@@ -39,6 +43,8 @@ static int __init pvio_store_init(void)
 
 out_dev:
 	pvio_store_dev_exit();
+out_domains:
+	pvio_store_domains_exit(pvio_store_main);
 out_store:
 	pvio_store_destroy(pvio_store_main);
 	return err;
@@ -48,6 +54,7 @@ static void __exit pvio_store_exit(void)
 {
 	pvio_store_server_stop();
 	pvio_store_dev_exit();
+	pvio_store_domains_exit(pvio_store_main);
 	pvio_store_destroy(pvio_store_main);
 }
 

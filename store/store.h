@@ -109,6 +109,8 @@ unsigned int pvio_store_domain_entries(struct pvio_store *s, domid_t domid);
 
 int pvio_store_server_start(void);
 void pvio_store_server_stop(void);
+int pvio_store_domains_init(struct pvio_store *s);
+void pvio_store_domains_exit(struct pvio_store *s);
 int pvio_store_dev_init(void);
 void pvio_store_dev_exit(void);
 

@@ -11,6 +11,8 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
+#include <xen/interface/xen.h>
+#include <xen/interface/event_channel.h>
 #include <xen/interface/io/xs_wire.h>
 
 struct pvio_domain;
@@ -69,6 +71,11 @@ int pvio_xs_scanf(struct pvio_xs *xs, u32 xbt, const char *dir,
 int pvio_xs_gather(struct pvio_xs *xs, u32 xbt, const char *dir, ...);
 unsigned int pvio_xs_read_unsigned(struct pvio_xs *xs, const char *dir,
 				   const char *node, unsigned int default_val);
+
+/* The toolstack's calls (dom0's client only). */
+int pvio_xs_introduce_domain(struct pvio_xs *xs, domid_t domid, u64 gfn,
+			     evtchn_port_t port);
+int pvio_xs_release_domain(struct pvio_xs *xs, domid_t domid);
 
 int pvio_xs_watch(struct pvio_xs *xs, struct pvio_xs_watch *watch);
 void pvio_xs_unwatch(struct pvio_xs *xs, struct pvio_xs_watch *watch);

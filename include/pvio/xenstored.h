@@ -17,6 +17,8 @@ struct pvio_store;
 int pvio_store_domain_setup(struct pvio_store *s, domid_t domid);
 void pvio_store_release_domain(struct pvio_store *s, domid_t domid);
 struct pvio_store *pvio_store_get_main(void);
+/* After XS_INTRODUCE or XS_RELEASE: wait until the ring is (un)served. */
+void pvio_store_sync(void);
 
 /* Serving a ring page: dom0's own client's (a local connection). */
 struct pvio_store_ring;
