@@ -6,7 +6,8 @@
  * line; masked delivery, affinity and late-EOI spurious backoff.
  *
  * KUnit suite pvio_evtchn_faults: the same binding while allocations fail
- * at random (include/pvio/fault_inject.h).
+ * at random (include/pvio/fault_inject.h). Both create their two domains
+ * with pvio_test_create_pair() (include/pvio/kunit_pair.h).
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
@@ -18,6 +19,7 @@
 #include <linux/module.h>
 #include <pvio/evtchn.h>
 #include <pvio/fault_inject.h>
+#include <pvio/kunit_pair.h>
 
 struct evt_side {
 	atomic_t calls;
@@ -76,13 +78,10 @@ static int evt_init(struct kunit *test)
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->a = pvio_domain_create("kunit-evt-a", 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->a));
-	t->b = pvio_domain_create("kunit-evt-b", 2);
-	if (IS_ERR(t->b)) {
-		pvio_domain_destroy(pvio_domain_id(t->a));
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t->b));
-	}
+	KUNIT_ASSERT_EQ(test, pvio_test_create_pair(test, false,
+						    "kunit-evt-a", 1,
+						    "kunit-evt-b", 2,
+						    &t->a, &t->b), 0);
 	t->a_id = pvio_domain_id(t->a);
 	t->b_id = pvio_domain_id(t->b);
 	test->priv = t;
@@ -314,7 +313,7 @@ static unsigned int evtf_round(struct kunit *test, unsigned int inject)
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	if (pvio_test_create_pair(test, inject & BIT(EVTF_CREATE),
-				  "kunit-evtf-a", "kunit-evtf-b", 2, &t->a,
+				  "kunit-evtf-a", 1, "kunit-evtf-b", 2, &t->a,
 				  &t->b))
 		return 1;
 	t->a_id = pvio_domain_id(t->a);

@@ -4,7 +4,8 @@
  * two domUs (a grants, b maps).
  *
  * KUnit suite pvio_grant_faults: the same while allocations fail at random
- * (include/pvio/fault_inject.h).
+ * (include/pvio/fault_inject.h). Both create their two domains with
+ * pvio_test_create_pair() (include/pvio/kunit_pair.h).
  */
 
 #include <kunit/test.h>
@@ -16,6 +17,7 @@
 #include <pvio/hypervisor.h>
 #include <pvio/grant.h>
 #include <pvio/fault_inject.h>
+#include <pvio/kunit_pair.h>
 
 struct gt {
 	struct pvio_domain *a, *b;
@@ -27,12 +29,10 @@ static int grant_test_init(struct kunit *test)
 	struct gt *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->a = pvio_domain_create("kunit-grant-a", 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->a));
-	t->b = pvio_domain_create("kunit-grant-b", 1);
-	if (IS_ERR(t->b))
-		pvio_domain_destroy(pvio_domain_id(t->a));
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->b));
+	KUNIT_ASSERT_EQ(test, pvio_test_create_pair(test, false,
+						    "kunit-grant-a", 1,
+						    "kunit-grant-b", 1,
+						    &t->a, &t->b), 0);
 	t->a_id = pvio_domain_id(t->a);
 	t->b_id = pvio_domain_id(t->b);
 	test->priv = t;
@@ -268,7 +268,7 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	if (pvio_test_create_pair(test, inject & BIT(GRF_CREATE),
-				  "kunit-grf-a", "kunit-grf-b", 1, &t->a,
+				  "kunit-grf-a", 1, "kunit-grf-b", 1, &t->a,
 				  &t->b))
 		return 1;
 	t->a_id = pvio_domain_id(t->a);

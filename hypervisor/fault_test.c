@@ -49,23 +49,6 @@ static void ft_count(struct ft_stats *fs, enum ft_kind kind, bool failed)
 	}
 }
 
-static struct pvio_domain *ft_create(struct kunit *test, struct ft_stats *fs,
-				     const char *name, unsigned int vcpus,
-				     bool inject)
-{
-	struct pvio_domain *d;
-
-	pvio_test_inject(inject);
-	d = pvio_domain_create(name, vcpus);
-	pvio_test_inject(false);
-	ft_count(fs, FT_CREATE, IS_ERR(d));
-	if (IS_ERR(d)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(d), -ENOMEM);
-		return NULL;
-	}
-	return d;
-}
-
 static int ft_evtchn(struct pvio_domain *d, unsigned int cmd, void *arg,
 		     bool inject)
 {
@@ -265,15 +248,15 @@ static void ft_round(struct kunit *test, struct ft_stats *fs,
 	domid_t a_id, b_id;
 	int rc;
 
-	a = ft_create(test, fs, "kfault-a", 2, inject & BIT(FT_CREATE));
-	if (!a)
+	rc = pvio_test_create_pair(test, inject & BIT(FT_CREATE), "kfault-a", 2,
+				   "kfault-b", 1, &a, &b);
+	/* b is tried only once a exists */
+	ft_count(fs, FT_CREATE, IS_ERR(a));
+	if (!IS_ERR(a))
+		ft_count(fs, FT_CREATE, IS_ERR(b));
+	if (rc)
 		return;
 	a_id = pvio_domain_id(a);
-	b = ft_create(test, fs, "kfault-b", 1, inject & BIT(FT_CREATE));
-	if (!b) {
-		KUNIT_EXPECT_EQ(test, pvio_domain_destroy(a_id), 0);
-		return;
-	}
 	b_id = pvio_domain_id(b);
 
 	e = ft_grow(test, fs, a, inject & BIT(FT_GROW));

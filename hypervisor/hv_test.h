@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/cpumask.h>
 #include <pvio/hypervisor.h>
+#include <pvio/kunit_pair.h>
 
 #define PVIO_TEST_PER_FRAME	512
 /* A domid no domain has (beyond PVIO_MAX_DOMID, not DOMID_SELF). */
@@ -44,13 +45,9 @@ static inline int pvio_test_doms_init(struct kunit *test)
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
-	t->a = pvio_domain_create("kunit-a", 1);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(t->a));
-	t->b = pvio_domain_create("kunit-b", 2);
-	if (IS_ERR(t->b)) {
-		pvio_domain_destroy(pvio_domain_id(t->a));
-		KUNIT_ASSERT_FALSE(test, IS_ERR(t->b));
-	}
+	KUNIT_ASSERT_EQ(test, pvio_test_create_pair(test, false, "kunit-a", 1,
+						    "kunit-b", 2, &t->a, &t->b),
+			0);
 	t->a_id = pvio_domain_id(t->a);
 	t->b_id = pvio_domain_id(t->b);
 	test->priv = t;

@@ -4,17 +4,15 @@
  * arms failslab and fail_page_alloc in task-filter mode (5% of the
  * allocations of a task whose make_it_fail is set, sleeping ones
  * included); a suite sets make_it_fail on its own thread around the calls
- * under test only, never around KUnit's own allocations.
+ * under test only, never around KUnit's own allocations. The two-domain
+ * fixture, injected or not: include/pvio/kunit_pair.h.
  */
 #ifndef PVIO_FAULT_INJECT_H
 #define PVIO_FAULT_INJECT_H
 
-#include <kunit/test.h>
 #include <linux/bits.h>
-#include <linux/err.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <pvio/hypervisor.h>
 
 /* Let (or stop letting) the current task's allocations fail. */
 static inline void pvio_test_inject(bool on)
@@ -56,39 +54,6 @@ static inline unsigned int pvio_test_inject_steps(unsigned int round,
 	unsigned int k = round % (nr_steps + 1);
 
 	return k == nr_steps ? BIT(nr_steps) - 1 : BIT(k);
-}
-
-/*
- * Create domain @name_a (1 vCPU), then @name_b (@vcpus_b vCPUs), with
- * allocation failures injected or not. A creation may fail only with
- * -ENOMEM (expected here); a already created is then destroyed again.
- * Returns 0 with *@a and *@b set, or 1 (one creation failed).
- */
-static inline unsigned int pvio_test_create_pair(struct kunit *test,
-						 bool inject,
-						 const char *name_a,
-						 const char *name_b,
-						 unsigned int vcpus_b,
-						 struct pvio_domain **a,
-						 struct pvio_domain **b)
-{
-	pvio_test_inject(inject);
-	*a = pvio_domain_create(name_a, 1);
-	pvio_test_inject(false);
-	if (IS_ERR(*a)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(*a), -ENOMEM);
-		return 1;
-	}
-	pvio_test_inject(inject);
-	*b = pvio_domain_create(name_b, vcpus_b);
-	pvio_test_inject(false);
-	if (IS_ERR(*b)) {
-		KUNIT_EXPECT_EQ(test, PTR_ERR(*b), -ENOMEM);
-		KUNIT_EXPECT_EQ(test, pvio_domain_destroy(pvio_domain_id(*a)),
-				0);
-		return 1;
-	}
-	return 0;
 }
 
 #endif /* PVIO_FAULT_INJECT_H */
