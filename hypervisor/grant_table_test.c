@@ -149,7 +149,6 @@ static void gt_map_unmap_pins(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, unmap1(t->b, h1), GNTST_okay);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(e->flags) & (GTF_reading | GTF_writing),
 			GTF_reading);
-	KUNIT_EXPECT_FALSE(test, pvio_test_end_access(e));
 
 	/* Pins back to zero: both bits clear, end of access works. */
 	KUNIT_EXPECT_EQ(test, unmap1(t->b, h2), GNTST_okay);
