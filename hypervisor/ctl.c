@@ -146,7 +146,7 @@ out:
 }
 
 static long pvio_hv_ctl_ioctl(struct file *file, unsigned int cmd,
-			   unsigned long arg)
+			      unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
 

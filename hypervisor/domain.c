@@ -113,7 +113,7 @@ struct pvio_domain *pvio_hv_domain_get_by_id(domid_t domid)
  * NULL.
  */
 struct pvio_domain *pvio_hv_domain_lookup(struct pvio_domain *caller,
-				       domid_t domid)
+					  domid_t domid)
 {
 	if (domid == DOMID_SELF || domid == caller->domid) {
 		kref_get(&caller->ref);
@@ -338,7 +338,7 @@ EXPORT_SYMBOL_GPL(pvio_domain_get_stats);
 /* ---- create / destroy ------------------------------------------------- */
 
 static struct pvio_domain *pvio_hv_domain_alloc(const char *name,
-					     unsigned int nr_vcpus)
+						unsigned int nr_vcpus)
 {
 	struct pvio_domain *d;
 	struct page *page;

@@ -985,7 +985,7 @@ void pvio_hv_evtchn_domain_destroy(struct pvio_domain *d)
 	(pvio_hv_copy_to_guest(caller, (arg), &(op), sizeof(op)) ? -EFAULT : 0)
 
 long pvio_hv_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
-			      unsigned long arg)
+				 unsigned long arg)
 {
 	union {
 		struct evtchn_alloc_unbound alloc_unbound;

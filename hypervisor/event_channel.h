@@ -22,8 +22,8 @@ void pvio_hv_evtchn_poll_exit(struct pvio_domain *d);
 bool pvio_hv_pirq_is_mapped(struct pvio_domain *d, unsigned int pirq);
 evtchn_port_t pvio_hv_pirq_evtchn(struct pvio_domain *d, unsigned int pirq);
 int pvio_hv_pirq_bind(struct pvio_domain *d, unsigned int pirq,
-		   evtchn_port_t port);
-void pvio_hv_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
 		      evtchn_port_t port);
+void pvio_hv_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
+			 evtchn_port_t port);
 
 #endif /* PVIO_HV_EVENT_CHANNEL_H */

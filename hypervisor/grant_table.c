@@ -116,7 +116,7 @@ static atomic_t *pvio_hv_gnttab_word(struct grant_entry_v1 *e)
  * GNTST_general_error instead of livelocking us.
  */
 static s16 pvio_hv_gnttab_set_status(struct grant_entry_v1 *e, domid_t ldomid,
-				  bool readonly, bool pinned, bool map)
+				     bool readonly, bool pinned, bool map)
 {
 	atomic_t *word = pvio_hv_gnttab_word(e);
 	u32 mask = GTF_type_mask | (map ? GTF_sub_page : 0);
@@ -157,7 +157,7 @@ static unsigned int pvio_hv_gnttab_nr_entries(const struct pvio_hv_grant_table *
 }
 
 static struct grant_entry_v1 *pvio_hv_gnttab_shared(struct pvio_hv_grant_table *gt,
-						 grant_ref_t ref)
+						    grant_ref_t ref)
 {
 	return &gt->shared[ref / PVIO_GNTTAB_PER_FRAME]
 			  [ref % PVIO_GNTTAB_PER_FRAME];
@@ -312,8 +312,8 @@ static void pvio_hv_maptrack_put(struct pvio_hv_maptrack *mt, u32 handle)
  * checks of Xen's map_grant_ref()/acquire_grant_for_copy().
  */
 static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
-			   grant_ref_t ref, bool readonly, bool map,
-			   struct page **pagep, unsigned long *mfnp)
+			      grant_ref_t ref, bool readonly, bool map,
+			      struct page **pagep, unsigned long *mfnp)
 {
 	struct pvio_hv_grant_table *gt = rd->grant_table;
 	struct pvio_hv_active_grant *act;
@@ -346,7 +346,7 @@ static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 	}
 	if (!pinned || (!readonly && !act->wr_pins)) {
 		rc = pvio_hv_gnttab_set_status(e, ld->domid, readonly, pinned,
-					    map);
+					       map);
 		if (rc != GNTST_okay)
 			goto out;
 		if (!pinned) {
@@ -381,7 +381,7 @@ out:
 
 /* Drop a pin taken by pvio_hv_gnttab_pin(); the last one clears the flags. */
 static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref,
-			      bool readonly)
+				 bool readonly)
 {
 	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
@@ -414,7 +414,7 @@ static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref
 /* ---- GNTTABOP_map_grant_ref / unmap_grant_ref ------------------------- */
 
 static void pvio_hv_gnttab_map_one(struct pvio_domain *ld,
-				struct gnttab_map_grant_ref *op)
+				   struct gnttab_map_grant_ref *op)
 {
 	struct pvio_hv_maptrack *mt = ld->maptrack;
 	struct pvio_hv_maptrack_entry *me;
@@ -467,8 +467,8 @@ static void pvio_hv_gnttab_map_one(struct pvio_domain *ld,
 
 /* Tear down a mapping whose maptrack entry the caller set busy. */
 static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
-				    struct pvio_hv_grant_table *gt,
-				    grant_ref_t ref, bool readonly)
+				       struct pvio_hv_grant_table *gt,
+				       grant_ref_t ref, bool readonly)
 {
 	pvio_hv_gnttab_unpin(gt, ref, readonly);
 	pvio_hv_maptrack_put(mt, handle);
@@ -476,7 +476,7 @@ static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
 }
 
 static void pvio_hv_gnttab_unmap_one(struct pvio_domain *ld,
-				  struct gnttab_unmap_grant_ref *op)
+				     struct gnttab_unmap_grant_ref *op)
 {
 	struct pvio_hv_maptrack *mt = ld->maptrack;
 	struct pvio_hv_maptrack_entry *me;
@@ -528,8 +528,8 @@ struct pvio_hv_copy_side {
 };
 
 static s16 pvio_hv_copy_claim(struct pvio_domain *ld,
-			   const struct gnttab_copy_ptr *ptr, bool is_gref,
-			   bool readonly, struct pvio_hv_copy_side *s)
+			      const struct gnttab_copy_ptr *ptr, bool is_gref,
+			      bool readonly, struct pvio_hv_copy_side *s)
 {
 	unsigned long mfn;
 	struct page *page;
@@ -538,7 +538,7 @@ static s16 pvio_hv_copy_claim(struct pvio_domain *ld,
 	s->readonly = readonly;
 	if (is_gref) {
 		rc = pvio_hv_gnttab_pin(s->d, ld, ptr->u.ref, readonly, false,
-				     &page, &mfn);
+					&page, &mfn);
 		if (rc != GNTST_okay)
 			return rc;
 		s->gt = s->d->grant_table;
@@ -569,7 +569,7 @@ static void pvio_hv_copy_release(struct pvio_hv_copy_side *s)
 }
 
 static s16 pvio_hv_copy_lock_domain(struct pvio_domain *ld, domid_t domid,
-				 bool is_gref, struct pvio_hv_copy_side *s)
+				    bool is_gref, struct pvio_hv_copy_side *s)
 {
 	/* Xen: "only allow copy-by-mfn for DOMID_SELF" */
 	if (!is_gref && domid != DOMID_SELF)
@@ -580,7 +580,7 @@ static s16 pvio_hv_copy_lock_domain(struct pvio_domain *ld, domid_t domid,
 }
 
 static s16 pvio_hv_gnttab_copy_one(struct pvio_domain *ld,
-				const struct gnttab_copy *op)
+				   const struct gnttab_copy *op)
 {
 	bool src_gref = op->flags & GNTCOPY_source_gref;
 	bool dst_gref = op->flags & GNTCOPY_dest_gref;
@@ -624,14 +624,14 @@ out:
 /* ---- setup_table, query_size, versions -------------------------------- */
 
 static bool pvio_hv_gnttab_may_control(struct pvio_domain *caller,
-				    struct pvio_domain *d)
+				       struct pvio_domain *d)
 {
 	/* XSM_TARGET: itself, or the privileged domain */
 	return caller == d || caller->privileged;
 }
 
 static long pvio_hv_gnttab_setup_table(struct pvio_domain *caller,
-				    unsigned long uop, unsigned int count)
+				       unsigned long uop, unsigned int count)
 {
 	struct gnttab_setup_table op;
 	struct pvio_hv_grant_table *gt;
@@ -671,21 +671,21 @@ static long pvio_hv_gnttab_setup_table(struct pvio_domain *caller,
 		gfn = pvio_page_to_gfn(d, virt_to_page(gt->shared[i]));
 		spin_unlock_irqrestore(&gt->lock, flags);
 		if (pvio_hv_copy_to_guest(caller, list + i * sizeof(gfn), &gfn,
-				       sizeof(gfn)))
+					  sizeof(gfn)))
 			op.status = GNTST_bad_virt_addr;
 	}
 put:
 	pvio_hv_domain_put(d);
 out:
-	if (pvio_hv_copy_to_guest(caller,
-			       uop + offsetof(struct gnttab_setup_table, status),
-			       &op.status, sizeof(op.status)))
+	if (pvio_hv_copy_to_guest(caller, uop +
+				  offsetof(struct gnttab_setup_table, status),
+				  &op.status, sizeof(op.status)))
 		return -EFAULT;
 	return 0;
 }
 
 static long pvio_hv_gnttab_query_size(struct pvio_domain *caller,
-				   unsigned long uop, unsigned int count)
+				      unsigned long uop, unsigned int count)
 {
 	struct gnttab_query_size op;
 	struct pvio_domain *d;
@@ -709,7 +709,7 @@ static long pvio_hv_gnttab_query_size(struct pvio_domain *caller,
 }
 
 static long pvio_hv_gnttab_set_version(struct pvio_domain *caller,
-				    unsigned long uop, unsigned int count)
+				       unsigned long uop, unsigned int count)
 {
 	struct gnttab_set_version op;
 	long rc;
@@ -731,7 +731,7 @@ static long pvio_hv_gnttab_set_version(struct pvio_domain *caller,
 }
 
 static long pvio_hv_gnttab_get_version(struct pvio_domain *caller,
-				    unsigned long uop, unsigned int count)
+				       unsigned long uop, unsigned int count)
 {
 	struct gnttab_get_version op;
 	struct pvio_domain *d;
@@ -755,7 +755,7 @@ static long pvio_hv_gnttab_get_version(struct pvio_domain *caller,
 /* ---- dispatch --------------------------------------------------------- */
 
 static bool pvio_hv_gnttab_batch_ok(unsigned long uop, unsigned int count,
-				 size_t size)
+				    size_t size)
 {
 	unsigned long bytes, end;
 
@@ -771,9 +771,9 @@ union pvio_hv_gnttab_op {
 
 /* Copy each op in, run it, copy it back out (status and results). */
 static long pvio_hv_gnttab_batch(struct pvio_domain *caller, unsigned long uop,
-			      unsigned int count, size_t size,
-			      void (*fn)(struct pvio_domain *caller,
-					 union pvio_hv_gnttab_op *op))
+				 unsigned int count, size_t size,
+				 void (*fn)(struct pvio_domain *caller,
+					    union pvio_hv_gnttab_op *op))
 {
 	union pvio_hv_gnttab_op op;
 	unsigned long addr;
@@ -793,19 +793,19 @@ static long pvio_hv_gnttab_batch(struct pvio_domain *caller, unsigned long uop,
 }
 
 static void pvio_hv_gnttab_map_op(struct pvio_domain *caller,
-			       union pvio_hv_gnttab_op *op)
+				  union pvio_hv_gnttab_op *op)
 {
 	pvio_hv_gnttab_map_one(caller, &op->map);
 }
 
 static void pvio_hv_gnttab_unmap_op(struct pvio_domain *caller,
-				 union pvio_hv_gnttab_op *op)
+				    union pvio_hv_gnttab_op *op)
 {
 	pvio_hv_gnttab_unmap_one(caller, &op->unmap);
 }
 
 static void pvio_hv_gnttab_copy_op(struct pvio_domain *caller,
-				union pvio_hv_gnttab_op *op)
+				   union pvio_hv_gnttab_op *op)
 {
 	op->copy.status = pvio_hv_gnttab_copy_one(caller, &op->copy);
 }
@@ -829,7 +829,7 @@ static void pvio_hv_gnttab_copy_op(struct pvio_domain *caller,
  * address, -XEN_ENOSYS for an unknown or unimplemented @cmd.
  */
 long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
-			    unsigned long uop, unsigned int count)
+			       unsigned long uop, unsigned int count)
 {
 	if ((int)count < 0)
 		return -EINVAL;

@@ -15,7 +15,9 @@
 #include <linux/mutex.h>
 #include "internal.h"
 
+/* Registration vs domain creation/destruction; held across attach/detach. */
 DEFINE_MUTEX(pvio_hv_guests_lock);
+/* The registered components, in registration order (pvio_hv_guests_lock). */
 static LIST_HEAD(pvio_guests);
 
 /**
@@ -27,7 +29,7 @@ static LIST_HEAD(pvio_guests);
  * Context: any. An out-of-range slot is ignored (WARN).
  */
 void pvio_guest_set_priv(struct pvio_domain *d, enum pvio_guest_slot slot,
-			  void *priv)
+			 void *priv)
 {
 	if (WARN_ON_ONCE((unsigned int)slot >= PVIO_NR_SLOTS))
 		return;

@@ -42,7 +42,7 @@ static bool pvio_hv_guest_range_ok(unsigned long gaddr, size_t len)
  * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
  */
 int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
-			 unsigned long gaddr, size_t len)
+			    unsigned long gaddr, size_t len)
 {
 	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
@@ -61,7 +61,7 @@ int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
  * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
  */
 int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
-		       const void *src, size_t len)
+			  const void *src, size_t len)
 {
 	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
@@ -79,7 +79,7 @@ int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
  * Return: true if @gfn names a valid page frame.
  */
 bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
-		     unsigned long *mfn)
+			unsigned long *mfn)
 {
 	if (!pfn_valid(gfn))
 		return false;

@@ -13,7 +13,7 @@
 #define PVIO_XEN_MINOR		17
 
 static long pvio_hv_do_xen_version(struct pvio_domain *caller, unsigned long cmd,
-				unsigned long arg)
+				   unsigned long arg)
 {
 	switch (cmd) {
 	case XENVER_version:
@@ -46,8 +46,8 @@ static long pvio_hv_do_xen_version(struct pvio_domain *caller, unsigned long cmd
 }
 
 long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
-		       unsigned long a1, unsigned long a2, unsigned long a3,
-		       unsigned long a4, unsigned long a5, bool in_multicall)
+			  unsigned long a1, unsigned long a2, unsigned long a3,
+			  unsigned long a4, unsigned long a5, bool in_multicall)
 {
 	if (op < ARRAY_SIZE(caller->stats.hypercalls))
 		pvio_hv_count(caller, hypercalls[op]);
@@ -111,8 +111,8 @@ long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
  * -ESRCH for a NULL @caller; op-specific errors otherwise.
  */
 long pvio_hv_hypercall(struct pvio_domain *caller, unsigned long op,
-		    unsigned long a1, unsigned long a2, unsigned long a3,
-		    unsigned long a4, unsigned long a5)
+		       unsigned long a1, unsigned long a2, unsigned long a3,
+		       unsigned long a4, unsigned long a5)
 {
 	if (unlikely(!caller))
 		return -ESRCH;

@@ -118,8 +118,8 @@ void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
 
 /* hypercall.c: dispatch without the DOMID/atomic checks of the entry. */
 long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
-		       unsigned long a1, unsigned long a2, unsigned long a3,
-		       unsigned long a4, unsigned long a5, bool in_multicall);
+			  unsigned long a1, unsigned long a2, unsigned long a3,
+			  unsigned long a4, unsigned long a5, bool in_multicall);
 
 /* ctl.c, debugfs.c */
 int pvio_hv_ctl_init(void);
@@ -129,12 +129,12 @@ void pvio_hv_debugfs_exit(void);
 
 /* memory model (guest_memory.c): caller's "guest addresses" and frames */
 int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
-			 unsigned long gaddr, size_t len);
+			    unsigned long gaddr, size_t len);
 int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
-		       const void *src, size_t len);
+			  const void *src, size_t len);
 /* Granting domain's frame -> machine frame; false if not a valid frame. */
 bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
-		     unsigned long *mfn);
+			unsigned long *mfn);
 
 /* grant_table.c */
 int pvio_hv_gnttab_domain_init(struct pvio_domain *d);
@@ -142,13 +142,13 @@ void pvio_hv_gnttab_domain_destroy(struct pvio_domain *d);
 /* The domain struct is freed (free_work): drop its table and maptrack. */
 void pvio_hv_gnttab_domain_free(struct pvio_domain *d);
 long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
-			    unsigned long uop, unsigned int count);
+			       unsigned long uop, unsigned int count);
 
 /* event_channel.c */
 int pvio_hv_evtchn_domain_init(struct pvio_domain *d);
 void pvio_hv_evtchn_domain_destroy(struct pvio_domain *d);
 long pvio_hv_do_event_channel_op(struct pvio_domain *caller, unsigned int cmd,
-			      unsigned long arg);
+				 unsigned long arg);
 /* Hypervisor-internal senders (VIRQ_DOM_EXC, PIRQs). */
 void pvio_hv_send_guest_virq(struct pvio_domain *d, unsigned int virq);
 void pvio_hv_send_guest_pirq(struct pvio_domain *d, unsigned int pirq);
@@ -163,7 +163,7 @@ long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long ar
 
 /* multicall.c */
 long pvio_hv_do_multicall(struct pvio_domain *caller, unsigned long entries,
-		       unsigned int nr);
+			  unsigned int nr);
 
 #define pvio_hv_count(d, field)		atomic64_inc(&(d)->stats.field)
 #define pvio_hv_count_add(d, field, n)	atomic64_add((n), &(d)->stats.field)

@@ -19,7 +19,7 @@
  * before the bad one have run).
  */
 long pvio_hv_do_multicall(struct pvio_domain *caller, unsigned long entries,
-		       unsigned int nr)
+			  unsigned int nr)
 {
 	struct multicall_entry mc;
 	unsigned long addr, size;
@@ -35,12 +35,12 @@ long pvio_hv_do_multicall(struct pvio_domain *caller, unsigned long entries,
 			return -EFAULT;
 		pvio_hv_count(caller, multicall_entries);
 		mc.result = pvio_hv_do_hypercall(caller, mc.op, mc.args[0],
-					      mc.args[1], mc.args[2],
-					      mc.args[3], mc.args[4], true);
+						 mc.args[1], mc.args[2],
+						 mc.args[3], mc.args[4], true);
 		if (pvio_hv_copy_to_guest(caller,
-				       addr + offsetof(struct multicall_entry,
+					  addr + offsetof(struct multicall_entry,
 						       result),
-				       &mc.result, sizeof(mc.result)))
+					  &mc.result, sizeof(mc.result)))
 			return -EFAULT;
 		if (preemptible())
 			cond_resched();

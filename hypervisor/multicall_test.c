@@ -117,11 +117,11 @@ static void mc_bad_lists(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_multicall(t->a, NULL, 1), -EFAULT);
 	/* a list that would wrap the address space */
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_multicall,
-					     ULONG_MAX - 63, 2, 0, 0, 0),
+						ULONG_MAX - 63, 2, 0, 0, 0),
 			(long)-EFAULT);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_multicall,
-					     (unsigned long)&mc, 1UL << 40, 0,
-					     0, 0), (long)-EINVAL);
+						(unsigned long)&mc, 1UL << 40, 0,
+						0, 0), (long)-EINVAL);
 }
 
 /* Grant copies in a multicall from IRQ-off context: nothing sleeps. */
@@ -195,7 +195,8 @@ static void hc_unknown(struct kunit *test)
 
 	pvio_domain_get_stats(t->a, s0);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_memory_op,
-					     0, 0, 0, 0, 0), (long)-XEN_ENOSYS);
+						0, 0, 0, 0, 0),
+			(long)-XEN_ENOSYS);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, 63, 0, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, 64, 0, 0, 0, 0, 0),
@@ -203,7 +204,7 @@ static void hc_unknown(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, ULONG_MAX, 0, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(NULL, __HYPERVISOR_xen_version,
-					     0, 0, 0, 0, 0), (long)-ESRCH);
+						0, 0, 0, 0, 0), (long)-ESRCH);
 	pvio_domain_get_stats(t->a, s1);
 	KUNIT_EXPECT_EQ(test, s1->hypercalls[__HYPERVISOR_memory_op] -
 			s0->hypercalls[__HYPERVISOR_memory_op], 1ULL);
@@ -217,26 +218,28 @@ static void hc_xen_version(struct kunit *test)
 	struct xen_feature_info fi = { .submap_idx = 0, .submap = ~0U };
 
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_version, 0, 0, 0, 0),
+						XENVER_version, 0, 0, 0, 0),
 			(long)((4 << 16) | 17));
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_extraversion,
-					     (unsigned long)&ev, 0, 0, 0), 0L);
+						XENVER_extraversion,
+						(unsigned long)&ev, 0, 0, 0),
+			0L);
 	KUNIT_EXPECT_STREQ(test, ev.extraversion, ".0-pvio");
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_get_features,
-					     (unsigned long)&fi, 0, 0, 0), 0L);
+						XENVER_get_features,
+						(unsigned long)&fi, 0, 0, 0),
+			0L);
 	KUNIT_EXPECT_EQ(test, fi.submap, 0U);
 	fi.submap_idx = 1;
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_get_features,
-					     (unsigned long)&fi, 0, 0, 0),
+						XENVER_get_features,
+						(unsigned long)&fi, 0, 0, 0),
 			(long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_extraversion, 0, 0, 0, 0),
+						XENVER_extraversion, 0, 0, 0, 0),
 			(long)-EFAULT);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_xen_version,
-					     XENVER_commandline, 0, 0, 0, 0),
+						XENVER_commandline, 0, 0, 0, 0),
 			(long)-XEN_ENOSYS);
 }
 
@@ -253,8 +256,8 @@ static void hc_grant_table_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_transfer,
 						  qs, 1), -XEN_ENOSYS);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_grant_table_op,
-					     1UL << 32, (unsigned long)qs, 1, 0,
-					     0), (long)-XEN_ENOSYS);
+						1UL << 32, (unsigned long)qs,
+						1, 0, 0), (long)-XEN_ENOSYS);
 
 	/* counts: negative (as int), more than one for a single-op command */
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_map_grant_ref,
@@ -262,9 +265,9 @@ static void hc_grant_table_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_copy,
 						  &map, 0x80000000U), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_hv_hypercall(t->a, __HYPERVISOR_grant_table_op,
-					     GNTTABOP_map_grant_ref,
-					     (unsigned long)&map, 1UL << 32, 0,
-					     0), (long)-EINVAL);
+						GNTTABOP_map_grant_ref,
+						(unsigned long)&map, 1UL << 32,
+						0, 0), (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_query_size,
 						  qs, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_grant_table_op(t->a, GNTTABOP_query_size,

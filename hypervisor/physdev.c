@@ -150,7 +150,7 @@ evtchn_port_t pvio_hv_pirq_evtchn(struct pvio_domain *d, unsigned int pirq)
 
 /* Xen's pirq_guest_bind(): deliver the line to @port from now on. */
 int pvio_hv_pirq_bind(struct pvio_domain *d, unsigned int pirq,
-		   evtchn_port_t port)
+		      evtchn_port_t port)
 {
 	struct pvio_hv_pirq *p;
 	unsigned long flags;
@@ -195,7 +195,7 @@ static void pirq_unbind_locked(struct pvio_hv_pirq *p)
 
 /* Xen's pirq_guest_unbind(), when @port (bound to @pirq) is closed. */
 void pvio_hv_pirq_unbind(struct pvio_domain *d, unsigned int pirq,
-		      evtchn_port_t port)
+			 evtchn_port_t port)
 {
 	struct pvio_hv_pirq *p;
 
@@ -440,12 +440,12 @@ long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long ar
 			return -EFAULT;
 		rc = physdev_map_pirq(caller, &op.map);
 		if (!rc && pvio_hv_copy_to_guest(caller, arg, &op.map,
-					      sizeof(op.map)))
+						 sizeof(op.map)))
 			rc = -EFAULT;
 		return rc;
 	case PHYSDEVOP_unmap_pirq:
 		if (pvio_hv_copy_from_guest(caller, &op.unmap, arg,
-					 sizeof(op.unmap)))
+					    sizeof(op.unmap)))
 			return -EFAULT;
 		return physdev_unmap_pirq(caller, &op.unmap);
 	case PHYSDEVOP_eoi:
@@ -454,7 +454,7 @@ long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long ar
 		return physdev_eoi(caller, op.eoi.irq);
 	case PHYSDEVOP_irq_status_query:
 		if (pvio_hv_copy_from_guest(caller, &op.query, arg,
-					 sizeof(op.query)))
+					    sizeof(op.query)))
 			return -EFAULT;
 		if (op.query.irq >= PVIO_NR_PIRQS)
 			return -EINVAL;
@@ -466,11 +466,11 @@ long pvio_hv_do_physdev_op(struct pvio_domain *caller, int cmd, unsigned long ar
 					  sizeof(op.query)) ? -EFAULT : 0;
 	case PHYSDEVOP_get_free_pirq:
 		if (pvio_hv_copy_from_guest(caller, &op.get_free, arg,
-					 sizeof(op.get_free)))
+					    sizeof(op.get_free)))
 			return -EFAULT;
 		rc = physdev_get_free_pirq(caller, &op.get_free);
 		if (!rc && pvio_hv_copy_to_guest(caller, arg, &op.get_free,
-					      sizeof(op.get_free)))
+						 sizeof(op.get_free)))
 			rc = -EFAULT;
 		return rc;
 	default:

@@ -92,8 +92,8 @@ static long sched_poll(struct pvio_domain *caller, unsigned long arg)
 		return -ENOMEM;
 	if (poll.nr_ports &&
 	    pvio_hv_copy_from_guest(caller, ports,
-				 (unsigned long)poll.ports,
-				 poll.nr_ports * sizeof(*ports))) {
+				    (unsigned long)poll.ports,
+				    poll.nr_ports * sizeof(*ports))) {
 		rc = -EFAULT;
 		goto out;
 	}

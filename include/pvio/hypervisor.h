@@ -99,8 +99,8 @@ void pvio_domain_set_upcall(struct pvio_domain *d, pvio_upcall_fn fn);
  * block/poll, physdev map_pirq) needs process context and may sleep.
  */
 long pvio_hv_hypercall(struct pvio_domain *caller, unsigned long op,
-		    unsigned long a1, unsigned long a2, unsigned long a3,
-		    unsigned long a4, unsigned long a5);
+		       unsigned long a1, unsigned long a2, unsigned long a3,
+		       unsigned long a4, unsigned long a5);
 
 static inline int pvio_grant_table_op(struct pvio_domain *d, unsigned int cmd,
 				      void *uop, unsigned int count)
