@@ -181,8 +181,10 @@ static void pvio_nb_set_gso(struct sk_buff *skb,
 }
 
 /*
- * Build one packet's skb and its ops. Returns false if the batch is full
- * (nothing consumed: the caller stops).
+ * Build one packet's skb and its ops. A packet dropped here is answered at
+ * once (@b->skb stays NULL). Returns 1 if a packet was consumed (built or
+ * dropped), 0 if the ring is empty, or -EPROTO (the vif is disabled); the
+ * caller stops at 0 or below and keeps the batch size itself.
  */
 static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 			    struct pvio_nb_txbuild *b,
