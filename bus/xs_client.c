@@ -638,7 +638,8 @@ EXPORT_SYMBOL_GPL(pvio_xs_release_domain);
  * @xbt: gets the transaction id
  *
  * Context: process context, sleeps.
- * Return: 0, or -ENOSPC (too many open), -ENOMEM, -EIO, -ETIMEDOUT.
+ * Return: 0, or -ENOSPC (too many open), -EINVAL (the reply is not a
+ * transaction id), -ENOMEM, -EIO, -ETIMEDOUT.
  */
 int pvio_xs_transaction_start(struct pvio_xs *xs, u32 *xbt)
 {

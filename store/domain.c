@@ -172,12 +172,12 @@ static const struct pvio_store_ops xs_domain_ops = {
 /**
  * pvio_store_sync() - wait until introduced and released rings are settled
  *
- * XS_INTRODUCE and XS_RELEASE are acknowledged before the ring is served
- * or before it is unmapped. After this returns, every domain introduced
- * so far is being served and every domain released so far has its ring
- * unmapped and its port closed in dom0, so the domain may revoke the
- * grant and free the page. A toolstack calls it after XS_RELEASE, before
- * it tears the domain down.
+ * Description: XS_INTRODUCE and XS_RELEASE are acknowledged before the
+ * ring is served or before it is unmapped. After this returns, every
+ * domain introduced so far is being served and every domain released so
+ * far has its ring unmapped and its port closed in dom0, so the domain
+ * may revoke the grant and free the page. A toolstack calls it after
+ * XS_RELEASE, before it tears the domain down.
  *
  * Context: process context, may sleep; not from a store hook or the ring
  * server's thread.

@@ -1598,7 +1598,7 @@ EXPORT_SYMBOL_GPL(pvio_store_process);
  * pvio_store_pop_event() - take the oldest pending watch event
  * @conn: the connection
  * @buf: where to copy the XS_WATCH_EVENT message (header + "path\0token\0")
- * @size: size of @buf; PVIO_XS_MSG_MAX always suffices
+ * @size: size of @buf in bytes; PVIO_XS_MSG_MAX always suffices
  *
  * Context: process context; takes the store mutex.
  * Return: the message length, 0 if no event is pending, -ENOSPC if @buf is
@@ -1704,11 +1704,12 @@ static int xs_manual_node(struct pvio_store *s, const char *name)
 /**
  * pvio_store_create() - make an empty store
  *
- * The store starts as xenstored's does: "/", "/tool", "/tool/xenstored"
- * and the special nodes "@introduceDomain" and "@releaseDomain", all owned
- * by dom0 with no access for others ("n0"), and the default quotas (1000
- * nodes, 128 watches, 1024 pending events, 10 transactions, 4096-byte
- * nodes, 5 ACL entries per unprivileged domain).
+ * Description: the store starts as xenstored's does: "/", "/tool",
+ * "/tool/xenstored" and the special nodes "@introduceDomain" and
+ * "@releaseDomain", all owned by dom0 with no access for others ("n0"),
+ * and the default quotas (1000 nodes, 128 watches, 1024 pending events,
+ * 10 transactions, 4096-byte nodes, 5 ACL entries per unprivileged
+ * domain).
  *
  * Context: process context, may sleep.
  * Return: the store, or NULL if out of memory.
