@@ -26,7 +26,6 @@
 #define PVIO_XS_HASH_BITS	10
 #define PVIO_XS_TX_HASH_BITS	5
 
-
 /* Per-domain limits for unprivileged domains (xenstored's hard quotas). */
 struct pvio_store_quota {
 	unsigned int nodes;		/* nodes owned by the domain */

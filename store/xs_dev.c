@@ -105,7 +105,7 @@ static int pvio_store_dev_handle(struct pvio_store_dev_file *f)
 }
 
 static ssize_t pvio_store_dev_write(struct file *file, const char __user *buf,
-			     size_t len, loff_t *ppos)
+				    size_t len, loff_t *ppos)
 {
 	struct pvio_store_dev_file *f = file->private_data;
 	struct xsd_sockmsg hdr;
@@ -172,8 +172,8 @@ static bool pvio_store_dev_readable(struct pvio_store_dev_file *f)
 	       pvio_store_pending_events(f->conn);
 }
 
-static ssize_t pvio_store_dev_read(struct file *file, char __user *buf, size_t len,
-			    loff_t *ppos)
+static ssize_t pvio_store_dev_read(struct file *file, char __user *buf,
+				   size_t len, loff_t *ppos)
 {
 	struct pvio_store_dev_file *f = file->private_data;
 	struct pvio_store_dev_msg *m;
