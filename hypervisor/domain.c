@@ -55,6 +55,7 @@ static void pvio_hv_domain_free_work(struct work_struct *work)
 	mutex_unlock(&pvio_hv_domains_lock);
 
 	pvio_hv_gnttab_domain_free(d);
+	pvio_hv_p2m_destroy(d);
 	if (d->shared_info)
 		free_page((unsigned long)d->shared_info);
 	/* Lock-free lookups may still be looking at the struct. */
@@ -316,6 +317,11 @@ EXPORT_SYMBOL_GPL(pvio_dom0);
  * @d: the domain
  * @st: filled with the counters
  *
+ * The live map counts (grant_maps_held: the maps @d holds now, its
+ * maptrack's handles in use; grant_maps_granted: the maps of @d's grants
+ * any domain holds now, what pvio-hypervisor's max_maps_per_domain caps)
+ * are read under the maptrack's and the table's locks.
+ *
  * Context: any. Counters are read one by one (not an atomic snapshot).
  */
 void pvio_domain_get_stats(const struct pvio_domain *d,
@@ -332,6 +338,8 @@ void pvio_domain_get_stats(const struct pvio_domain *d,
 	st->grant_copy_bytes = atomic64_read(&d->stats.grant_copy_bytes);
 	st->events_sent = atomic64_read(&d->stats.events_sent);
 	st->events_delivered = atomic64_read(&d->stats.events_delivered);
+	pvio_hv_gnttab_live_maps(d, &st->grant_maps_held,
+				 &st->grant_maps_granted);
 }
 EXPORT_SYMBOL_GPL(pvio_domain_get_stats);
 
@@ -353,6 +361,7 @@ static struct pvio_domain *pvio_hv_domain_alloc(const char *name,
 		return NULL;
 	}
 	d->shared_info = page_address(page);
+	pvio_hv_p2m_init(d);
 	strscpy(d->name, name ? name : "", sizeof(d->name));
 	kref_init(&d->ref);
 	INIT_LIST_HEAD(&d->list);

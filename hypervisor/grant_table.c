@@ -15,6 +15,16 @@
  * maptrack growth when not preemptible) and run in any context; table
  * growth (setup_table) needs process context.
  *
+ * Fair mapping resources: a maptrack grows on demand, one chunk of
+ * handles at a time, up to PVIO_MAPTRACK_MAX_CHUNKS chunks (524288 handles,
+ * Xen's default of 1024 maptrack frames of 512 entries); and the live
+ * maps of one granting domain's grants are counted in its table
+ * (pvio_hv_grant_table.maps) and capped by the module parameter
+ * max_maps_per_domain, so that one domain whose grants a backend keeps
+ * mapping (persistent grants, many vbds) is refused its excess
+ * (GNTST_no_space, as Xen when the maptrack is full) while every other
+ * domain's grants still map. Grant copies pin but do not count.
+ *
  * Locks: a table's lock (struct pvio_hv_grant_table.lock) and a maptrack's
  * lock are never held together.
  */
@@ -26,6 +36,7 @@
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/atomic.h>
+#include <linux/moduleparam.h>
 #include "internal.h"
 
 #define PVIO_GNTTAB_INITIAL_FRAMES	4
@@ -46,8 +57,22 @@
 
 #define PVIO_MAPTRACK_PER_CHUNK	\
 	(PVIO_PAGE_SIZE / sizeof(struct pvio_hv_maptrack_entry))
-#define PVIO_MAPTRACK_MAX_CHUNKS	1024
+#define PVIO_MAPTRACK_MAX_CHUNKS	4096
 #define PVIO_MAPTRACK_NONE		U32_MAX
+
+/*
+ * Live maps of one granting domain's grants (by all mapping domains
+ * together; in pvio only dom0 and driver domains map). 32768: three vbds
+ * under full load (each: the ring, 1056 persistent grants, 32 requests x
+ * 256 segments mapped per request, 8 indirect pages: 9257) and a vif (two
+ * rings, 256 pending TX slots) are 28029 maps, plus the store ring; 16
+ * domains at the quota fill dom0's 524288 handles. 0: no quota.
+ */
+#define PVIO_HV_MAX_MAPS_PER_DOMAIN	32768
+static unsigned int pvio_hv_max_maps = PVIO_HV_MAX_MAPS_PER_DOMAIN;
+module_param_named(max_maps_per_domain, pvio_hv_max_maps, uint, 0644);
+MODULE_PARM_DESC(max_maps_per_domain,
+		 "live grant maps of one granting domain's grants (default 32768, 0: no limit); beyond it a map gets GNTST_no_space");
 
 struct pvio_hv_active_grant {
 	u32 rd_pins;		/* read-only maps and copy sources */
@@ -63,6 +88,7 @@ struct pvio_hv_grant_table {
 	struct mutex setup_lock;	/* serialises growth */
 	domid_t domid;
 	bool dying;
+	unsigned int maps;		/* live maps of its grants */
 	unsigned int nr_frames;
 	unsigned int max_frames;
 	struct grant_entry_v1 *shared[PVIO_GNTTAB_MAX_FRAMES];
@@ -337,6 +363,12 @@ static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 	e = pvio_hv_gnttab_shared(gt, ref);
 	pinned = act->rd_pins || act->wr_pins;
 
+	/* The granting domain's quota of live maps (not of copies). */
+	if (map && gt->maps >= READ_ONCE(pvio_hv_max_maps) &&
+	    READ_ONCE(pvio_hv_max_maps)) {
+		rc = GNTST_no_space;
+		goto out;
+	}
 	/* Already pinned: by the same domain only, and no overflow. */
 	if (pinned && (act->domid != ld->domid ||
 		       act->rd_pins >= PVIO_GNTTAB_MAX_PINS ||
@@ -369,6 +401,8 @@ static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 		act->rd_pins++;
 	else
 		act->wr_pins++;
+	if (map)
+		gt->maps++;
 	*mfnp = act->mfn;
 	page = act->page;
 	if (pagep)
@@ -381,7 +415,7 @@ out:
 
 /* Drop a pin taken by pvio_hv_gnttab_pin(); the last one clears the flags. */
 static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref,
-				 bool readonly)
+				 bool readonly, bool map)
 {
 	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
@@ -391,6 +425,8 @@ static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref
 	spin_lock_irqsave(&gt->lock, flags);
 	act = pvio_hv_gnttab_active(gt, ref);
 	e = pvio_hv_gnttab_shared(gt, ref);
+	if (map && !WARN_ON_ONCE(!gt->maps))
+		gt->maps--;
 	if (readonly) {
 		if (!WARN_ON_ONCE(!act->rd_pins))
 			act->rd_pins--;
@@ -470,7 +506,7 @@ static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
 				       struct pvio_hv_grant_table *gt,
 				       grant_ref_t ref, bool readonly)
 {
-	pvio_hv_gnttab_unpin(gt, ref, readonly);
+	pvio_hv_gnttab_unpin(gt, ref, readonly, true);
 	pvio_hv_maptrack_put(mt, handle);
 	pvio_hv_gnttab_put(gt);
 }
@@ -564,7 +600,7 @@ static void pvio_hv_copy_release(struct pvio_hv_copy_side *s)
 	if (s->page)
 		put_page(s->page);
 	if (s->gt)
-		pvio_hv_gnttab_unpin(s->gt, s->ref, s->readonly);
+		pvio_hv_gnttab_unpin(s->gt, s->ref, s->readonly, false);
 	pvio_hv_domain_put(s->d);
 }
 
@@ -869,10 +905,10 @@ int pvio_hv_gnttab_domain_init(struct pvio_domain *d)
 	int err;
 
 	gt = kzalloc(sizeof(*gt), GFP_KERNEL);
-	mt = kzalloc(sizeof(*mt), GFP_KERNEL);
+	mt = kvzalloc(sizeof(*mt), GFP_KERNEL);	/* 32 KiB of chunk pointers */
 	if (!gt || !mt) {
 		kfree(gt);
-		kfree(mt);
+		kvfree(mt);
 		return -ENOMEM;
 	}
 	kref_init(&gt->ref);
@@ -883,7 +919,7 @@ int pvio_hv_gnttab_domain_init(struct pvio_domain *d)
 	err = pvio_hv_gnttab_grow(gt, PVIO_GNTTAB_INITIAL_FRAMES);
 	if (err) {
 		pvio_hv_gnttab_put(gt);
-		kfree(mt);
+		kvfree(mt);
 		return err;
 	}
 	spin_lock_init(&mt->lock);
@@ -949,11 +985,34 @@ void pvio_hv_gnttab_domain_free(struct pvio_domain *d)
 		WARN_ON(mt->in_use);
 		for (i = 0; i < mt->nr_chunks; i++)
 			kfree(mt->chunks[i]);
-		kfree(mt);
+		kvfree(mt);
 		d->maptrack = NULL;
 	}
 	if (d->grant_table) {
 		pvio_hv_gnttab_put(d->grant_table);
 		d->grant_table = NULL;
+	}
+}
+
+/*
+ * Live maps: those @d holds (its maptrack's handles in use) and those of
+ * @d's grants (by any domain). Any context.
+ */
+void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
+			      u64 *granted)
+{
+	unsigned long flags;
+
+	*held = 0;
+	*granted = 0;
+	if (d->maptrack) {
+		spin_lock_irqsave(&d->maptrack->lock, flags);
+		*held = d->maptrack->in_use;
+		spin_unlock_irqrestore(&d->maptrack->lock, flags);
+	}
+	if (d->grant_table) {
+		spin_lock_irqsave(&d->grant_table->lock, flags);
+		*granted = d->grant_table->maps;
+		spin_unlock_irqrestore(&d->grant_table->lock, flags);
 	}
 }

@@ -15,6 +15,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/rcupdate.h>
+#include <linux/xarray.h>
 #include <pvio/hypervisor.h>
 #include <pvio/guest.h>
 
@@ -89,6 +90,16 @@ struct pvio_domain {
 
 	void *priv[PVIO_NR_SLOTS];		/* guest-side components */
 
+	/*
+	 * The domain's frame space (guest_memory.c; dom0's is the identity):
+	 * p2m maps each frame number the domain was given to its page, m2p
+	 * the page's pfn back to xa_mk_value(gfn << PVIO_HV_M2P_REF_BITS |
+	 * references). Changed under p2m_lock (irqsave); read locklessly.
+	 */
+	spinlock_t p2m_lock;
+	struct xarray p2m;
+	struct xarray m2p;
+
 	struct pvio_hv_domain_counters stats;
 };
 
@@ -132,15 +143,20 @@ int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
 			    unsigned long gaddr, size_t len);
 int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
 			  const void *src, size_t len);
-/* Granting domain's frame -> machine frame; false if not a valid frame. */
-bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
+/* Granting domain's frame -> machine frame; false if @d does not own it. */
+bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
 			unsigned long *mfn);
+void pvio_hv_p2m_init(struct pvio_domain *d);
+void pvio_hv_p2m_destroy(struct pvio_domain *d);
 
 /* grant_table.c */
 int pvio_hv_gnttab_domain_init(struct pvio_domain *d);
 void pvio_hv_gnttab_domain_destroy(struct pvio_domain *d);
 /* The domain struct is freed (free_work): drop its table and maptrack. */
 void pvio_hv_gnttab_domain_free(struct pvio_domain *d);
+/* Live maps @d holds and live maps of @d's grants. Any context. */
+void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
+			      u64 *granted);
 long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 			       unsigned long uop, unsigned int count);
 

@@ -51,12 +51,16 @@ struct pvio_domain *pvio_dom0(void);
 
 /*
  * Guest side: the frame number a domain writes into a grant entry or a
- * gmfn copy operand for one of its own 4 KiB pages, and back. The
- * hypervisor translates frames of a domain to machine frames through that
- * domain's memory model (identity in one kernel).
+ * gmfn copy operand for one of its own 4 KiB pages, and back. Each domain
+ * has its own frame space: dom0's frames are pfns; a domU's page gets a
+ * frame number of that domain from pvio_page_to_gfn() (a reference, which
+ * pvio_gfn_release() drops; ending access to a grant does it), and the
+ * hypervisor refuses any frame the domain was not given.
  */
-xen_pfn_t pvio_page_to_gfn(const struct pvio_domain *d, struct page *page);
-struct page *pvio_gfn_to_page(const struct pvio_domain *d, xen_pfn_t gfn);
+#define PVIO_GFN_INVALID	((xen_pfn_t)0)
+xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page);
+void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn);
+struct page *pvio_gfn_to_page(struct pvio_domain *d, xen_pfn_t gfn);
 
 /*
  * The page a successful GNTTABOP_map_grant_ref yields: the op's
@@ -154,6 +158,8 @@ struct pvio_domain_stats {
 	u64 grant_copy_bytes;
 	u64 events_sent;
 	u64 events_delivered;
+	u64 grant_maps_held;		/* live maps the domain holds now */
+	u64 grant_maps_granted;		/* live maps of its grants now */
 };
 
 void pvio_domain_get_stats(const struct pvio_domain *d,
