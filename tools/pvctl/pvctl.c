@@ -1177,94 +1177,174 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int cmd_store(int argc, char **argv)
+/*
+ * The store subcommands: argv[0] is the subcommand, argv[1] the PATH.
+ * The argument count was checked against the table (store_cmds[]).
+ */
+static int store_cmd_ls(int argc, char **argv)
 {
-	const char *op = argc > 1 ? argv[1] : "";
-	const char *path = argc > 2 ? argv[2] : NULL;
+	const char *path = argc > 1 ? argv[1] : "/";
 	char *v;
 	int err;
 
-	if (!strcmp(op, "ls")) {
-		if (argc > 3)
-			usage_die("unexpected argument '%s'", argv[3]);
-		path = path ? path : "/";
-		if (!valid_path(path))
-			usage_die("bad path '%s' (absolute)", path);
-		err = xs_read(0, path, &v);
-		if (err)
-			store_die("ls", path, -err);
-		free(v);
-		store_ls(path, 0);
-		return EX_OK;
-	}
-	if (!strcmp(op, "read") || !strcmp(op, "rm")) {
-		if (argc != 3)
-			usage_die(argc < 3 ? "missing PATH" : "unexpected argument '%s'",
-				  argv[argc - 1]);
-		if (!valid_path(path))
-			usage_die("bad path '%s' (absolute)", path);
-		if (op[0] == 'r' && op[1] == 'e') {
-			err = xs_read(0, path, &v);
-			if (err)
-				store_die("read", path, -err);
-			printf("%s\n", v);
-			free(v);
-			return EX_OK;
-		}
-		if (!xs_exists(path))
-			store_die("rm", path, ENOENT);
-		err = xs_rm(0, path);
-		if (err)
-			store_die("rm", path, -err);
-		return EX_OK;
-	}
-	if (!strcmp(op, "write")) {
-		if (argc != 4)
-			usage_die(argc < 4 ? "missing PATH or VALUE" : "unexpected argument '%s'",
-				  argv[argc - 1]);
-		if (!valid_path(path) || *path == '@')
-			usage_die("bad path '%s' (absolute)", path);
-		err = xs_write(0, path, argv[3]);
-		if (err)
-			store_die("write", path, -err);
-		return EX_OK;
-	}
-	if (!strcmp(op, "watch")) {
-		static char buf[MSG_MAX];
-		struct xsd_sockmsg *h = (struct xsd_sockmsg *)buf;
-		const char *parts[2];
-		unsigned int lens[2];
-		long count = -1;
+	if (!valid_path(path))
+		usage_die("bad path '%s' (absolute)", path);
+	err = xs_read(0, path, &v);
+	if (err)
+		store_die("ls", path, -err);
+	free(v);
+	store_ls(path, 0);
+	return EX_OK;
+}
 
-		if (argc < 3 || argc > 5 || (argc > 3 && strcmp(argv[3], "-n")))
-			usage_die("usage: store watch PATH [-n COUNT]");
-		if (argc == 4)
-			usage_die("missing COUNT");
-		if (argc == 5)
-			count = parse_uint(argv[4], "COUNT", 1000000);
-		if (!valid_path(path))
-			usage_die("bad path '%s' (absolute)", path);
-		parts[0] = path;
-		parts[1] = "pvctl";
-		lens[0] = strlen(path) + 1;
-		lens[1] = 6;
-		err = xs_talk(XS_WATCH, 0, parts, lens, 2, NULL, NULL);
-		if (err)
-			store_die("watch", path, -err);
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		while (!stop && count != 0) {
-			if (xs_read_msg(buf))
-				break;
-			if (h->type != XS_WATCH_EVENT)
-				continue;
-			buf[sizeof(*h) + h->len] = 0;
-			printf("%s\n", buf + sizeof(*h));
-			if (count > 0)
-				count--;
-		}
-		return EX_OK;
+static int store_cmd_read(int argc, char **argv)
+{
+	const char *path = argv[1];
+	char *v;
+	int err;
+
+	if (!valid_path(path))
+		usage_die("bad path '%s' (absolute)", path);
+	err = xs_read(0, path, &v);
+	if (err)
+		store_die("read", path, -err);
+	printf("%s\n", v);
+	free(v);
+	return EX_OK;
+}
+
+static int store_cmd_write(int argc, char **argv)
+{
+	const char *path = argv[1];
+	int err;
+
+	if (!valid_path(path) || *path == '@')
+		usage_die("bad path '%s' (absolute)", path);
+	err = xs_write(0, path, argv[2]);
+	if (err)
+		store_die("write", path, -err);
+	return EX_OK;
+}
+
+static int store_cmd_rm(int argc, char **argv)
+{
+	const char *path = argv[1];
+	int err;
+
+	if (!valid_path(path))
+		usage_die("bad path '%s' (absolute)", path);
+	if (!xs_exists(path))
+		store_die("rm", path, ENOENT);
+	err = xs_rm(0, path);
+	if (err)
+		store_die("rm", path, -err);
+	return EX_OK;
+}
+
+/* watch PATH [-n COUNT]: print each changed path until COUNT or a signal. */
+static int store_cmd_watch(int argc, char **argv)
+{
+	static char buf[MSG_MAX];
+	struct xsd_sockmsg *h = (struct xsd_sockmsg *)buf;
+	const char *path = argv[1];
+	const char *parts[2];
+	unsigned int lens[2];
+	long count = -1;
+	int err;
+
+	if (argc > 2 && strcmp(argv[2], "-n"))
+		usage_die("usage: store watch PATH [-n COUNT]");
+	if (argc == 3)
+		usage_die("missing COUNT");
+	if (argc == 4)
+		count = parse_uint(argv[3], "COUNT", 1000000);
+	if (!valid_path(path))
+		usage_die("bad path '%s' (absolute)", path);
+	parts[0] = path;
+	parts[1] = "pvctl";
+	lens[0] = strlen(path) + 1;
+	lens[1] = 6;
+	err = xs_talk(XS_WATCH, 0, parts, lens, 2, NULL, NULL);
+	if (err)
+		store_die("watch", path, -err);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!stop && count != 0) {
+		if (xs_read_msg(buf))
+			break;
+		if (h->type != XS_WATCH_EVENT)
+			continue;
+		buf[sizeof(*h) + h->len] = 0;
+		printf("%s\n", buf + sizeof(*h));
+		if (count > 0)
+			count--;
+	}
+	return EX_OK;
+}
+
+/* What a store subcommand given too many arguments names. */
+enum store_excess {
+	STORE_EXCESS_LAST,	/* "unexpected argument 'LAST'" */
+	STORE_EXCESS_FIRST,	/* "unexpected argument 'FIRST'" */
+	STORE_EXCESS_USAGE,	/* "usage: store NAME USAGE" */
+};
+
+/**
+ * struct store_cmd - a subcommand of "pvctl store"
+ * @name: the subcommand
+ * @min_args: fewest arguments after @name
+ * @max_args: most arguments after @name
+ * @fn: runs it; argv[0] is @name (argc - 1 arguments, within the bounds)
+ * @usage: its arguments, for its usage line
+ * @missing: the message for too few arguments (NULL: the usage line)
+ * @excess: the message for too many
+ */
+struct store_cmd {
+	const char *name;
+	int min_args, max_args;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *missing;
+	enum store_excess excess;
+};
+
+static const struct store_cmd store_cmds[] = {
+	{ "ls", 0, 1, store_cmd_ls, "[PATH]", NULL, STORE_EXCESS_FIRST },
+	{ "read", 1, 1, store_cmd_read, "PATH", "missing PATH",
+	  STORE_EXCESS_LAST },
+	{ "rm", 1, 1, store_cmd_rm, "PATH", "missing PATH",
+	  STORE_EXCESS_LAST },
+	{ "write", 2, 2, store_cmd_write, "PATH VALUE",
+	  "missing PATH or VALUE", STORE_EXCESS_LAST },
+	{ "watch", 1, 3, store_cmd_watch, "PATH [-n COUNT]", NULL,
+	  STORE_EXCESS_USAGE },
+};
+
+/* @c was given @argc - 1 arguments, out of its bounds: exit 2. */
+static void __noreturn store_args_die(const struct store_cmd *c, int argc,
+				      char **argv)
+{
+	if (argc - 1 < c->min_args && c->missing)
+		usage_die("%s", c->missing);
+	if (argc - 1 < c->min_args || c->excess == STORE_EXCESS_USAGE)
+		usage_die("usage: store %s %s", c->name, c->usage);
+	usage_die("unexpected argument '%s'",
+		  argv[c->excess == STORE_EXCESS_FIRST ? c->max_args + 1 :
+			argc - 1]);
+}
+
+static int cmd_store(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	const struct store_cmd *c;
+
+	for (c = store_cmds; c < store_cmds + ARRAY_SIZE(store_cmds); c++) {
+		if (strcmp(c->name, op))
+			continue;
+		if (argc - 2 < c->min_args || argc - 2 > c->max_args)
+			store_args_die(c, argc - 1, argv + 1);
+		return c->fn(argc - 1, argv + 1);
 	}
 	usage_die(*op ? "unknown store command '%s'" : "missing store command%s",
 		  op);
