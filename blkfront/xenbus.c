@@ -317,6 +317,65 @@ static void pvio_blkfront_set_limits(struct pvio_blkfront *info,
 	}
 }
 
+/*
+ * The disk (Linux's xlvbd_alloc_gendisk() and its device_add_disk()):
+ * one blk-mq queue as deep as the ring, the queue limits of what was
+ * negotiated, /dev/xvdX with its minors, the capacity and read-only
+ * flag; the frontend takes requests (CONNECTED) from the moment the disk
+ * is added. On failure nothing is left allocated and info->gd is NULL.
+ * Returns 0 or a -errno of the allocations or of device_add_disk().
+ */
+static int pvio_blkfront_alloc_gendisk(struct pvio_blkfront *info)
+{
+	struct gendisk *gd;
+	int err;
+
+	memset(&info->tag_set, 0, sizeof(info->tag_set));
+	info->tag_set.ops = &pvio_blkfront_mq_ops;
+	info->tag_set.nr_hw_queues = 1;
+	info->tag_set.queue_depth = PVIO_BLK_RING_SIZE;
+	info->tag_set.numa_node = NUMA_NO_NODE;
+	info->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
+	info->tag_set.driver_data = info;
+	err = blk_mq_alloc_tag_set(&info->tag_set);
+	if (err)
+		return err;
+	gd = blk_mq_alloc_disk(&info->tag_set, info);
+	if (IS_ERR(gd)) {
+		err = PTR_ERR(gd);
+		goto free_tag_set;
+	}
+	gd->major = pvio_blkfront_major;
+	gd->first_minor = info->minor;
+	gd->minors = info->minor % info->parts ? 1 : info->parts;
+	gd->fops = &pvio_blkfront_fops;
+	gd->private_data = info;
+	pvio_blkfront_disk_name(gd->disk_name, sizeof(gd->disk_name),
+				info->index, info->minor % info->parts);
+	pvio_blkfront_set_limits(info, gd->queue);
+	set_capacity(gd, info->sectors);
+	if (info->info & (VDISK_READONLY | VDISK_CDROM))
+		set_disk_ro(gd, true);
+
+	spin_lock_irq(&info->lock);
+	info->state = PVIO_BLKFRONT_CONNECTED;
+	spin_unlock_irq(&info->lock);
+	info->gd = gd;
+	err = device_add_disk(&info->dev->dev, gd, NULL);
+	if (err) {
+		spin_lock_irq(&info->lock);
+		info->state = PVIO_BLKFRONT_DISCONNECTED;
+		spin_unlock_irq(&info->lock);
+		info->gd = NULL;
+		put_disk(gd);
+		goto free_tag_set;
+	}
+	return 0;
+free_tag_set:
+	blk_mq_free_tag_set(&info->tag_set);
+	return err;
+}
+
 static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
@@ -353,48 +412,12 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		}
 	}
 
-	memset(&info->tag_set, 0, sizeof(info->tag_set));
-	info->tag_set.ops = &pvio_blkfront_mq_ops;
-	info->tag_set.nr_hw_queues = 1;
-	info->tag_set.queue_depth = PVIO_BLK_RING_SIZE;
-	info->tag_set.numa_node = NUMA_NO_NODE;
-	info->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
-	info->tag_set.driver_data = info;
-	err = blk_mq_alloc_tag_set(&info->tag_set);
-	if (err)
-		goto fatal;
-	gd = blk_mq_alloc_disk(&info->tag_set, info);
-	if (IS_ERR(gd)) {
-		err = PTR_ERR(gd);
-		blk_mq_free_tag_set(&info->tag_set);
-		goto fatal;
-	}
-	gd->major = pvio_blkfront_major;
-	gd->first_minor = info->minor;
-	gd->minors = info->minor % info->parts ? 1 : info->parts;
-	gd->fops = &pvio_blkfront_fops;
-	gd->private_data = info;
-	pvio_blkfront_disk_name(gd->disk_name, sizeof(gd->disk_name),
-				info->index, info->minor % info->parts);
-	pvio_blkfront_set_limits(info, gd->queue);
-	set_capacity(gd, info->sectors);
-	if (info->info & (VDISK_READONLY | VDISK_CDROM))
-		set_disk_ro(gd, true);
-
-	spin_lock_irq(&info->lock);
-	info->state = PVIO_BLKFRONT_CONNECTED;
-	spin_unlock_irq(&info->lock);
-	info->gd = gd;
-	err = device_add_disk(&dev->dev, gd, NULL);
+	err = pvio_blkfront_alloc_gendisk(info);
 	if (err) {
-		spin_lock_irq(&info->lock);
-		info->state = PVIO_BLKFRONT_DISCONNECTED;
-		spin_unlock_irq(&info->lock);
-		info->gd = NULL;
-		put_disk(gd);
-		blk_mq_free_tag_set(&info->tag_set);
-		goto fatal;
+		pvio_xenbus_dev_fatal(dev, err, "adding the disk");
+		return err;
 	}
+	gd = info->gd;
 	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s\n",
 		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
@@ -403,9 +426,6 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "",
 		 info->persistent ? ", persistent grants" : "");
 	return 0;
-fatal:
-	pvio_xenbus_dev_fatal(dev, err, "adding the disk");
-	return err;
 }
 
 /* A repeated Connected: the backend announces a new size. */
