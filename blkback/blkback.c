@@ -262,7 +262,9 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
  * Copy an indirect request's segment descriptors out of its mapped
  * indirect pages (@ops: its r->io.nr_ind map ops) into blkif->ind_segs and
  * queue the unmap of those pages into the round's multicall.
- * Return: 0, or -EINVAL if an indirect page could not be mapped.
+ * Return: 0, -ENOSPC if an indirect page was refused for the frontend
+ * domain's quota of live maps (GNTST_no_space), or -EINVAL if one could
+ * not be mapped otherwise.
  */
 static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
 				      struct pvio_blkback_req *r,
@@ -283,7 +285,9 @@ static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
 			page = pvio_gnttab_map_op_page(blkif->d, &ops[i]);
 		}
 		if (!page) {
-			err = -EINVAL;
+			if (!err)
+				err = ops[i].status == GNTST_no_space ?
+				      -ENOSPC : -EINVAL;
 			continue;
 		}
 		if (!err)
@@ -299,11 +303,13 @@ static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
  * Map the round's indirect pages (one hypercall), copy out and validate
  * each indirect request's segments (a bad one is answered with an error
  * and leaves the batch), then prepare the map ops of every segment of the
- * batch.
+ * batch; a segment whose grant is persistent is marked in use. @refused is
+ * set if an indirect page was refused for the frontend domain's quota.
  */
 static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 				 struct list_head *batch, unsigned int nr_ind,
-				 unsigned int *nr_map, unsigned int *nr_unmap)
+				 unsigned int *nr_map, unsigned int *nr_unmap,
+				 bool *refused)
 {
 	struct pvio_blkback_req *r, *tmp;
 	unsigned int k = 0, i;
@@ -329,12 +335,17 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 			if (!err)
 				err = pvio_blkback_parse_indirect(blkif->ind_segs,
 								  &lim, &r->io);
-			if (err) {
+			if (err == -ENOSPC) {
+				blkif->stats.map_refused++;
+				*refused = true;
+			} else if (err) {
 				blkif->stats.bad_req++;
 				dev_warn_ratelimited(&blkif->dev->dev,
 						     "bad indirect request %llu (%u segments): %d\n",
 						     r->io.id, r->io.nr_segs,
 						     err);
+			}
+			if (err) {
 				pvio_blkback_respond(blkif, r->io.id, r->io.op,
 						     err);
 				r->io.nr_segs = 0;
@@ -353,8 +364,10 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 				pg = xa_load(&blkif->pgrants,
 					     r->io.seg[i].gref);
 			r->page[i] = pg ? pg->page : NULL;
-			if (pg)
+			if (pg) {
+				pg->active++;
 				continue;
+			}
 			/* A persistent grant may serve reads later: rw. */
 			pvio_gnttab_set_map_op(&blkif->map_ops[(*nr_map)++],
 					       r->io.write && !blkif->persistent ?
@@ -366,9 +379,11 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 }
 
 /*
- * Keep a new mapping for good (feature-persistent), up to
- * blkif->max_pgrants per vbd; a ref mapped twice in one round, or
- * past the limit, stays an ordinary mapping, unmapped when done.
+ * Keep a new mapping for good (feature-persistent), in use by the segment
+ * that mapped it, up to blkif->max_pgrants per ring; a ref mapped twice in
+ * one round, or past the limit, stays an ordinary mapping, unmapped when
+ * done (past the limit, the next LRU purge makes room: xen-blkback's
+ * overflow_max_grants).
  * Return: true if the mapping is now persistent.
  */
 static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
@@ -376,54 +391,140 @@ static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
 {
 	struct pvio_blkback_pgrant *pg;
 
-	if (!blkif->persistent ||
-	    blkif->stats.pgrants >= blkif->max_pgrants)
+	if (!blkif->persistent)
 		return false;
+	if (blkif->stats.pgrants >= blkif->max_pgrants) {
+		blkif->pgrant_overflow = true;
+		return false;
+	}
 	pg = kmalloc(sizeof(*pg), GFP_NOIO);
 	if (!pg)
 		return false;
+	pg->ref = ref;
 	pg->handle = handle;
 	pg->page = page;
+	pg->active = 1;
+	pg->last_used = jiffies;
 	if (xa_insert(&blkif->pgrants, ref, pg, GFP_NOIO)) {
 		kfree(pg);
 		return false;
 	}
+	list_add_tail(&pg->lru, &blkif->pgrant_lru);
 	blkif->stats.pgrants++;
 	return true;
 }
 
-/* Unmap every persistent grant (the kthread, nothing in flight). */
-static void pvio_blkback_purge(struct pvio_blkif *blkif)
+/* A segment using persistent grant @ref is done: most recently used. */
+static void pvio_blkback_put_pgrant(struct pvio_blkif *blkif, grant_ref_t ref)
 {
-	struct pvio_blkback_pgrant *pg;
-	unsigned int n = 0, i;
-	unsigned long ref;
+	struct pvio_blkback_pgrant *pg = xa_load(&blkif->pgrants, ref);
 
-	xa_for_each(&blkif->pgrants, ref, pg) {
-		pvio_gnttab_set_unmap_op(&blkif->unmap_ops[n++], pg->handle);
-		xa_erase(&blkif->pgrants, ref);
-		kfree(pg);
-		if (n < ARRAY_SIZE(blkif->unmap_ops))
-			continue;
-		pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n);
-		n = 0;
-	}
-	if (n && pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n))
-		for (i = 0; i < n; i++)
-			if (blkif->unmap_ops[i].status != GNTST_okay)
-				dev_warn_ratelimited(&blkif->dev->dev,
-						     "unmap of persistent handle %u failed: %d\n",
-						     blkif->unmap_ops[i].handle,
-						     blkif->unmap_ops[i].status);
-	blkif->stats.pgrants = 0;
+	if (!pg || !pg->active)
+		return;
+	pg->active--;
+	pg->last_used = jiffies;
+	list_move_tail(&pg->lru, &blkif->pgrant_lru);
 }
 
-/* Record the map results of a batch; a request with a failed map ends. */
-static void pvio_blkback_mapped(struct pvio_blkif *blkif,
+/* Unmap the @n persistent grants queued in blkif->unmap_ops. */
+static void pvio_blkback_unmap_pgrants(struct pvio_blkif *blkif,
+				       unsigned int n)
+{
+	unsigned int i;
+
+	if (!n || !pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n))
+		return;
+	for (i = 0; i < n; i++)
+		if (blkif->unmap_ops[i].status != GNTST_okay)
+			dev_warn_ratelimited(&blkif->dev->dev,
+					     "unmap of persistent handle %u failed: %d\n",
+					     blkif->unmap_ops[i].handle,
+					     blkif->unmap_ops[i].status);
+}
+
+/*
+ * Unmap persistent grants not in use, least recently used first: all when
+ * @all (the kthread stops, nothing in flight), else as xen-blkback's
+ * purge_persistent_gnt() every PVIO_BLKBACK_LRU_INTERVAL ms: those unused
+ * for PVIO_BLKBACK_PGRANT_TIMEOUT seconds and, when the ring holds more
+ * than max_pgrants or as many and could not keep another, enough to be
+ * PVIO_BLKBACK_LRU_PERCENT_CLEAN percent below it; after a map refused for
+ * the frontend domain's quota, that percentage of max_pgrants (so that a
+ * domain whose persistent grants hold its quota gets room back).
+ * The kthread, between rounds (blkif->unmap_ops is free).
+ */
+static void pvio_blkback_purge_lru(struct pvio_blkif *blkif, bool all)
+{
+	unsigned int count = blkif->stats.pgrants, max = blkif->max_pgrants;
+	unsigned long timeout = PVIO_BLKBACK_PGRANT_TIMEOUT * HZ;
+	unsigned int num_clean = 0, total = 0, n = 0;
+	struct pvio_blkback_pgrant *pg, *tmp;
+
+	if (all)
+		num_clean = count;
+	else if (count > max || (count == max && blkif->pgrant_overflow))
+		num_clean = min(count, count - max +
+				(max / 100) * PVIO_BLKBACK_LRU_PERCENT_CLEAN);
+	else if (blkif->pgrant_squeeze)
+		num_clean = min(count, (max / 100) *
+				PVIO_BLKBACK_LRU_PERCENT_CLEAN);
+	blkif->pgrant_squeeze = false;
+	list_for_each_entry_safe(pg, tmp, &blkif->pgrant_lru, lru) {
+		if (pg->active && !all)
+			continue;
+		/* Oldest first: the rest were used later still. */
+		if (total >= num_clean &&
+		    time_before(jiffies, pg->last_used + timeout))
+			break;
+		pvio_gnttab_set_unmap_op(&blkif->unmap_ops[n++], pg->handle);
+		xa_erase(&blkif->pgrants, pg->ref);
+		list_del(&pg->lru);
+		kfree(pg);
+		total++;
+		if (n == ARRAY_SIZE(blkif->unmap_ops)) {
+			pvio_blkback_unmap_pgrants(blkif, n);
+			n = 0;
+		}
+	}
+	pvio_blkback_unmap_pgrants(blkif, n);
+	blkif->stats.pgrants -= total;
+	if (total) {
+		blkif->pgrant_overflow = false;
+		if (!all)
+			blkif->stats.pgrants_purged += total;
+	}
+}
+
+/*
+ * A map was refused for the frontend domain's quota of live grant maps:
+ * that request failed (BLKIF_RSP_ERROR); say why once per connection, in
+ * the device's store error node, and go on.
+ */
+static void pvio_blkback_report_quota(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_device *dev = blkif->dev;
+
+	if (blkif->quota_reported)
+		return;
+	blkif->quota_reported = true;
+	dev_warn(&dev->dev,
+		 "frontend domain %u is over its quota of live grant maps (pvio-hypervisor max_maps_per_domain): its requests fail\n",
+		 dev->otherend_id);
+	pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename, "error",
+		       "%d grant map refused: domain %u over its quota of live grant maps",
+		       ENOSPC, dev->otherend_id);
+}
+
+/*
+ * Record the map results of a batch; a request with a failed map ends.
+ * Return: true if a map was refused for the frontend domain's quota.
+ */
+static bool pvio_blkback_mapped(struct pvio_blkif *blkif,
 				struct list_head *batch)
 {
 	struct pvio_blkback_req *r, *tmp;
 	unsigned int k = 0, i;
+	bool refused = false;
 
 	list_for_each_entry_safe(r, tmp, batch, list) {
 		for (i = 0; i < r->io.nr_segs; i++) {
@@ -433,6 +534,10 @@ static void pvio_blkback_mapped(struct pvio_blkif *blkif,
 				continue;
 			op = &blkif->map_ops[k++];
 			if (op->status != GNTST_okay) {
+				if (op->status == GNTST_no_space) {
+					blkif->stats.map_refused++;
+					refused = true;
+				}
 				r->err = -EIO;
 				continue;
 			}
@@ -453,6 +558,7 @@ static void pvio_blkback_mapped(struct pvio_blkif *blkif,
 			pvio_blkback_req_done(r);
 		}
 	}
+	return refused;
 }
 
 static void pvio_blkback_submit(struct pvio_blkif *blkif,
@@ -532,17 +638,22 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 	LIST_HEAD(done);
 	LIST_HEAD(batch);
 	struct blk_plug plug;
+	bool refused = false;
 	int err;
 
 	spin_lock_irq(&blkif->done_lock);
 	list_splice_init(&blkif->done, &done);
 	spin_unlock_irq(&blkif->done_lock);
 
-	/* Unmap exactly the grants that were mapped. */
+	/* Unmap exactly the grants that were mapped; release persistent ones. */
 	list_for_each_entry(r, &done, list) {
 		for (i = 0; i < r->io.nr_segs; i++) {
-			if (r->handle[i] == PVIO_GRANT_INVALID_HANDLE)
+			if (r->handle[i] == PVIO_GRANT_INVALID_HANDLE) {
+				if (r->page[i])
+					pvio_blkback_put_pgrant(blkif,
+								r->io.seg[i].gref);
 				continue;
+			}
 			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[nr_unmap++],
 						 r->handle[i]);
 		}
@@ -551,7 +662,8 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 	taken = pvio_blkback_fetch(blkif, &batch, &nr_ind);
 	if (!taken && list_empty(&done))
 		return false;
-	pvio_blkback_prepare(blkif, &batch, nr_ind, &nr_map, &nr_unmap);
+	pvio_blkback_prepare(blkif, &batch, nr_ind, &nr_map, &nr_unmap,
+			     &refused);
 
 	if (nr_map) {
 		unsigned int n = 0;
@@ -592,7 +704,8 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 		atomic_dec(&blkif->inflight);
 	}
 
-	pvio_blkback_mapped(blkif, &batch);
+	if (pvio_blkback_mapped(blkif, &batch))
+		refused = true;
 	blk_start_plug(&plug);
 	list_for_each_entry_safe(r, tmp, &batch, list) {
 		list_del(&r->list);
@@ -604,6 +717,10 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 		pvio_notify_remote_via_irq(blkif->irq);
 	/* Wake a barrier waiting for the ring to drain. */
 	wake_up(&blkif->wq);
+	if (refused) {
+		blkif->pgrant_squeeze = true;
+		pvio_blkback_report_quota(blkif);
+	}
 	return true;
 }
 
@@ -628,10 +745,15 @@ static int pvio_blkback_thread(void *data)
 	 */
 	blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
 	while (!kthread_should_stop()) {
+		/* With persistent grants, wake for the LRU purge too. */
+		long timeout = blkif->persistent ?
+			msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL) :
+			MAX_SCHEDULE_TIMEOUT;
 		bool eoi;
 
-		wait_event_interruptible(blkif->wq,
-					 pvio_blkback_has_work(blkif));
+		wait_event_interruptible_timeout(blkif->wq,
+						 pvio_blkback_has_work(blkif),
+						 timeout);
 		if (kthread_should_stop())
 			break;
 		eoi = test_and_clear_bit(PVIO_BLKBACK_WORK, &blkif->work);
@@ -649,6 +771,11 @@ static int pvio_blkback_thread(void *data)
 			pvio_irq_lateeoi(blkif->irq, blkif->eoi_flags);
 			blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
 		}
+		if (blkif->persistent && time_after_eq(jiffies, blkif->next_lru)) {
+			pvio_blkback_purge_lru(blkif, false);
+			blkif->next_lru = jiffies +
+				msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL);
+		}
 		cond_resched();
 	}
 
@@ -660,7 +787,7 @@ static int pvio_blkback_thread(void *data)
 		wait_event(blkif->wq, !atomic_read(&blkif->inflight) ||
 			   pvio_blkback_done_pending(blkif));
 	}
-	pvio_blkback_purge(blkif);
+	pvio_blkback_purge_lru(blkif, true);
 	return 0;
 }
 
@@ -686,6 +813,10 @@ int pvio_blkback_start(struct pvio_blkif *blkif)
 	atomic_set(&blkif->busy, 0);
 	blkif->halted = false;
 	blkif->work = 0;
+	blkif->pgrant_overflow = false;
+	blkif->pgrant_squeeze = false;
+	blkif->quota_reported = false;
+	blkif->next_lru = jiffies + msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL);
 	task = kthread_run(pvio_blkback_thread, blkif, "pvio-blkback.%u.%u",
 			   blkif->dev->otherend_id, blkif->dev->devid);
 	if (IS_ERR(task))

@@ -22,17 +22,34 @@
 #include "check.h"
 
 /*
- * Persistent grants kept mapped per vbd (default of the module parameter
- * max_persistent_grants): every page of every id of a frontend using
- * 256-segment indirect requests.
+ * Persistent grants kept mapped per ring (default of the module parameter
+ * max_persistent_grants): Linux's xen-blkback default, 1056 (32 requests
+ * of 11 segments x 3); the unused ones beyond it are purged, least
+ * recently used first (pvio_blkback_purge_lru()).
  */
-#define PVIO_BLKBACK_MAX_PGRANTS \
-	(PVIO_BLK_RING_SIZE * PVIO_BLK_MAX_INDIRECT_SEGS)
+#define PVIO_BLKBACK_MAX_PGRANTS	1056
+/* xen-blkback's LRU_INTERVAL (ms) and LRU_PERCENT_CLEAN */
+#define PVIO_BLKBACK_LRU_INTERVAL	100
+#define PVIO_BLKBACK_LRU_PERCENT_CLEAN	5
+/* xen-blkback's persistent_grant_unused_seconds default */
+#define PVIO_BLKBACK_PGRANT_TIMEOUT	60
 
-/* A grant mapped for good (feature-persistent), keyed by its ref. */
+/**
+ * struct pvio_blkback_pgrant - a grant mapped for good (feature-persistent)
+ * @ref: its grant ref, the key in &pvio_blkif.pgrants
+ * @handle: the mapping's handle
+ * @page: the mapped page
+ * @active: segments of requests in flight using it (kthread only)
+ * @last_used: jiffies when the last of them completed
+ * @lru: in &pvio_blkif.pgrant_lru, least recently used first
+ */
 struct pvio_blkback_pgrant {
+	grant_ref_t ref;
 	grant_handle_t handle;
 	struct page *page;
+	unsigned int active;
+	unsigned long last_used;
+	struct list_head lru;
 };
 
 /* Requests whose grants are mapped with one multicall. */
@@ -57,6 +74,8 @@ struct pvio_blkback_stats {
 	u64 ind_req;				/* BLKIF_OP_INDIRECT */
 	u64 spurious_eoi;			/* EOIs flagged spurious */
 	u64 pgrants;				/* persistent grants mapped */
+	u64 pgrants_purged;			/* unmapped by the LRU purge */
+	u64 map_refused;			/* GNTST_no_space: quota */
 };
 
 /**
@@ -111,6 +130,14 @@ struct pvio_blkback_stats {
  * @max_pgrants: the most persistent grants kept (set before the kthread)
  * @pgrants: the persistent grants, by grant ref (kthread only; unmapped
  *	when it stops)
+ * @pgrant_lru: the same, least recently used first (kthread only)
+ * @pgrant_overflow: a grant was not kept because @max_pgrants were
+ *	(xen-blkback's overflow_max_grants): the next purge makes room
+ * @pgrant_squeeze: a map was refused for the frontend domain's quota: the
+ *	next purge frees some unused grants even below @max_pgrants
+ * @next_lru: jiffies of the next LRU purge (kthread only)
+ * @quota_reported: the store's error node told of a map refused for the
+ *	frontend domain's quota since the connect (kthread only)
  * @stats: counters (kthread writes, sysfs reads)
  * @inject: a fault to inject into the next response (tests)
  * @dbg: debugfs file
@@ -161,6 +188,11 @@ struct pvio_blkif {
 	bool persistent;
 	unsigned int max_pgrants;
 	struct xarray pgrants;
+	struct list_head pgrant_lru;
+	bool pgrant_overflow;
+	bool pgrant_squeeze;
+	unsigned long next_lru;
+	bool quota_reported;
 
 	struct pvio_blkback_stats stats;
 	atomic_t inject;		/* debugfs fault injection */

@@ -43,14 +43,15 @@ module_param_named(feature_persistent, pvio_blkback_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
 
 /*
- * xen-blkback's max_persistent_grants: each vbd pins up to this many of
- * dom0's grant mapping handles (131072 in all) for good.
+ * xen-blkback's max_persistent_grants (default 1056): each ring keeps up
+ * to this many grants mapped for good; unused ones beyond it are purged,
+ * least recently used first, every 100 ms, and any unused for 60 s.
  */
 static unsigned int pvio_blkback_max_pgrants = PVIO_BLKBACK_MAX_PGRANTS;
 module_param_named(max_persistent_grants, pvio_blkback_max_pgrants, uint,
 		   0644);
 MODULE_PARM_DESC(max_persistent_grants,
-		 "persistent grants kept mapped per vbd (default 8192)");
+		 "persistent grants kept mapped per ring (default 1056, LRU purge of unused ones)");
 
 #define PVIO_BLKBACK_MODE(blkif) \
 	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
@@ -85,6 +86,8 @@ PVIO_BLKBACK_STAT(max_batch, max_batch);
 PVIO_BLKBACK_STAT(ind_req, ind_req);
 PVIO_BLKBACK_STAT(spurious_eoi, spurious_eoi);
 PVIO_BLKBACK_STAT(pgrants, pgrants);
+PVIO_BLKBACK_STAT(pgrants_purged, pgrants_purged);
+PVIO_BLKBACK_STAT(map_refused, map_refused);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -104,6 +107,8 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_ind_req.attr,
 	&dev_attr_spurious_eoi.attr,
 	&dev_attr_pgrants.attr,
+	&dev_attr_pgrants_purged.attr,
+	&dev_attr_map_refused.attr,
 	NULL
 };
 
@@ -435,6 +440,7 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 	INIT_LIST_HEAD(&blkif->done);
 	INIT_LIST_HEAD(&blkif->free);
 	xa_init(&blkif->pgrants);
+	INIT_LIST_HEAD(&blkif->pgrant_lru);
 	dev_set_drvdata(&dev->dev, blkif);
 	err = sysfs_create_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 	if (err)
