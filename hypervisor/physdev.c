@@ -218,73 +218,80 @@ static int pirq_find_free(struct pvio_hv_pirq_domain *pd)
 	return -ENOSPC;
 }
 
-static long physdev_map_pirq(struct pvio_domain *caller,
-			     struct physdev_map_pirq *map)
+/*
+ * PHYSDEVOP_map_pirq, validation of the caller and of the IRQ: dom0 only,
+ * an existing target domain, a GSI naming a Linux IRQ of this machine.
+ * Returns 0 with a reference on the target in *@dp, or -errno.
+ */
+static long physdev_map_pirq_check(struct pvio_domain *caller,
+				   const struct physdev_map_pirq *map,
+				   struct pvio_domain **dp)
 {
-	struct pvio_hv_pirq_domain *pd;
-	struct pvio_hv_pirq *p;
 	struct pvio_domain *d;
-	unsigned long flags;
-	unsigned int i;
-	int pirq, rc;
 
 	if (!caller->privileged)
 		return -EPERM;
 	d = pvio_hv_domain_lookup(caller, map->domid);
 	if (!d)
 		return -ESRCH;
-	if (map->type != MAP_PIRQ_TYPE_GSI) {
-		rc = -EINVAL;
-		goto out_put;
+	if (map->type != MAP_PIRQ_TYPE_GSI ||
+	    map->index <= 0 || !irq_get_irq_data(map->index)) {
+		pvio_hv_domain_put(d);
+		return -EINVAL;
 	}
-	if (map->index <= 0 || !irq_get_irq_data(map->index)) {
-		rc = -EINVAL;
-		goto out_put;
-	}
+	*dp = d;
+	return 0;
+}
 
-	mutex_lock(&pirq_mutex);
-	pd = pirq_dom(d);
-	if (!pd) {
-		rc = -EINVAL;
-		goto out_unlock;
-	}
+/*
+ * PHYSDEVOP_map_pirq, validation of the PIRQ asked for (map->pirq < 0:
+ * any free one). Caller holds pirq_mutex. Returns the PIRQ to map the IRQ
+ * to, with *@mapped set if the IRQ already is mapped to it, or -errno.
+ */
+static int pirq_map_choose(struct pvio_hv_pirq_domain *pd,
+			   const struct physdev_map_pirq *map, bool *mapped)
+{
+	struct pvio_hv_pirq *p;
+	unsigned int i;
+
 	/* Already mapped in this domain: the same PIRQ again, or -EBUSY. */
 	for (i = 0; i < PVIO_NR_PIRQS; i++) {
 		p = pd->pirqs[i];
 		if (!p || p->irq != map->index)
 			continue;
-		if (map->pirq < 0 || map->pirq == i) {
-			map->pirq = i;
-			rc = 0;
-		} else {
-			rc = -EBUSY;
-		}
-		goto out_unlock;
+		if (map->pirq >= 0 && map->pirq != i)
+			return -EBUSY;
+		*mapped = true;
+		return i;
 	}
-	if (map->pirq < 0) {
-		pirq = pirq_find_free(pd);
-		if (pirq < 0) {
-			rc = pirq;
-			goto out_unlock;
-		}
-	} else if (map->pirq >= PVIO_NR_PIRQS) {
-		rc = -EINVAL;
-		goto out_unlock;
-	} else if (pd->pirqs[map->pirq]) {
-		rc = -EEXIST;
-		goto out_unlock;
-	} else {
-		pirq = map->pirq;
-	}
+	if (map->pirq < 0)
+		return pirq_find_free(pd);
+	if (map->pirq >= PVIO_NR_PIRQS)
+		return -EINVAL;
+	if (pd->pirqs[map->pirq])
+		return -EEXIST;
+	return map->pirq;
+}
+
+/*
+ * PHYSDEVOP_map_pirq, allocation and binding: take Linux IRQ @irq
+ * exclusively, disabled until an event channel is bound, and install it
+ * as PIRQ @pirq of @d. Caller holds pirq_mutex. Returns 0 or -errno
+ * (-ENOMEM, or request_irq()'s: -EBUSY if another driver has the line).
+ */
+static int pirq_map_irq(struct pvio_domain *d, struct pvio_hv_pirq_domain *pd,
+			unsigned int pirq, unsigned int irq)
+{
+	struct pvio_hv_pirq *p;
+	unsigned long flags;
+	int rc;
 
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p) {
-		rc = -ENOMEM;
-		goto out_unlock;
-	}
+	if (!p)
+		return -ENOMEM;
 	p->d = d;
 	p->pirq = pirq;
-	p->irq = map->index;
+	p->irq = irq;
 	spin_lock_init(&p->lock);
 	hrtimer_init(&p->eoi_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	p->eoi_timer.function = pirq_eoi_timer_fn;
@@ -294,19 +301,46 @@ static long physdev_map_pirq(struct pvio_domain *caller,
 	rc = request_irq(p->irq, pirq_interrupt, IRQF_NO_AUTOEN, p->name, p);
 	if (rc) {
 		kfree(p);
-		goto out_unlock;
+		return rc;
 	}
 
 	spin_lock_irqsave(&pirq_lock, flags);
 	pd->pirqs[pirq] = p;
 	clear_bit(pirq, pd->reserved);
 	spin_unlock_irqrestore(&pirq_lock, flags);
-	map->pirq = pirq;
-	rc = 0;
-out_unlock:
+	return 0;
+}
+
+/*
+ * PHYSDEVOP_map_pirq: validate, map (unless already mapped), and reply
+ * with the PIRQ in @map->pirq (the dispatcher copies it out on success).
+ */
+static long physdev_map_pirq(struct pvio_domain *caller,
+			     struct physdev_map_pirq *map)
+{
+	struct pvio_hv_pirq_domain *pd;
+	struct pvio_domain *d;
+	bool mapped = false;
+	int pirq;
+	long rc;
+
+	rc = physdev_map_pirq_check(caller, map, &d);
+	if (rc)
+		return rc;
+
+	mutex_lock(&pirq_mutex);
+	pd = pirq_dom(d);
+	pirq = pd ? pirq_map_choose(pd, map, &mapped) : -EINVAL;
+	if (pirq < 0)
+		rc = pirq;
+	else if (!mapped)
+		rc = pirq_map_irq(d, pd, pirq, map->index);
 	mutex_unlock(&pirq_mutex);
-out_put:
 	pvio_hv_domain_put(d);
+
+	/* The reply. */
+	if (!rc)
+		map->pirq = pirq;
 	return rc;
 }
 
