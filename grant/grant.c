@@ -430,7 +430,8 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_query_foreign_access);
  * As Linux's gnttab_end_foreign_access_ref_v1(): cmpxchg()es the flags to
  * 0 unless GTF_reading or GTF_writing is set. Only after success may the
  * page be reused or freed, and the ref freed (XSA-396). A peer can map
- * the grant again until this succeeds.
+ * the grant again until this succeeds. Ending a grant drops the frame's
+ * reference that pvio_page_to_gfn() took for it (pvio_gfn_release()).
  *
  * Context: any.
  * Return: true if access ended; false if the peer still maps or copies
@@ -440,16 +441,21 @@ bool pvio_gnttab_end_foreign_access_ref(struct pvio_domain *d,
 					grant_ref_t ref)
 {
 	struct pvio_grant_dom *g = pvio_grant_dom(d);
+	struct grant_entry_v1 *e;
 	u16 *pflags, flags;
 
 	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
 		return false;
-	pflags = &pvio_grant_entry(g, ref)->flags;
+	e = pvio_grant_entry(g, ref);
+	pflags = &e->flags;
 	flags = READ_ONCE(*pflags);
 	do {
 		if (flags & (GTF_reading | GTF_writing))
 			return false;
 	} while (!try_cmpxchg(pflags, &flags, 0));
+	/* The frame's reference taken when it was granted goes with it. */
+	if (flags & GTF_permit_access)
+		pvio_gfn_release(d, READ_ONCE(e->frame));
 	return true;
 }
 EXPORT_SYMBOL_GPL(pvio_gnttab_end_foreign_access_ref);

@@ -92,6 +92,7 @@ struct pvio_hv_grant_table {
 	unsigned int nr_frames;
 	unsigned int max_frames;
 	struct grant_entry_v1 *shared[PVIO_GNTTAB_MAX_FRAMES];
+	xen_pfn_t gfn[PVIO_GNTTAB_MAX_FRAMES];	/* shared[i], the domain's */
 	struct pvio_hv_active_grant *active[PVIO_GNTTAB_MAX_FRAMES];
 };
 
@@ -218,12 +219,18 @@ static void pvio_hv_gnttab_put(struct pvio_hv_grant_table *gt)
 	kref_put(&gt->ref, pvio_hv_gnttab_release);
 }
 
-/* Grow @gt to @nr frames. Process context. */
-static int pvio_hv_gnttab_grow(struct pvio_hv_grant_table *gt, unsigned int nr)
+/*
+ * Grow @d's table @gt to @nr frames; each new frame becomes a frame of
+ * @d's own (pvio_page_to_gfn()), which setup_table hands out. Process
+ * context.
+ */
+static int pvio_hv_gnttab_grow(struct pvio_domain *d,
+			       struct pvio_hv_grant_table *gt, unsigned int nr)
 {
 	struct grant_entry_v1 *shared;
 	struct pvio_hv_active_grant *act;
 	unsigned long flags;
+	xen_pfn_t gfn;
 	int err = 0;
 
 	if (nr > gt->max_frames)
@@ -232,7 +239,9 @@ static int pvio_hv_gnttab_grow(struct pvio_hv_grant_table *gt, unsigned int nr)
 	while (READ_ONCE(gt->nr_frames) < nr) {
 		shared = (void *)get_zeroed_page(GFP_KERNEL);
 		act = kcalloc(PVIO_GNTTAB_PER_FRAME, sizeof(*act), GFP_KERNEL);
-		if (!shared || !act) {
+		gfn = shared ? pvio_page_to_gfn(d, virt_to_page(shared)) :
+			       PVIO_GFN_INVALID;
+		if (!shared || !act || gfn == PVIO_GFN_INVALID) {
 			free_page((unsigned long)shared);
 			kfree(act);
 			err = -ENOMEM;
@@ -247,6 +256,7 @@ static int pvio_hv_gnttab_grow(struct pvio_hv_grant_table *gt, unsigned int nr)
 			break;
 		}
 		gt->shared[gt->nr_frames] = shared;
+		gt->gfn[gt->nr_frames] = gfn;
 		gt->active[gt->nr_frames] = act;
 		gt->nr_frames++;
 		spin_unlock_irqrestore(&gt->lock, flags);
@@ -697,14 +707,14 @@ static long pvio_hv_gnttab_setup_table(struct pvio_domain *caller,
 	}
 	gt = d->grant_table;
 	if (op.nr_frames > gt->max_frames ||
-	    pvio_hv_gnttab_grow(gt, op.nr_frames)) {
+	    pvio_hv_gnttab_grow(d, gt, op.nr_frames)) {
 		op.status = GNTST_general_error;
 		goto put;
 	}
 	op.status = GNTST_okay;
 	for (i = 0; i < op.nr_frames; i++) {
 		spin_lock_irqsave(&gt->lock, flags);
-		gfn = pvio_page_to_gfn(d, virt_to_page(gt->shared[i]));
+		gfn = gt->gfn[i];
 		spin_unlock_irqrestore(&gt->lock, flags);
 		if (pvio_hv_copy_to_guest(caller, list + i * sizeof(gfn), &gfn,
 					  sizeof(gfn)))
@@ -916,7 +926,7 @@ int pvio_hv_gnttab_domain_init(struct pvio_domain *d)
 	mutex_init(&gt->setup_lock);
 	gt->domid = d->domid;
 	gt->max_frames = PVIO_GNTTAB_MAX_FRAMES;
-	err = pvio_hv_gnttab_grow(gt, PVIO_GNTTAB_INITIAL_FRAMES);
+	err = pvio_hv_gnttab_grow(d, gt, PVIO_GNTTAB_INITIAL_FRAMES);
 	if (err) {
 		pvio_hv_gnttab_put(gt);
 		kvfree(mt);

@@ -1,21 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvio hypervisor: the memory model.
+ * pvio hypervisor: guest memory access and each domain's frame space.
  *
- * Every domain lives in this kernel, so a domain's "guest address" is a
- * kernel virtual address and its "guest frame" of a page is the page's
- * pfn (4 KiB pages: XEN_PAGE_SIZE == PAGE_SIZE on x86_64). Machine frames
- * are pfns as well. All translation goes through these helpers so that a
- * different model (per-domain p2m) only has to change this file.
+ * Every in-kernel domain lives in this kernel, so a domain's "guest
+ * address" (a hypercall argument) is a kernel virtual address. Machine
+ * frames are pfns (4 KiB pages: XEN_PAGE_SIZE == PAGE_SIZE on x86_64).
+ *
+ * Frame numbers are per domain, as Xen's guest frames are. Dom0 owns the
+ * machine: its frame numbers are pfns. A domU owns only the pages it was
+ * given a frame number for: pvio_page_to_gfn() hands out the next free
+ * frame number of that domain (from 1) and counts references to it;
+ * pvio_gfn_release() drops one, and the last takes the frame out of the
+ * domain's table. The hypervisor translates every frame a domain names
+ * (grant entries, gmfn copy operands, start_info) through that domain's
+ * table only: a frame it was not given (another domain's, dom0's
+ * kernel, one it released) is refused as Xen refuses a frame the domain
+ * does not own.
  */
 
 #include <linux/mm.h>
+#include <linux/xarray.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/overflow.h>
 #include <linux/build_bug.h>
 #include "internal.h"
 
 static_assert(PAGE_SIZE == PVIO_PAGE_SIZE);
+
+/* m2p values: the frame number above, its references below. */
+#define PVIO_HV_M2P_REF_BITS	20
+#define PVIO_HV_M2P_REF_MASK	((1UL << PVIO_HV_M2P_REF_BITS) - 1)
+/* grant_entry_v1.frame is 32 bits wide. */
+#define PVIO_HV_MAX_GFN		U32_MAX
+
+void pvio_hv_p2m_init(struct pvio_domain *d)
+{
+	spin_lock_init(&d->p2m_lock);
+	xa_init_flags(&d->p2m, XA_FLAGS_ALLOC1);
+	xa_init(&d->m2p);
+}
+
+/* The domain is freed: nothing can name its frames any more. */
+void pvio_hv_p2m_destroy(struct pvio_domain *d)
+{
+	struct page *page;
+	unsigned long gfn;
+
+	xa_for_each(&d->p2m, gfn, page)
+		put_page(page);
+	xa_destroy(&d->p2m);
+	xa_destroy(&d->m2p);
+}
 
 /* A guest buffer must be a kernel address range that does not wrap. */
 static bool pvio_hv_guest_range_ok(unsigned long gaddr, size_t len)
@@ -75,44 +111,140 @@ int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
  * @gfn: its frame number
  * @mfn: the machine frame, on success
  *
- * Context: any.
- * Return: true if @gfn names a valid page frame.
+ * Through @d's own table: dom0's frames are pfns; a domU's are only those
+ * it was given by pvio_page_to_gfn() and has not released.
+ *
+ * Context: any (the table is read under RCU).
+ * Return: true if @d owns @gfn.
  */
-bool pvio_hv_gfn_to_mfn(const struct pvio_domain *d, xen_pfn_t gfn,
+bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
 			unsigned long *mfn)
 {
-	if (!pfn_valid(gfn))
+	struct page *page;
+
+	if (d->privileged) {
+		if (!pfn_valid(gfn))
+			return false;
+		*mfn = gfn;
+		return true;
+	}
+	if (!gfn || gfn > PVIO_HV_MAX_GFN)
 		return false;
-	*mfn = gfn;
+	page = xa_load(&d->p2m, gfn);
+	if (!page)
+		return false;
+	*mfn = page_to_pfn(page);
 	return true;
 }
 
 /**
- * pvio_page_to_gfn() - the frame number a domain uses for one of its pages
+ * pvio_page_to_gfn() - give one of a domain's pages a frame number
  * @d: the domain (the caller's own)
  * @page: a 4 KiB page it owns
  *
  * What a guest writes into a grant entry's frame or a gmfn copy operand,
- * like Linux's xen_page_to_gfn().
+ * as Linux's xen_page_to_gfn(). Dom0's frame numbers are pfns. A domU's
+ * page gets a frame number of that domain the first time (from 1, at
+ * most 32 bits wide, as grant_entry_v1.frame) and keeps it while it has
+ * references: each call takes one, pvio_gfn_release() drops one (the
+ * grant API does so when access to a grant ends). Only pages given a
+ * frame number this way can be granted or copied by the domain: the
+ * hypervisor refuses every other frame. The table holds a page reference
+ * while the frame is in it, so a page freed by the guest with its frame
+ * still given is not reused (as a Xen domain's page stays allocated until
+ * its last reference goes); the frames left at domain destruction are
+ * dropped then.
  *
- * Context: any.
- * Return: the frame number.
+ * Context: any; does not sleep (GFP_ATOMIC).
+ * Return: the frame number, or PVIO_GFN_INVALID (no memory for the table,
+ * 2^20 - 1 references to one page, or no frame number left): every use
+ * of it is refused.
  */
-xen_pfn_t pvio_page_to_gfn(const struct pvio_domain *d, struct page *page)
+xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
 {
-	return page_to_pfn(page);
+	unsigned long pfn = page_to_pfn(page), flags, v;
+	xen_pfn_t gfn = PVIO_GFN_INVALID;
+	void *e;
+	u32 id;
+
+	if (d->privileged)
+		return pfn;
+	spin_lock_irqsave(&d->p2m_lock, flags);
+	e = xa_load(&d->m2p, pfn);
+	if (e) {
+		v = xa_to_value(e);
+		if ((v & PVIO_HV_M2P_REF_MASK) != PVIO_HV_M2P_REF_MASK &&
+		    !xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v + 1),
+					GFP_ATOMIC)))
+			gfn = v >> PVIO_HV_M2P_REF_BITS;
+	} else if (!xa_alloc(&d->p2m, &id, page,
+			     XA_LIMIT(1, PVIO_HV_MAX_GFN), GFP_ATOMIC)) {
+		v = ((unsigned long)id << PVIO_HV_M2P_REF_BITS) | 1;
+		if (xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v),
+				       GFP_ATOMIC))) {
+			xa_erase(&d->p2m, id);
+		} else {
+			/* The page stays the domain's while it has a frame. */
+			get_page(page);
+			gfn = id;
+		}
+	}
+	spin_unlock_irqrestore(&d->p2m_lock, flags);
+	return gfn;
 }
 EXPORT_SYMBOL_GPL(pvio_page_to_gfn);
 
 /**
+ * pvio_gfn_release() - drop a reference pvio_page_to_gfn() took
+ * @d: the domain (the caller's own)
+ * @gfn: a frame number of @d
+ *
+ * The last reference takes the frame out of @d's table (and drops the
+ * table's page reference): the hypervisor refuses it from then on, and
+ * the number may be given to another page.
+ * Dom0's frames and frames @d does not have are ignored.
+ *
+ * Context: any; does not sleep.
+ */
+void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
+{
+	unsigned long pfn, flags, v;
+	struct page *page, *put = NULL;
+	void *e;
+
+	if (d->privileged || !gfn || gfn > PVIO_HV_MAX_GFN)
+		return;
+	spin_lock_irqsave(&d->p2m_lock, flags);
+	page = xa_load(&d->p2m, gfn);
+	if (page) {
+		pfn = page_to_pfn(page);
+		e = xa_load(&d->m2p, pfn);
+		v = e ? xa_to_value(e) : 1;
+		if ((v & PVIO_HV_M2P_REF_MASK) > 1 &&
+		    !xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v - 1),
+					GFP_ATOMIC))) {
+			/* still referenced */
+		} else {
+			xa_erase(&d->m2p, pfn);
+			xa_erase(&d->p2m, gfn);
+			put = page;
+		}
+	}
+	spin_unlock_irqrestore(&d->p2m_lock, flags);
+	if (put)
+		put_page(put);
+}
+EXPORT_SYMBOL_GPL(pvio_gfn_release);
+
+/**
  * pvio_gfn_to_page() - a domain's page from its frame number
  * @d: the domain (the caller's own)
- * @gfn: a frame number in @d's model, e.g. from GNTTABOP_setup_table
+ * @gfn: a frame number of @d, e.g. from GNTTABOP_setup_table
  *
  * Context: any.
- * Return: the page, or NULL if @gfn is not a valid frame.
+ * Return: the page, or NULL if @d does not own @gfn.
  */
-struct page *pvio_gfn_to_page(const struct pvio_domain *d, xen_pfn_t gfn)
+struct page *pvio_gfn_to_page(struct pvio_domain *d, xen_pfn_t gfn)
 {
 	unsigned long mfn;
 

@@ -46,6 +46,7 @@ for t in $(pvio_modules all); do
 		sed -e '1,2d' -e '$s/^\(not ok\|ok\) 1 /\1 '$i' /' $d/$s/results >$out/$i
 	done
 done
+[ "$i" -gt 0 ] || t_fail "KUnit suites ran" "no pvio-*-test module in the initramfs, or none registered a suite"
 pvio_unload || t_fail "unload every module after the suites"
 echo "PVIO-KTAP-BEGIN"
 echo "KTAP version 1"
