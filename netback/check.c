@@ -22,12 +22,14 @@ static void pvio_nb_plan(struct pvio_nb_txpkt *pkt)
 
 		if (c) {
 			pkt->copy[pkt->nr_copy++] = (struct pvio_nb_seg){
-				.slot = s, .offset = off, .len = c };
+				.slot = s, .req = pkt->data_req[s],
+				.offset = off, .len = c };
 			left -= c;
 		}
 		if (sz > c)
 			pkt->frags[pkt->nr_frags++] = (struct pvio_nb_seg){
-				.slot = s, .offset = off + c, .len = sz - c };
+				.slot = s, .req = pkt->data_req[s],
+				.offset = off + c, .len = sz - c };
 	}
 }
 
@@ -55,7 +57,10 @@ static void pvio_nb_plan(struct pvio_nb_txpkt *pkt)
  * Zero-length slots are answered but never become fragments (XSA-448).
  * The first min(len, 128) bytes are planned as grant copies into the
  * linear area even when they span slots (XSA-423), the rest as one
- * fragment per slot.
+ * fragment per slot. Each data slot's request index (from @reqs[0], extra
+ * slots counted) is recorded in @pkt->data_req and in every piece planned
+ * from it, so the caller can answer a slot without searching the request
+ * list for it.
  *
  * Context: any (pure function).
  * Return: the number of ring slots the packet used (>= 1), 0 if @avail is
@@ -94,6 +99,7 @@ int pvio_netback_tx_parse(const struct xen_netif_tx_request *reqs,
 	while (last & XEN_NETTXF_more_data) {
 		if (pkt->nr_data >= PVIO_NB_MAX_SLOTS || i >= avail)
 			return -EPROTO;
+		pkt->data_req[pkt->nr_data] = i;
 		pkt->data[pkt->nr_data++] = reqs[i];
 		last = reqs[i++].flags;
 	}

@@ -2,8 +2,9 @@
 /*
  * KUnit suite pvio_netback_check: pvio_netback_tx_parse() and the ring's
  * producer check fed the hostile guest TX entries Linux's xen-netback
- * guards against (XSA-39, XSA-90 and later): more than 18 slots, zero-length fragments, headers split
- * across slots, offset + size > 4096, a req_prod jump.
+ * guards against (XSA-39, XSA-90 and later): more than 18 slots,
+ * zero-length fragments, headers split across slots, offset + size > 4096,
+ * a req_prod jump; and the request index it records for every slot.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -200,6 +201,65 @@ static void nb_extras(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 1, p), -EPROTO);
 }
 
+/*
+ * The parser records each data slot's request index (extra slots counted)
+ * and every piece carries it: two extra slots, a zero-length slot, and a
+ * header split over the first two data slots.
+ */
+static void nb_ring_indexes(struct kunit *test)
+{
+	static const u8 want_data[] = { 0, 3, 4, 5, 6 };
+	static const struct { u8 slot, req; u16 offset, len; } want_frags[] = {
+		{ 1, 3, 28, 972 }, { 3, 5, 0, 600 }, { 4, 6, 0, 400 },
+	};
+	struct xen_netif_tx_request r[8] = {
+		REQ(0, 2100, XEN_NETTXF_extra_info | XEN_NETTXF_more_data),
+		{ 0 },
+		{ 0 },
+		REQ(0, 1000, XEN_NETTXF_more_data),
+		REQ(0, 0, XEN_NETTXF_more_data),
+		REQ(0, 600, XEN_NETTXF_more_data),
+		REQ(0, 400, 0),
+		REQ(0, 60, 0),		/* next packet: not consumed */
+	};
+	struct xen_netif_extra_info *gso = (void *)&r[1];
+	struct xen_netif_extra_info *mcast = (void *)&r[2];
+	struct pvio_nb_txpkt *p = pkt_alloc(test);
+	unsigned int i;
+
+	gso->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	gso->flags = XEN_NETIF_EXTRA_FLAG_MORE;
+	gso->u.gso.size = 1448;
+	gso->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+	mcast->type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+	/* the first slot's own bytes: 2100 - (1000 + 0 + 600 + 400) */
+	KUNIT_EXPECT_EQ(test, pvio_netback_tx_parse(r, 8, p), 7);
+	KUNIT_EXPECT_FALSE(test, p->drop);
+	KUNIT_EXPECT_EQ(test, p->req_is_extra, (u32)(BIT(1) | BIT(2)));
+	KUNIT_EXPECT_EQ(test, p->data[0].size, 100);
+	KUNIT_ASSERT_EQ(test, p->nr_data, (unsigned int)ARRAY_SIZE(want_data));
+	for (i = 0; i < p->nr_data; i++)
+		KUNIT_EXPECT_EQ(test, p->data_req[i], want_data[i]);
+	/* the header: all of slot 0 (request 0), 28 bytes of slot 1 (3) */
+	KUNIT_ASSERT_EQ(test, p->nr_copy, 2U);
+	KUNIT_EXPECT_EQ(test, p->copy[0].slot, 0);
+	KUNIT_EXPECT_EQ(test, p->copy[0].req, 0);
+	KUNIT_EXPECT_EQ(test, p->copy[0].len, 100);
+	KUNIT_EXPECT_EQ(test, p->copy[1].slot, 1);
+	KUNIT_EXPECT_EQ(test, p->copy[1].req, 3);
+	KUNIT_EXPECT_EQ(test, p->copy[1].len, 28);
+	/* the fragments: never the zero-length slot 2 (request 4) */
+	KUNIT_ASSERT_EQ(test, p->nr_frags,
+			(unsigned int)ARRAY_SIZE(want_frags));
+	for (i = 0; i < p->nr_frags; i++) {
+		KUNIT_EXPECT_EQ(test, p->frags[i].slot, want_frags[i].slot);
+		KUNIT_EXPECT_EQ(test, p->frags[i].req, want_frags[i].req);
+		KUNIT_EXPECT_EQ(test, p->frags[i].offset, want_frags[i].offset);
+		KUNIT_EXPECT_EQ(test, p->frags[i].len, want_frags[i].len);
+		KUNIT_EXPECT_FALSE(test, p->req_is_extra & BIT(p->frags[i].req));
+	}
+}
+
 /* req_prod past rsp_prod_pvt + 256, one step back, half the index space */
 static const u32 nb_bad_prod[] = { 257, 0xffffffffU, 0x80000000U };
 
@@ -231,6 +291,7 @@ static struct kunit_case pvio_nb_tx_cases[] = {
 	KUNIT_CASE(nb_cross_page),
 	KUNIT_CASE(nb_drops),
 	KUNIT_CASE(nb_extras),
+	KUNIT_CASE(nb_ring_indexes),
 	KUNIT_CASE(nb_prod_jump),
 	{}
 };

@@ -51,9 +51,13 @@ static_assert(__CONST_RING_SIZE(xen_netif_rx, PVIO_NB_PAGE) ==
 /* Guest RX: room for copy ops per multicall (at least 64 are issued). */
 #define PVIO_NB_RX_BATCH_OPS	1024
 
-/* A piece of a packet: @len bytes at @offset of data slot @slot. */
+/*
+ * A piece of a packet: @len bytes at @offset of data slot @slot, which is
+ * request @req of the packet (ring order, counting the extra slots).
+ */
 struct pvio_nb_seg {
 	u8 slot;
+	u8 req;
 	u16 offset;
 	u16 len;
 };
@@ -64,6 +68,9 @@ struct pvio_nb_seg {
  * @nr_data: data slots in @data
  * @data: the data requests in ring order; data[0].size is the first
  *	slot's own byte count (the wire value is the packet's length)
+ * @data_req: for each data slot, the index of its request from the
+ *	packet's first one (ring order, extra slots counted), recorded as
+ *	the requests are parsed
  * @req_is_extra: bit i set if request i (ring order) was an extra slot
  * @len: packet length in bytes
  * @flags: the first request's XEN_NETTXF_* flags
@@ -71,14 +78,17 @@ struct pvio_nb_seg {
  * @drop: a malformed but harmless packet: answer XEN_NETIF_RSP_ERROR
  * @nr_copy: header pieces in @copy, @hdr_len bytes in all
  * @hdr_len: bytes copied into the linear area (min(@len, 128))
- * @copy: header pieces to grant-copy, in order
+ * @copy: header pieces to grant-copy, in order (each with its request
+ *	index)
  * @nr_frags: remaining pieces in @frags (never zero-length)
- * @frags: the rest of the packet, one piece per slot
+ * @frags: the rest of the packet, one piece per slot, each with the
+ *	index of its request (seg.req: the slot's @data_req)
  */
 struct pvio_nb_txpkt {
 	unsigned int nr_reqs;
 	unsigned int nr_data;
 	struct xen_netif_tx_request data[PVIO_NB_MAX_SLOTS];
+	u8 data_req[PVIO_NB_MAX_SLOTS];
 	u32 req_is_extra;
 	unsigned int len;
 	u16 flags;

@@ -181,20 +181,17 @@ static void pvio_nb_set_gso(struct sk_buff *skb,
 }
 
 /*
- * Build one packet's skb and its ops. A packet dropped here is answered at
- * once (@b->skb stays NULL). Returns 1 if a packet was consumed (built or
- * dropped), 0 if the ring is empty, or -EPROTO (the vif is disabled); the
- * caller stops at 0 or below and keeps the batch size itself.
+ * Copy the next packet's requests out of the ring and parse them into
+ * vif->pkt; consume them and start @b for it (ids, extra slots, the first
+ * op of each kind). Returns the slots used, 0 if the ring is empty, or
+ * -EPROTO (the vif is disabled).
  */
-static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
-			    struct pvio_nb_txbuild *b,
-			    unsigned int *nr_copy, unsigned int *nr_map)
+static int pvio_nb_tx_next(struct pvio_nb_vif *vif, struct pvio_nb_txbuild *b,
+			   unsigned int nr_copy, unsigned int nr_map)
 {
 	struct xen_netif_tx_request reqs[PVIO_NB_SCAN];
 	struct pvio_nb_txpkt *pkt = &vif->pkt;
-	struct sk_buff *skb;
 	unsigned int i, n, cons = vif->tx.req_cons;
-	bool zerocopy;
 	int avail, used;
 
 	avail = PVIO_RING_REQUESTS_AVAIL(&vif->tx);
@@ -219,8 +216,121 @@ static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 	b->extra_mask = pkt->req_is_extra;
 	for (i = 0; i < used; i++)
 		b->ids[i] = reqs[i].id;
-	b->copy_first = *nr_copy;
-	b->map_first = *nr_map;
+	b->copy_first = nr_copy;
+	b->map_first = nr_map;
+	return used;
+}
+
+/* Grant copies of the packet's first hdr_len bytes into @skb's data. */
+static void pvio_nb_tx_copy_header(struct pvio_nb_vif *vif,
+				   const struct pvio_nb_txpkt *pkt,
+				   struct sk_buff *skb, unsigned int *nr_copy)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < pkt->nr_copy; i++) {
+		const struct pvio_nb_seg *seg = &pkt->copy[i];
+
+		*nr_copy += pvio_nb_copy_ops(&vif->tx_copy[*nr_copy], vif,
+					     &pkt->data[seg->slot], seg->offset,
+					     skb->data + n, seg->len);
+		n += seg->len;
+	}
+}
+
+/*
+ * The map stage: one read-only map op per fragment, each on a pending
+ * slot (the caller checked there are enough); the slot's request is
+ * answered when the stack releases the skb (@b->mapped_mask).
+ */
+static void pvio_nb_tx_map_frags(struct pvio_nb_vif *vif,
+				 const struct pvio_nb_txpkt *pkt,
+				 struct pvio_nb_txbuild *b,
+				 unsigned int *nr_map)
+{
+	unsigned int i;
+
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct pvio_nb_seg *seg = &pkt->frags[i];
+		const struct xen_netif_tx_request *req = &pkt->data[seg->slot];
+		u16 p = vif->pending_free[--vif->nr_pending_free];
+
+		b->mapped_mask |= BIT(seg->req);
+		vif->pending[p].req_id = req->id;
+		vif->pending[p].nr_chain = 0;
+		pvio_gnttab_set_map_op(&vif->tx_map[*nr_map], GNTMAP_readonly,
+				       req->gref, vif->domid);
+		b->pend[b->nr_map] = p;
+		b->frag_off[b->nr_map] = seg->offset;
+		b->frag_len[b->nr_map] = seg->len;
+		b->nr_map++;
+		(*nr_map)++;
+	}
+}
+
+/*
+ * The copy stage: the fragments grant-copied into pages of our own,
+ * attached to @skb as they are allocated. Returns 0, or -ENOMEM (the
+ * pages attached so far go with the skb; the ops written are abandoned).
+ */
+static int pvio_nb_tx_copy_frags(struct pvio_nb_vif *vif,
+				 const struct pvio_nb_txpkt *pkt,
+				 struct sk_buff *skb, unsigned int *nr_copy)
+{
+	unsigned int left = pkt->len - pkt->hdr_len, f = 0;
+	unsigned int poff = PAGE_SIZE;
+	struct page *page = NULL;
+	unsigned int i;
+
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct pvio_nb_seg *seg = &pkt->frags[i];
+		unsigned int done = 0;
+
+		while (done < seg->len) {
+			unsigned int c;
+
+			if (poff == PAGE_SIZE) {
+				page = alloc_page(GFP_ATOMIC);
+				if (!page)
+					return -ENOMEM;
+				skb_add_rx_frag(skb, f++, page, 0,
+						min_t(unsigned int, left,
+						      PAGE_SIZE),
+						PAGE_SIZE);
+				left -= min_t(unsigned int, left, PAGE_SIZE);
+				poff = 0;
+			}
+			c = min_t(unsigned int, seg->len - done,
+				  PAGE_SIZE - poff);
+			pvio_nb_copy_op(&vif->tx_copy[(*nr_copy)++], vif,
+					&pkt->data[seg->slot],
+					seg->offset + done,
+					page_address(page) + poff, c);
+			poff += c;
+			done += c;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Build the next packet's skb and its ops, mapping its fragments if it
+ * fits an skb and enough pending slots are free, copying them otherwise.
+ * A packet dropped here is answered at once (@b->skb stays NULL).
+ * Returns 1 if a packet was consumed, 0 if the ring is empty, or -EPROTO
+ * (the vif is disabled).
+ */
+static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
+			    struct pvio_nb_txbuild *b,
+			    unsigned int *nr_copy, unsigned int *nr_map)
+{
+	struct pvio_nb_txpkt *pkt = &vif->pkt;
+	struct sk_buff *skb;
+	int used;
+
+	used = pvio_nb_tx_next(vif, b, *nr_copy, *nr_map);
+	if (used <= 0)
+		return used;
 
 	if (pkt->drop) {
 		vif->stats.tx_bad++;
@@ -232,77 +342,15 @@ static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 	if (!skb)
 		goto drop;
 	skb_put(skb, pkt->hdr_len);
-	n = 0;
-	for (i = 0; i < pkt->nr_copy; i++) {
-		const struct pvio_nb_seg *seg = &pkt->copy[i];
+	pvio_nb_tx_copy_header(vif, pkt, skb, nr_copy);
 
-		*nr_copy += pvio_nb_copy_ops(&vif->tx_copy[*nr_copy], vif,
-					     &pkt->data[seg->slot], seg->offset,
-					     skb->data + n, seg->len);
-		n += seg->len;
-	}
-
-	zerocopy = pkt->nr_frags <= MAX_SKB_FRAGS &&
-		   vif->nr_pending_free >= pkt->nr_frags;
-	if (zerocopy) {
-		for (i = 0; i < pkt->nr_frags; i++) {
-			const struct pvio_nb_seg *seg = &pkt->frags[i];
-			const struct xen_netif_tx_request *req =
-				&pkt->data[seg->slot];
-			u16 p = vif->pending_free[--vif->nr_pending_free];
-			unsigned int r, k = 0;
-
-			/* the ring index of this data slot */
-			for (r = 0; r < used; r++)
-				if (!(b->extra_mask & BIT(r)) && k++ == seg->slot)
-					break;
-			b->mapped_mask |= BIT(r);
-			vif->pending[p].req_id = req->id;
-			vif->pending[p].nr_chain = 0;
-			pvio_gnttab_set_map_op(&vif->tx_map[*nr_map],
-					       GNTMAP_readonly, req->gref,
-					       vif->domid);
-			b->pend[b->nr_map] = p;
-			b->frag_off[b->nr_map] = seg->offset;
-			b->frag_len[b->nr_map] = seg->len;
-			b->nr_map++;
-			(*nr_map)++;
-		}
+	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
+	    vif->nr_pending_free >= pkt->nr_frags) {
+		pvio_nb_tx_map_frags(vif, pkt, b, nr_map);
 	} else {
-		unsigned int left = pkt->len - pkt->hdr_len, f = 0;
-		struct page *page = NULL;
-		unsigned int poff = PAGE_SIZE;
-
 		vif->stats.tx_frag_copy++;
-		for (i = 0; i < pkt->nr_frags; i++) {
-			const struct pvio_nb_seg *seg = &pkt->frags[i];
-			unsigned int done = 0;
-
-			while (done < seg->len) {
-				unsigned int c;
-
-				if (poff == PAGE_SIZE) {
-					page = alloc_page(GFP_ATOMIC);
-					if (!page)
-						goto free;
-					skb_add_rx_frag(skb, f++, page, 0,
-							min_t(unsigned int,
-							      left, PAGE_SIZE),
-							PAGE_SIZE);
-					left -= min_t(unsigned int, left,
-						      PAGE_SIZE);
-					poff = 0;
-				}
-				c = min_t(unsigned int, seg->len - done,
-					  PAGE_SIZE - poff);
-				pvio_nb_copy_op(&vif->tx_copy[(*nr_copy)++], vif,
-						&pkt->data[seg->slot],
-						seg->offset + done,
-						page_address(page) + poff, c);
-				poff += c;
-				done += c;
-			}
-		}
+		if (pvio_nb_tx_copy_frags(vif, pkt, skb, nr_copy))
+			goto free;
 	}
 	b->nr_copy = *nr_copy - b->copy_first;
 
@@ -314,7 +362,7 @@ static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 	b->skb = skb;
 	return 1;
 free:
-	/* give back the pending slots we did not take (none: copy mode) */
+	/* no pending slot was taken: copy mode */
 	kfree_skb(skb);
 	*nr_copy = b->copy_first;
 drop:
