@@ -634,6 +634,152 @@ static void gt_unstable_entry(struct kunit *test)
 	__free_page(page);
 }
 
+/* pvio-hypervisor's max_maps_per_domain default (grant_table.c) */
+#define QUOTA		32768
+#define QUOTA_BATCH	512
+
+/* b maps a's REF0 @n times in batches; returns the maps that worked. */
+static unsigned int map_many(struct kunit *test, struct pvio_domain *b,
+			     domid_t a, unsigned int n, s16 *last)
+{
+	struct gnttab_map_grant_ref *ops;
+	unsigned int done = 0, i, k;
+
+	ops = kunit_kcalloc(test, QUOTA_BATCH, sizeof(*ops), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	*last = GNTST_okay;
+	while (done < n) {
+		k = min_t(unsigned int, n - done, QUOTA_BATCH);
+		for (i = 0; i < k; i++)
+			pvio_test_map_op(&ops[i], a, REF0, true);
+		KUNIT_ASSERT_EQ(test, pvio_grant_table_op(b,
+							  GNTTABOP_map_grant_ref,
+							  ops, k), 0);
+		for (i = 0; i < k; i++) {
+			if (ops[i].status != GNTST_okay) {
+				*last = ops[i].status;
+				return done;
+			}
+			done++;
+		}
+		cond_resched();
+	}
+	return done;
+}
+
+/*
+ * Fair mapping resources: b may hold at most QUOTA live maps of a's
+ * grants; the next is refused with GNTST_no_space (Xen's status for a full
+ * maptrack) while c's grants still map, an unmap makes room for exactly
+ * one more, and destroying the mapper releases every map (a's count of
+ * live maps back to 0, the entry's flags clear).
+ */
+static void gt_map_quota(struct kunit *test)
+{
+	struct pvio_test_doms *t = test->priv;
+	struct page *page = alloc_test_page(test, 0x31);
+	struct page *cpage = alloc_test_page(test, 0x32);
+	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 4, REF0);
+	struct pvio_domain_stats *st = pvio_test_stats(test);
+	struct grant_entry_v1 *ce;
+	struct pvio_domain *c;
+	grant_handle_t h, hc;
+	unsigned int n;
+	s16 last;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	c = pvio_domain_create("kunit-c", 1);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	ce = pvio_test_entry(test, c, 4, REF0);
+	KUNIT_ASSERT_NOT_NULL(test, ce);
+	pvio_test_grant(e, t->b_id, pvio_page_to_gfn(t->a, page),
+			GTF_permit_access | GTF_readonly);
+	pvio_test_grant(ce, t->b_id, pvio_page_to_gfn(c, cpage),
+			GTF_permit_access | GTF_readonly);
+
+	KUNIT_ASSERT_EQ(test, map1(t->b, t->a_id, REF0, true, &h, NULL),
+			GNTST_okay);
+	n = map_many(test, t->b, t->a_id, QUOTA, &last);
+	KUNIT_EXPECT_EQ(test, n + 1, QUOTA);
+	KUNIT_EXPECT_EQ(test, last, GNTST_no_space);
+	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
+			GNTST_no_space);
+	pvio_domain_get_stats(t->a, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_granted, (u64)QUOTA);
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_held, (u64)QUOTA);
+
+	/* Another granting domain is not affected. */
+	KUNIT_EXPECT_EQ(test, map1(t->b, pvio_domain_id(c), REF0, true, &hc,
+				   NULL), GNTST_okay);
+	pvio_domain_get_stats(c, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_granted, 1ULL);
+	KUNIT_EXPECT_EQ(test, unmap1(t->b, hc), GNTST_okay);
+	pvio_domain_get_stats(c, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_granted, 0ULL);
+
+	/* One unmap, room for one map. */
+	KUNIT_EXPECT_EQ(test, unmap1(t->b, h), GNTST_okay);
+	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
+			GNTST_okay);
+	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
+			GNTST_no_space);
+
+	/* The mapper dies: every one of its maps is released. */
+	KUNIT_ASSERT_EQ(test, pvio_domain_destroy(t->b_id), 0);
+	t->b_gone = true;
+	pvio_domain_get_stats(t->a, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_granted, 0ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(e->flags),
+			GTF_permit_access | GTF_readonly);
+	KUNIT_EXPECT_TRUE(test, pvio_test_end_access(e));
+	KUNIT_EXPECT_TRUE(test, pvio_test_end_access(ce));
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(pvio_domain_id(c)), 0);
+	__free_page(cpage);
+	__free_page(page);
+}
+
+/*
+ * The granter dies while b maps its grants (a backend whose frontend's
+ * domain is destroyed): b's live maps stay until b unmaps them, then are
+ * back exactly at b's baseline; the dead domain's grants no longer map.
+ */
+static void gt_live_maps_baseline(struct kunit *test)
+{
+	struct pvio_test_doms *t = test->priv;
+	struct page *page = alloc_test_page(test, 0x41);
+	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 4, REF0);
+	struct pvio_domain_stats *st = pvio_test_stats(test);
+	grant_handle_t h[8];
+	unsigned int i;
+	u64 held0;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	pvio_domain_get_stats(t->b, st);
+	held0 = st->grant_maps_held;
+	pvio_test_grant(e, t->b_id, pvio_page_to_gfn(t->a, page),
+			GTF_permit_access);
+	for (i = 0; i < ARRAY_SIZE(h); i++)
+		KUNIT_ASSERT_EQ(test, map1(t->b, t->a_id, REF0, i & 1, &h[i],
+					   NULL), GNTST_okay);
+	pvio_domain_get_stats(t->a, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_granted, (u64)ARRAY_SIZE(h));
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_held, held0 + ARRAY_SIZE(h));
+
+	put_page(page);		/* the granter's guest lets go of it */
+	KUNIT_ASSERT_EQ(test, pvio_domain_destroy(t->a_id), 0);
+	t->a_gone = true;
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_held, held0 + ARRAY_SIZE(h));
+	KUNIT_EXPECT_EQ(test, map1(t->b, t->a_id, REF0, true, NULL, NULL),
+			GNTST_bad_domain);
+	for (i = 0; i < ARRAY_SIZE(h); i++)
+		KUNIT_EXPECT_EQ(test, unmap1(t->b, h[i]), GNTST_okay);
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps_held, held0);
+}
+
 static struct kunit_case pvio_hv_grant_table_cases[] = {
 	KUNIT_CASE(gt_setup_table_growth),
 	KUNIT_CASE(gt_map_unmap_pins),
@@ -644,6 +790,8 @@ static struct kunit_case pvio_hv_grant_table_cases[] = {
 	KUNIT_CASE(gt_destroy_granter_while_mapped),
 	KUNIT_CASE(gt_destroy_mapper_while_mapped),
 	KUNIT_CASE(gt_unstable_entry),
+	KUNIT_CASE(gt_map_quota),
+	KUNIT_CASE(gt_live_maps_baseline),
 	{}
 };
 
