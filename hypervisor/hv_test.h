@@ -133,4 +133,35 @@ static inline void pvio_test_unmap_op(struct gnttab_unmap_grant_ref *op,
 	op->status = 1;
 }
 
+/*
+ * One map of (@dom, @ref) by @d: the op's status (99: the hypercall
+ * failed); the handle and dev_bus_addr if asked for.
+ */
+static inline s16 pvio_test_map1(struct pvio_domain *d, domid_t dom,
+				 grant_ref_t ref, bool ro,
+				 grant_handle_t *handle, u64 *bus)
+{
+	struct gnttab_map_grant_ref op;
+
+	pvio_test_map_op(&op, dom, ref, ro);
+	if (pvio_grant_table_op(d, GNTTABOP_map_grant_ref, &op, 1))
+		return 99;
+	if (handle)
+		*handle = op.handle;
+	if (bus)
+		*bus = op.dev_bus_addr;
+	return op.status;
+}
+
+static inline s16 pvio_test_unmap1(struct pvio_domain *d,
+				   grant_handle_t handle)
+{
+	struct gnttab_unmap_grant_ref op;
+
+	pvio_test_unmap_op(&op, handle);
+	if (pvio_grant_table_op(d, GNTTABOP_unmap_grant_ref, &op, 1))
+		return 99;
+	return op.status;
+}
+
 #endif /* PVIO_HV_TEST_H */

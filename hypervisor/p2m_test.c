@@ -24,31 +24,6 @@ static struct page *p2m_page(struct kunit *test, u8 fill)
 	return page;
 }
 
-/* One map of (@dom, @ref) by @d; returns the status (99: hypercall error). */
-static s16 p2m_map(struct pvio_domain *d, domid_t dom, grant_ref_t ref,
-		   grant_handle_t *handle, struct page **page)
-{
-	struct gnttab_map_grant_ref op;
-
-	pvio_test_map_op(&op, dom, ref, false);
-	if (pvio_grant_table_op(d, GNTTABOP_map_grant_ref, &op, 1))
-		return 99;
-	*handle = op.handle;
-	if (op.status == GNTST_okay)
-		*page = pvio_machine_addr_to_page(d, op.dev_bus_addr);
-	return op.status;
-}
-
-static s16 p2m_unmap(struct pvio_domain *d, grant_handle_t handle)
-{
-	struct gnttab_unmap_grant_ref op;
-
-	pvio_test_unmap_op(&op, handle);
-	if (pvio_grant_table_op(d, GNTTABOP_unmap_grant_ref, &op, 1))
-		return 99;
-	return op.status;
-}
-
 /*
  * a grants @gfn to b at REF0; b maps it: the status, unmapped again; the
  * page b got in *@mapped if not NULL.
@@ -60,15 +35,18 @@ static s16 p2m_grant_map_page(struct kunit *test, xen_pfn_t gfn,
 	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 1, REF0);
 	struct page *page = NULL;
 	grant_handle_t h = 0;
+	u64 bus = 0;
 	s16 st;
 
 	KUNIT_ASSERT_NOT_NULL(test, e);
 	pvio_test_grant(e, t->b_id, gfn, GTF_permit_access);
-	st = p2m_map(t->b, t->a_id, REF0, &h, &page);
+	st = pvio_test_map1(t->b, t->a_id, REF0, false, &h, &bus);
+	if (st == GNTST_okay)
+		page = pvio_machine_addr_to_page(t->b, bus);
 	if (mapped)
 		*mapped = page;
 	if (st == GNTST_okay)
-		KUNIT_EXPECT_EQ(test, p2m_unmap(t->b, h), GNTST_okay);
+		KUNIT_EXPECT_EQ(test, pvio_test_unmap1(t->b, h), GNTST_okay);
 	else	/* a refused map leaves the entry as it was */
 		KUNIT_EXPECT_EQ(test, READ_ONCE(e->flags), GTF_permit_access);
 	KUNIT_EXPECT_TRUE(test, pvio_test_end_access(e));
@@ -251,4 +229,5 @@ static struct kunit_suite pvio_hv_p2m_suite = {
 	.exit = pvio_test_doms_exit,
 	.test_cases = pvio_hv_p2m_cases,
 };
+
 kunit_test_suite(pvio_hv_p2m_suite);
