@@ -546,6 +546,14 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	return BLK_STS_OK;
 }
 
+/* Publish the queued requests; notify if blkback asked for it. Lock held. */
+static void pvio_blkfront_push(struct pvio_blkfront *info)
+{
+	lockdep_assert_held(&info->lock);
+	if (PVIO_RING_PUSH_REQUESTS(&info->ring))
+		pvio_notify_remote_via_irq(info->irq);
+}
+
 static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 					   const struct blk_mq_queue_data *bd)
 {
@@ -630,10 +638,26 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		req.u.indirect.indirect_op : req.operation;
 	s->waiting = true;
 	info->inflight++;
-	if (PVIO_RING_PUSH_REQUESTS(&info->ring))
-		pvio_notify_remote_via_irq(info->irq);
+	/* One push and at most one event per blk-mq batch (Linux: bd->last). */
+	if (bd->last)
+		pvio_blkfront_push(info);
 	spin_unlock_irqrestore(&info->lock, flags);
 	return BLK_STS_OK;
+}
+
+/*
+ * blk-mq stopped a batch before its last request (a busy ring, an error):
+ * publish what was queued, as virtio-blk's virtio_commit_rqs().
+ */
+static void pvio_blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
+{
+	struct pvio_blkfront *info = hctx->queue->queuedata;
+	unsigned long flags;
+
+	spin_lock_irqsave(&info->lock, flags);
+	if (info->state == PVIO_BLKFRONT_CONNECTED)
+		pvio_blkfront_push(info);
+	spin_unlock_irqrestore(&info->lock, flags);
 }
 
 /**
@@ -660,4 +684,5 @@ void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info)
 
 const struct blk_mq_ops pvio_blkfront_mq_ops = {
 	.queue_rq = pvio_blkfront_queue_rq,
+	.commit_rqs = pvio_blkfront_commit_rqs,
 };
