@@ -621,14 +621,10 @@ EXPORT_SYMBOL_GPL(pvio_xs_introduce_domain);
 int pvio_xs_release_domain(struct pvio_xs *xs, domid_t domid)
 {
 	char a[8];
-	void *r;
+	struct kvec v = { .iov_base = a };
 
-	snprintf(a, sizeof(a), "%u", domid);
-	r = xs_talk_str(xs, XS_RELEASE, PVIO_XBT_NIL, a, NULL);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	kfree(r);
-	return 0;
+	v.iov_len = snprintf(a, sizeof(a), "%u", domid) + 1;
+	return xs_talk_ack(xs, XS_RELEASE, PVIO_XBT_NIL, &v, 1);
 }
 EXPORT_SYMBOL_GPL(pvio_xs_release_domain);
 
