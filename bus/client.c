@@ -151,6 +151,32 @@ void pvio_xenbus_dev_fatal(struct pvio_xenbus_device *dev, int err,
 EXPORT_SYMBOL_GPL(pvio_xenbus_dev_fatal);
 
 /**
+ * pvio_xenbus_backend_restarting() - is a backend that went down coming back?
+ * @dev: the frontend device, whose backend just went Closing, Closed or
+ *	away
+ *
+ * A backend leaves for one of three reasons. The toolstack detaches the
+ * device: it writes the backend's "online" = 0 before Closing (libxl's
+ * device removal), and the frontend must let go. The backend failed: it
+ * wrote its "error" node (pvio_xenbus_dev_fatal(), Linux's
+ * xenbus_dev_fatal()). Otherwise the backend is restarting (its module
+ * reloaded, its directory re-created, a block-migrate, the domain's
+ * suspend): the frontend keeps its device, holds its I/O and reconnects
+ * when a backend appears again, as Linux's frontends do on resume.
+ *
+ * Context: process context, sleeps (store reads).
+ * Return: true if neither "online" = 0 nor an "error" node is in the
+ * backend's directory (a directory that is gone counts as restarting).
+ */
+bool pvio_xenbus_backend_restarting(struct pvio_xenbus_device *dev)
+{
+	if (pvio_xs_read_unsigned(dev->xs, dev->otherend, "online", 1) == 0)
+		return false;
+	return !pvio_xs_exists(dev->xs, PVIO_XBT_NIL, dev->otherend, "error");
+}
+EXPORT_SYMBOL_GPL(pvio_xenbus_backend_restarting);
+
+/**
  * pvio_xenbus_read_otherend_feature() - read a feature the other end offers
  * @dev: the device
  * @node: e.g. "feature-persistent"

@@ -134,6 +134,7 @@ void pvio_xenbus_frontend_closed(struct pvio_xenbus_device *dev);
 __printf(3, 4)
 void pvio_xenbus_dev_fatal(struct pvio_xenbus_device *dev, int err,
 			   const char *fmt, ...);
+bool pvio_xenbus_backend_restarting(struct pvio_xenbus_device *dev);
 unsigned int pvio_xenbus_read_otherend_feature(struct pvio_xenbus_device *dev,
 					       const char *node,
 					       unsigned int default_val);
