@@ -11,7 +11,9 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/bio.h>
 #include <linux/interrupt.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -26,6 +28,7 @@ enum pvio_blkfront_state {
 	PVIO_BLKFRONT_CONNECTED,
 	PVIO_BLKFRONT_CLOSING,		/* draining before teardown */
 	PVIO_BLKFRONT_BROKEN,		/* the backend misbehaved: -EIO */
+	PVIO_BLKFRONT_SUSPENDED,	/* backend restarting: I/O held */
 };
 
 /**
@@ -70,6 +73,17 @@ enum pvio_blkfront_state {
  * @discard_alignment: the backend's "discard-alignment", in bytes
  * @fatal_work: reports the error state to the store (process context)
  * @dbg: debugfs fault injection file
+ * @ctl_mutex: serialises the control path (otherend_changed() and
+ *	@recover_work) around the recovery
+ * @held_bios: bios taken back from requests that were in flight when the
+ *	backend went away, or that no longer fit the new backend's limits;
+ *	submitted again on reconnect (under @lock)
+ * @held_rqs: requests without bios (flush, discard) or FUA writes held
+ *	for a requeue on reconnect, as Linux's blkfront_resume() keeps them
+ * @recover_work: fails the held I/O if no backend comes back in time
+ * @resubmit_work: submits @held_bios again (process context)
+ * @recovery_timeout: seconds to hold I/O, read when the backend left
+ * @replayed: held bios and requests issued again after reconnects
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -114,6 +128,14 @@ struct pvio_blkfront {
 
 	struct work_struct fatal_work;
 	struct dentry *dbg;
+
+	struct mutex ctl_mutex;		/* control path vs recover_work */
+	struct bio_list held_bios;
+	struct list_head held_rqs;
+	struct delayed_work recover_work;
+	struct work_struct resubmit_work;
+	unsigned int recovery_timeout;
+	unsigned long replayed;
 };
 
 /* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
@@ -137,5 +159,7 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info);
 int pvio_blkfront_grant_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_end_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
+unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);
+void pvio_blkfront_resubmit(struct work_struct *work);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */
