@@ -524,6 +524,51 @@ static void pvio_blkfront_inject(struct pvio_blkfront *info,
 }
 
 /*
+ * Tests: a hostile frontend names a frame of dom0's in a grant (the first
+ * segment of this read or write). The hypervisor must refuse it: @victim
+ * is not in this domain's frame space. Its frame number is chosen so that
+ * this domain owns no frame of that number either.
+ */
+static void pvio_blkfront_inject_dom0_frame(struct pvio_blkfront *info,
+					    struct blkif_request_segment *seg)
+{
+	int ref;
+
+	if (atomic_cmpxchg(&info->inject, PVIO_BLKFRONT_INJECT_DOM0_FRAME,
+			   PVIO_BLKFRONT_INJECT_NONE) !=
+	    PVIO_BLKFRONT_INJECT_DOM0_FRAME || !info->victim || info->victim_ref)
+		return;
+	ref = pvio_gnttab_grant_foreign_access(info->d, info->dev->otherend_id,
+					       page_to_pfn(info->victim),
+					       false);
+	if (ref < 0)
+		return;
+	info->victim_ref = ref;
+	seg->gref = ref;
+}
+
+/**
+ * pvio_blkfront_end_victim() - end the grant of dom0's page (tests)
+ * @info: the disk
+ *
+ * Context: process context.
+ */
+void pvio_blkfront_end_victim(struct pvio_blkfront *info)
+{
+	if (!info->victim_ref)
+		return;
+	if (pvio_gnttab_end_foreign_access_ref(info->d, info->victim_ref)) {
+		pvio_gnttab_free_grant_reference(info->d, info->victim_ref);
+	} else {
+		/* Never freed: the hypervisor let the peer map it. */
+		pvio_gnttab_end_foreign_access(info->d, info->victim_ref,
+					       info->victim);
+		info->victim = NULL;
+	}
+	info->victim_ref = 0;
+}
+
+/*
  * The grant a request names for @page: its persistent grant @pgref, or a
  * new grant to @be for this request only (ended at completion).
  * Return: the grant ref, or -ENOSPC/-ENODEV from pvio-grant.
@@ -606,6 +651,11 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 		seg->first_sect = 0;
 		seg->last_sect = (len >> 9) - 1;
 	}
+	if (unlikely(atomic_read(&info->inject) ==
+		     PVIO_BLKFRONT_INJECT_DOM0_FRAME))
+		pvio_blkfront_inject_dom0_frame(info, nind ?
+						page_address(s->ind_page[0]) :
+						&segs[0]);
 	if (!nind) {
 		req->u.rw.nr_segments = nseg;
 		req->u.rw.handle = info->vdevice;

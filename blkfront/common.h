@@ -84,6 +84,10 @@ enum pvio_blkfront_state {
  * @resubmit_work: submits @held_bios again (process context)
  * @recovery_timeout: seconds to hold I/O, read when the backend left
  * @replayed: held bios and requests issued again after reconnects
+ * @victim: a page of dom0's whose frame number the next read or write
+ *	names in a grant (PVIO_BLKFRONT_INJECT_DOM0_FRAME, tests), filled
+ *	with 0xa5
+ * @victim_ref: that grant, or 0
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -136,6 +140,8 @@ struct pvio_blkfront {
 	struct work_struct resubmit_work;
 	unsigned int recovery_timeout;
 	unsigned long replayed;
+	struct page *victim;
+	grant_ref_t victim_ref;
 };
 
 /* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
@@ -146,6 +152,7 @@ enum {
 	PVIO_BLKFRONT_INJECT_IND_BAD_GREF,	/* a segment's gref not granted */
 	PVIO_BLKFRONT_INJECT_IND_BAD_SECT,	/* a segment's last_sect 8 */
 	PVIO_BLKFRONT_INJECT_IND_BAD_PAGE,	/* indirect_grefs[0] not granted */
+	PVIO_BLKFRONT_INJECT_DOM0_FRAME,	/* segment 0 granted on a dom0 frame */
 };
 
 extern const struct blk_mq_ops pvio_blkfront_mq_ops;
@@ -161,5 +168,6 @@ void pvio_blkfront_end_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);
 void pvio_blkfront_resubmit(struct work_struct *work);
+void pvio_blkfront_end_victim(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

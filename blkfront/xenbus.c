@@ -81,12 +81,63 @@ static const struct block_device_operations pvio_blkfront_fops = {
 
 static struct dentry *pvio_blkfront_dbg_root;
 
+/*
+ * A page of dom0's filled with 0xa5, whose frame number this domain does
+ * not own as one of its own frames either (tests).
+ */
+static int pvio_blkfront_alloc_victim(struct pvio_blkfront *info)
+{
+	struct page *tried[16];
+	unsigned int n = 0;
+	int err = -EBUSY;
+
+	if (info->victim) {
+		memset(page_address(info->victim), 0xa5, PAGE_SIZE);
+		return 0;
+	}
+	while (n < ARRAY_SIZE(tried)) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!pvio_gfn_to_page(info->d, page_to_pfn(p))) {
+			memset(page_address(p), 0xa5, PAGE_SIZE);
+			info->victim = p;
+			err = 0;
+			break;
+		}
+		tried[n++] = p;
+	}
+	while (n)
+		__free_page(tried[--n]);
+	return err;
+}
+
+/* Reading the file: is dom0's page still all 0xa5 ("intact")? */
+static ssize_t pvio_blkfront_inject_read(struct file *file, char __user *ubuf,
+					 size_t len, loff_t *ppos)
+{
+	struct pvio_blkfront *info = file->private_data;
+	const char *v = "none\n";
+
+	mutex_lock(&info->ctl_mutex);
+	pvio_blkfront_end_victim(info);
+	if (info->victim)
+		v = memchr_inv(page_address(info->victim), 0xa5, PAGE_SIZE) ?
+		    "overwritten\n" : "intact\n";
+	mutex_unlock(&info->ctl_mutex);
+	return simple_read_from_buffer(ubuf, len, ppos, v, strlen(v));
+}
+
 static ssize_t pvio_blkfront_inject_write(struct file *file,
 					  const char __user *ubuf, size_t len,
 					  loff_t *ppos)
 {
 	struct pvio_blkfront *info = file->private_data;
 	char buf[16] = "";
+	int err;
 
 	if (simple_write_to_buffer(buf, sizeof(buf) - 1, ppos, ubuf, len) < 0)
 		return -EFAULT;
@@ -94,6 +145,19 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 		dev_warn(&info->dev->dev,
 			 "injecting an impossible req_prod\n");
 		pvio_blkfront_inject_req_prod(info);
+		return len;
+	}
+	if (sysfs_streq(buf, "dom0_frame")) {
+		mutex_lock(&info->ctl_mutex);
+		pvio_blkfront_end_victim(info);
+		err = pvio_blkfront_alloc_victim(info);
+		mutex_unlock(&info->ctl_mutex);
+		if (err)
+			return err;
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_DOM0_FRAME);
+		dev_warn(&info->dev->dev,
+			 "injecting dom0's frame %#lx into the next read or write\n",
+			 page_to_pfn(info->victim));
 		return len;
 	}
 	if (sysfs_streq(buf, "ind_nseg_big"))
@@ -116,6 +180,7 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 static const struct file_operations pvio_blkfront_inject_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
+	.read = pvio_blkfront_inject_read,
 	.write = pvio_blkfront_inject_write,
 	.llseek = no_llseek,
 };
@@ -690,7 +755,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	}
 	pvio_blkfront_init_shadows(info);
 	dev_set_drvdata(&dev->dev, info);
-	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0200,
+	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0600,
 					pvio_blkfront_dbg_root, info,
 					&pvio_blkfront_inject_fops);
 	return 0;
@@ -708,6 +773,9 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 	mutex_unlock(&info->ctl_mutex);
 	cancel_work_sync(&info->fatal_work);
 	cancel_work_sync(&info->resubmit_work);
+	pvio_blkfront_end_victim(info);
+	if (info->victim)
+		__free_page(info->victim);
 	xa_erase(&pvio_blkfront_indexes, info->index);
 	dev_set_drvdata(&dev->dev, NULL);
 	kvfree(info);
