@@ -149,8 +149,10 @@ wait_for 5 gone && t_ok "devices removed from both buses" ||
 echo 1 >/sys/module/pvio_testdev/parameters/hostile_ring
 t_check "attach a device whose frontend grants dom0's frame" pvctl device-attach ctltest pviotest 2
 hb=/local/domain/0/backend/pviotest/$domid/2
-wait_for 10 state_is $hb 5 && err=$(pvctl store read $hb/error) &&
-	t_ok "its backend refuses the ring (Closing, error: $err)" ||
+# Closing, then Closed once the frontend has let go.
+closing() { st=$(pvctl store read $hb/state) && [ "$st" -ge 5 ] && pvctl store read $hb/error; }
+wait_for 10 closing && err=$(pvctl store read $hb/error) &&
+	t_ok "its backend refuses the ring (state $(pvctl store read $hb/state), error: $err)" ||
 	t_fail "its backend refuses the ring" "state $(pvctl store read $hb/state) error $(pvctl store read $hb/error 2>&1)"
 echo 0 >/sys/module/pvio_testdev/parameters/hostile_ring
 t_check "detach it" pvctl device-detach ctltest pviotest 2
