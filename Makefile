@@ -9,6 +9,8 @@
 #                   kernel; ends with "N passed, N failed"
 #   make lint       checkpatch.pl --strict, sparse and kernel-doc on the sources
 #   make bench      the benchmark (see bench/)
+#   make uml        the User-Mode Linux domU kernel (cached like the test
+#                   kernel) and its initramfs (docs/uml-domu.md)
 #
 # Out-of-tree builds for two kernels would clash in one tree, so every
 # module build happens in a copy of the sources under build/<name>/.
@@ -31,7 +33,7 @@ KUNIT_ARG = $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/include/config/auto.c
 SRC_DIRS := Kbuild include hypervisor store grant evtchn bus blkback blkfront \
 	    netback netfront tests
 
-.PHONY: all modules tools deps test-kernel check run bench lint clean \
+.PHONY: all modules tools deps test-kernel uml check run bench lint clean \
 	modules-stock modules-test
 
 all: modules tools
@@ -67,6 +69,11 @@ tools:
 
 test-kernel:
 	@$(TOP)/scripts/test-kernel >/dev/null
+
+uml:
+	@linux=$$($(TOP)/scripts/uml-kernel) && \
+		initramfs=$$($(TOP)/scripts/uml-initramfs) && \
+		echo "uml: kernel $$linux, initramfs $$initramfs"
 
 check: deps
 	@$(TOP)/scripts/check

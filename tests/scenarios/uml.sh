@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-uml: yes
+# Not in make check yet: nothing of pvio runs in UML before issue #13's
+# later items, and building its kernel costs about 17 minutes on a fresh
+# machine. Run it with: tools/vm --kernel stock --scenario uml
+# The User-Mode Linux domU kernel (scripts/uml-kernel) as a process of the
+# VM: it boots from its initramfs (scripts/uml-initramfs), its /init
+# insmods pvio-uml-hello (which counts the free IRQ descriptors) and runs
+# the command given as pvio.run=: lsmod, /proc/interrupts, an fio verify
+# on its tmpfs and iperf3 --version. Its console is shown as "# uml: "
+# lines. Without a UML kernel (it did not build, or cannot run here) the
+# scenario is skipped with the reason.
+. /pvio/lib.sh
+
+UML_TIMEOUT=${PVIO_UML_TIMEOUT:-600}
+out=/tmp/uml.out
+
+if [ -e /pvio/uml/unavailable ]; then
+	t_ok "UML domU kernel # SKIP $(cat /pvio/uml/unavailable)"
+	t_done; exit
+fi
+
+# Each step's output between markers, then its status. fio without its
+# clock reads per I/O (--gtod_reduce=1: each is a syscall, a ptrace round
+# trip) and without its progress line.
+run='echo PVIO-UML-STEP: lsmod; lsmod; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: interrupts; cat /proc/interrupts; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: fio; fio --name=t --filename=/tmp/f --size=4M --rw=randwrite --verify=crc32c --gtod_reduce=1 --eta=never; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: iperf3; iperf3 --version; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: rmmod; rmmod pvio-uml-hello; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: end'
+
+# The physmem file goes to TMPDIR (a tmpfs here); con0 writes to stdout,
+# the other consoles and serial lines go nowhere.
+echo "# uml: booting /pvio/uml/linux (mem=256M, timeout ${UML_TIMEOUT}s)"
+start=$(date +%s)
+TMPDIR=/tmp timeout -k 10 "$UML_TIMEOUT" /pvio/uml/linux mem=256M \
+	initrd=/pvio/uml/initramfs.cpio.gz umid=pvio uml_dir=/tmp/uml \
+	con0=null,fd:1 con=null ssl=null \
+	"pvio.run=\"$run\"" </dev/null >$out.raw 2>&1
+rc=$?
+tr -d '\r' <$out.raw >$out
+secs=$(($(date +%s) - start))
+sed 's/^/# uml: /' $out
+
+if ! grep -q '^PVIO-UML-BEGIN' $out; then
+	why=$(grep -v '^ *$' $out | tail -n 1)
+	t_ok "UML domU kernel # SKIP it did not reach its /init (exit $rc): ${why:-no output}"
+	t_done; exit
+fi
+# UML's printk clock starts with the process: its time to run /init.
+boot=$(sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] Run \/init as init process.*/\1/p' $out)
+t_ok "UML domU kernel booted to its /init (after ${boot:-?}s)"
+
+# step NAME: the output of step NAME; step_ok NAME: it exited 0.
+step() { sed -n "/^PVIO-UML-STEP: $1\$/,/^PVIO-UML-STATUS: /p" $out | sed '1d;$d'; }
+step_ok() { sed -n "/^PVIO-UML-STEP: $1\$/,/^PVIO-UML-STATUS: /p" $out | tail -n 1 | grep -qx 'PVIO-UML-STATUS: 0'; }
+
+grep -qx 'PVIO-UML-INSMOD: pvio-uml-hello' $out && step lsmod | grep -q '^pvio_uml_hello ' &&
+	t_ok "insmod pvio-uml-hello inside UML (lsmod lists it)" ||
+	t_fail "insmod pvio-uml-hello inside UML" "$(grep -E 'PVIO-UML-INSMOD|pvio-uml-hello' $out)"
+
+free=$(sed -n 's/.*pvio-uml-hello: nr_irqs \([0-9]*\), \([0-9]*\) irq descriptors free.*/\1 \2/p' $out)
+nr=${free% *}; free=${free#* }
+used=$(step interrupts | grep -cE '^ *[0-9]+:')
+if [ -n "$free" ] && [ "$free" -gt 0 ]; then
+	t_ok "free IRQs inside UML: $free of nr_irqs $nr ($used in /proc/interrupts)"
+else
+	t_fail "free IRQs inside UML" "nr_irqs ${nr:-?}, free ${free:-?}"
+fi
+
+step_ok fio && step fio | grep -q 'err= 0' &&
+	t_ok "fio randwrite --verify=crc32c on UML's tmpfs" ||
+	t_fail "fio randwrite --verify=crc32c on UML's tmpfs" "$(step fio | tail -n 5)"
+
+step_ok iperf3 && step iperf3 | grep -q '^iperf 3' &&
+	t_ok "iperf3 runs inside UML ($(step iperf3 | head -n 1))" ||
+	t_fail "iperf3 runs inside UML" "$(step iperf3 | tail -n 3)"
+
+step_ok rmmod && grep -q 'pvio-uml-hello: unloaded' $out &&
+	t_ok "rmmod pvio-uml-hello inside UML" ||
+	t_fail "rmmod pvio-uml-hello inside UML" "$(step rmmod)"
+
+st=$(sed -n 's/^PVIO-UML-EXIT: \([0-9]*\).*/\1/p' $out)
+if [ "$st" = 0 ] && [ "$rc" = 0 ]; then
+	t_ok "UML powered off: PVIO-UML-EXIT: 0, linux exit 0 (${secs}s from start to power-off)"
+else
+	t_fail "UML powered off cleanly" "PVIO-UML-EXIT: ${st:-none}, linux exit $rc after ${secs}s (124: timeout)"
+fi
+t_done
