@@ -1,17 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
-# pvio-check: stock
+# pvio-check: stock test
 # Backend restarts driven by the toolstack (issue #12): pvctl block-migrate
 # moves a live vbd from /dev/ram0 to /dev/ram1 under fio, after refusing
 # bad targets with the disk untouched; pvctl suspend / resume (the device
-# half of Xen's save/restore) with fio verifying across it, the domain
-# listed as suspended in between, the backend directories saved and
-# re-created, and the refusals in the wrong state. The fio runs across a
-# backend restart need a frontend that holds its I/O while its backend is
-# gone (blkfront's recovery); without it they fail with EIO and the rest
+# half of Xen's save/restore) with fio verifying across it and a vif
+# whose domU side sits in a network namespace, the domain listed as
+# suspended in between, the backend directories saved and re-created,
+# and the refusals in the wrong state. The fio runs across a backend
+# restart need a frontend that holds its I/O while its backend is gone
+# (blkfront's recovery), the ping after resume a netfront that keeps its
+# interface (netfront's recovery); without them those fail and the rest
 # still runs.
 . /pvio/lib.sh
 
 XVDA=51712	# 202 << 8
+IP=/usr/sbin/ip
+NS=migdom
+MAC=00:16:3e:00:77:01
+FE_IP=10.98.0.2
+BE_IP=10.98.0.1
 FIO_COMMON="--filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randwrite \
 --bsrange=4k-1m --iodepth=32 --verify=crc32c --verify_fatal=1 \
 --allow_file_create=0"
@@ -34,6 +41,13 @@ sum() {
 }
 # fio_ok LOG: fio's log shows a run with no error.
 fio_ok() { grep -q 'err= 0' "$1" && ! grep -qE 'err= *[1-9]|verify: bad|EIO' "$1"; }
+ns() { $IP netns exec $NS "$@"; }
+by_mac() {
+	for a in /sys/class/net/*/address; do
+		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
+	done
+	return 1
+}
 # dom_state: the state column of pvctl list for the domain.
 dom_state() { pvctl list | awk -v d="$domid" '$1 == d { print $3 }'; }
 state_now() { [ "$(dom_state)" = "$1" ]; }
@@ -119,10 +133,23 @@ fi
 bad 3 block-migrate $domid xvda /dev/nosuchdisk
 
 # ---- suspend / resume ------------------------------------------------
-vif=$(pvctl network-attach $domid)
+vif=$(pvctl network-attach $domid mac=$MAC)
 vbe=/local/domain/0/backend/vif/$domid/$vif
-wait_for 10 state_is $vbe 4 && t_ok "a vif too (devid $vif), Connected" ||
+VIF=vif$domid.$vif
+if wait_for 10 state_is $vbe 4 && wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC; then
+	t_ok "a vif too (devid $vif), Connected"
+	ETH=$(by_mac $MAC)
+	$IP netns add $NS
+	$IP link set "$ETH" netns $NS
+	ns $IP link set lo up
+	ns $IP addr add $FE_IP/24 dev "$ETH"
+	ns $IP link set "$ETH" up
+	$IP addr add $BE_IP/24 dev $VIF
+	$IP link set $VIF up
+	t_check "ping domU -> dom0 through the vif" ns ping -c 2 -W 5 $BE_IP
+else
 	t_fail "a vif too, Connected" "be $(pvctl store read $vbe/state)"
+fi
 bad 1 resume $domid
 bad 2 suspend 0
 bad 3 suspend nosuchdom
@@ -167,6 +194,18 @@ state_is $be 4 && state_is $vbe 4 && [ "$(pvctl store read $be/params)" = /dev/r
 wait_for 10 state_is $fe 4 && t_ok "the vbd frontend Connected again" ||
 	t_fail "the vbd frontend Connected again" "fe $(pvctl store read $fe/state)"
 bad 1 resume $domid
+# The backend's vif is a new netdev: its address is the hotplug script's
+# job, done here by hand.
+if wait_for 20 test -e /sys/class/net/$VIF; then
+	$IP addr add $BE_IP/24 dev $VIF 2>/dev/null
+	$IP link set $VIF up
+fi
+# needs netfront's recovery: the domU keeps its interface and address
+if wait_for 20 ns ping -c 1 -W 1 $BE_IP; then
+	t_ok "after resume: ping domU -> dom0 from the same interface"
+else
+	t_fail "after resume: ping domU -> dom0 from the same interface" "$(ns $IP -br addr 2>&1 | tr '\n' ' ')"
+fi
 wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-sr.out; then
@@ -177,6 +216,7 @@ fi
 
 # ---- the end: nothing left ---------------------------------------------
 t_check "pvctl destroy $domid" pvctl destroy $domid
+$IP netns del $NS 2>/dev/null
 ! pvctl store read /local/domain/$domid >/dev/null 2>&1 &&
 	! pvctl store read /local/domain/0/pvctl-saved >/dev/null 2>&1 &&
 	t_ok "its store home and no saved copy left" || t_fail "its store home and no saved copy left"
