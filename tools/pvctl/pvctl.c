@@ -439,6 +439,7 @@ static void parse_opts(int argc, char **argv, int first,
 static const char *const shutdown_reasons[] = {
 	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
 };
+
 #define REASON_SUSPEND	2	/* SHUTDOWN_suspend */
 
 /* Shut down with reason suspend: what pvctl suspend waits for. */
@@ -970,6 +971,7 @@ static const char *const be_tool_keys[] = {
 	"mode", "dev", "device-type", "removable", "bootable",
 	"physical-device", "mac", "bridge",
 };
+
 #define NR_BE_KEYS	ARRAY_SIZE(be_tool_keys)
 
 /* A backend directory's toolstack keys. */
@@ -1342,7 +1344,7 @@ static int cmd_block_migrate(int argc, char **argv)
 		die(EX_FAIL, "re-creating %s: %s ('%s' holds the copy)", bp,
 		    xs_strerror(-err), real);
 	if (!wait_state(bp, XenbusStateConnected, RESTART_WAIT_MS))
-		die(EX_FAIL, "vbd %s is on '%s' but its backend is not Connected after %u s (state %d)",
+		die(EX_FAIL, "vbd %s is on '%s', its backend not Connected after %us (state %d)",
 		    argv[2], real, RESTART_WAIT_MS / 1000, state_of(bp));
 	printf("vbd %s of domain %u: %s -> %s, %lld bytes copied, backend Connected in %.1f s\n",
 	       argv[2], d.domid, be_keys_get(&keys, "params"), real, osize,
@@ -1589,7 +1591,7 @@ static int cmd_suspend(int argc, char **argv)
 	snprintf(p, sizeof(p), "/local/domain/%u/control/feature-suspend",
 		 d.domid);
 	if (xs_read_ul(p, 0) != 1)
-		die(EX_FAIL, "domain %u does not answer suspend requests (no control/feature-suspend)",
+		die(EX_FAIL, "domain %u has no control/feature-suspend (no suspend handler)",
 		    d.domid);
 	snprintf(ctl, sizeof(ctl), "/local/domain/%u/control/shutdown",
 		 d.domid);
@@ -1599,7 +1601,7 @@ static int cmd_suspend(int argc, char **argv)
 	for (waited = 0; !dom_suspended(&d); waited += 50) {
 		if (waited >= SUSPEND_WAIT_MS || d.state != PVIO_CTL_STATE_RUNNING) {
 			xs_write(0, ctl, "");
-			die(EX_FAIL, "domain %u did not suspend within %u s (%s; request withdrawn)",
+			die(EX_FAIL, "domain %u did not suspend in %u s (%s; request withdrawn)",
 			    d.domid, SUSPEND_WAIT_MS / 1000, state_name(&d));
 		}
 		msleep(50);
@@ -1679,7 +1681,7 @@ static int cmd_resume(int argc, char **argv)
 					continue;
 				err = be_create(d.domid, bp, &keys);
 				if (err && err != -EEXIST)
-					die(EX_FAIL, "re-creating %s: %s (domain %u stays suspended)",
+					die(EX_FAIL, "re-creating %s: %s (domain %u suspended)",
 					    bp, xs_strerror(-err), d.domid);
 				snprintf(made[n++], sizeof(*made), "%s", bp);
 			}
@@ -1702,9 +1704,8 @@ static int cmd_resume(int argc, char **argv)
 	}
 	for (i = 0; left && i < n; i++)
 		if (state_of(made[i]) != XenbusStateConnected)
-			die(EX_FAIL, "domain %u resumed, %u of %u backend(s) not Connected after %u s (%s: state %d)",
-			    d.domid, left, n, RESTART_WAIT_MS / 1000, made[i],
-			    state_of(made[i]));
+			die(EX_FAIL, "domain %u resumed, %u/%u backends not Connected in %us (%s)",
+			    d.domid, left, n, RESTART_WAIT_MS / 1000, made[i]);
 	free(made);
 	printf("domain %u resumed, %u backend(s) Connected\n", d.domid, n);
 	return EX_OK;
