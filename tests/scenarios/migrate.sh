@@ -214,6 +214,19 @@ else
 	t_fail "fio randwrite+verify across suspend/resume: no error" "exit $frc: $(grep -E 'err=|verify|error' /tmp/fio-sr.out | head -4)"
 fi
 
+# A second cycle: a vbd detached while the domain is suspended stays gone.
+t_check "pvctl suspend $domid again" pvctl suspend $domid
+t_check "block-detach xvda while suspended" pvctl block-detach $domid xvda
+if out=$(pvctl resume $domid 2>&1) && ! pvctl store read $be >/dev/null 2>&1 &&
+	state_is $vbe 4 && state_now running; then
+	t_ok "resume: the vif back and Connected, the detached vbd not re-created"
+	echo "#   $out"
+else
+	t_fail "resume: the vif back, the detached vbd not re-created" "$out; $(pvctl store ls /local/domain/0/backend)"
+fi
+wait_for 10 vbd_gone $domid $XVDA && t_ok "no vbd left on either bus" ||
+	t_fail "no vbd left on either bus"
+
 # ---- the end: nothing left ---------------------------------------------
 t_check "pvctl destroy $domid" pvctl destroy $domid
 $IP netns del $NS 2>/dev/null

@@ -1677,7 +1677,10 @@ static int cmd_resume(int argc, char **argv)
 				snprintf(sp, sizeof(sp), "%s/%s", p, ids[j]);
 				be_path(bp, sizeof(bp), d.domid, types[i],
 					strtoul(ids[j], NULL, 10));
-				if (be_keys_read(0, sp, &keys))
+				/* Detached meanwhile: its frontend is gone. */
+				if (be_keys_read(0, sp, &keys) ||
+				    !be_keys_get(&keys, "frontend") ||
+				    !xs_exists(be_keys_get(&keys, "frontend")))
 					continue;
 				err = be_create(d.domid, bp, &keys);
 				if (err && err != -EEXIST)
