@@ -369,6 +369,10 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 		pvio_xenbus_dev_fatal(dev, err, "starting the ring thread");
 		goto fail;
 	}
+	/* A backend before us (reloaded module) may have offered more. */
+	if (!blkif->lim.max_indirect)
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "feature-max-indirect-segments");
 	err = pvio_blkback_write_connected(blkif);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "writing connect keys");

@@ -326,6 +326,95 @@ void pvio_blkfront_fail_all(struct pvio_blkfront *info)
 		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 }
 
+/*
+ * Take the bios back from a request so they can be submitted again (to a
+ * new ring, or split to new limits), and complete the emptied request, as
+ * Linux's blkfront_resume() does with blk_steal_bios(). A request without
+ * bios (flush, discard) or a FUA write is kept whole for a requeue.
+ * Caller holds info->lock.
+ */
+static bool pvio_blkfront_has_bios(struct request *rq)
+{
+	return (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE) &&
+	       !(rq->cmd_flags & REQ_FUA) && rq->bio;
+}
+
+static bool pvio_blkfront_take_bios(struct pvio_blkfront *info,
+				    struct request *rq)
+{
+	if (!pvio_blkfront_has_bios(rq)) {
+		list_add_tail(&rq->queuelist, &info->held_rqs);
+		return false;
+	}
+	blk_steal_bios(&info->held_bios, rq);
+	return true;
+}
+
+/**
+ * pvio_blkfront_hold_inflight() - take back every request the old ring held
+ * @info: the disk, SUSPENDED, its blk-mq queue quiesced and its port
+ *	unbound (no response is processed any more)
+ *
+ * The backend went away without answering these (Linux's
+ * blkfront_resume() and blkif_recover()): each request's grants are ended
+ * (a page the old backend still maps goes to the grant layer's deferred
+ * list), its id is freed, and its bios wait in @info->held_bios (or the
+ * whole request in @info->held_rqs) until a backend connects again.
+ *
+ * Context: process context; takes info->lock.
+ * Return: the number of requests held.
+ */
+unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info)
+{
+	struct request *rqs[PVIO_BLK_RING_SIZE];
+	unsigned int i, n = 0, done = 0;
+
+	spin_lock_irq(&info->lock);
+	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
+		struct pvio_blkfront_shadow *s = &info->shadow[i];
+
+		if (!s->waiting)
+			continue;
+		pvio_blkfront_end_grants(info, s);
+		if (pvio_blkfront_take_bios(info, s->rq))
+			rqs[done++] = s->rq;
+		pvio_blkfront_put_id(info, i);
+		info->inflight--;
+		n++;
+	}
+	spin_unlock_irq(&info->lock);
+	/* Emptied: completing them ends nothing of the bios. */
+	for (i = 0; i < done; i++)
+		blk_mq_end_request(rqs[i], BLK_STS_OK);
+	wake_up(&info->drain);
+	return n;
+}
+
+/**
+ * pvio_blkfront_resubmit() - submit the held bios again
+ * @work: &pvio_blkfront.resubmit_work
+ *
+ * submit_bio() splits each bio to the queue's current limits, so a bio of
+ * a request that no longer fits the new backend (fewer segments) reaches
+ * it in pieces that do.
+ *
+ * Context: process context (system workqueue).
+ */
+void pvio_blkfront_resubmit(struct work_struct *work)
+{
+	struct pvio_blkfront *info = container_of(work, struct pvio_blkfront,
+						  resubmit_work);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&info->lock);
+	bios = info->held_bios;
+	bio_list_init(&info->held_bios);
+	spin_unlock_irq(&info->lock);
+	while ((bio = bio_list_pop(&bios)))
+		submit_bio(bio);
+}
+
 irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 {
 	struct pvio_blkfront *info = data;
@@ -435,6 +524,51 @@ static void pvio_blkfront_inject(struct pvio_blkfront *info,
 }
 
 /*
+ * Tests: a hostile frontend names a frame of dom0's in a grant (the first
+ * segment of this read or write). The hypervisor must refuse it: @victim
+ * is not in this domain's frame space. Its frame number is chosen so that
+ * this domain owns no frame of that number either.
+ */
+static void pvio_blkfront_inject_dom0_frame(struct pvio_blkfront *info,
+					    struct blkif_request_segment *seg)
+{
+	int ref;
+
+	if (atomic_cmpxchg(&info->inject, PVIO_BLKFRONT_INJECT_DOM0_FRAME,
+			   PVIO_BLKFRONT_INJECT_NONE) !=
+	    PVIO_BLKFRONT_INJECT_DOM0_FRAME || !info->victim || info->victim_ref)
+		return;
+	ref = pvio_gnttab_grant_foreign_access(info->d, info->dev->otherend_id,
+					       page_to_pfn(info->victim),
+					       false);
+	if (ref < 0)
+		return;
+	info->victim_ref = ref;
+	seg->gref = ref;
+}
+
+/**
+ * pvio_blkfront_end_victim() - end the grant of dom0's page (tests)
+ * @info: the disk
+ *
+ * Context: process context.
+ */
+void pvio_blkfront_end_victim(struct pvio_blkfront *info)
+{
+	if (!info->victim_ref)
+		return;
+	if (pvio_gnttab_end_foreign_access_ref(info->d, info->victim_ref)) {
+		pvio_gnttab_free_grant_reference(info->d, info->victim_ref);
+	} else {
+		/* Never freed: the hypervisor let the peer map it. */
+		pvio_gnttab_end_foreign_access(info->d, info->victim_ref,
+					       info->victim);
+		info->victim = NULL;
+	}
+	info->victim_ref = 0;
+}
+
+/*
  * The grant a request names for @page: its persistent grant @pgref, or a
  * new grant to @be for this request only (ended at completion).
  * Return: the grant ref, or -ENOSPC/-ENODEV from pvio-grant.
@@ -517,6 +651,11 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 		seg->first_sect = 0;
 		seg->last_sect = (len >> 9) - 1;
 	}
+	if (unlikely(atomic_read(&info->inject) ==
+		     PVIO_BLKFRONT_INJECT_DOM0_FRAME))
+		pvio_blkfront_inject_dom0_frame(info, nind ?
+						page_address(s->ind_page[0]) :
+						&segs[0]);
 	if (!nind) {
 		req->u.rw.nr_segments = nseg;
 		req->u.rw.handle = info->vdevice;
@@ -567,9 +706,27 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	blk_mq_start_request(rq);
 	spin_lock_irqsave(&info->lock, flags);
+	if (info->state == PVIO_BLKFRONT_SUSPENDED) {
+		spin_unlock_irqrestore(&info->lock, flags);
+		return BLK_STS_RESOURCE;	/* held until reconnect */
+	}
 	if (info->state != PVIO_BLKFRONT_CONNECTED) {
 		spin_unlock_irqrestore(&info->lock, flags);
 		return BLK_STS_IOERR;
+	}
+	/*
+	 * Built for a backend that took more segments than this one: send
+	 * its bios again, split to the new limits (never a malformed
+	 * request).
+	 */
+	if (pvio_blkfront_has_bios(rq) &&
+	    DIV_ROUND_UP(blk_rq_bytes(rq), PVIO_BLK_PAGE_SIZE) >
+	    info->max_segs) {
+		blk_steal_bios(&info->held_bios, rq);
+		spin_unlock_irqrestore(&info->lock, flags);
+		blk_mq_end_request(rq, BLK_STS_OK);
+		schedule_work(&info->resubmit_work);
+		return BLK_STS_OK;
 	}
 	id = pvio_blkfront_get_id(info);
 	if (id == PVIO_BLKFRONT_ID_END) {
@@ -619,7 +776,9 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 
 	spin_lock_irqsave(&info->lock, flags);
-	if (st == BLK_STS_OK && info->state != PVIO_BLKFRONT_CONNECTED)
+	if (st == BLK_STS_OK && info->state == PVIO_BLKFRONT_SUSPENDED)
+		st = BLK_STS_RESOURCE;	/* the backend left meanwhile */
+	else if (st == BLK_STS_OK && info->state != PVIO_BLKFRONT_CONNECTED)
 		st = BLK_STS_IOERR;
 	if (st == BLK_STS_OK) {
 		slot = PVIO_RING_NEXT_REQUEST(&info->ring);

@@ -11,7 +11,9 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/bio.h>
 #include <linux/interrupt.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -26,6 +28,7 @@ enum pvio_blkfront_state {
 	PVIO_BLKFRONT_CONNECTED,
 	PVIO_BLKFRONT_CLOSING,		/* draining before teardown */
 	PVIO_BLKFRONT_BROKEN,		/* the backend misbehaved: -EIO */
+	PVIO_BLKFRONT_SUSPENDED,	/* backend restarting: I/O held */
 };
 
 /**
@@ -70,6 +73,21 @@ enum pvio_blkfront_state {
  * @discard_alignment: the backend's "discard-alignment", in bytes
  * @fatal_work: reports the error state to the store (process context)
  * @dbg: debugfs fault injection file
+ * @ctl_mutex: serialises the control path (otherend_changed() and
+ *	@recover_work) around the recovery
+ * @held_bios: bios taken back from requests that were in flight when the
+ *	backend went away, or that no longer fit the new backend's limits;
+ *	submitted again on reconnect (under @lock)
+ * @held_rqs: requests without bios (flush, discard) or FUA writes held
+ *	for a requeue on reconnect, as Linux's blkfront_resume() keeps them
+ * @recover_work: fails the held I/O if no backend comes back in time
+ * @resubmit_work: submits @held_bios again (process context)
+ * @recovery_timeout: seconds to hold I/O, read when the backend left
+ * @replayed: held bios and requests issued again after reconnects
+ * @victim: a page of dom0's whose frame number the next read or write
+ *	names in a grant (PVIO_BLKFRONT_INJECT_DOM0_FRAME, tests), filled
+ *	with 0xa5
+ * @victim_ref: that grant, or 0
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -114,6 +132,16 @@ struct pvio_blkfront {
 
 	struct work_struct fatal_work;
 	struct dentry *dbg;
+
+	struct mutex ctl_mutex;		/* control path vs recover_work */
+	struct bio_list held_bios;
+	struct list_head held_rqs;
+	struct delayed_work recover_work;
+	struct work_struct resubmit_work;
+	unsigned int recovery_timeout;
+	unsigned long replayed;
+	struct page *victim;
+	grant_ref_t victim_ref;
 };
 
 /* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
@@ -124,6 +152,7 @@ enum {
 	PVIO_BLKFRONT_INJECT_IND_BAD_GREF,	/* a segment's gref not granted */
 	PVIO_BLKFRONT_INJECT_IND_BAD_SECT,	/* a segment's last_sect 8 */
 	PVIO_BLKFRONT_INJECT_IND_BAD_PAGE,	/* indirect_grefs[0] not granted */
+	PVIO_BLKFRONT_INJECT_DOM0_FRAME,	/* segment 0 granted on a dom0 frame */
 };
 
 extern const struct blk_mq_ops pvio_blkfront_mq_ops;
@@ -137,5 +166,8 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info);
 int pvio_blkfront_grant_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_end_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
+unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);
+void pvio_blkfront_resubmit(struct work_struct *work);
+void pvio_blkfront_end_victim(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

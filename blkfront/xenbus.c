@@ -13,10 +13,18 @@
  * bounce and indirect pages of indirect requests), add /dev/xvdX,
  * Connected. A repeated Connected re-reads
  * sectors (resize).
- * backend Closing/Closed: stop taking requests, wait (bounded) for the
- * ones in flight, fail what is left with -EIO, unbind, remove the disk,
- * end the grants, Closed. The backend going to Initialising again
- * reconnects.
+ * backend Closing/Closed, detached (its "online" = 0) or failed (its
+ * "error" node): stop taking requests, wait (bounded) for the ones in
+ * flight, fail what is left with -EIO, unbind, remove the disk, end the
+ * grants, Closed. The backend going to Initialising again reconnects.
+ * backend Closing/Closed or gone otherwise (restarting: the module
+ * reloaded, the directory re-created, a block-migrate, a suspend): keep
+ * the disk and hold its I/O (Linux's blkfront_resume()): quiesce the
+ * queue, unbind, take back the requests in flight, end the grants, back to
+ * Initialising. The next backend's InitWait connects a new ring with the
+ * features it offers; on its Connected the held requests are issued again
+ * (blkif_recover()), split to the new limits. No backend within
+ * recovery_timeout seconds: the held I/O fails with -EIO and the disk goes.
  */
 #define pr_fmt(fmt) "pvio-blkfront: " fmt
 
@@ -51,6 +59,16 @@ static bool pvio_blkfront_persistent = true;
 module_param_named(feature_persistent, pvio_blkfront_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
 
+/*
+ * How long a disk whose backend went away without a detach holds its I/O
+ * for a backend to come back (seconds; 0: never, fail at once as before).
+ */
+static unsigned int pvio_blkfront_recovery_timeout = 60;
+module_param_named(recovery_timeout, pvio_blkfront_recovery_timeout, uint,
+		   0644);
+MODULE_PARM_DESC(recovery_timeout,
+		 "seconds a disk holds its I/O for a restarting backend (0: none)");
+
 static int pvio_blkfront_major;
 /* Disk indexes in use (every domU's disks live in this one kernel). */
 static DEFINE_XARRAY(pvio_blkfront_indexes);
@@ -63,12 +81,63 @@ static const struct block_device_operations pvio_blkfront_fops = {
 
 static struct dentry *pvio_blkfront_dbg_root;
 
+/*
+ * A page of dom0's filled with 0xa5, whose frame number this domain does
+ * not own as one of its own frames either (tests).
+ */
+static int pvio_blkfront_alloc_victim(struct pvio_blkfront *info)
+{
+	struct page *tried[16];
+	unsigned int n = 0;
+	int err = -EBUSY;
+
+	if (info->victim) {
+		memset(page_address(info->victim), 0xa5, PAGE_SIZE);
+		return 0;
+	}
+	while (n < ARRAY_SIZE(tried)) {
+		struct page *p = alloc_page(GFP_KERNEL);
+
+		if (!p) {
+			err = -ENOMEM;
+			break;
+		}
+		if (!pvio_gfn_to_page(info->d, page_to_pfn(p))) {
+			memset(page_address(p), 0xa5, PAGE_SIZE);
+			info->victim = p;
+			err = 0;
+			break;
+		}
+		tried[n++] = p;
+	}
+	while (n)
+		__free_page(tried[--n]);
+	return err;
+}
+
+/* Reading the file: is dom0's page still all 0xa5 ("intact")? */
+static ssize_t pvio_blkfront_inject_read(struct file *file, char __user *ubuf,
+					 size_t len, loff_t *ppos)
+{
+	struct pvio_blkfront *info = file->private_data;
+	const char *v = "none\n";
+
+	mutex_lock(&info->ctl_mutex);
+	pvio_blkfront_end_victim(info);
+	if (info->victim)
+		v = memchr_inv(page_address(info->victim), 0xa5, PAGE_SIZE) ?
+		    "overwritten\n" : "intact\n";
+	mutex_unlock(&info->ctl_mutex);
+	return simple_read_from_buffer(ubuf, len, ppos, v, strlen(v));
+}
+
 static ssize_t pvio_blkfront_inject_write(struct file *file,
 					  const char __user *ubuf, size_t len,
 					  loff_t *ppos)
 {
 	struct pvio_blkfront *info = file->private_data;
 	char buf[16] = "";
+	int err;
 
 	if (simple_write_to_buffer(buf, sizeof(buf) - 1, ppos, ubuf, len) < 0)
 		return -EFAULT;
@@ -76,6 +145,19 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 		dev_warn(&info->dev->dev,
 			 "injecting an impossible req_prod\n");
 		pvio_blkfront_inject_req_prod(info);
+		return len;
+	}
+	if (sysfs_streq(buf, "dom0_frame")) {
+		mutex_lock(&info->ctl_mutex);
+		pvio_blkfront_end_victim(info);
+		err = pvio_blkfront_alloc_victim(info);
+		mutex_unlock(&info->ctl_mutex);
+		if (err)
+			return err;
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_DOM0_FRAME);
+		dev_warn(&info->dev->dev,
+			 "injecting dom0's frame %#lx into the next read or write\n",
+			 page_to_pfn(info->victim));
 		return len;
 	}
 	if (sysfs_streq(buf, "ind_nseg_big"))
@@ -98,6 +180,7 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 static const struct file_operations pvio_blkfront_inject_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
+	.read = pvio_blkfront_inject_read,
 	.write = pvio_blkfront_inject_write,
 	.llseek = no_llseek,
 };
@@ -135,9 +218,32 @@ static bool pvio_blkfront_drained(struct pvio_blkfront *info)
 	return ret;
 }
 
+/* The held I/O fails: no backend came back (or the disk goes). */
+static void pvio_blkfront_fail_held(struct pvio_blkfront *info)
+{
+	struct request *rq, *n;
+	struct bio_list bios;
+	LIST_HEAD(rqs);
+	struct bio *bio;
+
+	spin_lock_irq(&info->lock);
+	bios = info->held_bios;
+	bio_list_init(&info->held_bios);
+	list_splice_init(&info->held_rqs, &rqs);
+	spin_unlock_irq(&info->lock);
+	while ((bio = bio_list_pop(&bios)))
+		bio_io_error(bio);
+	list_for_each_entry_safe(rq, n, &rqs, queuelist) {
+		list_del_init(&rq->queuelist);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	}
+}
+
 /* Tear the connection and the disk down; idempotent. */
 static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 {
+	bool held;
+
 	spin_lock_irq(&info->lock);
 	if (info->state == PVIO_BLKFRONT_CONNECTED)
 		info->state = PVIO_BLKFRONT_CLOSING;
@@ -157,9 +263,14 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 	info->irq = 0;
 	info->port = 0;
 	spin_lock_irq(&info->lock);
+	held = info->state == PVIO_BLKFRONT_SUSPENDED;
 	info->state = PVIO_BLKFRONT_DISCONNECTED;
 	spin_unlock_irq(&info->lock);
 	pvio_blkfront_fail_all(info);
+	if (held) {
+		pvio_blkfront_fail_held(info);
+		blk_mq_unquiesce_queue(info->gd->queue);
+	}
 
 	if (info->gd) {
 		blk_mark_disk_dead(info->gd);
@@ -171,6 +282,85 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 	pvio_blkfront_end_persistent(info);
 	pvio_blkfront_free_pages(info);
 	pvio_blkfront_release_ring(info);
+}
+
+/*
+ * The backend is restarting: keep the disk, hold its I/O, and wait for a
+ * backend in Initialising (Linux's blkfront_resume() up to talk_to_blkback()).
+ * Caller holds ctl_mutex; the disk is CONNECTED.
+ */
+static void pvio_blkfront_suspend(struct pvio_blkfront *info)
+{
+	unsigned int n;
+
+	spin_lock_irq(&info->lock);
+	info->state = PVIO_BLKFRONT_SUSPENDED;
+	spin_unlock_irq(&info->lock);
+	/* No queue_rq runs after this; new requests wait in blk-mq. */
+	blk_mq_quiesce_queue(info->gd->queue);
+	if (info->irq > 0)
+		pvio_unbind_from_irqhandler(info->irq, info);
+	info->irq = 0;
+	info->port = 0;
+	n = pvio_blkfront_hold_inflight(info);
+	pvio_blkfront_end_persistent(info);
+	pvio_blkfront_release_ring(info);
+	dev_info(&info->dev->dev,
+		 "%s: backend went away, holding I/O (%u in flight) for %u s\n",
+		 info->gd->disk_name, n, info->recovery_timeout);
+	schedule_delayed_work(&info->recover_work,
+			      info->recovery_timeout * HZ);
+	pvio_xenbus_switch_state(info->dev, XenbusStateInitialising);
+}
+
+/* No backend came back in time: what today's disconnect does. */
+static void pvio_blkfront_recover_timeout(struct work_struct *work)
+{
+	struct pvio_blkfront *info = container_of(to_delayed_work(work),
+						  struct pvio_blkfront,
+						  recover_work);
+
+	mutex_lock(&info->ctl_mutex);
+	if (info->state == PVIO_BLKFRONT_SUSPENDED) {
+		dev_warn(&info->dev->dev,
+			 "no backend within %u s: failing the held I/O\n",
+			 info->recovery_timeout);
+		pvio_blkfront_disconnect(info);
+		pvio_xenbus_frontend_closed(info->dev);
+	}
+	mutex_unlock(&info->ctl_mutex);
+}
+
+/*
+ * Issue the held I/O on the new ring (Linux's blkif_recover()): the
+ * requests kept whole are requeued, the bios submitted again (split to
+ * the new limits by submit_bio()).
+ */
+static void pvio_blkfront_replay(struct pvio_blkfront *info)
+{
+	struct request_queue *q = info->gd->queue;
+	struct request *rq, *n;
+	unsigned int nr = 0;
+	LIST_HEAD(rqs);
+	struct bio *bio;
+
+	spin_lock_irq(&info->lock);
+	list_splice_init(&info->held_rqs, &rqs);
+	bio_list_for_each(bio, &info->held_bios)
+		nr++;
+	spin_unlock_irq(&info->lock);
+	list_for_each_entry_safe(rq, n, &rqs, queuelist) {
+		list_del_init(&rq->queuelist);
+		blk_mq_requeue_request(rq, false);
+		nr++;
+	}
+	info->replayed += nr;
+	blk_mq_unquiesce_queue(q);
+	blk_mq_start_stopped_hw_queues(q, true);
+	blk_mq_kick_requeue_list(q);
+	schedule_work(&info->resubmit_work);
+	dev_info(&info->dev->dev, "%s: reconnected, %u held bios and requests issued again\n",
+		 info->gd->disk_name, nr);
 }
 
 static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
@@ -186,7 +376,9 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	struct blkif_sring *sring;
 	int err;
 
-	pvio_blkfront_disconnect(info);
+	/* A held disk keeps its disk and I/O: its old ring is gone already. */
+	if (info->state != PVIO_BLKFRONT_SUSPENDED)
+		pvio_blkfront_disconnect(info);
 	info->ring_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!info->ring_page)
 		return -ENOMEM;
@@ -382,7 +574,7 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 	struct gendisk *gd;
 	int err;
 
-	if (info->gd)
+	if (info->gd && info->state != PVIO_BLKFRONT_SUSPENDED)
 		return 0;
 	if (!info->ring_page)
 		return -ENODEV;
@@ -412,12 +604,26 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		}
 	}
 
-	err = pvio_blkfront_alloc_gendisk(info);
-	if (err) {
-		pvio_xenbus_dev_fatal(dev, err, "adding the disk");
-		return err;
+	if (info->gd) {
+		/* Reconnected: the new backend's limits, then the held I/O. */
+		gd = info->gd;
+		pvio_blkfront_set_limits(info, gd->queue);
+		set_disk_ro(gd, info->info & (VDISK_READONLY | VDISK_CDROM));
+		if (get_capacity(gd) != info->sectors)
+			set_capacity_and_notify(gd, info->sectors);
+		cancel_delayed_work(&info->recover_work);
+		spin_lock_irq(&info->lock);
+		info->state = PVIO_BLKFRONT_CONNECTED;
+		spin_unlock_irq(&info->lock);
+		pvio_blkfront_replay(info);
+	} else {
+		err = pvio_blkfront_alloc_gendisk(info);
+		if (err) {
+			pvio_xenbus_dev_fatal(dev, err, "adding the disk");
+			return err;
+		}
+		gd = info->gd;
 	}
-	gd = info->gd;
 	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s\n",
 		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
@@ -442,8 +648,14 @@ static void pvio_blkfront_resize(struct pvio_blkfront *info)
 	set_capacity_and_notify(info->gd, sectors);
 }
 
-static void pvio_blkfront_changed(struct pvio_xenbus_device *dev,
-				  enum xenbus_state backend)
+static bool pvio_blkfront_backend_down(enum xenbus_state backend)
+{
+	return backend == XenbusStateClosing || backend == XenbusStateClosed ||
+	       backend == XenbusStateUnknown;
+}
+
+static void pvio_blkfront_changed_locked(struct pvio_xenbus_device *dev,
+					 enum xenbus_state backend)
 {
 	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
 	struct pvio_xenbus_step s;
@@ -452,6 +664,30 @@ static void pvio_blkfront_changed(struct pvio_xenbus_device *dev,
 	    dev->state == XenbusStateConnected) {
 		pvio_blkfront_resize(info);
 		return;
+	}
+	if (pvio_blkfront_backend_down(backend)) {
+		/* Held: the old backend finishing, or a new one failing. */
+		if (info->state == PVIO_BLKFRONT_SUSPENDED) {
+			if (!info->ring_page)
+				return;
+			if (!pvio_xenbus_backend_restarting(dev)) {
+				pvio_blkfront_disconnect(info);
+				pvio_xenbus_frontend_closed(dev);
+				return;
+			}
+			/* Went away again before connecting: wait on. */
+			pvio_blkfront_release_ring(info);
+			pvio_xenbus_switch_state(dev, XenbusStateInitialising);
+			return;
+		}
+		info->recovery_timeout =
+			READ_ONCE(pvio_blkfront_recovery_timeout);
+		if (info->state == PVIO_BLKFRONT_CONNECTED && info->gd &&
+		    info->recovery_timeout &&
+		    pvio_xenbus_backend_restarting(dev)) {
+			pvio_blkfront_suspend(info);
+			return;
+		}
 	}
 	s = pvio_xenbus_frontend_step(dev->state, backend);
 	if (s.actions & PVIO_XB_ACT_DISCONNECT) {
@@ -470,6 +706,16 @@ static void pvio_blkfront_changed(struct pvio_xenbus_device *dev,
 	pvio_xenbus_switch_state(dev, s.next);
 }
 
+static void pvio_blkfront_changed(struct pvio_xenbus_device *dev,
+				  enum xenbus_state backend)
+{
+	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
+
+	mutex_lock(&info->ctl_mutex);
+	pvio_blkfront_changed_locked(dev, backend);
+	mutex_unlock(&info->ctl_mutex);
+}
+
 static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 			       const struct pvio_xenbus_device_id *id)
 {
@@ -484,6 +730,11 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	spin_lock_init(&info->lock);
 	init_waitqueue_head(&info->drain);
 	INIT_WORK(&info->fatal_work, pvio_blkfront_fatal_work);
+	mutex_init(&info->ctl_mutex);
+	bio_list_init(&info->held_bios);
+	INIT_LIST_HEAD(&info->held_rqs);
+	INIT_DELAYED_WORK(&info->recover_work, pvio_blkfront_recover_timeout);
+	INIT_WORK(&info->resubmit_work, pvio_blkfront_resubmit);
 	info->vdevice = pvio_xs_read_unsigned(dev->xs, dev->nodename,
 					      "virtual-device", dev->devid);
 	err = pvio_blkfront_translate_vdev(info->vdevice, &info->index,
@@ -504,7 +755,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	}
 	pvio_blkfront_init_shadows(info);
 	dev_set_drvdata(&dev->dev, info);
-	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0200,
+	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0600,
 					pvio_blkfront_dbg_root, info,
 					&pvio_blkfront_inject_fops);
 	return 0;
@@ -515,9 +766,16 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
 
 	debugfs_remove(info->dbg);
+	cancel_delayed_work_sync(&info->recover_work);
 	/* Unbinds the port first: nothing can queue fatal_work afterwards. */
+	mutex_lock(&info->ctl_mutex);
 	pvio_blkfront_disconnect(info);
+	mutex_unlock(&info->ctl_mutex);
 	cancel_work_sync(&info->fatal_work);
+	cancel_work_sync(&info->resubmit_work);
+	pvio_blkfront_end_victim(info);
+	if (info->victim)
+		__free_page(info->victim);
 	xa_erase(&pvio_blkfront_indexes, info->index);
 	dev_set_drvdata(&dev->dev, NULL);
 	kvfree(info);

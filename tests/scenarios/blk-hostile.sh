@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvio-check: test
 # Hostile block peers, injected through the drivers' debugfs fault hooks:
-# a frontend publishing an impossible req_prod (the backend halts that
-# ring), a backend answering with an id out of range or the wrong op (the
+# a frontend granting a frame of dom0's (refused: each domain has its own
+# frame space), a frontend publishing an impossible req_prod (the backend
+# halts that ring), a backend answering with an id out of range or the wrong op (the
 # frontend puts that disk into an error state: -EIO, disk removed). Every
 # other disk and domain keeps working; nothing is left afterwards.
 . /pvio/lib.sh
@@ -53,6 +54,47 @@ verify /dev/xvdb && t_ok "xvdb still verifies after the bad indirect requests" |
 [ "$(bstat $a $XVDB halted)" = 0 ] && [ -b /dev/xvdb ] &&
 	t_ok "bad indirect requests: ring not halted, disk still there" ||
 	t_fail "bad indirect requests: ring not halted, disk still there"
+
+# ---- a frontend grants a frame of dom0's -------------------------------
+# The finding of issue #12: a grant entry naming dom0's frame let a READ
+# write disk data over dom0's page and a WRITE put dom0's bytes on disk.
+# Each domain has its own frame space now: the map is refused, the request
+# fails (BLKIF_RSP_ERROR), dom0's page is untouched, and every other disk
+# goes on; xvdc of the other domain verifies all along.
+loop_verify() {	# DEV N: N verify runs, the status of the first failure
+	i=0
+	while [ $i -lt "$2" ]; do
+		fio --name=bv --filename="$1" --direct=1 --ioengine=libaio --rw=randwrite \
+		    --bs=16k --iodepth=16 --size=2M --verify=crc32c --verify_fatal=1 \
+		    --do_verify=1 --allow_file_create=0 >/tmp/bv.out 2>&1 || return 1
+		i=$((i + 1))
+	done
+}
+loop_verify /dev/xvdc 4 &
+bv=$!
+dd if=/dev/xvdb of=/tmp/blk0 bs=4k count=1 iflag=direct 2>/dev/null
+for rw in read write; do
+	e0=$(bstat $a $XVDB err_req)
+	echo dom0_frame >$FDBG/d$a-vbd-$XVDB
+	if [ $rw = read ]; then
+		dd if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
+	else
+		dd if=/dev/zero of=/dev/xvdb bs=4k count=1 oflag=direct 2>/dev/null
+	fi && st=ok || st=failed
+	e1=$(bstat $a $XVDB err_req)
+	v=$(cat $FDBG/d$a-vbd-$XVDB)
+	[ $st = failed ] && [ "$e1" -gt "$e0" ] && [ "$v" = intact ] &&
+		t_ok "a $rw naming dom0's frame is refused: the $rw fails, dom0's page $v" ||
+		t_fail "a $rw naming dom0's frame is refused" "$rw $st, err_req $e0 -> $e1, dom0's page $v"
+done
+dd if=/dev/xvdb of=/tmp/blk1 bs=4k count=1 iflag=direct 2>/dev/null
+cmp -s /tmp/blk0 /tmp/blk1 && t_ok "no byte of dom0's page reached the disk" ||
+	t_fail "no byte of dom0's page reached the disk"
+verify /dev/xvdb && [ "$(bstat $a $XVDB halted)" = 0 ] &&
+	t_ok "xvdb goes on after the refused grants" ||
+	t_fail "xvdb goes on after the refused grants" "$(tail -3 /tmp/fio.out)"
+wait $bv && t_ok "the other domain's xvdc verified throughout (4 runs)" ||
+	t_fail "the other domain's xvdc verified throughout" "$(tail -3 /tmp/bv.out)"
 
 # ---- a frontend publishes an impossible req_prod ------------------------
 echo req_prod >$FDBG/d$a-vbd-$XVDA

@@ -143,6 +143,18 @@ gone() { [ ! -e /sys/bus/pvio-frontend/devices/d$domid-pviotest-0 ] &&
 wait_for 5 gone && t_ok "devices removed from both buses" ||
 	t_fail "devices removed from both buses" "$(ls /sys/bus/pvio-*/devices/)"
 
+# A hostile frontend: its ring-ref names a frame of dom0's. The backend's
+# map is refused (the domain owns no such frame): that device is in an
+# error state with the reason in its error node; the next device works.
+echo 1 >/sys/module/pvio_testdev/parameters/hostile_ring
+t_check "attach a device whose frontend grants dom0's frame" pvctl device-attach ctltest pviotest 2
+hb=/local/domain/0/backend/pviotest/$domid/2
+wait_for 10 state_is $hb 5 && err=$(pvctl store read $hb/error) &&
+	t_ok "its backend refuses the ring (Closing, error: $err)" ||
+	t_fail "its backend refuses the ring" "state $(pvctl store read $hb/state) error $(pvctl store read $hb/error 2>&1)"
+echo 0 >/sys/module/pvio_testdev/parameters/hostile_ring
+t_check "detach it" pvctl device-detach ctltest pviotest 2
+
 # A second handshake, then destroy with the device attached.
 t_check "attach again" pvctl device-attach ctltest pviotest 1
 wait_for 10 state_is /local/domain/0/backend/pviotest/$domid/1 4 &&

@@ -22,9 +22,20 @@
 #include <linux/interrupt.h>
 #include <pvio/evtchn.h>
 #include <pvio/grant.h>
+#include <pvio/hypervisor.h>
 #include <pvio/xenbus.h>
 
 #define PVIOTEST_MAGIC	"pviotest ring"
+
+/*
+ * A hostile frontend (tests): the ring's grant names the page by dom0's
+ * frame number, not one of this domain's frames. The backend's map must
+ * be refused (the domain does not own that frame).
+ */
+static bool pviotest_hostile_ring;
+module_param_named(hostile_ring, pviotest_hostile_ring, bool, 0644);
+MODULE_PARM_DESC(hostile_ring,
+		 "grant the ring by dom0's frame number (must be refused)");
 
 struct pviotest_front {
 	struct page *page;
@@ -86,7 +97,17 @@ static int pviotest_front_connect(struct pvio_xenbus_device *dev)
 	if (!f->page)
 		return -ENOMEM;
 	strscpy(page_address(f->page), PVIOTEST_MAGIC, PAGE_SIZE);
-	err = pvio_xenbus_grant_ring(dev, f->page, &f->ref);
+	if (READ_ONCE(pviotest_hostile_ring) &&
+	    !pvio_gfn_to_page(dev->domain, page_to_pfn(f->page))) {
+		err = pvio_gnttab_grant_foreign_access(dev->domain,
+						       dev->otherend_id,
+						       page_to_pfn(f->page),
+						       false);
+		f->ref = err;
+		err = min(err, 0);
+	} else {
+		err = pvio_xenbus_grant_ring(dev, f->page, &f->ref);
+	}
 	if (err) {
 		__free_page(f->page);
 		f->page = NULL;
