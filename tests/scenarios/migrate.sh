@@ -22,6 +22,13 @@ BE_IP=10.98.0.1
 FIO_COMMON="--filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randwrite \
 --bsrange=4k-1m --iodepth=32 --verify=crc32c --verify_fatal=1 \
 --allow_file_create=0"
+# Two jobs across each backend restart: "busy" keeps 32 requests in flight
+# on the first 32 MiB and verifies what it wrote as it goes; "fill"
+# writes the last 32 MiB at 4 MB/s, then verifies them (and again with
+# --verify_only after the migration, from the new backing).
+FIO_BUSY="--name=busy --offset=0 --size=32M --time_based --runtime=15 \
+--verify_backlog=32"
+FIO_FILL="--name=fill --offset=32M --size=32M"
 
 # bad WANT ARGS...: pvctl ARGS exits WANT with one line on stderr.
 bad() {
@@ -100,7 +107,7 @@ t_check "block-detach xvdb" pvctl block-detach $domid xvdb
 
 # ---- block-migrate ram0 -> ram1 under fio --------------------------------
 dd if=/dev/zero of=/dev/ram1 bs=1M count=64 2>/dev/null
-fio --name=mig $FIO_COMMON --size=48M --rate=6m --do_verify=1 >/tmp/fio-mig.out 2>&1 &
+fio $FIO_COMMON $FIO_BUSY $FIO_FILL --rate=4m --do_verify=1 >/tmp/fio-mig.out 2>&1 &
 fpid=$!
 sleep 3
 if out=$(pvctl block-migrate $domid xvda /dev/ram1 2>&1); then
@@ -119,11 +126,12 @@ wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-mig.out; then
 	t_ok "fio randwrite+verify across the migration: no error"
+	dmesg | grep -E 'holding|recover|replay' | tail -3 | sed 's/^/#   /'
 else
 	t_fail "fio randwrite+verify across the migration: no error" "exit $frc: $(grep -E 'err=|verify|error' /tmp/fio-mig.out | head -4)"
 fi
 wait_for 5 test -b /dev/xvda
-if fio --name=mig $FIO_COMMON --size=48M --verify_only >/tmp/fio-v.out 2>&1 && fio_ok /tmp/fio-v.out; then
+if fio $FIO_COMMON $FIO_FILL --verify_only >/tmp/fio-v.out 2>&1 && fio_ok /tmp/fio-v.out; then
 	t_ok "fio verify_only pass on ram1: no error"
 else
 	t_fail "fio verify_only pass on ram1: no error" "$(grep -E 'err=|verify|error' /tmp/fio-v.out | head -4)"
@@ -154,7 +162,7 @@ bad 1 resume $domid
 bad 2 suspend 0
 bad 3 suspend nosuchdom
 saved=/local/domain/0/pvctl-saved/$domid
-fio --name=sr $FIO_COMMON --size=48M --rate=6m --do_verify=1 >/tmp/fio-sr.out 2>&1 &
+fio $FIO_COMMON $FIO_BUSY $FIO_FILL --rate=4m --do_verify=1 >/tmp/fio-sr.out 2>&1 &
 fpid=$!
 sleep 3
 if out=$(pvctl suspend $domid 2>&1); then
@@ -210,6 +218,7 @@ wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-sr.out; then
 	t_ok "fio randwrite+verify across suspend/resume: no error"
+	dmesg | grep -E 'holding|recover|replay' | tail -3 | sed 's/^/#   /'
 else
 	t_fail "fio randwrite+verify across suspend/resume: no error" "exit $frc: $(grep -E 'err=|verify|error' /tmp/fio-sr.out | head -4)"
 fi
