@@ -10,6 +10,8 @@
 #   DISK_MIB=N       ramdisk size in MiB (default 256)
 #   IPERF_PORT=N     iperf3's port in the guest's namespaces (default 5201)
 #   BENCH_REPS, BENCH_RUNTIME, BENCH_RAMP, NET_TIME: rounds and seconds
+#   BENCH_PEERS      the block peers run beside native and pvio (default
+#                    "dmlinear nvmetcp nbd"; "none": no peer)
 
 vm_args=()
 
@@ -54,6 +56,9 @@ bench_settings() {
 	[ -z "${NET_TIME:-}" ] || { int_in NET_TIME "$NET_TIME" 2 600; vm_args+=(--env "NET_TIME=$NET_TIME"); }
 	[ -z "${BENCH_BLK:-}" ] || vm_args+=(--env "BENCH_BLK=\"$BENCH_BLK\"")
 	[ -z "${BENCH_NET:-}" ] || vm_args+=(--env "BENCH_NET=\"$BENCH_NET\"")
+	[ -z "${BENCH_PEERS:-}" ] || vm_args+=(--env "BENCH_PEERS=\"$BENCH_PEERS\"")
+	# The ramdisks (the backing device and one per block peer) and the rest.
+	vm_args+=(--mem $((2048 + 4 * ${DISK_MIB:-256})))
 	[ -z "${PVIO_BENCH_FAULT:-}" ] || vm_args+=(--env "PVIO_BENCH_FAULT=$PVIO_BENCH_FAULT")
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		command -v perf >/dev/null || bench_die "BENCH_PROFILE needs perf on this machine: apt-get install linux-perf"

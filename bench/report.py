@@ -43,6 +43,7 @@ import sys
 # goal: ("ge", x) ratio >= x; ("le", x) ratio <= x; None: reported only.
 ROWS = [
     ("rr4k", "4k randread QD32", "blk", "iops", "IOPS", True, ("ge", 0.90)),
+    ("rr4k2", "4k randread QD32 x2 jobs", "blk", "iops", "IOPS", True, ("ge", 0.90)),
     ("rw4k", "4k randwrite QD32", "blk", "iops", "IOPS", True, None),
     ("lat", "4k randread QD1 p50", "blk", "p50", "us", False, ("le", 1.5)),
     ("lat", "4k randread QD1 p99", "blk", "p99", "us", False, None),
@@ -55,11 +56,19 @@ ROWS = [
 ]
 CPU_GOAL = ("le", 1.3)
 PATHS = {"blk": ("native", "pvio"), "net": ("native", "pvio")}
+# The block peers a user could pick instead of a split driver (each over a
+# ramdisk of its own, in the same boot): path -> title. pvio's goal: ahead
+# of NVMe/TCP and NBD on every row.
+PEERS = [("dmlinear", "dm-linear"), ("nvmetcp", "NVMe/TCP"), ("nbd", "NBD")]
+PEERS_TO_BEAT = ("nvmetcp", "nbd")
 PATH_NAMES = {
     ("blk", "native"): "backing device",
     ("blk", "pvio"): "/dev/xvda",
     ("net", "native"): "veth",
     ("net", "pvio"): "vif",
+    ("blk", "dmlinear"): "dm-linear",
+    ("blk", "nvmetcp"): "NVMe/TCP",
+    ("blk", "nbd"): "NBD",
 }
 KIND_OF = {r[0]: r[2] for r in ROWS}
 
@@ -283,7 +292,7 @@ def derive(r, meta):
             m["cpu_per_io_us"] = busy / m["iops"] * 1e6
             if m.get("mbs"):
                 m["cpu_s_per_gb"] = busy / (m["mbs"] / 1000.0)
-            bs = 4096 if wl in ("rr4k", "rw4k", "lat") else 1 << 20
+            bs = 4096 if wl in ("rr4k", "rr4k2", "rw4k", "lat") else 1 << 20
             if win["dev_bytes_per_s"] > 0:
                 unit = win["dev_bytes_per_s"] / bs
                 m["requests_per_io"] = win["dev_ios_per_s"] / unit
@@ -372,46 +381,65 @@ def aggregate(con):
                "goal": goal and {"op": goal[0], "ratio": goal[1]},
                "cpu_goal": {"op": CPU_GOAL[0], "ratio": CPU_GOAL[1]}}
         per = {}
-        for path in ("native", "pvio"):
-            runs = [r for r in con.runs if r.get("wl") == wl and r.get("path") == path]
-            ok = [r for r in runs if not r.get("rc") and r.get("m", {}).get(key) is not None]
-            cell = {"runs": len(runs), "ok": len(ok)}
-            if (kind, path) in con.na:
-                cell["na"] = con.na[(kind, path)]
-            elif not runs:
-                cell["notrun"] = "the benchmark stopped before it"
-            elif not ok:
-                bad = [r for r in runs if r.get("rc")]
-                cell["failed"] = (bad[0].get("error") or "rc %s" % bad[0].get("rc")) if bad else "no result"
-            cell["value"] = stats([r["m"][key] for r in ok])
-            cell["cpu_per_io_us"] = stats([r["m"].get("cpu_per_io_us") for r in ok])
-            cell["cpu_s_per_gb"] = stats([r["m"].get("cpu_s_per_gb") for r in ok])
-            cell["busy_vcpus"] = stats([r["m"].get("busy_vcpus") for r in ok])
-            for c in ("hypercalls_per_io", "mc_entries_per_io", "events_per_io",
-                      "dyn_irqs_per_io", "grant_ops_per_io", "requests_per_io"):
-                cell[c] = stats([r["m"].get(c) for r in ok])
-            if len(runs) > len(ok) and "failed" not in cell:
-                cell["some_failed"] = len(runs) - len(ok)
-            per[path] = {r["rep"]: r for r in ok}
-            row[path] = cell
-        # Ratios of the rounds where both ran.
-        reps = sorted(set(per["native"]) & set(per["pvio"]))
-        rat = [per["pvio"][i]["m"][key] / per["native"][i]["m"][key]
-               for i in reps if per["native"][i]["m"][key]]
-        row["ratio"] = stats(rat)
         cpukey = "cpu_per_io_us" if kind == "blk" or wl == "udp64" else "cpu_s_per_gb"
         row["cpu_metric"] = cpukey
-        crat = []
-        for i in reps:
-            a = per["native"][i]["m"].get(cpukey)
-            b = per["pvio"][i]["m"].get(cpukey)
-            if a and b:
-                crat.append(b / a)
-        row["cpu_ratio"] = stats(crat)
+        for path in ("native", "pvio"):
+            row[path], per[path] = path_cell(con, wl, kind, key, path)
+        row["ratio"], row["cpu_ratio"] = ratios(per, "pvio", key, cpukey)
+        if kind == "blk" and any(p in con.meta.get("peers", "").split(",") for p, _ in PEERS):
+            row["peers"] = {}
+            for p, _ in PEERS:
+                cell, per[p] = path_cell(con, wl, kind, key, p)
+                cell["ratio"], cell["cpu_ratio"] = ratios(per, p, key, cpukey)
+                pv, ov = row["pvio"].get("value"), cell.get("value")
+                if pv and ov:
+                    cell["pvio_ahead"] = (pv["median"] > ov["median"]) == higher
+                row["peers"][p] = cell
+            ahead = [row["peers"][p].get("pvio_ahead") for p in PEERS_TO_BEAT]
+            row["ahead_of_peers"] = None if None in ahead else all(ahead)
         row["goal_met"] = goal_met(goal, row["ratio"] and row["ratio"]["median"])
         row["cpu_goal_met"] = goal_met(CPU_GOAL, row["cpu_ratio"] and row["cpu_ratio"]["median"])
         out.append(row)
     return out
+
+
+def path_cell(con, wl, kind, key, path):
+    """One path's cell of a row, and its good runs by round."""
+    runs = [r for r in con.runs if r.get("wl") == wl and r.get("path") == path]
+    ok = [r for r in runs if not r.get("rc") and r.get("m", {}).get(key) is not None]
+    cell = {"runs": len(runs), "ok": len(ok)}
+    if (kind, path) in con.na:
+        cell["na"] = con.na[(kind, path)]
+    elif not runs:
+        cell["notrun"] = "the benchmark stopped before it"
+    elif not ok:
+        bad = [r for r in runs if r.get("rc")]
+        cell["failed"] = (bad[0].get("error") or "rc %s" % bad[0].get("rc")) if bad else "no result"
+    cell["value"] = stats([r["m"][key] for r in ok])
+    cell["cpu_per_io_us"] = stats([r["m"].get("cpu_per_io_us") for r in ok])
+    cell["cpu_s_per_gb"] = stats([r["m"].get("cpu_s_per_gb") for r in ok])
+    cell["busy_vcpus"] = stats([r["m"].get("busy_vcpus") for r in ok])
+    for c in ("hypercalls_per_io", "mc_entries_per_io", "events_per_io",
+              "dyn_irqs_per_io", "grant_ops_per_io", "requests_per_io"):
+        cell[c] = stats([r["m"].get(c) for r in ok])
+    if len(runs) > len(ok) and "failed" not in cell:
+        cell["some_failed"] = len(runs) - len(ok)
+    return cell, {r["rep"]: r for r in ok}
+
+
+def ratios(per, path, key, cpukey):
+    """@path over native (the metric, CPU per I/O or GB): the per-round
+    ratios of the rounds where both ran, as stats."""
+    reps = sorted(set(per["native"]) & set(per[path]))
+    rat = [per[path][i]["m"][key] / per["native"][i]["m"][key]
+           for i in reps if per["native"][i]["m"][key]]
+    crat = []
+    for i in reps:
+        a = per["native"][i]["m"].get(cpukey)
+        b = per[path][i]["m"].get(cpukey)
+        if a and b:
+            crat.append(b / a)
+    return stats(rat), stats(crat)
 
 
 def completeness(con, vm_status):
@@ -432,7 +460,7 @@ def completeness(con, vm_status):
 
 
 def cell_text(row, path, md=False):
-    c = row[path]
+    c = row[path] if isinstance(path, str) else path
     if "na" in c:
         return "n/a (not available: %s)" % c["na"]
     if "failed" in c:
@@ -529,6 +557,66 @@ def md_table(rows):
     return lines
 
 
+PEER_HEAD = ["block workload", "native", "pvio"] + [t for _, t in PEERS] + [
+    "pvio ahead of %s" % ", ".join(t for p, t in PEERS if p in PEERS_TO_BEAT)]
+
+
+def peer_cell(row, c):
+    """A peer's value, its ratio to native and its CPU ratio."""
+    s = cell_text(row, c)
+    if c.get("value") and c.get("ratio"):
+        s += " = %.2f" % c["ratio"]["median"]
+        if c.get("cpu_ratio"):
+            s += " (CPU %.2f)" % c["cpu_ratio"]["median"]
+    return s
+
+
+def peer_rows(rows):
+    out = []
+    for r in rows:
+        if "peers" not in r:
+            continue
+        pv = dict(r["pvio"], ratio=r["ratio"], cpu_ratio=r["cpu_ratio"])
+        out.append([r["title"], cell_text(r, "native"), peer_cell(r, pv)] +
+                   [peer_cell(r, r["peers"][p]) for p, _ in PEERS] +
+                   [{True: "yes", False: "NO", None: "-"}[r.get("ahead_of_peers")]])
+    return out
+
+
+def peer_text_table(rows):
+    body = peer_rows(rows)
+    if not body:
+        return []
+    notes = []
+    for b in body:
+        for i in range(1, len(b) - 1):
+            if b[i].startswith(("n/a", "failed", "not run")) and len(b[i]) > 30:
+                if b[i] not in notes:
+                    notes.append(b[i])
+                b[i] = "(p%d) %s" % (notes.index(b[i]) + 1, b[i].split(" (")[0])
+    w = [max(len(str(x[i])) for x in body + [PEER_HEAD]) for i in range(len(PEER_HEAD))]
+    lines = ["block peers (value = ratio to native (CPU ratio)), same boot:",
+             "  ".join(str(x).ljust(w[i]) for i, x in enumerate(PEER_HEAD)).rstrip(),
+             "  ".join("-" * w[i] for i in range(len(PEER_HEAD)))]
+    for b in body:
+        lines.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(b)).rstrip())
+    for i, n in enumerate(notes):
+        lines.append("  (p%d) %s" % (i + 1, n))
+    return lines
+
+
+def peer_md_table(rows):
+    body = peer_rows(rows)
+    if not body:
+        return []
+    lines = ["Block peers, each over a ramdisk of its own in the same boot: value = "
+             "ratio to native (CPU per I/O ratio).", "",
+             "| " + " | ".join(PEER_HEAD) + " |", "|" + "---|" * len(PEER_HEAD)]
+    for b in body:
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in b) + " |")
+    return lines
+
+
 LEGEND = """\
 ratio: pvio over native, median of the per-round ratios [min-max], same
 boot; goal: pvio's goal for that ratio (>= for throughput, <= for latency
@@ -564,6 +652,11 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
     print("", file=f)
     for ln in text_table(rows):
         print(ln, file=f)
+    pt = peer_text_table(rows)
+    if pt:
+        print("", file=f)
+        for ln in pt:
+            print(ln, file=f)
     print("", file=f)
     for ln in LEGEND.splitlines():
         print("  " + ln, file=f)
@@ -628,6 +721,9 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
         ("**%s**  " % x) if x.startswith(("INCOMPLETE", "PROFILED")) else x + "  "
         for x in hl[1:]] + [""]
     md += md_table(rows)
+    pm = peer_md_table(rows)
+    if pm:
+        md += [""] + pm
     md += ["", LEGEND.replace("\n", " "), ""]
     if con.netdevs:
         md += ["Network pairs (MTU, offloads): " + "; ".join(n.replace("_", " ") for n in con.netdevs), ""]
@@ -655,14 +751,17 @@ def draw_chart(prefix, con, rows, complete):
     with open(dat, "w") as f:
         for i, r in enumerate(rows):
             g = r["goal"]["ratio"] if r["goal"] else nan
-            f.write('%d "%s" %s %s %s %s %s %s %s\n' % (
+            peers = r.get("peers") or {}
+            pr = ["%s" % (peers[p]["ratio"]["median"]
+                          if peers.get(p, {}).get("ratio") else nan) for p, _ in PEERS]
+            f.write('%d "%s" %s %s %s %s %s %s %s %s\n' % (
                 i, r["title"].replace('"', ""),
                 r["ratio"]["median"] if r["ratio"] else nan,
                 r["ratio"]["min"] if r["ratio"] else nan,
                 r["ratio"]["max"] if r["ratio"] else nan,
                 r["cpu_ratio"]["median"] if r["cpu_ratio"] else nan,
                 r["cpu_ratio"]["min"] if r["cpu_ratio"] else nan,
-                r["cpu_ratio"]["max"] if r["cpu_ratio"] else nan, g))
+                r["cpu_ratio"]["max"] if r["cpu_ratio"] else nan, g, " ".join(pr)))
     title = "pvio / native, %s %s %s vCPUs%s" % (
         con.meta.get("kernel", ""), con.meta.get("accel", ""), con.meta.get("vcpus", ""),
         "" if complete else " (INCOMPLETE)")
@@ -675,9 +774,9 @@ set style fill solid 0.8 border -1
 set boxwidth 0.35
 set xrange [-0.6:%(xmax)s]
 set logscale y
-set yrange [0.05:*]
+set yrange [0.01:*]
 set grid ytics mytics
-set ylabel 'ratio pvio / native (same boot, median, min-max; log scale)'
+set ylabel 'ratio to native (same boot, median, min-max; log scale)'
 set xtics rotate by -25 nomirror
 set key top right
 plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'throughput / latency ratio', \\
@@ -686,14 +785,20 @@ plot '%(dat)s' using ($1-0.18):3:xtic(2) with boxes lc rgb '#4477aa' title 'thro
      '' using ($1+0.18):6:7:8 with yerrorbars lc rgb 'black' pt -1 notitle, \\
      '' using ($1-0.18):3:(sprintf('%%.2f', $3)) with labels offset 0,0.8 font ',9' notitle, \\
      '' using ($1+0.18):6:(sprintf('%%.2f', $6)) with labels offset 0,0.8 font ',9' notitle, \\
-%(na)s     '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
+%(na)s%(peers)s     '' using ($1-0.18):9 with points pt 9 ps 1.6 lc rgb '#228833' title 'goal (ratio)', \\
      1.3 with lines dt 2 lc rgb '#ee7733' title 'CPU goal 1.3', \\
      1 with lines lc rgb 'gray' notitle
 """ % {"png": png, "title": title, "dat": dat, "xmax": len(rows) - 0.4,
        # gnuplot 5.4 crashes on a labels plot whose every point is
        # skipped: mark "n/a" only when some row has no ratio.
-       "na": "     '' using 1:(valid(3) ? 1/0 : 0.07):(\"n/a\") with labels offset 0,0.8 notitle, \\\n"
-             if any(not r["ratio"] for r in rows) else ""}
+       "na": "     '' using 1:(valid(3) ? 1/0 : 0.015):(\"n/a\") with labels offset 0,0.8 notitle, \\\n"
+             if any(not r["ratio"] for r in rows) else "",
+       # The peers' throughput ratios, where any ran.
+       "peers": "".join(
+           "     '' using ($1-0.18):%d with points pt %d ps 1.3 lc rgb '%s' title '%s / native', \\\n"
+           % (10 + k, (5, 7, 13)[k], ("#aa3377", "#66ccee", "#bbbbbb")[k], t)
+           for k, (p, t) in enumerate(PEERS)
+           if any((r.get("peers") or {}).get(p, {}).get("ratio") for r in rows))}
     gpf = prefix + ".gp"
     with open(gpf, "w") as f:
         f.write(script)
@@ -743,13 +848,18 @@ the commit that published it (`git log -- bench/results/latest.json`).
 
 
 # Short column titles of the history table, by result id.
-HISTORY_TITLES = {"rr4k": "4k rr QD32", "rw4k": "4k rw QD32", "lat_p50": "QD1 p50",
+HISTORY_TITLES = {"rr4k": "4k rr QD32", "rr4k2": "4k rr x2", "rw4k": "4k rw QD32", "lat_p50": "QD1 p50",
                   "lat_p99": "QD1 p99", "sr1m": "1M read", "sw1m": "1M write",
                   "tcp1": "TCP 1", "tcp4": "TCP -P 4", "tcpR": "TCP -R", "udp64": "UDP 64B"}
 
 
+# Columns added after the table began go at its end (older rows lack them).
+HISTORY_LATER = ("rr4k2",)
+
+
 def history_columns():
     ids = [r[0] + ("_" + r[3] if r[3] in ("p50", "p99") else "") for r in ROWS]
+    ids = [i for i in ids if i not in HISTORY_LATER] + list(HISTORY_LATER)
     return [(i, HISTORY_TITLES.get(i, i)) for i in ids]
 
 
@@ -767,12 +877,26 @@ def history_row(doc, commit):
 
 def history_append(path, doc, commit):
     """Append the run's row to the history table (created if missing)."""
+    cols = history_columns()
+    head = "| date (UTC) | commit | accel | rounds | %s |\n" % " | ".join(t for _, t in cols)
+    sep = "|" + "---|" * (4 + len(cols)) + "\n"
     if not os.path.exists(path):
-        cols = history_columns()
         with open(path, "w") as f:
             f.write(HISTORY_HEAD)
-            f.write("| date (UTC) | commit | accel | rounds | %s |\n" % " | ".join(t for _, t in cols))
-            f.write("|" + "---|" * (4 + len(cols)) + "\n")
+            f.write(head)
+            f.write(sep)
+    else:
+        # A table begun with fewer columns: its header grows.
+        with open(path) as f:
+            lines = f.readlines()
+        for i, ln in enumerate(lines):
+            if ln.startswith("| date (UTC) |") and ln != head:
+                lines[i] = head
+                if i + 1 < len(lines) and lines[i + 1].startswith("|---"):
+                    lines[i + 1] = sep
+                with open(path, "w") as f:
+                    f.writelines(lines)
+                break
     with open(path, "a") as f:
         f.write(history_row(doc, commit) + "\n")
 
@@ -882,7 +1006,10 @@ def main():
                 total = 0
                 for kind, key in (("blk", "blk_wl"), ("net", "net_wl")):
                     n = len([w for w in con.meta.get(key, "").split(",") if w])
-                    total += reps * n * sum(1 for p in ("native", "pvio") if (kind, p) not in con.na)
+                    paths = ["native", "pvio"] + ([p for p, _ in PEERS
+                                                   if p in con.meta.get("peers", "").split(",")]
+                                                  if kind == "blk" else [])
+                    total += reps * n * sum(1 for p in paths if (kind, p) not in con.na)
             where = PATH_NAMES.get((KIND_OF.get(r["wl"]), r["path"]), r["path"])
             print("bench: [%d/%s] %-6s %-6s %-15s round %d: " % (
                 r.get("n", 0), total, r["wl"], r["path"], where, r.get("rep", 0)), end="", flush=True)

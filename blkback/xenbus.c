@@ -432,6 +432,7 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 			      const struct pvio_xenbus_device_id *id)
 {
 	struct pvio_blkif *blkif;
+	enum xenbus_state fe;
 	int err;
 
 	blkif = kvzalloc(sizeof(*blkif), GFP_KERNEL);
@@ -455,7 +456,21 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 	/* A backing that cannot be opened leaves the device Closing. */
 	if (pvio_blkback_open_backing(blkif))
 		return 0;
-	err = pvio_xenbus_switch_state(dev, XenbusStateInitWait);
+	/*
+	 * A frontend still Initialised or Connected talks to a previous
+	 * backend (this module reloaded, the directory re-created before the
+	 * frontend saw the old one go): never take over its ring. Closed
+	 * until it comes back through Initialising (then InitWait).
+	 */
+	fe = pvio_xenbus_read_driver_state(dev, dev->otherend);
+	if (fe == XenbusStateInitialised || fe == XenbusStateConnected) {
+		dev_info(&dev->dev,
+			 "frontend still %s with a previous backend: Closed until it reconnects\n",
+			 pvio_xenbus_strstate(fe));
+		err = pvio_xenbus_switch_state(dev, XenbusStateClosed);
+	} else {
+		err = pvio_xenbus_switch_state(dev, XenbusStateInitWait);
+	}
 	if (err) {
 		debugfs_remove(blkif->dbg);
 		sysfs_remove_group(&dev->dev.kobj, &pvio_blkback_stat_group);

@@ -209,8 +209,10 @@ EXPORT_SYMBOL_GPL(pvio_xenbus_read_otherend_feature);
  * The transaction is retried on EAGAIN, as Linux's drivers do.
  *
  * Context: process context, sleeps.
- * Return: 0; -EINVAL for a bad entry; the store's -errno (-EAGAIN after
- * too many retries).
+ * Return: 0; -ENOENT if the device's directory (its "state" node) is
+ * gone, so that a device the toolstack removed is not re-created;
+ * -EINVAL for a bad entry; the store's -errno (-EAGAIN after too many
+ * retries).
  */
 int pvio_xenbus_write_keys(struct pvio_xenbus_device *dev,
 			   const struct pvio_xenbus_kv *kv, unsigned int nr,
@@ -224,6 +226,9 @@ again:
 	err = pvio_xs_transaction_start(dev->xs, &xbt);
 	if (err)
 		return err;
+	/* The toolstack removed the device: never bring its directory back. */
+	if (!pvio_xs_exists(dev->xs, xbt, dev->nodename, "state"))
+		err = -ENOENT;
 	for (i = 0; i < nr && !err; i++) {
 		if (!kv[i].key || !kv[i].fmt)
 			err = -EINVAL;

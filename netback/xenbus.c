@@ -5,6 +5,13 @@
  * vif<domid>.<handle>; the frontend's state drives connect (read its
  * keys, map the rings, bind the port) and disconnect (bus/state.c's
  * reactions). The link follows the frontend.
+ *
+ * A backend probed while its frontend is still Initialised or Connected
+ * (this module reloaded, the directory re-created, before the frontend
+ * saw the old backend go) does not take over that frontend's rings: it
+ * switches to Closed instead of InitWait, the frontend lets go of the
+ * old backend and comes back through Initialising, which Closed answers
+ * with InitWait (bus/state.c).
  */
 #define pr_fmt(fmt) "pvio-netback: " fmt
 
@@ -101,7 +108,9 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 		{ .key = "feature-rx-flip", .fmt = "%lu", .val = 0 },
 	};
 	struct pvio_nb_backend *be;
+	enum xenbus_state fe;
 	unsigned int handle;
+	bool stale;
 	int err;
 
 	if (pvio_xs_scanf(dev->xs, PVIO_XBT_NIL, dev->nodename, "handle", "%u",
@@ -119,8 +128,17 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 		return err;
 	}
 	dev_set_drvdata(&dev->dev, be);
+	fe = pvio_xenbus_read_driver_state(dev, dev->otherend);
+	stale = fe == XenbusStateInitialised || fe == XenbusStateConnected;
 	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
+				     stale ? XenbusStateUnknown :
 				     XenbusStateInitWait);
+	if (!err && stale) {
+		dev_info(&dev->dev,
+			 "frontend still %s with a previous backend: Closed until it reconnects\n",
+			 pvio_xenbus_strstate(fe));
+		err = pvio_xenbus_switch_state(dev, XenbusStateClosed);
+	}
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "writing features");
 		pvio_nb_vif_destroy(be->vif);

@@ -234,7 +234,9 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	need = n + gso;
 
 	spin_lock_bh(&nf->tx_lock);
-	if (pvio_nf_tx_free_slots(nf) < need || nf->broken) {
+	/* pvio_nf_teardown() clears connected under tx_lock */
+	if (!nf->connected || nf->broken ||
+	    pvio_nf_tx_free_slots(nf) < need) {
 		spin_unlock_bh(&nf->tx_lock);
 		for (i = 0; i < n; i++)
 			pvio_nf_end_access(nf, refs[i], p[i].page);
@@ -607,7 +609,8 @@ static const struct {
 	S(rx_packets), S(rx_bytes), S(rx_errors), S(rx_dropped),
 	S(tx_packets), S(tx_bytes), S(tx_errors), S(tx_dropped),
 	S(tx_gso), S(tx_linearized), S(rx_gso), S(tx_stops),
-	S(end_access_failed),
+	S(end_access_failed), S(backend_restarts), S(reconnects),
+	S(recovery_timeouts),
 #undef S
 };
 
@@ -739,6 +742,12 @@ void pvio_nf_start(struct pvio_nf *nf)
 	WRITE_ONCE(nf->connected, true);
 	rtnl_lock();
 	netdev_update_features(nf->dev);
+	/* a new backend may lack feature-sg (xennet_set_features()) */
+	if (!nf->sg && nf->dev->mtu > ETH_DATA_LEN) {
+		netdev_info(nf->dev, "backend lacks feature-sg: MTU %d\n",
+			    ETH_DATA_LEN);
+		dev_set_mtu(nf->dev, ETH_DATA_LEN);
+	}
 	rtnl_unlock();
 	napi_enable(&nf->napi);
 	WRITE_ONCE(nf->napi_on, true);
@@ -754,30 +763,39 @@ void pvio_nf_start(struct pvio_nf *nf)
  * pvio_nf_teardown() - stop, end every grant, free the rings
  * @nf: the device; harmless if nothing is set up
  *
- * Context: process context.
+ * The quiesce of xen-netfront's xennet_disconnect_backend(): the link
+ * goes down and no transmit touches the ring once @nf->connected is
+ * clear (start_xmit checks it under tx_lock), the TX queues stop, NAPI
+ * is disabled (the interrupt handler then schedules nothing and no poll
+ * notifies) and the port is unbound before any grant is ended. Unanswered
+ * TX skbs are freed (TCP retransmits, as after xennet_release_tx_bufs())
+ * with the posted RX buffers; a page the backend still maps goes to
+ * pvio-grant's deferred end of access. The net_device stays registered.
+ *
+ * Context: process context, sleeps (napi_disable()).
  */
 void pvio_nf_teardown(struct pvio_nf *nf)
 {
 	unsigned int i;
 
 	netif_carrier_off(nf->dev);
+	spin_lock_bh(&nf->tx_lock);
 	WRITE_ONCE(nf->connected, false);
+	spin_unlock_bh(&nf->tx_lock);
+	netif_tx_disable(nf->dev);
+	if (nf->napi_on) {
+		WRITE_ONCE(nf->napi_on, false);
+		napi_disable(&nf->napi);
+	}
+	del_timer_sync(&nf->refill_timer);
 	if (nf->irq > 0)
 		pvio_unbind_from_irqhandler(nf->irq, nf);
 	else if (nf->port)
 		pvio_xenbus_free_evtchn(nf->xdev, nf->port);
 	nf->irq = 0;
 	nf->port = 0;
-	if (nf->napi_on) {
-		WRITE_ONCE(nf->napi_on, false);
-		napi_disable(&nf->napi);
-	}
-	del_timer_sync(&nf->refill_timer);
 	if (!nf->rings)
 		return;
-	netif_tx_lock_bh(nf->dev);
-	netif_tx_stop_all_queues(nf->dev);
-	netif_tx_unlock_bh(nf->dev);
 	for (i = 0; i < PVIO_NF_RING; i++) {
 		struct pvio_nf_txslot *s = &nf->tx_slots[i];
 
@@ -824,6 +842,7 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 	nf->d = xdev->domain;
 	nf->beid = xdev->otherend_id;
 	spin_lock_init(&nf->tx_lock);
+	mutex_init(&nf->ctl_lock);
 	timer_setup(&nf->refill_timer, pvio_nf_refill_timer, 0);
 	SET_NETDEV_DEV(dev, &xdev->dev);
 	dev->netdev_ops = &pvio_nf_netdev_ops;

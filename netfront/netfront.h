@@ -14,6 +14,8 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
+#include <linux/mutex.h>
+#include <linux/workqueue.h>
 #include <linux/build_bug.h>
 #include <xen/interface/io/netif.h>
 #include <pvio/ring.h>
@@ -79,6 +81,7 @@ struct pvio_nf_stats {
 	u64 tx_packets, tx_bytes, tx_errors, tx_dropped;
 	u64 tx_gso, tx_linearized, rx_gso, tx_stops;
 	u64 end_access_failed;
+	u64 backend_restarts, reconnects, recovery_timeouts;
 };
 
 struct pvio_nf {
@@ -91,6 +94,16 @@ struct pvio_nf {
 	bool rings;				/* set up */
 	bool connected;
 	bool broken;				/* hostile backend */
+
+	/*
+	 * Backend recovery (xenbus.c): while @held, the backend went away
+	 * without being detached and the device waits for a new one;
+	 * @hold_work gives up after recovery_timeout seconds. @ctl_lock
+	 * serialises the state steps, the timeout and remove().
+	 */
+	struct mutex ctl_lock;
+	bool held;
+	struct delayed_work hold_work;
 
 	struct xen_netif_tx_front_ring tx;
 	struct xen_netif_rx_front_ring rx;

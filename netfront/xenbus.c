@@ -6,6 +6,14 @@
  * up the rings and the port and publish them with our own features in one
  * transaction (Initialised); its Connected brings the link up; its
  * Closing/Closed tears everything down (bus/state.c's reactions).
+ *
+ * Unless the backend is only restarting (pvio-netback reloaded, its store
+ * directory re-created: pvio_xenbus_backend_restarting()): then eth<N>
+ * stays registered and configured, its link down, its rings and buffers
+ * released, and the frontend goes back to Initialising, where the new
+ * backend's InitWait finds it; that backend's Connected brings the link
+ * back up. One that does not come within recovery_timeout seconds is
+ * given up as if it had closed.
  */
 #define pr_fmt(fmt) "pvio-netfront: " fmt
 
@@ -14,6 +22,14 @@
 #include <linux/slab.h>
 #include <linux/etherdevice.h>
 #include "netfront.h"
+
+static unsigned int recovery_timeout = 60;
+module_param(recovery_timeout, uint, 0644);
+MODULE_PARM_DESC(recovery_timeout,
+		 "Seconds a vif keeps its device while its backend restarts (module reloaded, store directory re-created) before tearing it down; 0 tears down at once (default 60)");
+
+/* Longest wait honoured: a day. */
+#define PVIO_NF_RECOVERY_MAX	(24 * 3600U)
 
 static int pvio_nf_read_mac(struct pvio_xenbus_device *dev, u8 *mac)
 {
@@ -76,25 +92,104 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 	return err;
 }
 
-static void pvio_nf_changed(struct pvio_xenbus_device *dev,
-			    enum xenbus_state backend)
+/* Stop waiting for a backend; ctl_lock held. */
+static void pvio_nf_unhold(struct pvio_nf *nf)
 {
-	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
+	if (!nf->held)
+		return;
+	nf->held = false;
+	/* the work takes ctl_lock and finds nothing held */
+	cancel_delayed_work(&nf->hold_work);
+}
+
+/*
+ * The backend went away but is restarting: release everything it knew of
+ * (pvio_nf_teardown(): link down, queues stopped, port unbound, grants
+ * ended, unanswered TX and posted RX buffers freed), keep eth<N>, and go
+ * back to Initialising (not Closed: a new backend's probe answers a Closed
+ * frontend by closing). The first time, start the timeout. A repeated
+ * Closing, Closed or vanished backend while held changes nothing.
+ * ctl_lock held.
+ */
+static void pvio_nf_hold(struct pvio_nf *nf, unsigned int timeout)
+{
+	pvio_nf_teardown(nf);
+	if (!nf->held) {
+		nf->held = true;
+		nf->stats.backend_restarts++;
+		netdev_info(nf->dev,
+			    "backend d%u went away: keeping %s for %us while it restarts\n",
+			    nf->beid, nf->dev->name, timeout);
+		queue_delayed_work(system_wq, &nf->hold_work,
+				   msecs_to_jiffies(timeout * 1000U));
+	}
+	pvio_xenbus_switch_state(nf->xdev, XenbusStateInitialising);
+}
+
+/* recovery_timeout passed without a backend: tear down as on Closed. */
+static void pvio_nf_hold_expired(struct work_struct *work)
+{
+	struct pvio_nf *nf = container_of(to_delayed_work(work),
+					  struct pvio_nf, hold_work);
+
+	mutex_lock(&nf->ctl_lock);
+	if (nf->held) {
+		nf->held = false;
+		nf->stats.recovery_timeouts++;
+		netdev_info(nf->dev,
+			    "backend d%u did not come back: tearing down\n",
+			    nf->beid);
+		pvio_nf_teardown(nf);
+		pvio_xenbus_frontend_closed(nf->xdev);
+	}
+	mutex_unlock(&nf->ctl_lock);
+}
+
+static void pvio_nf_step(struct pvio_xenbus_device *dev, struct pvio_nf *nf,
+			 enum xenbus_state backend)
+{
 	struct pvio_xenbus_step s = pvio_xenbus_frontend_step(dev->state,
 							      backend);
+	unsigned int timeout = min(READ_ONCE(recovery_timeout),
+				   PVIO_NF_RECOVERY_MAX);
 
 	if (s.actions & PVIO_XB_ACT_DISCONNECT) {
+		if ((nf->held || dev->state == XenbusStateConnected) &&
+		    timeout && pvio_xenbus_backend_restarting(dev)) {
+			pvio_nf_hold(nf, timeout);
+			return;
+		}
+		pvio_nf_unhold(nf);
 		pvio_nf_teardown(nf);
 		if (s.next == XenbusStateClosed) {
 			pvio_xenbus_frontend_closed(dev);
 			return;
 		}
 	}
-	if ((s.actions & PVIO_XB_ACT_CONNECT) && pvio_nf_connect(dev))
+	if ((s.actions & PVIO_XB_ACT_CONNECT) && pvio_nf_connect(dev)) {
+		/* an error state now (pvio_xenbus_dev_fatal()) */
+		pvio_nf_unhold(nf);
 		return;
+	}
 	pvio_xenbus_switch_state(dev, s.next);
-	if (s.next == XenbusStateConnected)
-		pvio_nf_start(nf);
+	if (s.next != XenbusStateConnected)
+		return;
+	pvio_nf_start(nf);
+	if (nf->held) {
+		pvio_nf_unhold(nf);
+		nf->stats.reconnects++;
+		netdev_info(nf->dev, "reconnected to backend d%u\n", nf->beid);
+	}
+}
+
+static void pvio_nf_changed(struct pvio_xenbus_device *dev,
+			    enum xenbus_state backend)
+{
+	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
+
+	mutex_lock(&nf->ctl_lock);
+	pvio_nf_step(dev, nf, backend);
+	mutex_unlock(&nf->ctl_lock);
 }
 
 static int pvio_nf_probe(struct pvio_xenbus_device *dev,
@@ -115,6 +210,7 @@ static int pvio_nf_probe(struct pvio_xenbus_device *dev,
 		pvio_xenbus_dev_fatal(dev, PTR_ERR(nf), "creating eth device");
 		return PTR_ERR(nf);
 	}
+	INIT_DELAYED_WORK(&nf->hold_work, pvio_nf_hold_expired);
 	dev_set_drvdata(&dev->dev, nf);
 	return 0;
 }
@@ -125,6 +221,11 @@ static void pvio_nf_remove(struct pvio_xenbus_device *dev)
 
 	if (!nf)
 		return;
+	/* no more otherend_changed(): the bus removed the watch */
+	mutex_lock(&nf->ctl_lock);
+	nf->held = false;
+	mutex_unlock(&nf->ctl_lock);
+	cancel_delayed_work_sync(&nf->hold_work);
 	pvio_nf_destroy(nf);
 	dev_set_drvdata(&dev->dev, NULL);
 }

@@ -3,7 +3,14 @@
 # run.sh with PVIO_BENCH_MODE=run): every workload on the split-driver path
 # (/dev/xvda through pvio-blkfront/blkback, the vif pair through
 # pvio-netfront/netback) and on its native twin (the backing device itself,
-# a veth pair), interleaved A B A B in this one boot.
+# a veth pair), interleaved A B A B in this one boot. Block workloads also
+# run on the peers a user could pick instead of a split driver, each over
+# its own ramdisk of the same size: dm-linear (a stacked block device),
+# NVMe over TCP on loopback (nvmet + nvmet-tcp exporting the ramdisk
+# through configfs, nvme-tcp connected with nvme-cli) and NBD (nbd-server
+# exporting the ramdisk on loopback, the kernel's nbd client through
+# nbd-client). A peer that cannot be set up is "n/a (reason)"; BENCH_PEERS
+# (default "dmlinear nvmetcp nbd", "none": no peer) picks them.
 #
 # The guest only measures. Each run prints a block on the console:
 #   PVIO-BENCH-RUN wl=W path=native|pvio rep=N
@@ -17,7 +24,7 @@
 #   PVIO-BENCH-NA path=pvio kind=blk|net reason...
 # and its rows read "n/a (not available: reason)".
 #
-# Environment (tools/vm --env): PVIO_BENCH_MODE run|bench, BENCH_REPS,
+# Environment (tools/vm --env): PVIO_BENCH_MODE run|bench, BENCH_PEERS, BENCH_REPS,
 # BENCH_RUNTIME (s), BENCH_RAMP (s), NET_TIME (s), DISK_MIB, PVIO_DISK (a
 # guest block device to use instead of a ramdisk), IPERF_PORT,
 # BENCH_PROFILE (perf record -a over each run's window, perf report after),
@@ -38,11 +45,14 @@ else
 	REPS=${BENCH_REPS:-5}
 	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
 	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
-	BLK_WL=${BENCH_BLK:-"rr4k rw4k lat sr1m sw1m"}
+	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat sr1m sw1m"}
 	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR udp64"}
 fi
 [ "$BLK_WL" = none ] && BLK_WL=
 [ "$NET_WL" = none ] && NET_WL=
+PEERS=${BENCH_PEERS:-"dmlinear nvmetcp nbd"}
+[ "$PEERS" = none ] && PEERS=
+[ -z "$BLK_WL" ] && PEERS=
 DISK_MIB=${DISK_MIB:-256}
 PORT=${IPERF_PORT:-5201}
 DOM=
@@ -143,6 +153,7 @@ measure() {
 fio_job() {
 	case "$1" in
 	rr4k) echo "--rw=randread --bs=4k --iodepth=32" ;;
+	rr4k2) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=2" ;;
 	rw4k) echo "--rw=randwrite --bs=4k --iodepth=32" ;;
 	lat) echo "--rw=randread --bs=4k --iodepth=1" ;;
 	sr1m) echo "--rw=read --bs=1M --iodepth=8" ;;
@@ -151,8 +162,9 @@ fio_job() {
 }
 run_fio() {
 	wl=$1; path=$2; rep=$3; dev=$4
+	bdev=$(basename "$(readlink -f "$dev")")	# /dev/mapper/x -> dm-N
 	# shellcheck disable=SC2046
-	measure "$wl" "$path" "$rep" "/sys/block/${dev#/dev/}/stat" "$RAMP" "$RT" /tmp/fio.json -- \
+	measure "$wl" "$path" "$rep" "/sys/block/$bdev/stat" "$RAMP" "$RT" /tmp/fio.json -- \
 		fio --name="$wl" --filename="$dev" --direct=1 --ioengine=libaio --thread \
 		    --time_based --runtime="$RT" --ramp_time="$RAMP" --group_reporting \
 		    $(fio_job "$wl") --output-format=json --output=/tmp/fio.json
@@ -231,7 +243,7 @@ offloads() {
 }
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) port=$PORT"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT"
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
@@ -258,7 +270,7 @@ if [ -n "${PVIO_DISK:-}" ]; then
 	fi
 else
 	BACK=/dev/ram0
-	if kmod_load brd rd_nr=1 rd_size=$((DISK_MIB * 1024)) && wait_for 5 test -b $BACK &&
+	if kmod_load brd rd_nr=4 rd_size=$((DISK_MIB * 1024)) && wait_for 5 test -b $BACK &&
 	   dd if=/dev/zero of=$BACK bs=1M count="$DISK_MIB" 2>/dev/null; then
 		t_ok "backing device $BACK (brd, $DISK_MIB MiB, filled)"
 	else
@@ -267,6 +279,82 @@ else
 	fi
 fi
 [ -n "$NATIVE_BLK_NA" ] && BLK_NA="no backing device"
+
+# ---- the block peers, each on a ramdisk of its own ----------------------
+[ -n "${PVIO_DISK:-}" ] && [ -n "$PEERS" ] && PEER_NA_ALL="the host's DISK is the backing device: the peers need ramdisks of their own"
+NQN=nqn.2026-11.org.pvio:bench
+peer_disk() {	# N: /dev/ramN filled (brd was loaded with enough devices)
+	[ -b /dev/ram$1 ] && dd if=/dev/zero of=/dev/ram$1 bs=1M count="$DISK_MIB" 2>/dev/null
+}
+# The device of a peer, once set up (PEER_DEV_x), or its reason (PEER_NA_x).
+setup_dmlinear() {
+	peer_disk 1 || { echo "no ramdisk /dev/ram1"; return 1; }
+	kmod_load dm_mod >/dev/null 2>&1
+	command -v dmsetup >/dev/null || { echo "no dmsetup (make deps installs it)"; return 1; }
+	# No udev in the guest: dmsetup makes the node itself.
+	out=$(dmsetup create --noudevsync pviobench \
+		--table "0 $((DISK_MIB * 2048)) linear /dev/ram1 0" 2>&1) ||
+		{ echo "dmsetup create: $(echo "$out" | one_line)"; return 1; }
+	dm=$(dmsetup info -c --noheadings -o blkdevname pviobench 2>/dev/null)
+	wait_for 5 test -b /dev/$dm || { echo "no /dev/$dm after dmsetup create"; return 1; }
+	echo /dev/$dm
+}
+setup_nvmetcp() {
+	peer_disk 2 || { echo "no ramdisk /dev/ram2"; return 1; }
+	command -v nvme >/dev/null || { echo "no nvme (nvme-cli; make deps installs it)"; return 1; }
+	for m in nvmet nvmet_tcp nvme_tcp; do
+		kmod_load $m >/dev/null 2>&1 || { echo "module $m could not be loaded"; return 1; }
+	done
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	c=/sys/kernel/config/nvmet
+	[ -d $c ] || { echo "no nvmet configfs"; return 1; }
+	mkdir $c/subsystems/$NQN && echo 1 >$c/subsystems/$NQN/attr_allow_any_host &&
+	mkdir $c/subsystems/$NQN/namespaces/1 &&
+	echo -n /dev/ram2 >$c/subsystems/$NQN/namespaces/1/device_path &&
+	echo 1 >$c/subsystems/$NQN/namespaces/1/enable &&
+	mkdir $c/ports/1 && echo tcp >$c/ports/1/addr_trtype && echo ipv4 >$c/ports/1/addr_adrfam &&
+	echo 127.0.0.1 >$c/ports/1/addr_traddr && echo 4420 >$c/ports/1/addr_trsvcid &&
+	ln -s $c/subsystems/$NQN $c/ports/1/subsystems/$NQN ||
+		{ echo "configuring the nvmet target failed"; return 1; }
+	# The namespace's disk (nvmeXnY), not its hidden paths (nvmeXcYnZ).
+	nvme_disks() { ls /sys/block | grep -E '^nvme[0-9]+n[0-9]+$'; }
+	before=$(nvme_disks | tr '\n' ' ')
+	out=$(nvme connect -t tcp -a 127.0.0.1 -s 4420 -n $NQN \
+		--hostnqn=nqn.2014-08.org.nvmexpress:uuid:$(cat /proc/sys/kernel/random/uuid) 2>&1) ||
+		{ echo "nvme connect: $(echo "$out" | one_line)"; return 1; }
+	newnvme() { for d in $(nvme_disks); do case " $before " in *" $d "*) ;; *) echo $d ;; esac; done | head -n 1; }
+	has_newnvme() { [ -n "$(newnvme)" ]; }
+	wait_for 10 has_newnvme || { echo "no nvme namespace appeared after nvme connect"; return 1; }
+	echo /dev/$(newnvme)
+}
+setup_nbd() {
+	peer_disk 3 || { echo "no ramdisk /dev/ram3"; return 1; }
+	command -v nbd-server >/dev/null && command -v nbd-client >/dev/null ||
+		{ echo "no nbd-server/nbd-client (make deps installs them)"; return 1; }
+	kmod_load nbd nbds_max=2 >/dev/null 2>&1 || { echo "module nbd could not be loaded"; return 1; }
+	printf '[generic]\nuser = root\ngroup = root\n[pviobench]\nexportname = /dev/ram3\n' >/tmp/nbd.conf
+	out=$(nbd-server -C /tmp/nbd.conf 2>&1) || { echo "nbd-server: $(echo "$out" | one_line)"; return 1; }
+	sleep 1
+	out=$(nbd-client 127.0.0.1 10809 /dev/nbd0 -N pviobench -b 4096 2>&1) ||
+		{ echo "nbd-client: $(echo "$out" | one_line)"; return 1; }
+	wait_for 5 [ "$(cat /sys/block/nbd0/size 2>/dev/null || echo 0)" -gt 0 ] ||
+		{ echo "/dev/nbd0 has no size after nbd-client"; return 1; }
+	echo /dev/nbd0
+}
+for p in $PEERS; do
+	if [ -n "${PEER_NA_ALL:-}" ]; then r=$PEER_NA_ALL; ok=
+	elif [ -n "$NATIVE_BLK_NA" ]; then r="no ramdisk"; ok=
+	elif r=$(setup_$p 2>&1 | tail -n 1) && [ -b "$r" ]; then ok=1
+	else ok=; fi
+	if [ -n "$ok" ]; then
+		eval "PEER_DEV_$p=\$r"
+		t_ok "peer $p: $r over its own $DISK_MIB MiB ramdisk"
+	else
+		eval "PEER_NA_$p=\$r"
+		echo "PVIO-BENCH-NA path=$p kind=blk ${r:-set-up failed}"
+		echo "ok $((T_N += 1)) - peer $p # SKIP not available: ${r:-set-up failed}"
+	fi
+done
 
 if kmod_load veth && ip link add bva type veth peer name bvb && net_pair veth bva bvb 10.90.1 &&
    reach vetha 10.90.1.1; then
@@ -388,6 +476,10 @@ while [ $rep -le "$REPS" ]; do
 	for w in $BLK_WL; do
 		[ -z "$NATIVE_BLK_NA" ] && usable native_blk && { run_fio "$w" native $rep "$BACK" && ok native_blk || fail native_blk; }
 		[ -z "$BLK_NA" ] && usable pvio_blk && { run_fio "$w" pvio $rep /dev/xvda && ok pvio_blk || fail pvio_blk; }
+		for p in $PEERS; do
+			eval "d=\${PEER_DEV_$p:-}"
+			[ -n "$d" ] && usable $p && { run_fio "$w" $p $rep "$d" && ok $p || fail $p; }
+		done
 	done
 	for w in $NET_WL; do
 		[ -z "$NATIVE_NET_NA" ] && usable native_net && { run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb bva && ok native_net || fail native_net; }
@@ -413,6 +505,15 @@ if [ -n "$DOM" ]; then
 	[ -z "$NET_NA" ] && { pvctl network-detach "$DOM" "$VIFID" || t_fail "pvctl network-detach $DOM $VIFID"; }
 	t_check "pvctl destroy $DOM" pvctl destroy "$DOM"
 fi
+[ -n "${PEER_DEV_nbd:-}" ] && { nbd-client -d /dev/nbd0 >/dev/null 2>&1; pkill nbd-server; }
+[ -n "${PEER_DEV_nvmetcp:-}" ] && nvme disconnect -n $NQN >/dev/null 2>&1
+if [ -d /sys/kernel/config/nvmet/subsystems/$NQN ]; then
+	c=/sys/kernel/config/nvmet
+	rm -f $c/ports/1/subsystems/$NQN; rmdir $c/ports/1
+	echo 0 >$c/subsystems/$NQN/namespaces/1/enable
+	rmdir $c/subsystems/$NQN/namespaces/1 $c/subsystems/$NQN
+fi
+[ -n "${PEER_DEV_dmlinear:-}" ] && dmsetup remove --noudevsync pviobench
 gone() { [ -z "$(pvctl list 2>/dev/null | awk 'NR > 1 && $1 != 0')" ]; }
 wait_for 5 gone
 if pvio_unload; then t_ok "rmmod every pvio module"; else t_fail "rmmod every pvio module"; fi
