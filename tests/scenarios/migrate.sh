@@ -231,7 +231,7 @@ if out=$(pvctl resume $domid 2>&1) && ! pvctl store read $be >/dev/null 2>&1 &&
 	t_ok "resume: the vif back and Connected, the detached vbd not re-created"
 	echo "#   $out"
 else
-	t_fail "resume: the vif back, the detached vbd not re-created" "$out; $(pvctl store ls /local/domain/0/backend)"
+	t_fail "resume: the vif back, the detached vbd not re-created" "$out; vif fe $(pvctl store read /local/domain/$domid/device/vif/$vif/state) be $(pvctl store read $vbe/state); backend bus: $(ls /sys/bus/pvio-backend/devices | tr '\n' ' ')"
 fi
 wait_for 10 vbd_gone $domid $XVDA && t_ok "no vbd left on either bus" ||
 	t_fail "no vbd left on either bus"

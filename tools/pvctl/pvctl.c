@@ -1119,16 +1119,30 @@ static int wait_state(const char *dir, int state, unsigned int ms)
 	return 1;
 }
 
-/* Wait up to @ms for dom0's bus to drop the backend device; 1 if it did. */
-static int wait_backend_gone(const char *type, unsigned int dom,
-			     unsigned int devid, unsigned int ms)
+/*
+ * The backend device's own sysfs directory in @buf (PATH_MAX bytes), ""
+ * if it is not on dom0's bus. Its /sys/bus link goes before the driver's
+ * remove() runs; the directory only after, once the bus has written its
+ * last Closed (into the store directory if it still exists): a directory
+ * re-created before then would get that Closed.
+ */
+static void backend_sysfs_dir(const char *type, unsigned int dom,
+			      unsigned int devid, char *buf)
 {
-	unsigned int waited = 0;
 	char p[128];
 
 	snprintf(p, sizeof(p), "/sys/bus/pvio-backend/devices/%s-%u-%u", type,
 		 dom, devid);
-	while (!access(p, F_OK)) {
+	if (!realpath(p, buf))
+		buf[0] = 0;
+}
+
+/* Wait up to @ms for @dir (backend_sysfs_dir()) to go; 1 if it did. */
+static int wait_backend_gone(const char *dir, unsigned int ms)
+{
+	unsigned int waited = 0;
+
+	while (*dir && !access(dir, F_OK)) {
 		if (waited >= ms)
 			return 0;
 		msleep(50);
@@ -1242,8 +1256,9 @@ migrate_abort(unsigned int dom, const char *bp, const struct be_keys *old,
 
 static int cmd_block_migrate(int argc, char **argv)
 {
-	char bp[128], p[192], real[PATH_MAX], old[PATH_MAX], *v;
+	char bp[128], p[192], real[PATH_MAX], old[PATH_MAX], sysdir[PATH_MAX];
 	int devid, in = -1, out, bdev, err;
+	char *v;
 	long long osize, nsize, done = 0;
 	struct be_keys keys, nkeys;
 	struct pvio_ctl_domain d;
@@ -1310,10 +1325,11 @@ static int cmd_block_migrate(int argc, char **argv)
 
 	/* The backend goes (no online = 0: the frontend holds its I/O). */
 	t0 = now_s();
+	backend_sysfs_dir("vbd", d.domid, devid, sysdir);
 	err = be_remove(bp, NULL, NULL);
 	if (err)
 		die(EX_FAIL, "removing %s: %s", bp, xs_strerror(-err));
-	if (!wait_backend_gone("vbd", d.domid, devid, RESTART_WAIT_MS))
+	if (!wait_backend_gone(sysdir, RESTART_WAIT_MS))
 		migrate_abort(d.domid, bp, &keys,
 			      "the backend of vbd %s did not go within %u s",
 			      argv[2], RESTART_WAIT_MS / 1000);
@@ -1569,6 +1585,7 @@ static int cmd_suspend(int argc, char **argv)
 {
 	char **types, **ids, p[192], bp[128], save[160], ctl[64];
 	unsigned int nt, ni, i, j, n = 0, waited;
+	char sysdir[PATH_MAX];
 	struct pvio_ctl_domain d;
 	struct be_keys keys;
 	int err;
@@ -1624,12 +1641,13 @@ static int cmd_suspend(int argc, char **argv)
 					 types[i], devid);
 				if (be_keys_read(0, bp, &keys))
 					continue;
+				backend_sysfs_dir(types[i], d.domid, devid,
+						  sysdir);
 				err = be_remove(bp, sp, &keys);
 				if (err)
 					die(EX_FAIL, "saving %s: %s (domain %u stays suspended)",
 					    bp, xs_strerror(-err), d.domid);
-				wait_backend_gone(types[i], d.domid, devid,
-						  RESTART_WAIT_MS);
+				wait_backend_gone(sysdir, RESTART_WAIT_MS);
 				n++;
 			}
 			xs_dir_free(ids, ni);
