@@ -31,6 +31,8 @@ struct pvio_bus_dom {
 	bool frontend;
 	char root[40];			/* .../device or .../backend */
 	struct pvio_xs_watch watch;
+	struct pvio_bus_manage manage;	/* domU: control/shutdown */
+	bool managed;
 	struct work_struct rescan;
 	struct mutex lock;		/* devices, dying */
 	struct list_head devices;
@@ -445,8 +447,16 @@ static int pvio_bus_attach(struct pvio_domain *d)
 	if (err) {
 		pvio_guest_set_priv(d, PVIO_SLOT_BUS, NULL);
 		kfree(bd);
+		return err;
 	}
-	return err;
+	if (bd->frontend) {
+		err = pvio_bus_manage_start(&bd->manage, d, bd->xs);
+		if (err)
+			pr_warn("d%u: no control/shutdown watch: %d\n",
+				bd->domid, err);
+		bd->managed = !err;
+	}
+	return 0;
 }
 
 static void pvio_bus_detach(struct pvio_domain *d)
@@ -457,6 +467,8 @@ static void pvio_bus_detach(struct pvio_domain *d)
 
 	if (!bd)
 		return;
+	if (bd->managed)
+		pvio_bus_manage_stop(&bd->manage);
 	pvio_xs_unwatch(bd->xs, &bd->watch);
 	mutex_lock(&bd->lock);
 	bd->dying = true;

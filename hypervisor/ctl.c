@@ -16,6 +16,7 @@
 
 static_assert(sizeof(struct pvio_ctl_domain) == 88);
 static_assert(sizeof(struct pvio_ctl_list) == 16);
+static_assert(sizeof(struct pvio_ctl_resume) == 8);
 static_assert(sizeof(struct pvio_ctl_stats) == 8 + 8 * 80);
 
 static long pvio_ctl_create(void __user *arg)
@@ -47,6 +48,25 @@ static long pvio_ctl_destroy(void __user *arg)
 	if (c.domid > PVIO_MAX_DOMID)
 		return -ESRCH;
 	return pvio_domain_destroy(c.domid);
+}
+
+/* XEN_DOMCTL_resumedomain: a domain shut down with reason suspend runs. */
+static long pvio_ctl_resume(void __user *arg)
+{
+	struct pvio_ctl_resume c;
+	struct pvio_domain *d;
+	long rc;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	if (c.pad)
+		return -EINVAL;
+	d = pvio_hv_domain_get_by_id(c.domid);
+	if (!d)
+		return -ESRCH;
+	rc = pvio_hv_domain_resume(d);
+	pvio_hv_domain_put(d);
+	return rc;
 }
 
 static void pvio_hv_ctl_fill(struct pvio_ctl_domain *e, struct pvio_domain *d)
@@ -163,6 +183,8 @@ static long pvio_hv_ctl_ioctl(struct file *file, unsigned int cmd,
 		return pvio_ctl_list(uarg);
 	case PVIO_IOC_STATS:
 		return pvio_ctl_stats(uarg);
+	case PVIO_IOC_RESUME:
+		return pvio_ctl_resume(uarg);
 	default:
 		return -ENOTTY;
 	}

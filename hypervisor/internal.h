@@ -171,6 +171,7 @@ void pvio_hv_send_guest_pirq(struct pvio_domain *d, unsigned int pirq);
 
 /* sched.c */
 long pvio_hv_do_sched_op(struct pvio_domain *caller, int cmd, unsigned long arg);
+long pvio_hv_domain_resume(struct pvio_domain *d);
 
 /* physdev.c (PIRQs) */
 int pvio_hv_pirq_domain_init(struct pvio_domain *d);

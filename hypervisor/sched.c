@@ -160,6 +160,36 @@ static long domain_shutdown(struct pvio_domain *d, unsigned int reason)
 }
 
 /**
+ * pvio_hv_domain_resume() - resume a domain that suspended itself
+ * @d: the domain (the caller holds a reference)
+ *
+ * Xen's domain_resume() behind XEN_DOMCTL_resumedomain: a domain shut down
+ * with reason SHUTDOWN_suspend (its SCHEDOP_shutdown returned at once, as
+ * pvio's vCPUs are contexts of this kernel) is running again, its shutdown
+ * reason cleared. Any other state is refused, dom0's included (dom0 never
+ * shuts down here): a domain that is running, shut down for another reason
+ * or dying.
+ *
+ * Context: process context; takes pvio_hv_domains_lock.
+ * Return: 0, or -EINVAL if @d is not shut down with reason
+ * SHUTDOWN_suspend.
+ */
+long pvio_hv_domain_resume(struct pvio_domain *d)
+{
+	long rc = -EINVAL;
+
+	mutex_lock(&pvio_hv_domains_lock);
+	if (d->state == PVIO_DOMAIN_SHUTDOWN &&
+	    d->shutdown_reason == SHUTDOWN_suspend) {
+		d->shutdown_reason = 0;
+		WRITE_ONCE(d->state, PVIO_DOMAIN_RUNNING);
+		rc = 0;
+	}
+	mutex_unlock(&pvio_hv_domains_lock);
+	return rc;
+}
+
+/**
  * pvio_hv_do_sched_op() - __HYPERVISOR_sched_op
  * @caller: the calling domain
  * @cmd: SCHEDOP_*

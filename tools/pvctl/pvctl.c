@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <linux/fs.h>
 #include <time.h>
 #include <unistd.h>
 #include <pvio/pvio.h>
@@ -434,12 +435,40 @@ static void parse_opts(int argc, char **argv, int first,
 
 /* ---- domains ---------------------------------------------------------- */
 
+/* Xen's SHUTDOWN_* reasons (xen/interface/sched.h), by number. */
+static const char *const shutdown_reasons[] = {
+	"poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+#define REASON_SUSPEND	2	/* SHUTDOWN_suspend */
+
+/* Shut down with reason suspend: what pvctl suspend waits for. */
+static int dom_suspended(const struct pvio_ctl_domain *d)
+{
+	return d->state == PVIO_CTL_STATE_SHUTDOWN &&
+	       d->shutdown_reason == REASON_SUSPEND;
+}
+
+/* One word: running, suspended, shutdown(REASON), dying. */
 static const char *state_name(const struct pvio_ctl_domain *d)
 {
+	static char buf[32];
+
 	switch (d->state) {
-	case PVIO_CTL_STATE_RUNNING: return "running";
-	case PVIO_CTL_STATE_SHUTDOWN: return "shutdown";
-	default: return "dying";
+	case PVIO_CTL_STATE_RUNNING:
+		return "running";
+	case PVIO_CTL_STATE_SHUTDOWN:
+		if (dom_suspended(d))
+			return "suspended";
+		if (d->shutdown_reason < ARRAY_SIZE(shutdown_reasons))
+			snprintf(buf, sizeof(buf), "shutdown(%s)",
+				 shutdown_reasons[d->shutdown_reason]);
+		else
+			snprintf(buf, sizeof(buf), "shutdown(%u)",
+				 d->shutdown_reason);
+		return buf;
+	default:
+		return "dying";
 	}
 }
 
@@ -555,10 +584,10 @@ static int cmd_list(int argc, char **argv)
 		usage_die("unexpected argument '%s'", argv[1]);
 	d = ctl_list(&nr);
 	xs_open();
-	printf("%-5s %-24s %-8s %5s %7s\n", "domid", "name", "state", "vcpus",
+	printf("%-5s %-24s %-18s %5s %7s\n", "domid", "name", "state", "vcpus",
 	       "devices");
 	for (i = 0; i < nr; i++)
-		printf("%-5u %-24s %-8s %5u %7u\n", d[i].domid,
+		printf("%-5u %-24s %-18s %5u %7u\n", d[i].domid,
 		       d[i].name[0] ? d[i].name : "-", state_name(&d[i]),
 		       d[i].nr_vcpus, count_devices(d[i].domid));
 	free(d);
@@ -925,6 +954,420 @@ static int cmd_block_list(int argc, char **argv)
 	return EX_OK;
 }
 
+/* ---- backend restart: block-migrate, suspend, resume ------------------ */
+
+#define RESTART_WAIT_MS	30000	/* backend released, backend Connected */
+#define SUSPEND_WAIT_MS	10000	/* the guest's answer to "suspend" */
+#define SAVED_DIR	"/local/domain/0/pvctl-saved"
+
+/*
+ * The keys pvctl writes in a backend directory (std_nodes() and the
+ * attach commands), which a backend restart carries over; "state" is
+ * written Initialising when the directory is re-created, and what the
+ * backend driver wrote (features, sectors, ...) it writes again.
+ */
+static const char *const be_tool_keys[] = {
+	"frontend", "frontend-id", "online", "handle", "params", "type",
+	"mode", "dev", "device-type", "removable", "bootable",
+	"physical-device", "mac", "bridge",
+};
+
+#define NR_BE_KEYS	ARRAY_SIZE(be_tool_keys)
+
+/* A backend directory's toolstack keys. */
+struct be_keys {
+	struct kv kv[NR_BE_KEYS];
+	unsigned int n;
+};
+
+/* Read the toolstack keys below @dir (those present); -ENOENT if none. */
+static int be_keys_read(uint32_t tx, const char *dir, struct be_keys *k)
+{
+	char p[192], *v;
+	unsigned int i;
+
+	k->n = 0;
+	for (i = 0; i < NR_BE_KEYS; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, be_tool_keys[i]);
+		if (xs_read(tx, p, &v))
+			continue;
+		set_kv(&k->kv[k->n++], be_tool_keys[i], "%s", v);
+		free(v);
+	}
+	return k->n ? 0 : -ENOENT;
+}
+
+/* Set @key to @val in @k (added if absent); @val NULL removes it. */
+static void be_keys_set(struct be_keys *k, const char *key, const char *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->kv[i].key, key))
+			break;
+	if (!val) {
+		if (i < k->n)
+			k->kv[i] = k->kv[--k->n];
+		return;
+	}
+	if (i == k->n) {
+		if (k->n == NR_BE_KEYS)
+			return;
+		k->n++;
+	}
+	set_kv(&k->kv[i], key, "%s", val);
+}
+
+static const char *be_keys_get(const struct be_keys *k, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->kv[i].key, key))
+			return k->kv[i].val;
+	return NULL;
+}
+
+/* Write @k below @dir in @tx (a new directory; @perm0, @perm1 if given). */
+static int be_keys_write(uint32_t tx, const char *dir, const struct be_keys *k,
+			 const char *perm0, const char *perm1)
+{
+	char p[192];
+	unsigned int i;
+	int err;
+
+	err = xs_mkdir(tx, dir);
+	if (!err && perm0)
+		err = xs_set_perms(tx, dir, perm0, perm1);
+	for (i = 0; !err && i < k->n; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, k->kv[i].key);
+		err = xs_write(tx, p, k->kv[i].val);
+	}
+	return err;
+}
+
+/*
+ * Re-create a backend directory in one transaction: @k, libxl's
+ * permissions (dom0 owns it, the domU reads it) and state Initialising,
+ * which makes the backend driver probe it again. -EEXIST if it is there.
+ */
+static int be_create(unsigned int dom, const char *bp, const struct be_keys *k)
+{
+	char p[192], perm[16];
+	int err, tries = 0;
+	uint32_t tx;
+
+	snprintf(perm, sizeof(perm), "r%u", dom);
+	do {
+		err = xs_tx_start(&tx);
+		if (err)
+			return err;
+		if (xs_exists_tx(tx, bp)) {
+			xs_tx_end(tx, 0);
+			return -EEXIST;
+		}
+		err = be_keys_write(tx, bp, k, "n0", perm);
+		snprintf(p, sizeof(p), "%s/state", bp);
+		if (!err)
+			err = xs_writef(tx, p, "%d", XenbusStateInitialising);
+		if (err) {
+			xs_tx_end(tx, 0);
+			return err;
+		}
+		err = xs_tx_end(tx, 1);
+	} while (err == -EAGAIN && ++tries < 20);
+	return err;
+}
+
+/*
+ * Remove a backend directory without online = 0 (the frontend holds its
+ * I/O and waits for a backend to come back), after saving its keys at
+ * @save if given, in one transaction.
+ */
+static int be_remove(const char *bp, const char *save, const struct be_keys *k)
+{
+	int err, tries = 0;
+	uint32_t tx;
+
+	do {
+		err = xs_tx_start(&tx);
+		if (err)
+			return err;
+		err = save ? be_keys_write(tx, save, k, NULL, NULL) : 0;
+		if (!err)
+			err = xs_rm(tx, bp);
+		if (err) {
+			xs_tx_end(tx, 0);
+			return err;
+		}
+		err = xs_tx_end(tx, 1);
+	} while (err == -EAGAIN && ++tries < 20);
+	return err;
+}
+
+/* Wait up to @ms for @dir/state to read @state; 1 if it did. */
+static int wait_state(const char *dir, int state, unsigned int ms)
+{
+	unsigned int waited = 0;
+
+	while (state_of(dir) != state) {
+		if (waited >= ms)
+			return 0;
+		msleep(50);
+		waited += 50;
+	}
+	return 1;
+}
+
+/*
+ * The backend device's own sysfs directory in @buf (PATH_MAX bytes), ""
+ * if it is not on dom0's bus. Its /sys/bus link goes before the driver's
+ * remove() runs; the directory only after, once the bus has written its
+ * last Closed (into the store directory if it still exists): a directory
+ * re-created before then would get that Closed.
+ */
+static void backend_sysfs_dir(const char *type, unsigned int dom,
+			      unsigned int devid, char *buf)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/bus/pvio-backend/devices/%s-%u-%u", type,
+		 dom, devid);
+	if (!realpath(p, buf))
+		buf[0] = 0;
+}
+
+/* Wait up to @ms for @dir (backend_sysfs_dir()) to go; 1 if it did. */
+static int wait_backend_gone(const char *dir, unsigned int ms)
+{
+	unsigned int waited = 0;
+
+	while (*dir && !access(dir, F_OK)) {
+		if (waited >= ms)
+			return 0;
+		msleep(50);
+		waited += 50;
+	}
+	return 1;
+}
+
+/* Size in bytes of a backing (block device or regular file); -errno. */
+static long long backing_size(int fd, const struct stat *st)
+{
+	uint64_t sz;
+
+	if (!S_ISBLK(st->st_mode))
+		return st->st_size;
+	if (ioctl(fd, BLKGETSIZE64, &sz))
+		return -errno;
+	return sz;
+}
+
+/* Same file: the same path, block device or inode. */
+static int same_backing(const char *a, const struct stat *sa, const char *b,
+			const struct stat *sb)
+{
+	if (!strcmp(a, b))
+		return 1;
+	if (S_ISBLK(sa->st_mode) && S_ISBLK(sb->st_mode))
+		return sa->st_rdev == sb->st_rdev;
+	return S_ISREG(sa->st_mode) && S_ISREG(sb->st_mode) &&
+	       sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino;
+}
+
+/*
+ * Copy @size bytes from @in to @out and fsync @out. The block devices'
+ * page caches are dropped (BLKFLSBUF) before the read and after the
+ * write: the backend's bios bypass them. Returns 0 or -errno, with the
+ * offset reached in *@done.
+ */
+static int copy_backing(int in, int out, long long size, long long *done)
+{
+	const size_t chunk = 1 << 20;
+	long long off = 0;
+	ssize_t r, w, n;
+	char *buf;
+	int err = 0;
+
+	buf = malloc(chunk);
+	if (!buf)
+		return -ENOMEM;
+	ioctl(in, BLKFLSBUF, 0);	/* ENOTTY on a regular file */
+	while (off < size) {
+		n = size - off < (long long)chunk ? size - off : (ssize_t)chunk;
+		r = pread(in, buf, n, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r ? -errno : -EIO;	/* short source */
+			break;
+		}
+		for (w = 0; w < r; ) {
+			ssize_t k = pwrite(out, buf + w, r - w, off + w);
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0) {
+				err = k ? -errno : -ENOSPC;
+				break;
+			}
+			w += k;
+		}
+		if (err)
+			break;
+		off += r;
+	}
+	if (!err && fsync(out))
+		err = -errno;
+	if (!err)
+		ioctl(out, BLKFLSBUF, 0);
+	free(buf);
+	*done = off;
+	return err;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Put the vbd back on its old backing after a failed migration and die
+ * with @msg.
+ */
+static void __noreturn __printf(4, 5)
+migrate_abort(unsigned int dom, const char *bp, const struct be_keys *old,
+	      const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	err = be_create(dom, bp, old);
+	die(EX_FAIL, "%s (%s)", msg,
+	    err ? "the vbd could not be restored" : "the vbd is back on its old backing");
+}
+
+static int cmd_block_migrate(int argc, char **argv)
+{
+	char bp[128], p[192], real[PATH_MAX], old[PATH_MAX], sysdir[PATH_MAX];
+	int devid, in = -1, out, bdev, err;
+	char *v;
+	long long osize, nsize, done = 0;
+	struct be_keys keys, nkeys;
+	struct pvio_ctl_domain d;
+	struct stat st, ost;
+	unsigned int waited;
+	double t0;
+
+	if (argc != 4)
+		usage_die(argc < 4 ? "missing %s" : "unexpected argument '%s'",
+			  argc < 2 ? "DOM" : argc < 3 ? "VDEV" :
+			  argc < 4 ? "NEW-BACKING" : argv[4]);
+	devid = vdev_to_devid(argv[2]);
+	if (devid < 0)
+		usage_die("bad VDEV '%s' (xvda, xvdb1, hda, sda, or a number)",
+			  argv[2]);
+	d = resolve_domu(argv[1]);
+	xs_open();
+	be_path(bp, sizeof(bp), d.domid, "vbd", devid);
+	if (!xs_exists(bp))
+		die(EX_NOTFOUND, "domain %u has no vbd %s", d.domid, argv[2]);
+	snprintf(p, sizeof(p), "%s/params", bp);
+	if (xs_read(0, p, &v))
+		die(EX_FAIL, "vbd %s of domain %u has no params", argv[2],
+		    d.domid);
+	snprintf(old, sizeof(old), "%s", v);
+	free(v);
+
+	/* Every check before the disk is touched. */
+	if (!realpath(argv[3], real) || stat(real, &st))
+		die(EX_NOTFOUND, "target '%s': %s", argv[3], strerror(errno));
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		die(EX_USAGE, "target '%s' is neither a block device nor a regular file",
+		    argv[3]);
+	if (stat(old, &ost))
+		die(EX_FAIL, "current backing '%s': %s", old, strerror(errno));
+	if (same_backing(real, &st, old, &ost))
+		die(EX_FAIL, "target '%s' is the current backing of vbd %s",
+		    argv[3], argv[2]);
+	bdev = S_ISBLK(st.st_mode);
+	out = open(real, O_RDWR | O_CLOEXEC | (bdev ? O_EXCL : 0));
+	if (out < 0)
+		die(EX_FAIL, "target '%s': %s", argv[3],
+		    errno == EBUSY ? "busy (mounted or in use)" :
+		    strerror(errno));
+	in = open(old, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		die(EX_FAIL, "current backing '%s': %s", old, strerror(errno));
+	osize = backing_size(in, &ost);
+	nsize = backing_size(out, &st);
+	close(in);
+	if (osize < 0 || nsize < 0)
+		die(EX_FAIL, "size of '%s': %s", osize < 0 ? old : argv[3],
+		    strerror(-(osize < 0 ? osize : nsize)));
+	if (nsize < osize)
+		die(EX_FAIL, "target '%s' is smaller than the current backing (%lld < %lld bytes)",
+		    argv[3], nsize, osize);
+	if (be_keys_read(0, bp, &keys))
+		die(EX_FAIL, "reading %s: no keys", bp);
+	nkeys = keys;
+	be_keys_set(&nkeys, "params", real);
+	be_keys_set(&nkeys, "type", bdev ? "phy" : "file");
+	snprintf(p, sizeof(p), "%x:%x", major(st.st_rdev), minor(st.st_rdev));
+	be_keys_set(&nkeys, "physical-device", bdev ? p : NULL);
+
+	/* The backend goes (no online = 0: the frontend holds its I/O). */
+	t0 = now_s();
+	backend_sysfs_dir("vbd", d.domid, devid, sysdir);
+	err = be_remove(bp, NULL, NULL);
+	if (err)
+		die(EX_FAIL, "removing %s: %s", bp, xs_strerror(-err));
+	if (!wait_backend_gone(sysdir, RESTART_WAIT_MS))
+		migrate_abort(d.domid, bp, &keys,
+			      "the backend of vbd %s did not go within %u s",
+			      argv[2], RESTART_WAIT_MS / 1000);
+	/* Released: an exclusive open succeeds (blkback's is exclusive). */
+	for (waited = 0;; waited += 50) {
+		in = open(old, O_RDONLY | O_CLOEXEC |
+			  (S_ISBLK(ost.st_mode) ? O_EXCL : 0));
+		if (in >= 0 || errno != EBUSY || waited >= RESTART_WAIT_MS)
+			break;
+		msleep(50);
+	}
+	if (in < 0)
+		migrate_abort(d.domid, bp, &keys, "current backing '%s': %s",
+			      old, errno == EBUSY ? "still in use" :
+			      strerror(errno));
+	err = copy_backing(in, out, osize, &done);
+	close(in);
+	if (close(out) && !err)
+		err = -errno;
+	if (err)
+		migrate_abort(d.domid, bp, &keys,
+			      "copying '%s' to '%s' failed at byte %lld: %s",
+			      old, real, done, strerror(-err));
+
+	/* The backend comes back on the new backing. */
+	err = be_create(d.domid, bp, &nkeys);
+	if (err)
+		die(EX_FAIL, "re-creating %s: %s ('%s' holds the copy)", bp,
+		    xs_strerror(-err), real);
+	if (!wait_state(bp, XenbusStateConnected, RESTART_WAIT_MS))
+		die(EX_FAIL, "vbd %s is on '%s', its backend not Connected after %us (state %d)",
+		    argv[2], real, RESTART_WAIT_MS / 1000, state_of(bp));
+	printf("vbd %s of domain %u: %s -> %s, %lld bytes copied, backend Connected in %.1f s\n",
+	       argv[2], d.domid, be_keys_get(&keys, "params"), real, osize,
+	       now_s() - t0);
+	return EX_OK;
+}
+
 static int valid_mac(const char *s)
 {
 	unsigned int i;
@@ -1111,10 +1554,181 @@ static int cmd_destroy(int argc, char **argv)
 	}
 	snprintf(p, sizeof(p), "/local/domain/%u", d.domid);
 	xs_rm(0, p);
+	/* A suspended domain's saved backends (pvctl suspend). */
+	snprintf(p, sizeof(p), "%s/%u", SAVED_DIR, d.domid);
+	xs_rm(0, p);
+	rm_if_empty(0, SAVED_DIR);
 	dd.domid = d.domid;
 	if (ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd))
 		die(errno == ESRCH ? EX_NOTFOUND : EX_FAIL,
 		    "destroying domain %u: %s", d.domid, strerror(errno));
+	return EX_OK;
+}
+
+/* The domain as /dev/pvio reports it now; dies if it is gone. */
+static struct pvio_ctl_domain dom_now(unsigned int domid)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", domid);
+	return resolve_dom(id);
+}
+
+/*
+ * Xen's save, its device half: ask the guest to suspend (control/shutdown
+ * = "suspend"), wait for it to shut down with reason suspend, then save
+ * and remove each backend directory (no online = 0: the frontends hold
+ * their I/O). pvio's hypervisor has no pause: a suspended domain is one
+ * shut down with reason suspend whose backends are gone.
+ */
+static int cmd_suspend(int argc, char **argv)
+{
+	char **types, **ids, p[192], bp[128], save[160], ctl[64];
+	unsigned int nt, ni, i, j, n = 0, waited;
+	char sysdir[PATH_MAX];
+	struct pvio_ctl_domain d;
+	struct be_keys keys;
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_dom(argv[1]);
+	if (d.flags & PVIO_CTL_DOMF_PRIVILEGED)
+		die(EX_USAGE, "dom0 cannot be suspended");
+	if (dom_suspended(&d))
+		die(EX_FAIL, "domain %u is already suspended", d.domid);
+	if (d.state != PVIO_CTL_STATE_RUNNING)
+		die(EX_FAIL, "domain %u is not running (%s)", d.domid,
+		    state_name(&d));
+	xs_open();
+	snprintf(save, sizeof(save), "%s/%u", SAVED_DIR, d.domid);
+	if (xs_exists(save))
+		die(EX_FAIL, "domain %u has saved devices in %s", d.domid, save);
+	snprintf(p, sizeof(p), "/local/domain/%u/control/feature-suspend",
+		 d.domid);
+	if (xs_read_ul(p, 0) != 1)
+		die(EX_FAIL, "domain %u has no control/feature-suspend (no suspend handler)",
+		    d.domid);
+	snprintf(ctl, sizeof(ctl), "/local/domain/%u/control/shutdown",
+		 d.domid);
+	err = xs_write(0, ctl, "suspend");
+	if (err)
+		die(EX_FAIL, "writing %s: %s", ctl, xs_strerror(-err));
+	for (waited = 0; !dom_suspended(&d); waited += 50) {
+		if (waited >= SUSPEND_WAIT_MS || d.state != PVIO_CTL_STATE_RUNNING) {
+			xs_write(0, ctl, "");
+			die(EX_FAIL, "domain %u did not suspend in %u s (%s; request withdrawn)",
+			    d.domid, SUSPEND_WAIT_MS / 1000, state_name(&d));
+		}
+		msleep(50);
+		d = dom_now(d.domid);
+	}
+
+	/* Its backends go, their keys saved. */
+	if (!xs_dir(0, "/local/domain/0/backend", &types, &nt)) {
+		for (i = 0; i < nt; i++) {
+			snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u",
+				 types[i], d.domid);
+			if (xs_dir(0, p, &ids, &ni))
+				continue;
+			for (j = 0; j < ni; j++) {
+				unsigned int devid = strtoul(ids[j], NULL, 10);
+				char sp[192];
+
+				be_path(bp, sizeof(bp), d.domid, types[i], devid);
+				snprintf(sp, sizeof(sp), "%s/%s/%u", save,
+					 types[i], devid);
+				if (be_keys_read(0, bp, &keys))
+					continue;
+				backend_sysfs_dir(types[i], d.domid, devid,
+						  sysdir);
+				err = be_remove(bp, sp, &keys);
+				if (err)
+					die(EX_FAIL, "saving %s: %s (domain %u stays suspended)",
+					    bp, xs_strerror(-err), d.domid);
+				wait_backend_gone(sysdir, RESTART_WAIT_MS);
+				n++;
+			}
+			xs_dir_free(ids, ni);
+		}
+		xs_dir_free(types, nt);
+	}
+	printf("domain %u suspended, %u backend(s) saved in %s\n", d.domid, n,
+	       save);
+	return EX_OK;
+}
+
+/*
+ * Xen's restore, its device half: re-create the saved backend directories
+ * (state Initialising), XEN_DOMCTL_resumedomain (PVIO_IOC_RESUME), drop
+ * the saved copy and wait for every backend to be Connected.
+ */
+static int cmd_resume(int argc, char **argv)
+{
+	char **types, **ids, p[192], bp[128], sp[256], save[160];
+	char (*made)[128] = NULL;
+	unsigned int nt, ni, i, j, n = 0, left, waited;
+	struct pvio_ctl_resume r = { 0 };
+	struct pvio_ctl_domain d;
+	struct be_keys keys;
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
+			  argv[argc - 1]);
+	d = resolve_dom(argv[1]);
+	if (!dom_suspended(&d))
+		die(EX_FAIL, "domain %u is not suspended (%s)", d.domid,
+		    state_name(&d));
+	xs_open();
+	snprintf(save, sizeof(save), "%s/%u", SAVED_DIR, d.domid);
+	if (!xs_dir(0, save, &types, &nt)) {
+		for (i = 0; i < nt; i++) {
+			snprintf(p, sizeof(p), "%s/%s", save, types[i]);
+			if (xs_dir(0, p, &ids, &ni))
+				continue;
+			made = realloc(made, (n + ni) * sizeof(*made));
+			if (!made)
+				die(EX_FAIL, "out of memory");
+			for (j = 0; j < ni; j++) {
+				snprintf(sp, sizeof(sp), "%s/%s", p, ids[j]);
+				be_path(bp, sizeof(bp), d.domid, types[i],
+					strtoul(ids[j], NULL, 10));
+				/* Detached meanwhile: its frontend is gone. */
+				if (be_keys_read(0, sp, &keys) ||
+				    !be_keys_get(&keys, "frontend") ||
+				    !xs_exists(be_keys_get(&keys, "frontend")))
+					continue;
+				err = be_create(d.domid, bp, &keys);
+				if (err && err != -EEXIST)
+					die(EX_FAIL, "re-creating %s: %s (domain %u suspended)",
+					    bp, xs_strerror(-err), d.domid);
+				snprintf(made[n++], sizeof(*made), "%s", bp);
+			}
+			xs_dir_free(ids, ni);
+		}
+		xs_dir_free(types, nt);
+	}
+	r.domid = d.domid;
+	if (ioctl(ctl_fd, PVIO_IOC_RESUME, &r))
+		die(EX_FAIL, "resuming domain %u: %s", d.domid,
+		    errno == EINVAL ? "not suspended" : strerror(errno));
+	xs_rm(0, save);
+	rm_if_empty(0, SAVED_DIR);
+	/* Every backend Connected within RESTART_WAIT_MS, all together. */
+	for (waited = 0, left = n; left && waited < RESTART_WAIT_MS;
+	     waited += 50) {
+		msleep(50);
+		for (i = 0, left = 0; i < n; i++)
+			left += state_of(made[i]) != XenbusStateConnected;
+	}
+	for (i = 0; left && i < n; i++)
+		if (state_of(made[i]) != XenbusStateConnected)
+			die(EX_FAIL, "domain %u resumed, %u/%u backends not Connected in %us (%s)",
+			    d.domid, left, n, RESTART_WAIT_MS / 1000, made[i]);
+	free(made);
+	printf("domain %u resumed, %u backend(s) Connected\n", d.domid, n);
 	return EX_OK;
 }
 
@@ -1425,7 +2039,8 @@ static const struct cmd cmds[] = {
 	  "Close and remove every device of DOM (domid or name), remove\n"
 	  "/local/domain/<domid> and destroy the domain.\n" },
 	{ "list", cmd_list, "",
-	  "List domains: domid, name, state, vCPUs, devices (backend nodes).\n" },
+	  "List domains: domid, name, state (running, suspended,\n"
+	  "shutdown(REASON), dying), vCPUs, devices (backend nodes).\n" },
 	{ "block-attach", cmd_block_attach, "DOM BACKING VDEV [ro]",
 	  "Attach BACKING (a block device or a regular file) to DOM as VDEV\n"
 	  "(xvda, xvdb1, hda, sda, or a virtual-device number), read-write\n"
@@ -1434,6 +2049,15 @@ static const struct cmd cmds[] = {
 	{ "block-detach", cmd_block_detach, "DOM VDEV",
 	  "Close the backend of VDEV (state Closing, online 0), wait for it\n"
 	  "to reach Closed (10 s at most), remove both directories.\n" },
+	{ "block-migrate", cmd_block_migrate, "DOM VDEV NEW-BACKING",
+	  "Move a live vbd to NEW-BACKING (a block device or a regular file at\n"
+	  "least as large as the current backing, not in use): remove the\n"
+	  "backend directory without online 0 (the frontend holds its I/O),\n"
+	  "wait (30 s at most) for the backend to release the old backing,\n"
+	  "copy it (its whole size, fsync), re-create the backend directory on\n"
+	  "NEW-BACKING (state Initialising) and wait (30 s) for Connected. The\n"
+	  "frontend replays what it held. A failure before the re-creation\n"
+	  "puts the vbd back on its old backing.\n" },
 	{ "block-list", cmd_block_list, "DOM",
 	  "List DOM's virtual block devices and their states.\n" },
 	{ "network-attach", cmd_network_attach, "DOM [mac=XX:XX:XX:XX:XX:XX] [bridge=NAME]",
@@ -1450,6 +2074,18 @@ static const struct cmd cmds[] = {
 	  "Close and remove a device of any TYPE.\n" },
 	{ "device-list", cmd_device_list, "DOM",
 	  "List every device of DOM, by type.\n" },
+	{ "suspend", cmd_suspend, "DOM",
+	  "The device half of Xen's save: write control/shutdown = suspend,\n"
+	  "wait (10 s at most) for DOM to shut down with reason suspend, then\n"
+	  "save each backend directory's toolstack keys under\n"
+	  SAVED_DIR "/<domid>/<type>/<devid> and remove it\n"
+	  "(no online 0: the frontends hold their I/O). pvio has no pause:\n"
+	  "suspended = shut down with reason suspend, backends gone.\n" },
+	{ "resume", cmd_resume, "DOM",
+	  "Undo suspend: re-create the saved backend directories (state\n"
+	  "Initialising), resume DOM (Xen's XEN_DOMCTL_resumedomain), drop the\n"
+	  "saved copy and wait (30 s at most) for every backend to be\n"
+	  "Connected.\n" },
 	{ "store", cmd_store, "ls|read|write|rm|watch PATH [VALUE] [-n COUNT]",
 	  "Talk to the store as dom0. store ls [PATH] | read PATH |\n"
 	  "write PATH VALUE | rm PATH | watch PATH [-n COUNT].\n"

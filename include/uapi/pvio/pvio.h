@@ -17,7 +17,7 @@
 #include <linux/ioctl.h>
 
 #define PVIO_CTL_DEVICE		"/dev/pvio"
-#define PVIO_CTL_VERSION	1
+#define PVIO_CTL_VERSION	2	/* 2: PVIO_IOC_RESUME */
 #define PVIO_CTL_NAME_LEN	64
 
 /* pvio_ctl_domain.state */
@@ -79,6 +79,18 @@ struct pvio_ctl_stats {
 	__u64 reserved[9];		/* OUT: zero */
 };
 
+/*
+ * PVIO_IOC_RESUME: Xen's XEN_DOMCTL_resumedomain. A domain shut down with
+ * reason SHUTDOWN_suspend (the guest's answer to control/shutdown =
+ * "suspend") runs again, its shutdown reason cleared. -EINVAL if it is not
+ * suspended (running, dom0, shut down for another reason, dying); -ESRCH
+ * for an unknown domid.
+ */
+struct pvio_ctl_resume {
+	__u32 domid;			/* IN */
+	__u32 pad;
+};
+
 #define PVIO_IOC_MAGIC		0xE7
 
 /* Returns PVIO_CTL_VERSION (no argument). */
@@ -87,5 +99,6 @@ struct pvio_ctl_stats {
 #define PVIO_IOC_DESTROY	_IOW(PVIO_IOC_MAGIC, 2, struct pvio_ctl_destroy)
 #define PVIO_IOC_LIST		_IOWR(PVIO_IOC_MAGIC, 3, struct pvio_ctl_list)
 #define PVIO_IOC_STATS		_IOWR(PVIO_IOC_MAGIC, 4, struct pvio_ctl_stats)
+#define PVIO_IOC_RESUME		_IOW(PVIO_IOC_MAGIC, 5, struct pvio_ctl_resume)
 
 #endif /* _UAPI_PVIO_PVIO_H */
