@@ -122,6 +122,13 @@ fi
 wait_for 10 state_is $be 4 && wait_for 10 state_is $fe 4 &&
 	t_ok "both ends Connected again" ||
 	t_fail "both ends Connected again" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
+if wait $ipid && [ "$(grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' /tmp/iperf-sr.out | grep -v sender | grep -v receiver | tail -n 5 | grep -c ' 0.00 Bytes')" = 0 ]; then
+	t_ok "iperf3 TCP across suspend/resume: the connection kept, bytes flowing at the end"
+else
+	t_fail "iperf3 TCP across suspend/resume: the connection kept" "$(tail -n 8 /tmp/iperf-sr.out | tr '\n' ' ')"
+fi
+grep -E 'sender|receiver' /tmp/iperf-sr.out | sed 's/^/#   /'
+[ -s /tmp/iperf3-sr.pid ] && kill "$(cat /tmp/iperf3-sr.pid)" 2>/dev/null
 wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-mig.out; then
@@ -162,6 +169,13 @@ bad 1 resume $domid
 bad 2 suspend 0
 bad 3 suspend nosuchdom
 saved=/local/domain/0/pvctl-saved/$domid
+# An open TCP connection from the domU to dom0 across the suspend/resume:
+# the domU keeps its interface (netfront holds it), dom0's vif goes and
+# comes back, TCP retransmits meanwhile (45 s: room for its back-off).
+iperf3 -s -D -p 5202 -I /tmp/iperf3-sr.pid >/dev/null 2>&1
+ns iperf3 -c $BE_IP -p 5202 -t 45 -i 1 --forceflush >/tmp/iperf-sr.out 2>&1 &
+ipid=$!
+sleep 2
 fio $FIO_COMMON $FIO_BUSY $FIO_FILL --rate=4m --do_verify=1 >/tmp/fio-sr.out 2>&1 &
 fpid=$!
 sleep 3
