@@ -122,13 +122,6 @@ fi
 wait_for 10 state_is $be 4 && wait_for 10 state_is $fe 4 &&
 	t_ok "both ends Connected again" ||
 	t_fail "both ends Connected again" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
-if wait $ipid && [ "$(grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' /tmp/iperf-sr.out | grep -v sender | grep -v receiver | tail -n 5 | grep -c ' 0.00 Bytes')" = 0 ]; then
-	t_ok "iperf3 TCP across suspend/resume: the connection kept, bytes flowing at the end"
-else
-	t_fail "iperf3 TCP across suspend/resume: the connection kept" "$(tail -n 8 /tmp/iperf-sr.out | tr '\n' ' ')"
-fi
-grep -E 'sender|receiver' /tmp/iperf-sr.out | sed 's/^/#   /'
-[ -s /tmp/iperf3-sr.pid ] && kill "$(cat /tmp/iperf3-sr.pid)" 2>/dev/null
 wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-mig.out; then
@@ -228,6 +221,13 @@ if wait_for 20 ns ping -c 1 -W 1 $BE_IP; then
 else
 	t_fail "after resume: ping domU -> dom0 from the same interface" "$(ns $IP -br addr 2>&1 | tr '\n' ' ')"
 fi
+if wait $ipid && [ "$(grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' /tmp/iperf-sr.out | grep -v sender | grep -v receiver | tail -n 5 | grep -c ' 0.00 Bytes')" = 0 ]; then
+	t_ok "iperf3 TCP across suspend/resume: the connection kept, bytes flowing at the end"
+else
+	t_fail "iperf3 TCP across suspend/resume: the connection kept" "$(tail -n 8 /tmp/iperf-sr.out | tr '\n' ' ')"
+fi
+grep -E 'sender|receiver' /tmp/iperf-sr.out | sed 's/^/#   /'
+[ -s /tmp/iperf3-sr.pid ] && kill "$(cat /tmp/iperf3-sr.pid)" 2>/dev/null
 wait $fpid; frc=$?
 # needs blkfront's recovery: I/O held while the backend is gone
 if [ $frc = 0 ] && fio_ok /tmp/fio-sr.out; then
