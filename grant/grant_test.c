@@ -263,6 +263,7 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 	struct gt *t;
 	unsigned int free0, failed = 0, i;
 	grant_ref_t head;
+	xen_pfn_t gfn;
 	int rc, ref;
 
 	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -290,10 +291,18 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 	}
 	free0 = pvio_gnttab_free_count(t->a);
 
+	/*
+	 * The page's frame number first, outside the injected window: a
+	 * frame that could not be given (PVIO_GFN_INVALID) would be granted
+	 * and its map refused, which is not what this step tests.
+	 */
+	gfn = pvio_page_to_gfn(t->a, page);
+	if (gfn == PVIO_GFN_INVALID) {
+		KUNIT_FAIL(test, "no frame number for the page");
+		goto out_b;
+	}
 	pvio_test_inject(inject & BIT(GRF_GRANT));
-	ref = pvio_gnttab_grant_foreign_access(t->a, t->b_id,
-					       pvio_page_to_gfn(t->a, page),
-					       false);
+	ref = pvio_gnttab_grant_foreign_access(t->a, t->b_id, gfn, false);
 	pvio_test_inject(false);
 	if (ref < 0) {
 		KUNIT_EXPECT_TRUE(test, ref == -ENOMEM || ref == -ENOSPC);
@@ -301,8 +310,11 @@ static unsigned int grf_round(struct kunit *test, struct page *page,
 		goto out_b;
 	}
 	pvio_gnttab_set_map_op(&map, 0, ref, t->a_id);
+	mapped = NULL;
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_map_refs(t->b, &map, &mapped, 1), 0);
 	KUNIT_EXPECT_PTR_EQ(test, mapped, page);
+	if (mapped != page)
+		goto out_b;	/* the domains' destruction ends the rest */
 
 	get_page(page);		/* the round's reference, given to the revoke */
 	pvio_test_inject(inject & BIT(GRF_REVOKE));
