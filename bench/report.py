@@ -526,6 +526,24 @@ def table_rows(rows):
     return out
 
 
+def aligned(head, body):
+    """A plain-text table: the header, a rule, the rows, columns padded."""
+    w = [max(len(str(x[i])) for x in body + [head]) for i in range(len(head))]
+    lines = ["  ".join(str(x).ljust(w[i]) for i, x in enumerate(head)).rstrip(),
+             "  ".join("-" * w[i] for i in range(len(head)))]
+    for b in body:
+        lines.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(b)).rstrip())
+    return lines
+
+
+def md_lines(head, body):
+    """A markdown table of @body under @head ("|" in a cell becomes "/")."""
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for b in body:
+        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in b) + " |")
+    return lines
+
+
 def text_table(rows):
     body = table_rows(rows)
     # Long n/a reasons go below the table, numbered.
@@ -537,11 +555,7 @@ def text_table(rows):
                 b[i] = "(%d) %s" % (len(notes), b[i].split(" (")[0])
                 if b[i].endswith(" not"):
                     b[i] += " run"
-    w = [max(len(str(x[i])) for x in body + [HEAD]) for i in range(len(HEAD))]
-    lines = ["  ".join(str(x).ljust(w[i]) for i, x in enumerate(HEAD)).rstrip()]
-    lines.append("  ".join("-" * w[i] for i in range(len(HEAD))))
-    for b in body:
-        lines.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(b)).rstrip())
+    lines = aligned(HEAD, body)
     for i, n in enumerate(notes):
         lines.append("  (%d) %s" % (i + 1, n))
     return lines
@@ -551,10 +565,7 @@ def md_table(rows):
     body = table_rows(rows)
     h = ["workload", "native", "pvio (split)", "ratio pvio/native", "goal", "",
          "CPU native", "CPU pvio", "CPU ratio (goal <= 1.3)", "", "pvio per I/O"]
-    lines = ["| " + " | ".join(h) + " |", "|" + "---|" * len(h)]
-    for b in body:
-        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in b) + " |")
-    return lines
+    return md_lines(h, body)
 
 
 PEER_HEAD = ["block workload", "native", "pvio"] + [t for _, t in PEERS] + [
@@ -594,12 +605,8 @@ def peer_text_table(rows):
                 if b[i] not in notes:
                     notes.append(b[i])
                 b[i] = "(p%d) %s" % (notes.index(b[i]) + 1, b[i].split(" (")[0])
-    w = [max(len(str(x[i])) for x in body + [PEER_HEAD]) for i in range(len(PEER_HEAD))]
-    lines = ["block peers (value = ratio to native (CPU ratio)), same boot:",
-             "  ".join(str(x).ljust(w[i]) for i, x in enumerate(PEER_HEAD)).rstrip(),
-             "  ".join("-" * w[i] for i in range(len(PEER_HEAD)))]
-    for b in body:
-        lines.append("  ".join(str(x).ljust(w[i]) for i, x in enumerate(b)).rstrip())
+    lines = ["block peers (value = ratio to native (CPU ratio)), same boot:"]
+    lines += aligned(PEER_HEAD, body)
     for i, n in enumerate(notes):
         lines.append("  (p%d) %s" % (i + 1, n))
     return lines
@@ -610,11 +617,8 @@ def peer_md_table(rows):
     if not body:
         return []
     lines = ["Block peers, each over a ramdisk of its own in the same boot: value = "
-             "ratio to native (CPU per I/O ratio).", "",
-             "| " + " | ".join(PEER_HEAD) + " |", "|" + "---|" * len(PEER_HEAD)]
-    for b in body:
-        lines.append("| " + " | ".join(str(x).replace("|", "/") for x in b) + " |")
-    return lines
+             "ratio to native (CPU per I/O ratio).", ""]
+    return lines + md_lines(PEER_HEAD, body)
 
 
 LEGEND = """\
