@@ -55,6 +55,18 @@ by_mac() {
 	done
 	return 1
 }
+# t_fio_across PID OUT WHAT: one result, the fio run PID (output in OUT)
+# ended without error across WHAT (needs blkfront's recovery: I/O held
+# while the backend is gone); blkfront's log lines after it.
+t_fio_across() {
+	wait "$1"; frc=$?
+	if [ $frc = 0 ] && fio_ok "$2"; then
+		t_ok "fio randwrite+verify across $3: no error"
+		dmesg | grep -E 'holding|recover|replay' | tail -3 | sed 's/^/#   /'
+	else
+		t_fail "fio randwrite+verify across $3: no error" "exit $frc: $(grep -E 'err=|verify|error' "$2" | head -4)"
+	fi
+}
 # dom_state: the state column of pvctl list for the domain.
 dom_state() { pvctl list | awk -v d="$domid" '$1 == d { print $3 }'; }
 state_now() { [ "$(dom_state)" = "$1" ]; }
@@ -122,14 +134,7 @@ fi
 wait_for 10 state_is $be 4 && wait_for 10 state_is $fe 4 &&
 	t_ok "both ends Connected again" ||
 	t_fail "both ends Connected again" "fe $(pvctl store read $fe/state) be $(pvctl store read $be/state)"
-wait $fpid; frc=$?
-# needs blkfront's recovery: I/O held while the backend is gone
-if [ $frc = 0 ] && fio_ok /tmp/fio-mig.out; then
-	t_ok "fio randwrite+verify across the migration: no error"
-	dmesg | grep -E 'holding|recover|replay' | tail -3 | sed 's/^/#   /'
-else
-	t_fail "fio randwrite+verify across the migration: no error" "exit $frc: $(grep -E 'err=|verify|error' /tmp/fio-mig.out | head -4)"
-fi
+t_fio_across $fpid /tmp/fio-mig.out "the migration"
 wait_for 5 test -b /dev/xvda
 if fio $FIO_COMMON $FIO_FILL --verify_only >/tmp/fio-v.out 2>&1 && fio_ok /tmp/fio-v.out; then
 	t_ok "fio verify_only pass on ram1: no error"
@@ -228,14 +233,7 @@ else
 fi
 grep -E 'sender|receiver' /tmp/iperf-sr.out | sed 's/^/#   /'
 [ -s /tmp/iperf3-sr.pid ] && kill "$(cat /tmp/iperf3-sr.pid)" 2>/dev/null
-wait $fpid; frc=$?
-# needs blkfront's recovery: I/O held while the backend is gone
-if [ $frc = 0 ] && fio_ok /tmp/fio-sr.out; then
-	t_ok "fio randwrite+verify across suspend/resume: no error"
-	dmesg | grep -E 'holding|recover|replay' | tail -3 | sed 's/^/#   /'
-else
-	t_fail "fio randwrite+verify across suspend/resume: no error" "exit $frc: $(grep -E 'err=|verify|error' /tmp/fio-sr.out | head -4)"
-fi
+t_fio_across $fpid /tmp/fio-sr.out "suspend/resume"
 
 # A second cycle: a vbd detached while the domain is suspended stays gone.
 t_check "pvctl suspend $domid again" pvctl suspend $domid
