@@ -30,41 +30,41 @@
 
 irqreturn_t pvio_blkback_interrupt(int irq, void *data)
 {
-	struct pvio_blkif *blkif = data;
+	struct pvio_blkback_ring *ring = data;
 
-	set_bit(PVIO_BLKBACK_WORK, &blkif->work);
-	wake_up(&blkif->wq);
+	set_bit(PVIO_BLKBACK_WORK, &ring->work);
+	wake_up(&ring->wq);
 	return IRQ_HANDLED;
 }
 
-static bool pvio_blkback_done_pending(struct pvio_blkif *blkif)
+static bool pvio_blkback_done_pending(struct pvio_blkback_ring *ring)
 {
 	bool ret;
 
-	spin_lock_irq(&blkif->done_lock);
-	ret = !list_empty(&blkif->done);
-	spin_unlock_irq(&blkif->done_lock);
+	spin_lock_irq(&ring->done_lock);
+	ret = !list_empty(&ring->done);
+	spin_unlock_irq(&ring->done_lock);
 	return ret;
 }
 
 /* A request's I/O is over (successfully or not): unmap and answer it. */
 static void pvio_blkback_req_done(struct pvio_blkback_req *req)
 {
-	struct pvio_blkif *blkif = req->blkif;
+	struct pvio_blkback_ring *ring = req->ring;
 	unsigned long flags;
 
-	spin_lock_irqsave(&blkif->done_lock, flags);
-	list_add_tail(&req->list, &blkif->done);
-	spin_unlock_irqrestore(&blkif->done_lock, flags);
-	wake_up(&blkif->wq);
+	spin_lock_irqsave(&ring->done_lock, flags);
+	list_add_tail(&req->list, &ring->done);
+	spin_unlock_irqrestore(&ring->done_lock, flags);
+	wake_up(&ring->wq);
 }
 
 static void pvio_blkback_put_req(struct pvio_blkback_req *req)
 {
-	struct pvio_blkif *blkif = req->blkif;
+	struct pvio_blkback_ring *ring = req->ring;
 
 	if (atomic_dec_and_test(&req->bios)) {
-		atomic_dec(&blkif->busy);
+		atomic_dec(&ring->busy);
 		pvio_blkback_req_done(req);
 	}
 }
@@ -87,23 +87,23 @@ static void pvio_blkback_end_io(struct bio *bio)
 }
 
 /* Write one response in place (XSA-216: no struct copy of a temporary). */
-static void pvio_blkback_respond(struct pvio_blkif *blkif, u64 id, u8 op,
+static void pvio_blkback_respond(struct pvio_blkback_ring *ring, u64 id, u8 op,
 				 int err)
 {
 	struct blkif_response *rsp;
 
-	if (blkif->halted)
+	if (ring->halted)
 		return;
-	rsp = PVIO_RING_NEXT_RESPONSE(&blkif->ring);
+	rsp = PVIO_RING_NEXT_RESPONSE(&ring->ring);
 	if (WARN_ON_ONCE(!rsp))
 		return;
 	rsp->id = id;
 	rsp->operation = op;
 	rsp->status = pvio_blkback_rsp_status(err);
-	if (unlikely(atomic_read(&blkif->inject))) {
-		switch (atomic_xchg(&blkif->inject, 0)) {
+	if (unlikely(atomic_read(&ring->blkif->inject))) {
+		switch (atomic_xchg(&ring->blkif->inject, 0)) {
 		case PVIO_BLKBACK_INJECT_BAD_ID:
-			rsp->id = id + 1000 * PVIO_BLK_RING_SIZE;
+			rsp->id = id + 1000 * ring->nr_reqs;
 			break;
 		case PVIO_BLKBACK_INJECT_BAD_OP:
 			rsp->operation = op ^ 1;
@@ -111,25 +111,25 @@ static void pvio_blkback_respond(struct pvio_blkif *blkif, u64 id, u8 op,
 		}
 	}
 	if (err)
-		blkif->stats.err_req++;
+		ring->stats.err_req++;
 }
 
-static void pvio_blkback_halt(struct pvio_blkif *blkif)
+static void pvio_blkback_halt(struct pvio_blkback_ring *ring)
 {
-	if (blkif->halted)
+	if (ring->halted)
 		return;
-	blkif->halted = true;
-	blkif->stats.halted++;
-	dev_err(&blkif->dev->dev,
+	ring->halted = true;
+	ring->stats.halted++;
+	dev_err(&ring->blkif->dev->dev,
 		"frontend %u published an impossible req_prod (%u, cons %u, rsp %u): ring halted\n",
-		blkif->dev->otherend_id, READ_ONCE(blkif->ring.sring->req_prod),
-		blkif->ring.req_cons, blkif->ring.rsp_prod_pvt);
+		ring->blkif->dev->otherend_id, READ_ONCE(ring->ring.sring->req_prod),
+		ring->ring.req_cons, ring->ring.rsp_prod_pvt);
 }
 
-static void pvio_blkback_count(struct pvio_blkif *blkif,
+static void pvio_blkback_count(struct pvio_blkback_ring *ring,
 			       const struct pvio_blkback_io *io)
 {
-	struct pvio_blkback_stats *st = &blkif->stats;
+	struct pvio_blkback_stats *st = &ring->stats;
 
 	switch (io->op) {
 	case BLKIF_OP_READ:
@@ -154,18 +154,18 @@ static void pvio_blkback_count(struct pvio_blkif *blkif,
 	}
 }
 
-static int pvio_blkback_discard(struct pvio_blkif *blkif,
+static int pvio_blkback_discard(struct pvio_blkback_ring *ring,
 				const struct pvio_blkback_io *io)
 {
 	if (!io->nr_sects)
 		return 0;
-	if (blkif->file)
-		return pvio_blkback_file_discard(blkif, io->sector,
+	if (ring->blkif->file)
+		return pvio_blkback_file_discard(ring->blkif, io->sector,
 						 io->nr_sects);
 	if (io->secure)
-		return blkdev_issue_secure_erase(blkif->bdev, io->sector,
+		return blkdev_issue_secure_erase(ring->blkif->bdev, io->sector,
 						 io->nr_sects, GFP_KERNEL);
-	return blkdev_issue_discard(blkif->bdev, io->sector, io->nr_sects,
+	return blkdev_issue_discard(ring->blkif->bdev, io->sector, io->nr_sects,
 				    GFP_KERNEL);
 }
 
@@ -176,7 +176,7 @@ static int pvio_blkback_discard(struct pvio_blkif *blkif,
  * done only with an empty batch.
  * Return: requests taken (answered or batched).
  */
-static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
+static unsigned int pvio_blkback_fetch(struct pvio_blkback_ring *ring,
 				       struct list_head *batch,
 				       unsigned int *nr_ind)
 {
@@ -185,72 +185,72 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 	struct pvio_blkback_req *r;
 	int avail, err;
 
-	if (blkif->halted)
+	if (ring->halted)
 		return 0;
-	avail = PVIO_RING_REQUESTS_AVAIL(&blkif->ring);
-	while (batched < PVIO_BLKBACK_BATCH && !list_empty(&blkif->free)) {
-		struct pvio_blkback_limits lim = blkif->lim;
+	avail = PVIO_RING_REQUESTS_AVAIL(&ring->ring);
+	while (batched < PVIO_BLKBACK_BATCH && !list_empty(&ring->free)) {
+		struct pvio_blkback_limits lim = ring->blkif->lim;
 		unsigned int i;
 
 		if (avail == 0)
-			avail = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&blkif->ring);
+			avail = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&ring->ring);
 		if (avail < 0) {
-			pvio_blkback_halt(blkif);
+			pvio_blkback_halt(ring);
 			break;
 		}
 		if (avail == 0)
 			break;
 
 		/* Peek at the op in our copy; consume only if it fits. */
-		PVIO_RING_COPY_REQUEST(&blkif->ring, blkif->ring.req_cons,
+		PVIO_RING_COPY_REQUEST(&ring->ring, ring->ring.req_cons,
 				       &req);
 		if ((req.operation == BLKIF_OP_WRITE_BARRIER ||
 		     req.operation == BLKIF_OP_DISCARD) && batched)
 			break;
-		blkif->ring.req_cons++;
+		ring->ring.req_cons++;
 		avail--;
 		taken++;
 		/* The event that announced it, if any, was not spurious. */
-		blkif->eoi_flags &= ~PVIO_EOI_FLAG_SPURIOUS;
+		ring->eoi_flags &= ~PVIO_EOI_FLAG_SPURIOUS;
 
-		r = list_first_entry(&blkif->free, struct pvio_blkback_req,
+		r = list_first_entry(&ring->free, struct pvio_blkback_req,
 				     list);
-		lim.sectors = READ_ONCE(blkif->lim.sectors);
+		lim.sectors = READ_ONCE(ring->blkif->lim.sectors);
 		err = pvio_blkback_parse_req(&req, &lim, &r->io);
 		if (err) {
-			blkif->stats.bad_req++;
+			ring->stats.bad_req++;
 			if (err != -EOPNOTSUPP && err != -EROFS)
-				dev_warn_ratelimited(&blkif->dev->dev,
+				dev_warn_ratelimited(&ring->blkif->dev->dev,
 						     "bad request op %u nseg %u sector %llu: %d\n",
 						     req.operation,
 						     req.operation == BLKIF_OP_INDIRECT ?
 						     req.u.indirect.nr_segments :
 						     req.u.rw.nr_segments,
 						     req.u.rw.sector_number, err);
-			pvio_blkback_respond(blkif, r->io.id, r->io.op, err);
+			pvio_blkback_respond(ring, r->io.id, r->io.op, err);
 			continue;
 		}
 		if (!r->io.indirect)
-			pvio_blkback_count(blkif, &r->io);
+			pvio_blkback_count(ring, &r->io);
 		if (r->io.op == BLKIF_OP_DISCARD) {
-			err = pvio_blkback_discard(blkif, &r->io);
-			pvio_blkback_respond(blkif, r->io.id, r->io.op, err);
+			err = pvio_blkback_discard(ring, &r->io);
+			pvio_blkback_respond(ring, r->io.id, r->io.op, err);
 			continue;
 		}
 		if (r->io.op == BLKIF_OP_WRITE_BARRIER) {
 			/* Everything before the barrier completes first. */
-			wait_event(blkif->wq, !atomic_read(&blkif->busy));
+			wait_event(ring->wq, !atomic_read(&ring->busy));
 		}
 		list_move_tail(&r->list, batch);
-		atomic_inc(&blkif->inflight);
+		atomic_inc(&ring->inflight);
 		r->err = 0;
 		r->nr_mapped = 0;
 		/* The indirect pages are the frontend's, granted read-only. */
 		for (i = 0; r->io.indirect && i < r->io.nr_ind; i++)
-			pvio_gnttab_set_map_op(&blkif->ind_map_ops[(*nr_ind)++],
+			pvio_gnttab_set_map_op(&ring->ind_map_ops[(*nr_ind)++],
 					       GNTMAP_readonly,
 					       r->io.ind_gref[i],
-					       blkif->dev->otherend_id);
+					       ring->blkif->dev->otherend_id);
 		batched++;
 		if (r->io.op == BLKIF_OP_WRITE_BARRIER)
 			break;
@@ -260,13 +260,13 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkif *blkif,
 
 /*
  * Copy an indirect request's segment descriptors out of its mapped
- * indirect pages (@ops: its r->io.nr_ind map ops) into blkif->ind_segs and
+ * indirect pages (@ops: its r->io.nr_ind map ops) into ring->ind_segs and
  * queue the unmap of those pages into the round's multicall.
  * Return: 0, -ENOSPC if an indirect page was refused for the frontend
  * domain's quota of live maps (GNTST_no_space), or -EINVAL if one could
  * not be mapped otherwise.
  */
-static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
+static int pvio_blkback_copy_indirect(struct pvio_blkback_ring *ring,
 				      struct pvio_blkback_req *r,
 				      struct gnttab_map_grant_ref *ops,
 				      unsigned int *nr_unmap)
@@ -280,9 +280,9 @@ static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
 		struct page *page = NULL;
 
 		if (ops[i].status == GNTST_okay) {
-			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[(*nr_unmap)++],
+			pvio_gnttab_set_unmap_op(&ring->unmap_ops[(*nr_unmap)++],
 						 ops[i].handle);
-			page = pvio_gnttab_map_op_page(blkif->d, &ops[i]);
+			page = pvio_gnttab_map_op_page(ring->blkif->d, &ops[i]);
 		}
 		if (!page) {
 			if (!err)
@@ -291,7 +291,7 @@ static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
 			continue;
 		}
 		if (!err)
-			memcpy(&blkif->ind_segs[i * PVIO_BLK_SEGS_PER_INDIRECT_PAGE],
+			memcpy(&ring->ind_segs[i * PVIO_BLK_SEGS_PER_INDIRECT_PAGE],
 			       page_address(page),
 			       n * sizeof(struct blkif_request_segment));
 		left -= n;
@@ -306,7 +306,7 @@ static int pvio_blkback_copy_indirect(struct pvio_blkif *blkif,
  * batch; a segment whose grant is persistent is marked in use. @refused is
  * set if an indirect page was refused for the frontend domain's quota.
  */
-static void pvio_blkback_prepare(struct pvio_blkif *blkif,
+static void pvio_blkback_prepare(struct pvio_blkback_ring *ring,
 				 struct list_head *batch, unsigned int nr_ind,
 				 unsigned int *nr_map, unsigned int *nr_unmap,
 				 bool *refused)
@@ -316,52 +316,52 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 	int err;
 
 	if (nr_ind) {
-		err = pvio_gnttab_map_refs(blkif->d, blkif->ind_map_ops, NULL,
+		err = pvio_gnttab_map_refs(ring->blkif->d, ring->ind_map_ops, NULL,
 					   nr_ind);
 		if (err && err != -EIO)
 			for (i = 0; i < nr_ind; i++)
-				blkif->ind_map_ops[i].status =
+				ring->ind_map_ops[i].status =
 					GNTST_general_error;
 	}
 	list_for_each_entry_safe(r, tmp, batch, list) {
 		if (r->io.indirect) {
-			struct pvio_blkback_limits lim = blkif->lim;
+			struct pvio_blkback_limits lim = ring->blkif->lim;
 
-			lim.sectors = READ_ONCE(blkif->lim.sectors);
-			err = pvio_blkback_copy_indirect(blkif, r,
-							 &blkif->ind_map_ops[k],
+			lim.sectors = READ_ONCE(ring->blkif->lim.sectors);
+			err = pvio_blkback_copy_indirect(ring, r,
+							 &ring->ind_map_ops[k],
 							 nr_unmap);
 			k += r->io.nr_ind;
 			if (!err)
-				err = pvio_blkback_parse_indirect(blkif->ind_segs,
+				err = pvio_blkback_parse_indirect(ring->ind_segs,
 								  &lim, &r->io);
 			if (err == -ENOSPC) {
-				blkif->stats.map_refused++;
+				ring->stats.map_refused++;
 				*refused = true;
 			} else if (err) {
-				blkif->stats.bad_req++;
-				dev_warn_ratelimited(&blkif->dev->dev,
+				ring->stats.bad_req++;
+				dev_warn_ratelimited(&ring->blkif->dev->dev,
 						     "bad indirect request %llu (%u segments): %d\n",
 						     r->io.id, r->io.nr_segs,
 						     err);
 			}
 			if (err) {
-				pvio_blkback_respond(blkif, r->io.id, r->io.op,
+				pvio_blkback_respond(ring, r->io.id, r->io.op,
 						     err);
 				r->io.nr_segs = 0;
-				list_move(&r->list, &blkif->free);
-				atomic_dec(&blkif->inflight);
+				list_move(&r->list, &ring->free);
+				atomic_dec(&ring->inflight);
 				continue;
 			}
-			blkif->stats.ind_req++;
-			pvio_blkback_count(blkif, &r->io);
+			ring->stats.ind_req++;
+			pvio_blkback_count(ring, &r->io);
 		}
 		for (i = 0; i < r->io.nr_segs; i++) {
 			struct pvio_blkback_pgrant *pg = NULL;
 
 			r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
-			if (blkif->persistent)
-				pg = xa_load(&blkif->pgrants,
+			if (ring->blkif->persistent)
+				pg = xa_load(&ring->pgrants,
 					     r->io.seg[i].gref);
 			r->page[i] = pg ? pg->page : NULL;
 			if (pg) {
@@ -369,32 +369,32 @@ static void pvio_blkback_prepare(struct pvio_blkif *blkif,
 				continue;
 			}
 			/* A persistent grant may serve reads later: rw. */
-			pvio_gnttab_set_map_op(&blkif->map_ops[(*nr_map)++],
-					       r->io.write && !blkif->persistent ?
+			pvio_gnttab_set_map_op(&ring->map_ops[(*nr_map)++],
+					       r->io.write && !ring->blkif->persistent ?
 					       GNTMAP_readonly : 0,
 					       r->io.seg[i].gref,
-					       blkif->dev->otherend_id);
+					       ring->blkif->dev->otherend_id);
 		}
 	}
 }
 
 /*
  * Keep a new mapping for good (feature-persistent), in use by the segment
- * that mapped it, up to blkif->max_pgrants per ring; a ref mapped twice in
+ * that mapped it, up to ring->blkif->max_pgrants per ring; a ref mapped twice in
  * one round, or past the limit, stays an ordinary mapping, unmapped when
  * done (past the limit, the next LRU purge makes room: xen-blkback's
  * overflow_max_grants).
  * Return: true if the mapping is now persistent.
  */
-static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
+static bool pvio_blkback_keep(struct pvio_blkback_ring *ring, grant_ref_t ref,
 			      grant_handle_t handle, struct page *page)
 {
 	struct pvio_blkback_pgrant *pg;
 
-	if (!blkif->persistent)
+	if (!ring->blkif->persistent)
 		return false;
-	if (blkif->stats.pgrants >= blkif->max_pgrants) {
-		blkif->pgrant_overflow = true;
+	if (ring->stats.pgrants >= ring->blkif->max_pgrants) {
+		ring->pgrant_overflow = true;
 		return false;
 	}
 	pg = kmalloc(sizeof(*pg), GFP_NOIO);
@@ -405,41 +405,41 @@ static bool pvio_blkback_keep(struct pvio_blkif *blkif, grant_ref_t ref,
 	pg->page = page;
 	pg->active = 1;
 	pg->last_used = jiffies;
-	if (xa_insert(&blkif->pgrants, ref, pg, GFP_NOIO)) {
+	if (xa_insert(&ring->pgrants, ref, pg, GFP_NOIO)) {
 		kfree(pg);
 		return false;
 	}
-	list_add_tail(&pg->lru, &blkif->pgrant_lru);
-	blkif->stats.pgrants++;
+	list_add_tail(&pg->lru, &ring->pgrant_lru);
+	ring->stats.pgrants++;
 	return true;
 }
 
 /* A segment using persistent grant @ref is done: most recently used. */
-static void pvio_blkback_put_pgrant(struct pvio_blkif *blkif, grant_ref_t ref)
+static void pvio_blkback_put_pgrant(struct pvio_blkback_ring *ring, grant_ref_t ref)
 {
-	struct pvio_blkback_pgrant *pg = xa_load(&blkif->pgrants, ref);
+	struct pvio_blkback_pgrant *pg = xa_load(&ring->pgrants, ref);
 
 	if (!pg || !pg->active)
 		return;
 	pg->active--;
 	pg->last_used = jiffies;
-	list_move_tail(&pg->lru, &blkif->pgrant_lru);
+	list_move_tail(&pg->lru, &ring->pgrant_lru);
 }
 
-/* Unmap the @n persistent grants queued in blkif->unmap_ops. */
-static void pvio_blkback_unmap_pgrants(struct pvio_blkif *blkif,
+/* Unmap the @n persistent grants queued in ring->unmap_ops. */
+static void pvio_blkback_unmap_pgrants(struct pvio_blkback_ring *ring,
 				       unsigned int n)
 {
 	unsigned int i;
 
-	if (!n || !pvio_gnttab_unmap_refs(blkif->d, blkif->unmap_ops, NULL, n))
+	if (!n || !pvio_gnttab_unmap_refs(ring->blkif->d, ring->unmap_ops, NULL, n))
 		return;
 	for (i = 0; i < n; i++)
-		if (blkif->unmap_ops[i].status != GNTST_okay)
-			dev_warn_ratelimited(&blkif->dev->dev,
+		if (ring->unmap_ops[i].status != GNTST_okay)
+			dev_warn_ratelimited(&ring->blkif->dev->dev,
 					     "unmap of persistent handle %u failed: %d\n",
-					     blkif->unmap_ops[i].handle,
-					     blkif->unmap_ops[i].status);
+					     ring->unmap_ops[i].handle,
+					     ring->unmap_ops[i].status);
 }
 
 /*
@@ -451,47 +451,47 @@ static void pvio_blkback_unmap_pgrants(struct pvio_blkif *blkif,
  * PVIO_BLKBACK_LRU_PERCENT_CLEAN percent below it; after a map refused for
  * the frontend domain's quota, that percentage of max_pgrants (so that a
  * domain whose persistent grants hold its quota gets room back).
- * The kthread, between rounds (blkif->unmap_ops is free).
+ * The kthread, between rounds (ring->unmap_ops is free).
  */
-static void pvio_blkback_purge_lru(struct pvio_blkif *blkif, bool all)
+static void pvio_blkback_purge_lru(struct pvio_blkback_ring *ring, bool all)
 {
-	unsigned int count = blkif->stats.pgrants, max = blkif->max_pgrants;
+	unsigned int count = ring->stats.pgrants, max = ring->blkif->max_pgrants;
 	unsigned long timeout = PVIO_BLKBACK_PGRANT_TIMEOUT * HZ;
 	unsigned int num_clean = 0, total = 0, n = 0;
 	struct pvio_blkback_pgrant *pg, *tmp;
 
 	if (all)
 		num_clean = count;
-	else if (count > max || (count == max && blkif->pgrant_overflow))
+	else if (count > max || (count == max && ring->pgrant_overflow))
 		num_clean = min(count, count - max +
 				(max / 100) * PVIO_BLKBACK_LRU_PERCENT_CLEAN);
-	else if (blkif->pgrant_squeeze)
+	else if (ring->pgrant_squeeze)
 		num_clean = min(count, (max / 100) *
 				PVIO_BLKBACK_LRU_PERCENT_CLEAN);
-	blkif->pgrant_squeeze = false;
-	list_for_each_entry_safe(pg, tmp, &blkif->pgrant_lru, lru) {
+	ring->pgrant_squeeze = false;
+	list_for_each_entry_safe(pg, tmp, &ring->pgrant_lru, lru) {
 		if (pg->active && !all)
 			continue;
 		/* Oldest first: the rest were used later still. */
 		if (total >= num_clean &&
 		    time_before(jiffies, pg->last_used + timeout))
 			break;
-		pvio_gnttab_set_unmap_op(&blkif->unmap_ops[n++], pg->handle);
-		xa_erase(&blkif->pgrants, pg->ref);
+		pvio_gnttab_set_unmap_op(&ring->unmap_ops[n++], pg->handle);
+		xa_erase(&ring->pgrants, pg->ref);
 		list_del(&pg->lru);
 		kfree(pg);
 		total++;
-		if (n == ARRAY_SIZE(blkif->unmap_ops)) {
-			pvio_blkback_unmap_pgrants(blkif, n);
+		if (n == ARRAY_SIZE(ring->unmap_ops)) {
+			pvio_blkback_unmap_pgrants(ring, n);
 			n = 0;
 		}
 	}
-	pvio_blkback_unmap_pgrants(blkif, n);
-	blkif->stats.pgrants -= total;
+	pvio_blkback_unmap_pgrants(ring, n);
+	ring->stats.pgrants -= total;
 	if (total) {
-		blkif->pgrant_overflow = false;
+		ring->pgrant_overflow = false;
 		if (!all)
-			blkif->stats.pgrants_purged += total;
+			ring->stats.pgrants_purged += total;
 	}
 }
 
@@ -500,13 +500,13 @@ static void pvio_blkback_purge_lru(struct pvio_blkif *blkif, bool all)
  * that request failed (BLKIF_RSP_ERROR); say why once per connection, in
  * the device's store error node, and go on.
  */
-static void pvio_blkback_report_quota(struct pvio_blkif *blkif)
+static void pvio_blkback_report_quota(struct pvio_blkback_ring *ring)
 {
-	struct pvio_xenbus_device *dev = blkif->dev;
+	struct pvio_xenbus_device *dev = ring->blkif->dev;
 
-	if (blkif->quota_reported)
+	if (ring->quota_reported)
 		return;
-	blkif->quota_reported = true;
+	ring->quota_reported = true;
 	dev_warn(&dev->dev,
 		 "frontend domain %u is over its quota of live grant maps (pvio-hypervisor max_maps_per_domain): its requests fail\n",
 		 dev->otherend_id);
@@ -519,7 +519,7 @@ static void pvio_blkback_report_quota(struct pvio_blkif *blkif)
  * Record the map results of a batch; a request with a failed map ends.
  * Return: true if a map was refused for the frontend domain's quota.
  */
-static bool pvio_blkback_mapped(struct pvio_blkif *blkif,
+static bool pvio_blkback_mapped(struct pvio_blkback_ring *ring,
 				struct list_head *batch)
 {
 	struct pvio_blkback_req *r, *tmp;
@@ -532,10 +532,10 @@ static bool pvio_blkback_mapped(struct pvio_blkif *blkif,
 
 			if (r->page[i])		/* a persistent grant */
 				continue;
-			op = &blkif->map_ops[k++];
+			op = &ring->map_ops[k++];
 			if (op->status != GNTST_okay) {
 				if (op->status == GNTST_no_space) {
-					blkif->stats.map_refused++;
+					ring->stats.map_refused++;
 					refused = true;
 				}
 				r->err = -EIO;
@@ -543,15 +543,15 @@ static bool pvio_blkback_mapped(struct pvio_blkif *blkif,
 			}
 			r->handle[i] = op->handle;
 			r->nr_mapped++;
-			r->page[i] = pvio_gnttab_map_op_page(blkif->d, op);
+			r->page[i] = pvio_gnttab_map_op_page(ring->blkif->d, op);
 			if (!r->page[i])
 				r->err = -EIO;
-			else if (pvio_blkback_keep(blkif, op->ref, op->handle,
+			else if (pvio_blkback_keep(ring, op->ref, op->handle,
 						   r->page[i]))
 				r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
 		}
 		if (r->err) {
-			dev_warn_ratelimited(&blkif->dev->dev,
+			dev_warn_ratelimited(&ring->blkif->dev->dev,
 					     "request %llu: grant map failed\n",
 					     r->io.id);
 			list_del(&r->list);
@@ -561,7 +561,7 @@ static bool pvio_blkback_mapped(struct pvio_blkif *blkif,
 	return refused;
 }
 
-static void pvio_blkback_submit(struct pvio_blkif *blkif,
+static void pvio_blkback_submit(struct pvio_blkback_ring *ring,
 				struct pvio_blkback_req *r)
 {
 	blk_opf_t opf;
@@ -569,12 +569,12 @@ static void pvio_blkback_submit(struct pvio_blkif *blkif,
 	sector_t sector = r->io.sector;
 	unsigned int i;
 
-	if (blkif->file) {
+	if (ring->blkif->file) {
 		if (r->io.nr_segs)
-			r->err = pvio_blkback_file_rw(blkif, r);
+			r->err = pvio_blkback_file_rw(ring, r);
 		if (!r->err && r->io.op != BLKIF_OP_READ &&
 		    r->io.op != BLKIF_OP_WRITE)
-			r->err = pvio_blkback_file_flush(blkif);
+			r->err = pvio_blkback_file_flush(ring->blkif);
 		pvio_blkback_req_done(r);
 		return;
 	}
@@ -594,10 +594,10 @@ static void pvio_blkback_submit(struct pvio_blkif *blkif,
 		break;
 	}
 
-	atomic_inc(&blkif->busy);
+	atomic_inc(&ring->busy);
 	atomic_set(&r->bios, 1);	/* dropped once everything is submitted */
 	if (!r->io.nr_segs) {
-		bio = bio_alloc(blkif->bdev, 0, opf, GFP_NOIO);
+		bio = bio_alloc(ring->blkif->bdev, 0, opf, GFP_NOIO);
 		bio->bi_private = r;
 		bio->bi_end_io = pvio_blkback_end_io;
 		atomic_inc(&r->bios);
@@ -611,7 +611,7 @@ static void pvio_blkback_submit(struct pvio_blkif *blkif,
 				    r->io.seg[i].first_sect + 1) << 9;
 
 		if (!bio) {
-			bio = bio_alloc(blkif->bdev, r->io.nr_segs - i, opf,
+			bio = bio_alloc(ring->blkif->bdev, r->io.nr_segs - i, opf,
 					GFP_NOIO);
 			bio->bi_iter.bi_sector = sector;
 			bio->bi_private = r;
@@ -631,7 +631,7 @@ static void pvio_blkback_submit(struct pvio_blkif *blkif,
 }
 
 /* One round; returns true if anything was done. */
-static bool pvio_blkback_round(struct pvio_blkif *blkif)
+static bool pvio_blkback_round(struct pvio_blkback_ring *ring)
 {
 	struct pvio_blkback_req *r, *tmp;
 	unsigned int nr_map = 0, nr_unmap = 0, nr_ind = 0, taken, i;
@@ -641,28 +641,31 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 	bool refused = false;
 	int err;
 
-	spin_lock_irq(&blkif->done_lock);
-	list_splice_init(&blkif->done, &done);
-	spin_unlock_irq(&blkif->done_lock);
+	/* At most PVIO_BLKBACK_DONE_BATCH: their unmaps fit @unmap_ops. */
+	spin_lock_irq(&ring->done_lock);
+	for (i = 0; i < PVIO_BLKBACK_DONE_BATCH && !list_empty(&ring->done);
+	     i++)
+		list_move_tail(ring->done.next, &done);
+	spin_unlock_irq(&ring->done_lock);
 
 	/* Unmap exactly the grants that were mapped; release persistent ones. */
 	list_for_each_entry(r, &done, list) {
 		for (i = 0; i < r->io.nr_segs; i++) {
 			if (r->handle[i] == PVIO_GRANT_INVALID_HANDLE) {
 				if (r->page[i])
-					pvio_blkback_put_pgrant(blkif,
+					pvio_blkback_put_pgrant(ring,
 								r->io.seg[i].gref);
 				continue;
 			}
-			pvio_gnttab_set_unmap_op(&blkif->unmap_ops[nr_unmap++],
+			pvio_gnttab_set_unmap_op(&ring->unmap_ops[nr_unmap++],
 						 r->handle[i]);
 		}
 	}
 
-	taken = pvio_blkback_fetch(blkif, &batch, &nr_ind);
+	taken = pvio_blkback_fetch(ring, &batch, &nr_ind);
 	if (!taken && list_empty(&done))
 		return false;
-	pvio_blkback_prepare(blkif, &batch, nr_ind, &nr_map, &nr_unmap,
+	pvio_blkback_prepare(ring, &batch, nr_ind, &nr_map, &nr_unmap,
 			     &refused);
 
 	if (nr_map) {
@@ -670,27 +673,27 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 
 		list_for_each_entry(r, &batch, list)
 			n++;
-		blkif->stats.map_calls++;
-		blkif->stats.map_reqs += n;
-		if (n > blkif->stats.max_batch)
-			blkif->stats.max_batch = n;
+		ring->stats.map_calls++;
+		ring->stats.map_reqs += n;
+		if (n > ring->stats.max_batch)
+			ring->stats.max_batch = n;
 	}
 	if (nr_map || nr_unmap) {
-		err = pvio_gnttab_batch_mixed(blkif->d, blkif->map_ops, nr_map,
-					      NULL, 0, blkif->unmap_ops,
+		err = pvio_gnttab_batch_mixed(ring->blkif->d, ring->map_ops, nr_map,
+					      NULL, 0, ring->unmap_ops,
 					      nr_unmap);
 		if (err && err != -EIO) {
 			/* The multicall itself failed: nothing was mapped. */
 			for (i = 0; i < nr_map; i++)
-				blkif->map_ops[i].status = GNTST_general_error;
+				ring->map_ops[i].status = GNTST_general_error;
 		}
 		for (i = 0; i < nr_unmap; i++)
 			if (err && err != -EIO ? true :
-			    blkif->unmap_ops[i].status != GNTST_okay)
-				dev_warn_ratelimited(&blkif->dev->dev,
+			    ring->unmap_ops[i].status != GNTST_okay)
+				dev_warn_ratelimited(&ring->blkif->dev->dev,
 						     "unmap of handle %u failed: %d\n",
-						     blkif->unmap_ops[i].handle,
-						     blkif->unmap_ops[i].status);
+						     ring->unmap_ops[i].handle,
+						     ring->unmap_ops[i].status);
 	}
 
 	list_for_each_entry_safe(r, tmp, &done, list) {
@@ -699,41 +702,41 @@ static bool pvio_blkback_round(struct pvio_blkif *blkif)
 			r->page[i] = NULL;
 		}
 		r->nr_mapped = 0;
-		pvio_blkback_respond(blkif, r->io.id, r->io.op, r->err);
-		list_move(&r->list, &blkif->free);
-		atomic_dec(&blkif->inflight);
+		pvio_blkback_respond(ring, r->io.id, r->io.op, r->err);
+		list_move(&r->list, &ring->free);
+		atomic_dec(&ring->inflight);
 	}
 
-	if (pvio_blkback_mapped(blkif, &batch))
+	if (pvio_blkback_mapped(ring, &batch))
 		refused = true;
 	blk_start_plug(&plug);
 	list_for_each_entry_safe(r, tmp, &batch, list) {
 		list_del(&r->list);
-		pvio_blkback_submit(blkif, r);
+		pvio_blkback_submit(ring, r);
 	}
 	blk_finish_plug(&plug);
 
-	if (!blkif->halted && PVIO_RING_PUSH_RESPONSES(&blkif->ring))
-		pvio_notify_remote_via_irq(blkif->irq);
+	if (!ring->halted && PVIO_RING_PUSH_RESPONSES(&ring->ring))
+		pvio_notify_remote_via_irq(ring->irq);
 	/* Wake a barrier waiting for the ring to drain. */
-	wake_up(&blkif->wq);
+	wake_up(&ring->wq);
 	if (refused) {
-		blkif->pgrant_squeeze = true;
-		pvio_blkback_report_quota(blkif);
+		ring->pgrant_squeeze = true;
+		pvio_blkback_report_quota(ring);
 	}
 	return true;
 }
 
-static bool pvio_blkback_has_work(struct pvio_blkif *blkif)
+static bool pvio_blkback_has_work(struct pvio_blkback_ring *ring)
 {
 	return kthread_should_stop() ||
-	       test_bit(PVIO_BLKBACK_WORK, &blkif->work) ||
-	       pvio_blkback_done_pending(blkif);
+	       test_bit(PVIO_BLKBACK_WORK, &ring->work) ||
+	       pvio_blkback_done_pending(ring);
 }
 
 static int pvio_blkback_thread(void *data)
 {
-	struct pvio_blkif *blkif = data;
+	struct pvio_blkback_ring *ring = data;
 
 	/*
 	 * xen-blkback's eoi_flags: an EOI is spurious only if no request at
@@ -743,100 +746,116 @@ static int pvio_blkback_thread(void *data)
 	 * calling it so would have the late-EOI back-off keep the port masked
 	 * for whole jiffies (pvio_irq_lateeoi()).
 	 */
-	blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
+	ring->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
 	while (!kthread_should_stop()) {
 		/* With persistent grants, wake for the LRU purge too. */
-		long timeout = blkif->persistent ?
+		long timeout = ring->blkif->persistent ?
 			msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL) :
 			MAX_SCHEDULE_TIMEOUT;
 		bool eoi;
 
-		wait_event_interruptible_timeout(blkif->wq,
-						 pvio_blkback_has_work(blkif),
+		wait_event_interruptible_timeout(ring->wq,
+						 pvio_blkback_has_work(ring),
 						 timeout);
 		if (kthread_should_stop())
 			break;
-		eoi = test_and_clear_bit(PVIO_BLKBACK_WORK, &blkif->work);
-		if (blkif->bdev &&
-		    bdev_nr_sectors(blkif->bdev) != blkif->lim.sectors) {
-			WRITE_ONCE(blkif->lim.sectors,
-				   bdev_nr_sectors(blkif->bdev));
-			pvio_blkback_resize(blkif);
+		eoi = test_and_clear_bit(PVIO_BLKBACK_WORK, &ring->work);
+		/* Ring 0 watches the capacity for the whole vbd. */
+		if (!ring->idx && ring->blkif->bdev &&
+		    bdev_nr_sectors(ring->blkif->bdev) !=
+		    ring->blkif->lim.sectors) {
+			WRITE_ONCE(ring->blkif->lim.sectors,
+				   bdev_nr_sectors(ring->blkif->bdev));
+			pvio_blkback_resize(ring->blkif);
 		}
-		while (pvio_blkback_round(blkif))
+		while (pvio_blkback_round(ring))
 			;
 		if (eoi) {
-			if (blkif->eoi_flags & PVIO_EOI_FLAG_SPURIOUS)
-				blkif->stats.spurious_eoi++;
-			pvio_irq_lateeoi(blkif->irq, blkif->eoi_flags);
-			blkif->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
+			if (ring->eoi_flags & PVIO_EOI_FLAG_SPURIOUS)
+				ring->stats.spurious_eoi++;
+			pvio_irq_lateeoi(ring->irq, ring->eoi_flags);
+			ring->eoi_flags = PVIO_EOI_FLAG_SPURIOUS;
 		}
-		if (blkif->persistent && time_after_eq(jiffies, blkif->next_lru)) {
-			pvio_blkback_purge_lru(blkif, false);
-			blkif->next_lru = jiffies +
+		if (ring->blkif->persistent &&
+		    time_after_eq(jiffies, ring->next_lru)) {
+			pvio_blkback_purge_lru(ring, false);
+			ring->next_lru = jiffies +
 				msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL);
 		}
 		cond_resched();
 	}
 
 	/* Drain: every bio completes; unmap and answer what is left. */
-	wait_event(blkif->wq, !atomic_read(&blkif->inflight) ||
-		   pvio_blkback_done_pending(blkif));
-	while (atomic_read(&blkif->inflight)) {
-		pvio_blkback_round(blkif);
-		wait_event(blkif->wq, !atomic_read(&blkif->inflight) ||
-			   pvio_blkback_done_pending(blkif));
+	wait_event(ring->wq, !atomic_read(&ring->inflight) ||
+		   pvio_blkback_done_pending(ring));
+	while (atomic_read(&ring->inflight)) {
+		pvio_blkback_round(ring);
+		wait_event(ring->wq, !atomic_read(&ring->inflight) ||
+			   pvio_blkback_done_pending(ring));
 	}
-	pvio_blkback_purge_lru(blkif, true);
+	pvio_blkback_purge_lru(ring, true);
 	return 0;
 }
 
 /**
- * pvio_blkback_start() - start the ring's kthread
- * @blkif: the vbd, ring mapped and IRQ bound
+ * pvio_blkback_start() - start a ring's kthread
+ * @ring: the ring, mapped, its IRQ bound, @ring->nr_reqs requests
+ *	allocated
+ *
+ * One kthread per ring (xen-blkback's xen_blkif_schedule() per
+ * xen_blkif_ring), named pvio-blkback.<domid>.<devid> for a single ring
+ * and pvio-blkback.<domid>.<devid>-<queue> for each of several.
  *
  * Context: process context.
  * Return: 0 or the kthread_run() error.
  */
-int pvio_blkback_start(struct pvio_blkif *blkif)
+int pvio_blkback_start(struct pvio_blkback_ring *ring)
 {
 	struct task_struct *task;
 	unsigned int i;
 
-	INIT_LIST_HEAD(&blkif->free);
-	INIT_LIST_HEAD(&blkif->done);
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		blkif->reqs[i].blkif = blkif;
-		list_add_tail(&blkif->reqs[i].list, &blkif->free);
+	INIT_LIST_HEAD(&ring->free);
+	INIT_LIST_HEAD(&ring->done);
+	for (i = 0; i < ring->nr_reqs; i++) {
+		ring->reqs[i].ring = ring;
+		list_add_tail(&ring->reqs[i].list, &ring->free);
 	}
-	atomic_set(&blkif->inflight, 0);
-	atomic_set(&blkif->busy, 0);
-	blkif->halted = false;
-	blkif->work = 0;
-	blkif->pgrant_overflow = false;
-	blkif->pgrant_squeeze = false;
-	blkif->quota_reported = false;
-	blkif->next_lru = jiffies + msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL);
-	task = kthread_run(pvio_blkback_thread, blkif, "pvio-blkback.%u.%u",
-			   blkif->dev->otherend_id, blkif->dev->devid);
+	atomic_set(&ring->inflight, 0);
+	atomic_set(&ring->busy, 0);
+	ring->halted = false;
+	ring->work = 0;
+	ring->pgrant_overflow = false;
+	ring->pgrant_squeeze = false;
+	ring->quota_reported = false;
+	ring->next_lru = jiffies + msecs_to_jiffies(PVIO_BLKBACK_LRU_INTERVAL);
+	if (ring->blkif->nr_rings > 1)
+		task = kthread_run(pvio_blkback_thread, ring,
+				   "pvio-blkback.%u.%u-%u",
+				   ring->blkif->dev->otherend_id,
+				   ring->blkif->dev->devid, ring->idx);
+	else
+		task = kthread_run(pvio_blkback_thread, ring,
+				   "pvio-blkback.%u.%u",
+				   ring->blkif->dev->otherend_id,
+				   ring->blkif->dev->devid);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
-	blkif->task = task;
+	ring->task = task;
 	return 0;
 }
 
 /**
- * pvio_blkback_stop() - stop the ring's kthread after draining its I/O
- * @blkif: the vbd
+ * pvio_blkback_stop() - stop a ring's kthread after draining its I/O
+ * @ring: the ring
  *
  * Idempotent (XSA-350: the task pointer is cleared).
  *
  * Context: process context, sleeps until the I/O in flight completed.
  */
-void pvio_blkback_stop(struct pvio_blkif *blkif)
+void pvio_blkback_stop(struct pvio_blkback_ring *ring)
 {
-	if (!blkif->task)
+	if (!ring->task)
 		return;
-	kthread_stop(blkif->task);
-	blkif->task = NULL;
+	kthread_stop(ring->task);
+	ring->task = NULL;
 }

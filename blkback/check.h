@@ -9,13 +9,16 @@
 #define PVIO_BLKBACK_CHECK_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/math.h>
 #include <linux/overflow.h>
 #include <linux/stddef.h>
+#include <linux/kernel.h>
 #include <linux/string.h>
 #include <pvio/blkif.h>
+#include <xen/interface/event_channel.h>
 
 /**
  * struct pvio_blkback_io - a validated request, in the backend's memory
@@ -251,6 +254,128 @@ static inline int pvio_blkback_parse_req(const struct blkif_request *req,
 	if (nseg && !pvio_blkback_range_ok(io->sector, io->nr_sects,
 					   lim->sectors))
 		return -EINVAL;
+	return 0;
+}
+
+/*
+ * The largest ring a frontend may ask for: Xen's
+ * XENBUS_MAX_RING_GRANT_ORDER (order 4, 16 pages, 512 blkif requests).
+ */
+#define PVIO_BLKBACK_MAX_RING_ORDER	4
+#define PVIO_BLKBACK_MAX_RING_PAGES	BIT(PVIO_BLKBACK_MAX_RING_ORDER)
+/* The most queues a frontend may ask for (Linux's blkback: no cap). */
+#define PVIO_BLKBACK_MAX_QUEUES		64
+
+/**
+ * typedef pvio_blkback_read_fn - read an unsigned key of the frontend
+ * @ctx: the reader's context (the store client, or a test's table)
+ * @dir: the directory (the frontend's, or its "queue-N")
+ * @node: the key
+ * @val: out: the value
+ *
+ * Return: 0, or -ENOENT if the key is absent or not an unsigned decimal.
+ */
+typedef int (*pvio_blkback_read_fn)(void *ctx, const char *dir,
+				    const char *node, unsigned int *val);
+
+/**
+ * struct pvio_blkback_ring_keys - the rings a frontend published
+ * @nr_rings: multi-queue-num-queues (1 when absent)
+ * @has_order: the frontend wrote ring-page-order (then its refs are
+ *	ring-ref0..N-1, else the one ring-ref)
+ * @order: ring-page-order (0 when absent)
+ * @ref: per ring, its 1 << @order grant refs (untrusted: mapped by the
+ *	hypervisor's rules)
+ * @port: per ring, its event channel (untrusted: bound by the
+ *	hypervisor's rules)
+ */
+struct pvio_blkback_ring_keys {
+	unsigned int nr_rings;
+	bool has_order;
+	unsigned int order;
+	grant_ref_t ref[PVIO_BLKBACK_MAX_QUEUES][PVIO_BLKBACK_MAX_RING_PAGES];
+	evtchn_port_t port[PVIO_BLKBACK_MAX_QUEUES];
+};
+
+/**
+ * pvio_blkback_read_ring_keys() - read and check the frontend's ring keys
+ * @read: reads one key (pvio_blkback_read_fn)
+ * @ctx: @read's context
+ * @otherend: the frontend's directory
+ * @max_queues: the multi-queue-max-queues this backend offered (1 when it
+ *	wrote no key)
+ * @max_order: the max-ring-page-order this backend offered (0 when it
+ *	wrote no key)
+ * @keys: out: what the frontend asked for
+ * @why: out: on failure, what is wrong (for the store's "error" node)
+ * @len: size of @why, in bytes
+ *
+ * Linux's xen-blkback connect_ring() and read_per_ring_refs():
+ * multi-queue-num-queues, absent = 1, must be 1..@max_queues; with one
+ * queue the keys are flat in @otherend, with several in
+ * @otherend/queue-N (N = 0..num-queues - 1); ring-page-order, absent =
+ * 0, must be at most @max_order; with it the refs are ring-ref0..N-1
+ * (N = 1 << order), without it the one ring-ref; every queue has its
+ * event-channel. Nothing is mapped or bound here.
+ *
+ * Context: whatever @read needs (the store: process context, sleeps).
+ * Return: 0; -EINVAL (num-queues 0 or above @max_queues, ring-page-order
+ * above @max_order) or -ENOENT (a ring-ref or event-channel key missing),
+ * with @why set.
+ */
+static inline int pvio_blkback_read_ring_keys(pvio_blkback_read_fn read,
+					      void *ctx, const char *otherend,
+					      unsigned int max_queues,
+					      unsigned int max_order,
+					      struct pvio_blkback_ring_keys *keys,
+					      char *why, size_t len)
+{
+	unsigned int q, i, v;
+	char dir[128], node[16];
+
+	keys->nr_rings = 1;
+	if (!read(ctx, otherend, "multi-queue-num-queues", &v))
+		keys->nr_rings = v;
+	if (!keys->nr_rings || keys->nr_rings > max_queues ||
+	    keys->nr_rings > PVIO_BLKBACK_MAX_QUEUES) {
+		snprintf(why, len,
+			 "%s/multi-queue-num-queues %u: 1 to %u queues offered",
+			 otherend, keys->nr_rings, max_queues);
+		return -EINVAL;
+	}
+	keys->has_order = !read(ctx, otherend, "ring-page-order",
+				&keys->order);
+	if (!keys->has_order)
+		keys->order = 0;
+	if (keys->order > max_order ||
+	    keys->order > PVIO_BLKBACK_MAX_RING_ORDER) {
+		snprintf(why, len,
+			 "%s/ring-page-order %u above the max-ring-page-order %u offered",
+			 otherend, keys->order, max_order);
+		return -EINVAL;
+	}
+	for (q = 0; q < keys->nr_rings; q++) {
+		if (keys->nr_rings == 1)
+			snprintf(dir, sizeof(dir), "%s", otherend);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", otherend, q);
+		for (i = 0; i < (1U << keys->order); i++) {
+			if (keys->has_order)
+				snprintf(node, sizeof(node), "ring-ref%u", i);
+			else
+				snprintf(node, sizeof(node), "ring-ref");
+			if (read(ctx, dir, node, &v)) {
+				snprintf(why, len, "reading %s/%s", dir, node);
+				return -ENOENT;
+			}
+			keys->ref[q][i] = v;
+		}
+		if (read(ctx, dir, "event-channel", &v)) {
+			snprintf(why, len, "reading %s/event-channel", dir);
+			return -ENOENT;
+		}
+		keys->port[q] = v;
+	}
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
@@ -36,12 +37,12 @@
 
 /**
  * struct pvio_blkback_pgrant - a grant mapped for good (feature-persistent)
- * @ref: its grant ref, the key in &pvio_blkif.pgrants
+ * @ref: its grant ref, the key in &pvio_blkback_ring.pgrants
  * @handle: the mapping's handle
  * @page: the mapped page
  * @active: segments of requests in flight using it (kthread only)
  * @last_used: jiffies when the last of them completed
- * @lru: in &pvio_blkif.pgrant_lru, least recently used first
+ * @lru: in &pvio_blkback_ring.pgrant_lru, least recently used first
  */
 struct pvio_blkback_pgrant {
 	grant_ref_t ref;
@@ -55,9 +56,11 @@ struct pvio_blkback_pgrant {
 /* Requests whose grants are mapped with one multicall. */
 #define PVIO_BLKBACK_BATCH	8
 
+struct pvio_blkback_ring;
+
 /* One request taken off the ring: its grants, its bios. */
 struct pvio_blkback_req {
-	struct pvio_blkif *blkif;
+	struct pvio_blkback_ring *ring;
 	struct list_head list;		/* free list or done list */
 	struct pvio_blkback_io io;
 	int err;			/* first error, -errno */
@@ -78,6 +81,101 @@ struct pvio_blkback_stats {
 	u64 map_refused;			/* GNTST_no_space: quota */
 };
 
+/*
+ * Completed requests answered per round: their unmaps fit one multicall
+ * of @unmap_ops whatever the ring size.
+ */
+#define PVIO_BLKBACK_DONE_BATCH		PVIO_BLK_RING_SIZE
+
+/**
+ * struct pvio_blkback_ring - one ring of a vbd (one queue of multi-queue)
+ * @blkif: the vbd
+ * @idx: the queue number (its "queue-N" directory when there are several)
+ * @ring: the back ring (private indices) on the mapped ring pages
+ * @nr_pages: ring pages (1 << ring-page-order)
+ * @pages: the frontend's ring pages, mapped by grant
+ * @handles: the grant handles of those mappings (for the unmap)
+ * @vaddr: the ring pages mapped contiguously (vmap() once at connect
+ *	when there are several, as Linux's xenbus_map_ring_valloc())
+ * @irq: the Dynamic-irq bound to the queue's event channel
+ * @task: the ring's kthread
+ * @halted: the frontend broke the ring; never touched again
+ * @wq: the kthread waits here for events and completions
+ * @work: set by the IRQ handler
+ * @eoi_flags: PVIO_EOI_FLAG_SPURIOUS until a request is taken off the
+ *	ring; the flags of the next late EOI (kthread only)
+ * @done_lock: protects @done
+ * @done: requests whose bios completed (bio end_io), to unmap and answer
+ * @free: free requests (kthread only)
+ * @inflight: requests taken off the ring and not answered yet
+ * @busy: requests whose bios are in flight (a barrier waits for 0)
+ * @nr_reqs: entries of @reqs: the ring's size
+ * @reqs: one request per ring slot: the frontend can never have more
+ *	pending
+ * @map_ops: one round's grant map ops (one multicall)
+ * @unmap_ops: grant unmap ops, one multicall's worth (a round's
+ *	completions, at most PVIO_BLKBACK_DONE_BATCH requests, or a batch of
+ *	persistent grants when the kthread stops)
+ * @ind_map_ops: one round's indirect pages, mapped before @map_ops
+ * @ind_segs: an indirect request's segment descriptors, copied out of its
+ *	mapped indirect pages before validation
+ * @file_bv: bvecs of a file-backed request (kthread only)
+ * @pgrants: the persistent grants, by grant ref (kthread only; unmapped
+ *	when it stops)
+ * @pgrant_lru: the same, least recently used first (kthread only)
+ * @pgrant_overflow: a grant was not kept because max_pgrants were
+ *	(xen-blkback's overflow_max_grants): the next purge makes room
+ * @pgrant_squeeze: a map was refused for the frontend domain's quota: the
+ *	next purge frees some unused grants even below max_pgrants
+ * @next_lru: jiffies of the next LRU purge (kthread only)
+ * @quota_reported: the store's error node told of a map refused for the
+ *	frontend domain's quota since the connect (kthread only)
+ * @stats: counters (kthread writes, sysfs reads the sum of the rings)
+ */
+struct pvio_blkback_ring {
+	struct pvio_blkif *blkif;
+	unsigned int idx;
+
+	struct blkif_back_ring ring;
+	unsigned int nr_pages;
+	struct page *pages[PVIO_BLKBACK_MAX_RING_PAGES];
+	grant_handle_t handles[PVIO_BLKBACK_MAX_RING_PAGES];
+	void *vaddr;
+	int irq;
+	struct task_struct *task;
+	bool halted;
+	unsigned int eoi_flags;
+
+	wait_queue_head_t wq;
+	unsigned long work;		/* bit 0: event */
+	spinlock_t done_lock;
+	struct list_head done;
+	struct list_head free;
+	atomic_t inflight;
+	atomic_t busy;			/* requests with bios in flight */
+
+	unsigned int nr_reqs;
+	struct pvio_blkback_req *reqs;
+	struct gnttab_map_grant_ref map_ops[PVIO_BLKBACK_BATCH *
+					    PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct gnttab_unmap_grant_ref unmap_ops[PVIO_BLKBACK_DONE_BATCH *
+						PVIO_BLK_MAX_INDIRECT_SEGS +
+						PVIO_BLKBACK_BATCH *
+						PVIO_BLK_MAX_INDIRECT_PAGES];
+	struct gnttab_map_grant_ref ind_map_ops[PVIO_BLKBACK_BATCH *
+						PVIO_BLK_MAX_INDIRECT_PAGES];
+	struct blkif_request_segment ind_segs[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct bio_vec file_bv[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct xarray pgrants;
+	struct list_head pgrant_lru;
+	bool pgrant_overflow;
+	bool pgrant_squeeze;
+	unsigned long next_lru;
+	bool quota_reported;
+
+	struct pvio_blkback_stats stats;
+};
+
 /**
  * struct pvio_blkif - one vbd backend
  * @dev: the backend device
@@ -90,7 +188,7 @@ struct pvio_blkback_stats {
  * @bdev: the backing block device (opened exclusively), or NULL
  * @file: the backing regular file (direct file I/O), or NULL
  * @lim: capacity, read-only, discard features (capacity read locklessly by
- *	the kthread, written by it on a resize)
+ *	the kthreads, written by ring 0's on a resize)
  * @sector_size: the backing device's logical block size, in bytes (512
  *	for a file)
  * @physical_sector_size: its physical block size, in bytes (512 for a
@@ -99,46 +197,15 @@ struct pvio_blkback_stats {
  *	file system's block size)
  * @discard_alignment: its discard alignment, in bytes (0 for a file)
  * @flush: feature-flush-cache advertised
- * @ring: the back ring (private indices) on @ring_page
- * @ring_page: the frontend's ring page, mapped by grant
- * @ring_handle: the grant handle of that mapping (for the unmap)
- * @irq: the Dynamic-irq bound to the frontend's event channel
- * @task: the ring's kthread
- * @halted: the frontend broke the ring; never touched again
- * @resized: not used (a resize is announced by pvio_blkback_resize())
- * @wq: the kthread waits here for events and completions
- * @work: set by the IRQ handler
- * @eoi_flags: PVIO_EOI_FLAG_SPURIOUS until a request is taken off the
- *	ring; the flags of the next late EOI (kthread only)
- * @done_lock: protects @done
- * @done: requests whose bios completed (bio end_io), to unmap and answer
- * @free: free requests (kthread only)
- * @inflight: requests taken off the ring and not answered yet
- * @busy: requests whose bios are in flight (a barrier waits for 0)
- * @reqs: RING_SIZE requests: the frontend can never have more pending
- * @map_ops: one round's grant map ops (one multicall)
- * @unmap_ops: grant unmap ops, one multicall's worth (a round's
- *	completions, or a batch of persistent grants when the kthread
- *	stops); room for every data segment of a full ring and a batch's
- *	indirect pages
- * @ind_map_ops: one round's indirect pages, mapped before @map_ops
- * @ind_segs: an indirect request's segment descriptors, copied out of its
- *	mapped indirect pages before validation
- * @file_bv: bvecs of a file-backed request (kthread only)
+ * @rings_lock: held while @rings is allocated or freed, and by the
+ *	statistics' readers
+ * @nr_rings: rings connected (multi-queue-num-queues), 0 when
+ *	disconnected
+ * @rings: @nr_rings rings
  * @offer_persistent: feature-persistent written at connect
- * @persistent: feature-persistent on both ends (set before the kthread)
- * @max_pgrants: the most persistent grants kept (set before the kthread)
- * @pgrants: the persistent grants, by grant ref (kthread only; unmapped
- *	when it stops)
- * @pgrant_lru: the same, least recently used first (kthread only)
- * @pgrant_overflow: a grant was not kept because @max_pgrants were
- *	(xen-blkback's overflow_max_grants): the next purge makes room
- * @pgrant_squeeze: a map was refused for the frontend domain's quota: the
- *	next purge frees some unused grants even below @max_pgrants
- * @next_lru: jiffies of the next LRU purge (kthread only)
- * @quota_reported: the store's error node told of a map refused for the
- *	frontend domain's quota since the connect (kthread only)
- * @stats: counters (kthread writes, sysfs reads)
+ * @persistent: feature-persistent on both ends (set before the kthreads)
+ * @max_pgrants: the most persistent grants kept per ring (set before the
+ *	kthreads)
  * @inject: a fault to inject into the next response (tests)
  * @dbg: debugfs file
  */
@@ -156,45 +223,13 @@ struct pvio_blkif {
 	unsigned int discard_alignment;
 	bool flush;
 
-	struct blkif_back_ring ring;
-	struct page *ring_page;
-	grant_handle_t ring_handle;
-	int irq;
-	struct task_struct *task;
-	bool halted;
-	bool resized;
-	unsigned int eoi_flags;
-
-	wait_queue_head_t wq;
-	unsigned long work;		/* bit 0: event */
-	spinlock_t done_lock;
-	struct list_head done;
-	struct list_head free;
-	atomic_t inflight;
-	atomic_t busy;			/* requests with bios in flight */
-
-	struct pvio_blkback_req reqs[PVIO_BLK_RING_SIZE];
-	struct gnttab_map_grant_ref map_ops[PVIO_BLKBACK_BATCH *
-					    PVIO_BLK_MAX_INDIRECT_SEGS];
-	struct gnttab_unmap_grant_ref unmap_ops[PVIO_BLK_RING_SIZE *
-						PVIO_BLK_MAX_INDIRECT_SEGS +
-						PVIO_BLKBACK_BATCH *
-						PVIO_BLK_MAX_INDIRECT_PAGES];
-	struct gnttab_map_grant_ref ind_map_ops[PVIO_BLKBACK_BATCH *
-						PVIO_BLK_MAX_INDIRECT_PAGES];
-	struct blkif_request_segment ind_segs[PVIO_BLK_MAX_INDIRECT_SEGS];
-	struct bio_vec file_bv[PVIO_BLK_MAX_INDIRECT_SEGS];
+	struct mutex rings_lock;	/* @rings vs the statistics */
+	unsigned int nr_rings;
+	struct pvio_blkback_ring *rings;
 	bool offer_persistent;
 	bool persistent;
 	unsigned int max_pgrants;
-	struct xarray pgrants;
-	struct list_head pgrant_lru;
-	bool pgrant_overflow;
-	bool pgrant_squeeze;
-	unsigned long next_lru;
-	bool quota_reported;
 
-	struct pvio_blkback_stats stats;
 	atomic_t inject;		/* debugfs fault injection */
 	struct dentry *dbg;
 };
@@ -207,13 +242,13 @@ enum {
 };
 
 /* blkback.c: the data path */
-int pvio_blkback_start(struct pvio_blkif *blkif);
-void pvio_blkback_stop(struct pvio_blkif *blkif);
+int pvio_blkback_start(struct pvio_blkback_ring *ring);
+void pvio_blkback_stop(struct pvio_blkback_ring *ring);
 irqreturn_t pvio_blkback_interrupt(int irq, void *data);
 void pvio_blkback_resize(struct pvio_blkif *blkif);
 
 /* fileio.c: requests on a regular file */
-int pvio_blkback_file_rw(struct pvio_blkif *blkif,
+int pvio_blkback_file_rw(struct pvio_blkback_ring *ring,
 			 struct pvio_blkback_req *req);
 int pvio_blkback_file_flush(struct pvio_blkif *blkif);
 int pvio_blkback_file_discard(struct pvio_blkif *blkif, u64 sector,

@@ -15,15 +15,17 @@
 
 /**
  * pvio_blkback_file_rw() - a validated read or write on the backing file
- * @blkif: the vbd (file-backed)
+ * @ring: the ring (its file_bv) of a file-backed vbd
  * @req: the request, grants mapped
  *
  * Context: the ring's kthread; sleeps.
  * Return: 0, or -EIO for a short transfer or the file system's error.
  */
-int pvio_blkback_file_rw(struct pvio_blkif *blkif, struct pvio_blkback_req *req)
+int pvio_blkback_file_rw(struct pvio_blkback_ring *ring,
+			 struct pvio_blkback_req *req)
 {
-	struct bio_vec *bv = blkif->file_bv;
+	struct bio_vec *bv = ring->file_bv;
+	struct pvio_blkif *blkif = ring->blkif;
 	bool write = req->io.op != BLKIF_OP_READ;
 	loff_t pos = req->io.sector << 9;
 	struct iov_iter iter;

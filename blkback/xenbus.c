@@ -3,14 +3,19 @@
  * pvio-blkback: the control path (after Linux's xen-blkback control code).
  *
  * probe: open the backing device named by "params" (exclusively; a
- * regular file is opened for direct file I/O), InitWait.
- * frontend Initialised/Connected: read ring-ref, event-channel and
- * protocol ("x86_64-abi"), map the ring, bind the port (late EOI), start
- * the kthread, then write sectors, info, sector-size,
+ * regular file is opened for direct file I/O), offer
+ * multi-queue-max-queues and max-ring-page-order, InitWait.
+ * frontend Initialised/Connected: read multi-queue-num-queues,
+ * ring-page-order, each queue's ring-ref (or ring-ref0..N-1) and
+ * event-channel (flat for one queue, in queue-N for several) and
+ * protocol ("x86_64-abi"); a request above the offer or a missing key is
+ * refused (error node, Closing; a later correct connect works). Map each
+ * ring (vmap() once for several pages), bind each port (late EOI), start
+ * one kthread per ring, then write sectors, info, sector-size,
  * physical-sector-size, the flush/barrier/discard features,
  * feature-persistent, feature-max-indirect-segments and Connected in one
  * transaction.
- * frontend Closing/Closed: stop the kthread (drains the I/O), unbind,
+ * frontend Closing/Closed: stop the kthreads (drain the I/O), unbind,
  * unmap. A resize is announced by rewriting sectors and state.
  */
 #define pr_fmt(fmt) "pvio-blkback: " fmt
@@ -22,6 +27,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <pvio/evtchn.h>
 #include <pvio/grant.h>
 #include <pvio/ring.h>
@@ -53,6 +59,27 @@ module_param_named(max_persistent_grants, pvio_blkback_max_pgrants, uint,
 MODULE_PARM_DESC(max_persistent_grants,
 		 "persistent grants kept mapped per ring (default 1056, LRU purge of unused ones)");
 
+/*
+ * xen-blkback's max_ring_page_order: max-ring-page-order offered (at most
+ * 4: 16 pages, 512 requests per ring); 0: the key is not written and
+ * only a one-page ring (ring-ref) is accepted, Xen's behaviour.
+ */
+static unsigned int pvio_blkback_max_ring_order = PVIO_BLKBACK_MAX_RING_ORDER;
+module_param_named(max_ring_page_order, pvio_blkback_max_ring_order, uint,
+		   0644);
+MODULE_PARM_DESC(max_ring_page_order,
+		 "max-ring-page-order offered (0: key absent, one page; at most 4)");
+
+/*
+ * xen-blkback's max_queues: multi-queue-max-queues offered; 0 (the
+ * default): the number of online CPUs; 1: the key is not written and
+ * only one flat ring is accepted, Xen's behaviour without multi-queue.
+ */
+static unsigned int pvio_blkback_max_queues;
+module_param_named(max_queues, pvio_blkback_max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues,
+		 "multi-queue-max-queues offered (0: online CPUs; 1: key absent)");
+
 #define PVIO_BLKBACK_MODE(blkif) \
 	(FMODE_READ | ((blkif)->lim.readonly ? 0 : FMODE_WRITE) | FMODE_EXCL)
 
@@ -64,8 +91,16 @@ static ssize_t attr_name##_show(struct device *_dev,			\
 {									\
 	struct pvio_blkif *blkif = dev_get_drvdata(_dev);		\
 									\
-	return sysfs_emit(buf, "%llu\n",				\
-			  blkif ? READ_ONCE(blkif->stats.field) : 0ULL); \
+	u64 sum = 0;							\
+	unsigned int i;							\
+									\
+	if (!blkif)							\
+		return sysfs_emit(buf, "0\n");				\
+	mutex_lock(&blkif->rings_lock);					\
+	for (i = 0; blkif->rings && i < blkif->nr_rings; i++)		\
+		sum += READ_ONCE(blkif->rings[i].stats.field);		\
+	mutex_unlock(&blkif->rings_lock);				\
+	return sysfs_emit(buf, "%llu\n", sum);				\
 }									\
 static DEVICE_ATTR_RO(attr_name)
 
@@ -259,16 +294,170 @@ static int pvio_blkback_open_backing(struct pvio_blkif *blkif)
 
 /* ---- connection ------------------------------------------------------ */
 
+/* The max-queues and max-order this backend offers (0: key absent). */
+static unsigned int pvio_blkback_offer_queues(void)
+{
+	unsigned int n = READ_ONCE(pvio_blkback_max_queues);
+
+	if (!n)
+		n = num_online_cpus();
+	return min(n, PVIO_BLKBACK_MAX_QUEUES);
+}
+
+static unsigned int pvio_blkback_offer_order(void)
+{
+	return min(READ_ONCE(pvio_blkback_max_ring_order),
+		   PVIO_BLKBACK_MAX_RING_ORDER);
+}
+
+/*
+ * Offer multi-queue and multi-page rings (Linux's xen-blkback writes both
+ * keys in its probe); a key whose parameter says "absent" is removed, in
+ * case a backend before us (reloaded module) wrote it.
+ */
+static void pvio_blkback_write_offers(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_device *dev = blkif->dev;
+	unsigned int queues = pvio_blkback_offer_queues();
+	unsigned int order = pvio_blkback_offer_order();
+
+	if (queues > 1)
+		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			       "multi-queue-max-queues", "%u", queues);
+	else
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "multi-queue-max-queues");
+	if (order)
+		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			       "max-ring-page-order", "%u", order);
+	else
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "max-ring-page-order");
+}
+
+static void pvio_blkback_unmap_ring(struct pvio_blkback_ring *ring)
+{
+	unsigned int i;
+
+	if (ring->vaddr && ring->nr_pages > 1)
+		vunmap(ring->vaddr);
+	ring->vaddr = NULL;
+	for (i = 0; i < ring->nr_pages; i++) {
+		if (ring->pages[i])
+			pvio_xenbus_unmap_ring(ring->blkif->dev,
+					       ring->handles[i],
+					       ring->pages[i]);
+		ring->pages[i] = NULL;
+	}
+	ring->nr_pages = 0;
+}
+
+static void pvio_blkback_free_rings(struct pvio_blkif *blkif)
+{
+	unsigned int i;
+
+	mutex_lock(&blkif->rings_lock);
+	for (i = 0; blkif->rings && i < blkif->nr_rings; i++)
+		kvfree(blkif->rings[i].reqs);
+	kvfree(blkif->rings);
+	blkif->rings = NULL;
+	blkif->nr_rings = 0;
+	mutex_unlock(&blkif->rings_lock);
+}
+
 static void pvio_blkback_disconnect(struct pvio_blkif *blkif)
 {
-	pvio_blkback_stop(blkif);
-	if (blkif->irq > 0)
-		pvio_unbind_from_irqhandler(blkif->irq, blkif);
-	blkif->irq = 0;
-	if (blkif->ring_page)
-		pvio_xenbus_unmap_ring(blkif->dev, blkif->ring_handle,
-				       blkif->ring_page);
-	blkif->ring_page = NULL;
+	unsigned int i;
+
+	/* Every kthread first: they drain, then nothing touches a ring. */
+	for (i = 0; blkif->rings && i < blkif->nr_rings; i++)
+		pvio_blkback_stop(&blkif->rings[i]);
+	for (i = 0; blkif->rings && i < blkif->nr_rings; i++) {
+		struct pvio_blkback_ring *ring = &blkif->rings[i];
+
+		if (ring->irq > 0)
+			pvio_unbind_from_irqhandler(ring->irq, ring);
+		ring->irq = 0;
+		pvio_blkback_unmap_ring(ring);
+	}
+	pvio_blkback_free_rings(blkif);
+}
+
+static int pvio_blkback_read_key(void *ctx, const char *dir,
+				 const char *node, unsigned int *val)
+{
+	return pvio_xs_scanf(ctx, PVIO_XBT_NIL, dir, node, "%u", val) == 1 ?
+	       0 : -ENOENT;
+}
+
+/* Allocate @nr rings, their requests sized for @order. */
+static int pvio_blkback_alloc_rings(struct pvio_blkif *blkif,
+				    unsigned int nr, unsigned int order)
+{
+	struct pvio_blkback_ring *rings;
+	unsigned int i;
+
+	rings = kvcalloc(nr, sizeof(*rings), GFP_KERNEL);
+	if (!rings)
+		return -ENOMEM;
+	mutex_lock(&blkif->rings_lock);
+	blkif->rings = rings;
+	blkif->nr_rings = nr;
+	mutex_unlock(&blkif->rings_lock);
+	for (i = 0; i < nr; i++) {
+		struct pvio_blkback_ring *ring = &blkif->rings[i];
+
+		ring->blkif = blkif;
+		ring->idx = i;
+		init_waitqueue_head(&ring->wq);
+		spin_lock_init(&ring->done_lock);
+		INIT_LIST_HEAD(&ring->done);
+		INIT_LIST_HEAD(&ring->free);
+		xa_init(&ring->pgrants);
+		INIT_LIST_HEAD(&ring->pgrant_lru);
+		ring->nr_reqs = __CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE <<
+						  order);
+		ring->reqs = kvcalloc(ring->nr_reqs, sizeof(*ring->reqs),
+				      GFP_KERNEL);
+		if (!ring->reqs)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Map one ring's 1 << order pages (each by the hypervisor's frame-space
+ * rules: a ref that is not the frontend's grant is refused) and, for
+ * several, vmap() them once (Linux's xenbus_map_ring_valloc()).
+ */
+static int pvio_blkback_map_ring(struct pvio_blkback_ring *ring,
+				 const grant_ref_t *refs, unsigned int order)
+{
+	unsigned int i, n = 1U << order;
+	struct page *page;
+
+	for (i = 0; i < n; i++) {
+		/* Marks the device fatal ("mapping ring-ref ...") itself. */
+		page = pvio_xenbus_map_ring(ring->blkif->dev, refs[i],
+					    &ring->handles[i]);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		ring->pages[i] = page;
+		ring->nr_pages = i + 1;
+	}
+	if (n == 1) {
+		ring->vaddr = page_address(ring->pages[0]);
+	} else {
+		ring->vaddr = vmap(ring->pages, n, VM_MAP, PAGE_KERNEL);
+		if (!ring->vaddr) {
+			pvio_xenbus_dev_fatal(ring->blkif->dev, -ENOMEM,
+					      "mapping a ring of %u pages", n);
+			return -ENOMEM;
+		}
+	}
+	BACK_RING_INIT(&ring->ring, (struct blkif_sring *)ring->vaddr,
+		       PVIO_BLK_PAGE_SIZE << order);
+	return 0;
 }
 
 static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
@@ -300,25 +489,27 @@ static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
 static int pvio_blkback_connect(struct pvio_blkif *blkif)
 {
 	struct pvio_xenbus_device *dev = blkif->dev;
-	unsigned int ref, port;
+	struct pvio_blkback_ring_keys *keys;
+	unsigned int i;
+	char why[160];
 	char *proto;
 	int err;
 
 	pvio_blkback_disconnect(blkif);
 	if (!blkif->bdev && !blkif->file)
 		return -ENODEV;
-	if (pvio_xs_gather(dev->xs, PVIO_XBT_NIL, dev->otherend, "ring-ref",
-			   "%u", &ref, "event-channel", "%u", &port, NULL)) {
-		pvio_xenbus_dev_fatal(dev, -EINVAL,
-				      "reading %s/ring-ref and event-channel",
-				      dev->otherend);
-		return -EINVAL;
-	}
-	if (pvio_xs_read_unsigned(dev->xs, dev->otherend, "ring-page-order",
-				  0)) {
-		pvio_xenbus_dev_fatal(dev, -EINVAL,
-				      "multi-page rings are not supported");
-		return -EINVAL;
+	keys = kzalloc(sizeof(*keys), GFP_KERNEL);
+	if (!keys)
+		return -ENOMEM;
+	err = pvio_blkback_read_ring_keys(pvio_blkback_read_key, dev->xs,
+					  dev->otherend,
+					  pvio_blkback_offer_queues(),
+					  pvio_blkback_offer_order(), keys,
+					  why, sizeof(why));
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "%s", why);
+		kfree(keys);
+		return err;
 	}
 	proto = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->otherend, "protocol",
 			     NULL);
@@ -328,6 +519,7 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 				      "unsupported protocol %.32s",
 				      proto);
 		kfree(proto);
+		kfree(keys);
 		return -EPROTONOSUPPORT;
 	}
 	if (!IS_ERR(proto))
@@ -341,34 +533,45 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 	blkif->persistent = blkif->offer_persistent &&
 		pvio_xs_read_unsigned(dev->xs, dev->otherend,
 				      "feature-persistent", 0);
-	blkif->ring_page = pvio_xenbus_map_ring(dev, ref, &blkif->ring_handle);
-	if (IS_ERR(blkif->ring_page)) {
-		err = PTR_ERR(blkif->ring_page);
-		blkif->ring_page = NULL;
-		return err;
-	}
-	BACK_RING_INIT(&blkif->ring,
-		       (struct blkif_sring *)page_address(blkif->ring_page),
-		       PVIO_BLK_PAGE_SIZE);
-
-	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(dev->domain,
-								 dev->otherend_id,
-								 port,
-								 pvio_blkback_interrupt,
-								 0,
-								 "pvio-blkif",
-								 blkif);
-	if (err < 0) {
-		pvio_xenbus_dev_fatal(dev, err, "binding event channel %u",
-				      port);
-		goto fail;
-	}
-	blkif->irq = err;
-	err = pvio_blkback_start(blkif);
+	err = pvio_blkback_alloc_rings(blkif, keys->nr_rings, keys->order);
 	if (err) {
-		pvio_xenbus_dev_fatal(dev, err, "starting the ring thread");
+		pvio_xenbus_dev_fatal(dev, err, "allocating %u rings",
+				      keys->nr_rings);
 		goto fail;
 	}
+	for (i = 0; i < blkif->nr_rings; i++) {
+		struct pvio_blkback_ring *ring = &blkif->rings[i];
+
+		err = pvio_blkback_map_ring(ring, keys->ref[i], keys->order);
+		if (err)
+			goto fail;
+		err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(dev->domain,
+									 dev->otherend_id,
+									 keys->port[i],
+									 pvio_blkback_interrupt,
+									 0,
+									 "pvio-blkif",
+									 ring);
+		if (err < 0) {
+			pvio_xenbus_dev_fatal(dev, err,
+					      "binding event channel %u",
+					      keys->port[i]);
+			goto fail;
+		}
+		ring->irq = err;
+	}
+	for (i = 0; i < blkif->nr_rings; i++) {
+		err = pvio_blkback_start(&blkif->rings[i]);
+		if (err) {
+			pvio_xenbus_dev_fatal(dev, err,
+					      "starting the ring thread");
+			goto fail;
+		}
+	}
+	dev_info(&dev->dev, "%u ring%s of %u page%s (%u requests each)\n",
+		 blkif->nr_rings, blkif->nr_rings > 1 ? "s" : "",
+		 1U << keys->order, keys->order ? "s" : "",
+		 blkif->rings[0].nr_reqs);
 	/* A backend before us (reloaded module) may have offered more. */
 	if (!blkif->lim.max_indirect)
 		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
@@ -378,9 +581,11 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 		pvio_xenbus_dev_fatal(dev, err, "writing connect keys");
 		goto fail;
 	}
+	kfree(keys);
 	return 0;
 fail:
 	pvio_blkback_disconnect(blkif);
+	kfree(keys);
 	return err;
 }
 
@@ -419,11 +624,23 @@ static void pvio_blkback_changed(struct pvio_xenbus_device *dev,
 	if (s.actions & PVIO_XB_ACT_DISCONNECT)
 		pvio_blkback_disconnect(blkif);
 	if (s.actions & PVIO_XB_ACT_CONNECT) {
+		unsigned int i;
+
 		if (pvio_blkback_connect(blkif))
 			return;
 		/* Events sent before the bind are pending: start now. */
-		pvio_blkback_interrupt(blkif->irq, blkif);
+		for (i = 0; i < blkif->nr_rings; i++)
+			pvio_blkback_interrupt(blkif->rings[i].irq,
+					       &blkif->rings[i]);
 		return;
+	}
+	/*
+	 * A frontend coming back after a refused connect: the reason stays
+	 * in the error node until then, not into the next connection.
+	 */
+	if (s.next == XenbusStateInitWait && dev->state == XenbusStateClosed) {
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, "error");
+		pvio_blkback_write_offers(blkif);
 	}
 	pvio_xenbus_switch_state(dev, s.next);
 }
@@ -440,12 +657,7 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 		return -ENOMEM;
 	blkif->dev = dev;
 	blkif->d = dev->domain;
-	init_waitqueue_head(&blkif->wq);
-	spin_lock_init(&blkif->done_lock);
-	INIT_LIST_HEAD(&blkif->done);
-	INIT_LIST_HEAD(&blkif->free);
-	xa_init(&blkif->pgrants);
-	INIT_LIST_HEAD(&blkif->pgrant_lru);
+	mutex_init(&blkif->rings_lock);
 	dev_set_drvdata(&dev->dev, blkif);
 	err = sysfs_create_group(&dev->dev.kobj, &pvio_blkback_stat_group);
 	if (err)
@@ -456,6 +668,7 @@ static int pvio_blkback_probe(struct pvio_xenbus_device *dev,
 	/* A backing that cannot be opened leaves the device Closing. */
 	if (pvio_blkback_open_backing(blkif))
 		return 0;
+	pvio_blkback_write_offers(blkif);
 	/*
 	 * A frontend still Initialised or Connected talks to a previous
 	 * backend (this module reloaded, the directory re-created before the

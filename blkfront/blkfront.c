@@ -24,46 +24,98 @@
 #include <pvio/ring.h>
 #include "common.h"
 
-/* Caller holds info->lock. */
-static unsigned int pvio_blkfront_get_id(struct pvio_blkfront *info)
+/*
+ * A free id: for a large request (more than 11 segments) one of the
+ * ring's first nr_big ids, which have the bounce pages for it; for any
+ * other a small id first. Caller holds info->lock.
+ * Return: the id, or rinfo->nr_shadow if none is free.
+ */
+static unsigned int pvio_blkfront_get_id(struct pvio_blkfront_ring *rinfo,
+					 bool big)
 {
-	unsigned int id = info->free_head;
+	unsigned int id = big ? rinfo->nr_shadow : rinfo->free_small;
 
-	if (id != PVIO_BLKFRONT_ID_END)
-		info->free_head = info->shadow[id].next_free;
+	if (id < rinfo->nr_shadow) {
+		rinfo->free_small = rinfo->shadow[id].next_free;
+		return id;
+	}
+	id = rinfo->free_big;
+	if (id < rinfo->nr_shadow)
+		rinfo->free_big = rinfo->shadow[id].next_free;
 	return id;
 }
 
 /* Caller holds info->lock. */
-static void pvio_blkfront_put_id(struct pvio_blkfront *info, unsigned int id)
+static void pvio_blkfront_put_id(struct pvio_blkfront_ring *rinfo,
+				 unsigned int id)
 {
-	struct pvio_blkfront_shadow *s = &info->shadow[id];
+	struct pvio_blkfront_shadow *s = &rinfo->shadow[id];
+	unsigned int *head = id < rinfo->nr_big ? &rinfo->free_big :
+			     &rinfo->free_small;
 
 	s->rq = NULL;
 	s->waiting = false;
-	s->next_free = info->free_head;
-	info->free_head = id;
+	s->next_free = *head;
+	*head = id;
+}
+
+/* Bounce pages and indirect pages of an id: see pvio_blkfront_big_ids(). */
+static unsigned int pvio_blkfront_id_segs(struct pvio_blkfront *info,
+					  struct pvio_blkfront_ring *rinfo,
+					  unsigned int id)
+{
+	return id < rinfo->nr_big ? info->max_segs :
+	       min(info->max_segs, PVIO_BLK_MAX_SEGS);
+}
+
+static unsigned int pvio_blkfront_id_ind(struct pvio_blkfront *info,
+					 struct pvio_blkfront_ring *rinfo,
+					 unsigned int id)
+{
+	unsigned int segs = pvio_blkfront_id_segs(info, rinfo, id);
+
+	return segs > PVIO_BLK_MAX_SEGS ? PVIO_BLK_INDIRECT_PAGES(segs) : 0;
 }
 
 /**
- * pvio_blkfront_init_shadows() - every id free
- * @info: the disk, not connected
+ * pvio_blkfront_init_shadows() - every id of a ring free
+ * @rinfo: the ring, not connected; @rinfo->nr_big set: ids below it on
+ *	the free list of large requests, the others on that of small ones
  *
- * Context: process context, no request in flight.
+ * Context: process context, no request in flight on @rinfo.
  */
-void pvio_blkfront_init_shadows(struct pvio_blkfront *info)
+void pvio_blkfront_init_shadows(struct pvio_blkfront_ring *rinfo)
 {
 	unsigned int i;
 
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		info->shadow[i].rq = NULL;
-		info->shadow[i].waiting = false;
-		info->shadow[i].nr_segs = 0;
-		info->shadow[i].nr_ind = 0;
-		info->shadow[i].next_free = i + 1;
+	for (i = 0; i < rinfo->nr_shadow; i++) {
+		rinfo->shadow[i].rq = NULL;
+		rinfo->shadow[i].waiting = false;
+		rinfo->shadow[i].nr_segs = 0;
+		rinfo->shadow[i].nr_ind = 0;
+		rinfo->shadow[i].next_free = i + 1;
 	}
-	info->free_head = 0;
-	info->inflight = 0;
+	if (rinfo->nr_big && rinfo->nr_big < rinfo->nr_shadow)
+		rinfo->shadow[rinfo->nr_big - 1].next_free = rinfo->nr_shadow;
+	rinfo->free_big = rinfo->nr_big ? 0 : rinfo->nr_shadow;
+	rinfo->free_small = rinfo->nr_big < rinfo->nr_shadow ?
+			    rinfo->nr_big : rinfo->nr_shadow;
+	rinfo->inflight = 0;
+}
+
+/*
+ * Walk every shadow of every ring: (*@r, *@i) moves on to the next
+ * existing one. Return: that shadow, or NULL after the last.
+ */
+static struct pvio_blkfront_shadow *
+pvio_blkfront_shadow_iter(struct pvio_blkfront *info, unsigned int *r,
+			  unsigned int *i)
+{
+	while (*r < info->nr_rings && *i >= info->rings[*r].nr_shadow) {
+		(*r)++;
+		*i = 0;
+	}
+	return *r < info->nr_rings ? &info->rings[*r].shadow[*i] : NULL;
 }
 
 /*
@@ -110,8 +162,9 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
  *
  * queue_rq runs under RCU and must not sleep: the pages are allocated
  * here, before the disk connects (XSA-403: zeroed before any grant):
- * info->max_segs bounce pages per id and, when that is above 11, the
- * indirect pages. Pages already there are kept.
+ * info->max_segs bounce pages and, when that is above 11, the indirect
+ * pages for each large-request id of every ring, 11 bounce pages for the
+ * other ids (pvio_blkfront_big_ids()). Pages already there are kept.
  *
  * Context: process context.
  * Return: 0 or -ENOMEM (what was allocated stays for
@@ -119,14 +172,13 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
  */
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info)
 {
-	unsigned int nind = 0, i, j;
+	unsigned int nseg, nind, r, i, j;
+	struct pvio_blkfront_shadow *s;
 
-	if (info->max_segs > PVIO_BLK_MAX_SEGS)
-		nind = PVIO_BLK_INDIRECT_PAGES(info->max_segs);
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
-
-		for (j = 0; j < info->max_segs; j++) {
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
+		nseg = pvio_blkfront_id_segs(info, &info->rings[r], i);
+		nind = pvio_blkfront_id_ind(info, &info->rings[r], i);
+		for (j = 0; j < nseg; j++) {
 			if (s->page[j])
 				continue;
 			s->page[j] = alloc_page(GFP_KERNEL | __GFP_ZERO);
@@ -152,11 +204,10 @@ int pvio_blkfront_alloc_pages(struct pvio_blkfront *info)
  */
 void pvio_blkfront_free_pages(struct pvio_blkfront *info)
 {
-	unsigned int i, j;
+	unsigned int r, i, j;
+	struct pvio_blkfront_shadow *s;
 
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
-
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
 		for (j = 0; j < PVIO_BLK_MAX_INDIRECT_SEGS; j++) {
 			if (s->page[j])
 				__free_page(s->page[j]);
@@ -172,7 +223,8 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info)
 
 /**
  * pvio_blkfront_grant_persistent() - grant every page for good
- * @info: the disk, pages allocated (info->max_segs per id), not connected
+ * @info: the disk, pages allocated (pvio_blkfront_alloc_pages()), not
+ *	connected
  *
  * feature-persistent (xen-blkfront's persistent grants): each id's bounce
  * pages and indirect pages are granted read-write once; requests name
@@ -185,17 +237,16 @@ void pvio_blkfront_free_pages(struct pvio_blkfront *info)
  */
 int pvio_blkfront_grant_persistent(struct pvio_blkfront *info)
 {
-	unsigned int nind = 0, i, j;
+	unsigned int nseg, nind, r, i, j;
+	struct pvio_blkfront_shadow *s;
 	int ref;
 
-	if (info->max_segs > PVIO_BLK_MAX_SEGS)
-		nind = PVIO_BLK_INDIRECT_PAGES(info->max_segs);
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
-
-		for (j = s->nr_pgrants; j < info->max_segs + nind; j++) {
-			struct page *page = j < info->max_segs ? s->page[j] :
-					    s->ind_page[j - info->max_segs];
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
+		nseg = pvio_blkfront_id_segs(info, &info->rings[r], i);
+		nind = pvio_blkfront_id_ind(info, &info->rings[r], i);
+		for (j = s->nr_pgrants; j < nseg + nind; j++) {
+			struct page *page = j < nseg ? s->page[j] :
+					    s->ind_page[j - nseg];
 
 			if (!page)
 				return -ENOMEM;
@@ -224,12 +275,13 @@ int pvio_blkfront_grant_persistent(struct pvio_blkfront *info)
  */
 void pvio_blkfront_end_persistent(struct pvio_blkfront *info)
 {
-	unsigned int i, j;
+	unsigned int r, i, j;
+	struct pvio_blkfront_shadow *s;
 
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
 		/* pgref[] follows the layout of the grant loop above. */
-		unsigned int nseg = info->max_segs;
+		unsigned int nseg = pvio_blkfront_id_segs(info,
+							  &info->rings[r], i);
 
 		for (j = 0; j < s->nr_pgrants; j++) {
 			struct page **pp = j < nseg ? &s->page[j] :
@@ -303,24 +355,27 @@ static void pvio_blkfront_broken(struct pvio_blkfront *info, const char *why)
  */
 void pvio_blkfront_fail_all(struct pvio_blkfront *info)
 {
-	struct request *rqs[PVIO_BLK_RING_SIZE];
-	unsigned int i, n = 0;
+	struct pvio_blkfront_shadow *s;
+	struct request *rq, *tmp;
+	unsigned int r, i, n = 0;
 	unsigned long flags;
+	LIST_HEAD(rqs);
 
 	spin_lock_irqsave(&info->lock, flags);
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
-
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
 		if (!s->waiting)
 			continue;
 		pvio_blkfront_end_grants(info, s);
-		rqs[n++] = s->rq;
-		pvio_blkfront_put_id(info, i);
-		info->inflight--;
+		list_add_tail(&s->rq->queuelist, &rqs);
+		n++;
+		pvio_blkfront_put_id(&info->rings[r], i);
+		info->rings[r].inflight--;
 	}
 	spin_unlock_irqrestore(&info->lock, flags);
-	for (i = 0; i < n; i++)
-		blk_mq_end_request(rqs[i], BLK_STS_IOERR);
+	list_for_each_entry_safe(rq, tmp, &rqs, queuelist) {
+		list_del_init(&rq->queuelist);
+		blk_mq_end_request(rq, BLK_STS_IOERR);
+	}
 	wake_up(&info->drain);
 	if (n && info->gd)
 		blk_mq_start_stopped_hw_queues(info->gd->queue, true);
@@ -366,26 +421,28 @@ static bool pvio_blkfront_take_bios(struct pvio_blkfront *info,
  */
 unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info)
 {
-	struct request *rqs[PVIO_BLK_RING_SIZE];
-	unsigned int i, n = 0, done = 0;
+	struct pvio_blkfront_shadow *s;
+	struct request *rq, *tmp;
+	unsigned int r, i, n = 0;
+	LIST_HEAD(rqs);
 
 	spin_lock_irq(&info->lock);
-	for (i = 0; i < PVIO_BLK_RING_SIZE; i++) {
-		struct pvio_blkfront_shadow *s = &info->shadow[i];
-
+	for (r = 0, i = 0; (s = pvio_blkfront_shadow_iter(info, &r, &i)); i++) {
 		if (!s->waiting)
 			continue;
 		pvio_blkfront_end_grants(info, s);
 		if (pvio_blkfront_take_bios(info, s->rq))
-			rqs[done++] = s->rq;
-		pvio_blkfront_put_id(info, i);
-		info->inflight--;
+			list_add_tail(&s->rq->queuelist, &rqs);
+		pvio_blkfront_put_id(&info->rings[r], i);
+		info->rings[r].inflight--;
 		n++;
 	}
 	spin_unlock_irq(&info->lock);
 	/* Emptied: completing them ends nothing of the bios. */
-	for (i = 0; i < done; i++)
-		blk_mq_end_request(rqs[i], BLK_STS_OK);
+	list_for_each_entry_safe(rq, tmp, &rqs, queuelist) {
+		list_del_init(&rq->queuelist);
+		blk_mq_end_request(rq, BLK_STS_OK);
+	}
 	wake_up(&info->drain);
 	return n;
 }
@@ -415,47 +472,56 @@ void pvio_blkfront_resubmit(struct work_struct *work)
 		submit_bio(bio);
 }
 
+/* Responses completed per hold of the lock (their requests on the stack). */
+#define PVIO_BLKFRONT_RSP_BATCH	PVIO_BLK_RING_SIZE
+
 irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 {
-	struct pvio_blkfront *info = data;
-	struct request *rqs[PVIO_BLK_RING_SIZE];
-	blk_status_t sts[PVIO_BLK_RING_SIZE];
-	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS, n = 0, i;
+	struct pvio_blkfront_ring *rinfo = data;
+	struct pvio_blkfront *info = rinfo->info;
+	struct request *rqs[PVIO_BLKFRONT_RSP_BATCH];
+	blk_status_t sts[PVIO_BLKFRONT_RSP_BATCH];
+	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS, n, i, total = 0;
 	struct blkif_response rsp;
 	unsigned long flags;
-	bool broken;
+	bool broken, more;
 	int avail, id;
 
+again:
+	n = 0;
+	more = false;
 	spin_lock_irqsave(&info->lock, flags);
 	if (info->state != PVIO_BLKFRONT_CONNECTED &&
 	    info->state != PVIO_BLKFRONT_CLOSING) {
+		broken = info->state == PVIO_BLKFRONT_BROKEN;
 		spin_unlock_irqrestore(&info->lock, flags);
-		if (info->state != PVIO_BLKFRONT_BROKEN)
-			pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
+		if (!broken)
+			pvio_irq_lateeoi(irq, eoi);
 		return IRQ_HANDLED;
 	}
-	avail = PVIO_RING_RESPONSES_AVAIL(&info->ring);
+	avail = PVIO_RING_RESPONSES_AVAIL(&rinfo->ring);
 	for (;;) {
 		if (avail < 0) {
 			pvio_blkfront_broken(info, "impossible rsp_prod");
 			break;
 		}
-		while (avail-- > 0) {
+		while (avail > 0 && n < PVIO_BLKFRONT_RSP_BATCH) {
 			struct pvio_blkfront_shadow *s;
 			blk_status_t st;
 
-			PVIO_RING_COPY_RESPONSE(&info->ring,
-						info->ring.rsp_cons, &rsp);
-			info->ring.rsp_cons++;
+			avail--;
+			PVIO_RING_COPY_RESPONSE(&rinfo->ring,
+						rinfo->ring.rsp_cons, &rsp);
+			rinfo->ring.rsp_cons++;
 			eoi = 0;
-			id = pvio_blkfront_check_rsp(&rsp, info->shadow,
-						     PVIO_BLK_RING_SIZE);
+			id = pvio_blkfront_check_rsp(&rsp, rinfo->shadow,
+						     rinfo->nr_shadow);
 			if (id < 0) {
 				pvio_blkfront_broken(info,
 						     "bad response id or op");
 				break;
 			}
-			s = &info->shadow[id];
+			s = &rinfo->shadow[id];
 			st = pvio_blkfront_rsp_status(rsp.status);
 			if (st == BLK_STS_NOTSUPP)
 				dev_warn_ratelimited(&info->dev->dev,
@@ -470,12 +536,17 @@ irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 				pvio_blkfront_copy(s->rq, s, false);
 			rqs[n] = s->rq;
 			sts[n++] = st;
-			pvio_blkfront_put_id(info, id);
-			info->inflight--;
+			pvio_blkfront_put_id(rinfo, id);
+			rinfo->inflight--;
 		}
 		if (info->state == PVIO_BLKFRONT_BROKEN)
 			break;
-		avail = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&info->ring);
+		if (avail > 0) {
+			/* A full batch: complete it, then come back. */
+			more = true;
+			break;
+		}
+		avail = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring);
 		if (!avail)
 			break;
 	}
@@ -484,12 +555,15 @@ irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 
 	for (i = 0; i < n; i++)
 		blk_mq_end_request(rqs[i], sts[i]);
+	total += n;
 	if (broken) {
 		/* No further EOI: the port stays masked. */
 		pvio_blkfront_fail_all(info);
 		return IRQ_HANDLED;
 	}
-	if (n) {
+	if (more)
+		goto again;
+	if (total) {
 		wake_up(&info->drain);
 		if (info->gd)
 			blk_mq_start_stopped_hw_queues(info->gd->queue, true);
@@ -592,10 +666,12 @@ static int pvio_blkfront_grant(struct pvio_blkfront *info, domid_t be,
  * blkif_queue_rw_req()).
  */
 static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
+					     struct pvio_blkfront_ring *rinfo,
+					     unsigned int id,
 					     struct request *rq,
-					     struct pvio_blkfront_shadow *s,
 					     struct blkif_request *req)
 {
+	struct pvio_blkfront_shadow *s = &rinfo->shadow[id];
 	bool write = rq_data_dir(rq) == WRITE;
 	unsigned int bytes = blk_rq_bytes(rq), nseg, nind = 0, i;
 	struct blkif_request_segment *segs = req->u.rw.seg;
@@ -604,7 +680,8 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 
 	nseg = DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
 	/* The queue limits make these impossible; never trust that blindly. */
-	if (!nseg || nseg > info->max_segs || bytes % 512)
+	if (!nseg || nseg > pvio_blkfront_id_segs(info, rinfo, id) ||
+	    bytes % 512)
 		return BLK_STS_IOERR;
 	if (nseg > PVIO_BLK_MAX_SEGS) {
 		/* Only a plain read or write can be indirect. */
@@ -686,17 +763,29 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 }
 
 /* Publish the queued requests; notify if blkback asked for it. Lock held. */
-static void pvio_blkfront_push(struct pvio_blkfront *info)
+static void pvio_blkfront_push(struct pvio_blkfront_ring *rinfo)
 {
-	lockdep_assert_held(&info->lock);
-	if (PVIO_RING_PUSH_REQUESTS(&info->ring))
-		pvio_notify_remote_via_irq(info->irq);
+	lockdep_assert_held(&rinfo->info->lock);
+	if (PVIO_RING_PUSH_REQUESTS(&rinfo->ring))
+		pvio_notify_remote_via_irq(rinfo->irq);
+}
+
+/*
+ * The ring of a hardware queue: queue N on ring N; when a reconnect gave
+ * fewer rings than the disk has hardware queues, the queues fold onto
+ * them. Caller holds info->lock, the disk connected (nr_rings > 0).
+ */
+static struct pvio_blkfront_ring *
+pvio_blkfront_hctx_ring(struct pvio_blkfront *info, struct blk_mq_hw_ctx *hctx)
+{
+	return &info->rings[hctx->queue_num % info->nr_rings];
 }
 
 static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 					   const struct blk_mq_queue_data *bd)
 {
 	struct pvio_blkfront *info = hctx->queue->queuedata;
+	struct pvio_blkfront_ring *rinfo;
 	struct request *rq = bd->rq;
 	struct pvio_blkfront_shadow *s;
 	struct blkif_request req, *slot;
@@ -728,8 +817,13 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		schedule_work(&info->resubmit_work);
 		return BLK_STS_OK;
 	}
-	id = pvio_blkfront_get_id(info);
-	if (id == PVIO_BLKFRONT_ID_END) {
+	rinfo = pvio_blkfront_hctx_ring(info, hctx);
+	id = pvio_blkfront_get_id(rinfo, (req_op(rq) == REQ_OP_READ ||
+					  req_op(rq) == REQ_OP_WRITE) &&
+				  DIV_ROUND_UP(blk_rq_bytes(rq),
+					       PVIO_BLK_PAGE_SIZE) >
+				  PVIO_BLK_MAX_SEGS);
+	if (id >= rinfo->nr_shadow) {
 		blk_mq_stop_hw_queue(hctx);
 		spin_unlock_irqrestore(&info->lock, flags);
 		return BLK_STS_DEV_RESOURCE;
@@ -737,7 +831,7 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	spin_unlock_irqrestore(&info->lock, flags);
 
 	/* The id is ours: build the request privately, zeroed (XSA-216). */
-	s = &info->shadow[id];
+	s = &rinfo->shadow[id];
 	memset(&req, 0, sizeof(req));
 	req.u.rw.id = id;
 	switch (req_op(rq)) {
@@ -763,12 +857,12 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		break;
 	case REQ_OP_READ:
 		req.operation = BLKIF_OP_READ;
-		st = pvio_blkfront_prepare_rw(info, rq, s, &req);
+		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req);
 		break;
 	case REQ_OP_WRITE:
 		req.operation = (rq->cmd_flags & REQ_FUA) && info->fua ?
 				BLKIF_OP_WRITE_BARRIER : BLKIF_OP_WRITE;
-		st = pvio_blkfront_prepare_rw(info, rq, s, &req);
+		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req);
 		break;
 	default:
 		st = BLK_STS_NOTSUPP;
@@ -781,13 +875,13 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	else if (st == BLK_STS_OK && info->state != PVIO_BLKFRONT_CONNECTED)
 		st = BLK_STS_IOERR;
 	if (st == BLK_STS_OK) {
-		slot = PVIO_RING_NEXT_REQUEST(&info->ring);
+		slot = PVIO_RING_NEXT_REQUEST(&rinfo->ring);
 		if (WARN_ON_ONCE(!slot))
 			st = BLK_STS_IOERR;
 	}
 	if (st != BLK_STS_OK) {
 		pvio_blkfront_end_grants(info, s);
-		pvio_blkfront_put_id(info, id);
+		pvio_blkfront_put_id(rinfo, id);
 		spin_unlock_irqrestore(&info->lock, flags);
 		return st;	/* BLK_STS_RESOURCE: blk-mq retries later */
 	}
@@ -796,10 +890,10 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	s->op = req.operation == BLKIF_OP_INDIRECT ?
 		req.u.indirect.indirect_op : req.operation;
 	s->waiting = true;
-	info->inflight++;
+	rinfo->inflight++;
 	/* One push and at most one event per blk-mq batch (Linux: bd->last). */
 	if (bd->last)
-		pvio_blkfront_push(info);
+		pvio_blkfront_push(rinfo);
 	spin_unlock_irqrestore(&info->lock, flags);
 	return BLK_STS_OK;
 }
@@ -815,7 +909,7 @@ static void pvio_blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
 
 	spin_lock_irqsave(&info->lock, flags);
 	if (info->state == PVIO_BLKFRONT_CONNECTED)
-		pvio_blkfront_push(info);
+		pvio_blkfront_push(pvio_blkfront_hctx_ring(info, hctx));
 	spin_unlock_irqrestore(&info->lock, flags);
 }
 
@@ -823,20 +917,23 @@ static void pvio_blkfront_commit_rqs(struct blk_mq_hw_ctx *hctx)
  * pvio_blkfront_inject_req_prod() - publish an impossible req_prod (tests)
  * @info: the disk
  *
- * Fault injection for the hostile-frontend test: req_prod jumps RING_SIZE
- * + 1 past what the backend answered, and the backend is notified. The
- * backend must halt this ring; the requests in flight then complete only
- * when the disk is detached (with -EIO).
+ * Fault injection for the hostile-frontend test: req_prod of the first
+ * ring jumps twice its RING_SIZE + 1 past what the backend answered, and
+ * the backend is notified. The backend must halt this ring; the requests
+ * in flight then complete only when the disk is detached (with -EIO).
  *
  * Context: process context.
  */
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info)
 {
+	struct pvio_blkfront_ring *rinfo;
+
 	spin_lock_irq(&info->lock);
-	if (info->ring_page && info->irq > 0) {
-		WRITE_ONCE(info->ring.sring->req_prod,
-			   info->ring.rsp_cons + 2 * PVIO_BLK_RING_SIZE + 1);
-		pvio_notify_remote_via_irq(info->irq);
+	rinfo = info->nr_rings ? &info->rings[0] : NULL;
+	if (rinfo && rinfo->ring_page && rinfo->irq > 0) {
+		WRITE_ONCE(rinfo->ring.sring->req_prod,
+			   rinfo->ring.rsp_cons + 2 * rinfo->nr_shadow + 1);
+		pvio_notify_remote_via_irq(rinfo->irq);
 	}
 	spin_unlock_irq(&info->lock);
 }

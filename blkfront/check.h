@@ -8,9 +8,11 @@
 #define PVIO_BLKFRONT_CHECK_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/errno.h>
 #include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/blk_types.h>
 #include <pvio/blkif.h>
 
@@ -50,6 +52,107 @@ struct pvio_blkfront_shadow {
 	grant_ref_t pgref[PVIO_BLK_MAX_INDIRECT_SEGS +
 			  PVIO_BLK_MAX_INDIRECT_PAGES];
 };
+
+/* The largest ring asked for: Xen's XENBUS_MAX_RING_GRANT_ORDER. */
+#define PVIO_BLKFRONT_MAX_RING_ORDER	4
+#define PVIO_BLKFRONT_MAX_RING_PAGES	BIT(PVIO_BLKFRONT_MAX_RING_ORDER)
+/* The most queues asked for (and the backend's cap). */
+#define PVIO_BLKFRONT_MAX_QUEUES	64
+/*
+ * Bounce pages of a disk's large-request ids (those with more than 11
+ * segments), all rings together: what one 32-slot ring of 256 segments
+ * had (32 MiB). Every other id has the 11 pages of a plain request.
+ */
+#define PVIO_BLKFRONT_BOUNCE_PAGES	(PVIO_BLK_RING_SIZE * \
+					 PVIO_BLK_MAX_INDIRECT_SEGS)
+/*
+ * Default of max_ring_slots: ring slots of one disk, all queues together
+ * (each with its 11 bounce pages, persistent grants with
+ * feature-persistent: three such disks and the 32 MiB above stay within a
+ * domain's 32768 grant entries).
+ */
+#define PVIO_BLKFRONT_MAX_SLOTS		128
+#define PVIO_BLKFRONT_MAX_SLOTS_LIMIT	1024
+
+/**
+ * pvio_blkfront_nr_queues() - how many queues to ask the backend for
+ * @be_max: the backend's multi-queue-max-queues (0 when absent)
+ * @param: the max_queues module parameter (0 counts as 1)
+ * @cpus: online CPUs
+ * @hw_queues: hardware queues of the disk already there (a reconnect:
+ *	never more rings than it has), or 0
+ *
+ * Linux's xen-blkfront negotiate_mq(): min(backend's offer, ours, online
+ * CPUs); a backend without the key gets one queue (flat keys, no
+ * multi-queue-num-queues).
+ *
+ * Context: any (pure function).
+ * Return: 1 to PVIO_BLKFRONT_MAX_QUEUES.
+ */
+static inline unsigned int pvio_blkfront_nr_queues(unsigned int be_max,
+						   unsigned int param,
+						   unsigned int cpus,
+						   unsigned int hw_queues)
+{
+	unsigned int n = min3(be_max, param, cpus);
+
+	if (hw_queues)
+		n = min(n, hw_queues);
+	return clamp(n, 1U, PVIO_BLKFRONT_MAX_QUEUES);
+}
+
+/**
+ * pvio_blkfront_ring_order() - the ring-page-order to ask for
+ * @be_max: the backend's max-ring-page-order (0 when absent)
+ * @param: the max_ring_page_order module parameter
+ * @nr_queues: queues asked for
+ * @max_slots: the max_ring_slots module parameter: ring slots of the
+ *	disk, all queues together
+ *
+ * Xen's blkif.h: at most the backend's offer and ours, at most 4 (16
+ * pages, 512 slots); smaller still while the disk's slots, all queues
+ * together, would pass @max_slots (each slot has its bounce pages). 0: a
+ * one-page ring, written as "ring-ref" without "ring-page-order" when the
+ * backend offered nothing.
+ *
+ * Context: any (pure function).
+ * Return: 0 to PVIO_BLKFRONT_MAX_RING_ORDER.
+ */
+static inline unsigned int pvio_blkfront_ring_order(unsigned int be_max,
+						    unsigned int param,
+						    unsigned int nr_queues,
+						    unsigned int max_slots)
+{
+	unsigned int order = min3(be_max, param, PVIO_BLKFRONT_MAX_RING_ORDER);
+
+	while (order &&
+	       (nr_queues * PVIO_BLK_RING_SIZE << order) > max_slots)
+		order--;
+	return order;
+}
+
+/**
+ * pvio_blkfront_big_ids() - ids of a ring that take large requests
+ * @segs: the segments per request negotiated
+ * @nr_rings: rings of the disk
+ * @ring_size: ids of each ring
+ *
+ * Each of these ids has @segs bounce pages and its indirect pages; the
+ * others have 11 (a plain request). All rings together stay within
+ * PVIO_BLKFRONT_BOUNCE_PAGES of them, and each ring has at least one.
+ *
+ * Context: any (pure function).
+ * Return: 1 to @ring_size (@ring_size when @segs is at most 11).
+ */
+static inline unsigned int pvio_blkfront_big_ids(unsigned int segs,
+						 unsigned int nr_rings,
+						 unsigned int ring_size)
+{
+	if (segs <= PVIO_BLK_MAX_SEGS)
+		return ring_size;
+	return clamp(PVIO_BLKFRONT_BOUNCE_PAGES / (max(nr_rings, 1U) * segs),
+		     1U, ring_size);
+}
 
 /**
  * pvio_blkfront_check_rsp() - is a response (copied out) acceptable?

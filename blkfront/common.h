@@ -21,8 +21,6 @@
 #include <pvio/xenbus.h>
 #include "check.h"
 
-#define PVIO_BLKFRONT_ID_END	PVIO_BLK_RING_SIZE
-
 enum pvio_blkfront_state {
 	PVIO_BLKFRONT_DISCONNECTED,
 	PVIO_BLKFRONT_CONNECTED,
@@ -31,21 +29,63 @@ enum pvio_blkfront_state {
 	PVIO_BLKFRONT_SUSPENDED,	/* backend restarting: I/O held */
 };
 
+struct pvio_blkfront;
+
+/**
+ * struct pvio_blkfront_ring - one ring (one queue of multi-queue)
+ * @info: the disk
+ * @idx: the queue number (its "queue-N" directory when there are several)
+ * @ring: the front ring (private indices) on @ring_page
+ * @order: ring-page-order: the ring is 1 << @order pages
+ * @ring_page: the first of those pages (physically contiguous, split into
+ *	order-0 pages so that each can be freed on its own after its
+ *	grant ended)
+ * @ring_ref: their grant references ("ring-ref", or "ring-ref0..N-1")
+ * @nr_refs: pages granted
+ * @port: the event channel to the backend ("event-channel")
+ * @irq: the Dynamic-irq bound to @port
+ * @cpu: the CPU @irq is bound to (EVTCHNOP_bind_vcpu), or -1
+ * @nr_shadow: ids of the ring: its size
+ * @shadow: one per ring slot, ids are indices
+ * @nr_big: ids 0..@nr_big - 1 have the bounce pages of a large request
+ *	(pvio_blkfront_big_ids()), the others those of a plain one
+ * @free_big: first free id below @nr_big, @nr_shadow if none
+ * @free_small: first free id from @nr_big on, @nr_shadow if none
+ * @inflight: ids waiting for a response
+ * @irq_name: the IRQ's name, pvio-blkfront or pvio-blkfront-<queue>
+ *
+ * Everything here is under the disk's lock (&pvio_blkfront.lock).
+ */
+struct pvio_blkfront_ring {
+	struct pvio_blkfront *info;
+	unsigned int idx;
+	struct blkif_front_ring ring;
+	unsigned int order;
+	struct page *ring_page;
+	grant_ref_t ring_ref[PVIO_BLKFRONT_MAX_RING_PAGES];
+	unsigned int nr_refs;
+	evtchn_port_t port;
+	int irq;
+	int cpu;
+	unsigned int nr_shadow;
+	struct pvio_blkfront_shadow *shadow;
+	unsigned int nr_big;
+	unsigned int free_big;
+	unsigned int free_small;
+	unsigned int inflight;
+	char irq_name[24];
+};
+
 /**
  * struct pvio_blkfront - one virtual disk
  * @dev: the frontend device
  * @d: the domain's handle
- * @lock: ring, shadows, free list, @state, @inflight (IRQ-safe)
+ * @lock: every ring (indices, shadows, free lists), @state, the held I/O
+ *	(IRQ-safe)
  * @state: see enum pvio_blkfront_state
- * @ring: the front ring (private indices) on @ring_page
- * @ring_page: the shared ring page, granted to the backend
- * @ring_ref: its grant reference ("ring-ref")
- * @port: the event channel to the backend ("event-channel")
- * @irq: the Dynamic-irq bound to @port
- * @shadow: one per ring slot, ids are indices
- * @free_head: first free id, PVIO_BLKFRONT_ID_END if none
- * @inflight: ids waiting for a response
- * @drain: woken when @inflight drops
+ * @nr_rings: rings connected (multi-queue-num-queues), 0 when none
+ * @rings: @nr_rings rings
+ * @drain: woken when a ring's inflight drops
  * @gd: the disk, present while connected
  * @tag_set: its blk-mq tag set, present while connected
  * @minor_reserved: not used (the disk index is reserved in an xarray)
@@ -67,6 +107,12 @@ enum pvio_blkfront_state {
  * @persistent: feature-persistent on both ends: every bounce and indirect
  *	page stays granted from connect to disconnect (shadow.pgref)
  * @inject: a fault to inject into the next indirect request (tests)
+ * @inject_connect: a fault to inject into the next connect's ring keys
+ *	(PVIO_BLKFRONT_NEG_*, tests)
+ * @be_max_queues: the backend's multi-queue-max-queues (0: absent)
+ * @be_max_order: the backend's max-ring-page-order (0: absent)
+ * @published_queues: queue-N directories the last connect wrote
+ * @published_refs: ring-refN keys the last connect wrote (flat)
  * @discard: the backend's "feature-discard"
  * @secure: the backend's "discard-secure" (only with @discard)
  * @discard_granularity: the backend's "discard-granularity", in bytes
@@ -95,15 +141,8 @@ struct pvio_blkfront {
 	spinlock_t lock;		/* ring, shadows, state */
 	enum pvio_blkfront_state state;
 
-	struct blkif_front_ring ring;
-	struct page *ring_page;
-	grant_ref_t ring_ref;
-	evtchn_port_t port;
-	int irq;
-
-	struct pvio_blkfront_shadow shadow[PVIO_BLK_RING_SIZE];
-	unsigned int free_head;
-	unsigned int inflight;
+	unsigned int nr_rings;
+	struct pvio_blkfront_ring *rings;
 	wait_queue_head_t drain;
 
 	struct gendisk *gd;
@@ -125,6 +164,11 @@ struct pvio_blkfront {
 	bool offer_persistent;
 	bool persistent;
 	atomic_t inject;
+	atomic_t inject_connect;
+	unsigned int be_max_queues;
+	unsigned int be_max_order;
+	unsigned int published_queues;
+	unsigned int published_refs;
 	bool discard;
 	bool secure;
 	unsigned int discard_granularity;
@@ -155,11 +199,21 @@ enum {
 	PVIO_BLKFRONT_INJECT_DOM0_FRAME,	/* segment 0 granted on a dom0 frame */
 };
 
+/* Faults of the ring keys a test can inject into the next connect. */
+enum {
+	PVIO_BLKFRONT_NEG_NONE,
+	PVIO_BLKFRONT_NEG_NQ_ZERO,	/* multi-queue-num-queues 0 */
+	PVIO_BLKFRONT_NEG_NQ_BIG,	/* one queue more than offered */
+	PVIO_BLKFRONT_NEG_ORDER_BIG,	/* ring-page-order above the offer */
+	PVIO_BLKFRONT_NEG_NO_KEY,	/* last queue's event-channel missing */
+	PVIO_BLKFRONT_NEG_BAD_REF,	/* last ring-ref not a grant of ours */
+};
+
 extern const struct blk_mq_ops pvio_blkfront_mq_ops;
 
 /* blkfront.c: the data path */
 irqreturn_t pvio_blkfront_interrupt(int irq, void *data);
-void pvio_blkfront_init_shadows(struct pvio_blkfront *info);
+void pvio_blkfront_init_shadows(struct pvio_blkfront_ring *rinfo);
 void pvio_blkfront_fail_all(struct pvio_blkfront *info);
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);
 void pvio_blkfront_free_pages(struct pvio_blkfront *info);

@@ -69,6 +69,39 @@ module_param_named(recovery_timeout, pvio_blkfront_recovery_timeout, uint,
 MODULE_PARM_DESC(recovery_timeout,
 		 "seconds a disk holds its I/O for a restarting backend (0: none)");
 
+/*
+ * Linux's xen-blkfront max_ring_page_order: the largest ring asked for
+ * (ring-page-order, at most 4: 16 pages, 512 requests), when the backend
+ * offers max-ring-page-order; 0: a one-page ring ("ring-ref"). A disk's
+ * rings together stay within 512 slots (smaller orders with more queues).
+ */
+static unsigned int pvio_blkfront_max_ring_order = PVIO_BLKFRONT_MAX_RING_ORDER;
+module_param_named(max_ring_page_order, pvio_blkfront_max_ring_order, uint,
+		   0644);
+MODULE_PARM_DESC(max_ring_page_order,
+		 "largest ring-page-order asked for (0: one page, at most 4)");
+
+/*
+ * Linux's xen-blkfront max_queues (default 4): the most queues asked for
+ * when the backend offers multi-queue-max-queues, also capped by the
+ * online CPUs; 1: one queue with flat keys.
+ */
+static unsigned int pvio_blkfront_max_queues = 4;
+module_param_named(max_queues, pvio_blkfront_max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues,
+		 "most queues (rings) per disk asked for (1: one queue)");
+
+/*
+ * Ring slots of one disk, all queues together (ring-page-order is lowered
+ * to stay within them): each slot has 11 bounce pages (persistent grants
+ * with feature-persistent), the 32 MiB of large-request pages come on
+ * top.
+ */
+static unsigned int pvio_blkfront_max_slots = PVIO_BLKFRONT_MAX_SLOTS;
+module_param_named(max_ring_slots, pvio_blkfront_max_slots, uint, 0644);
+MODULE_PARM_DESC(max_ring_slots,
+		 "ring slots per disk, all queues together (default 128, at most 1024)");
+
 static int pvio_blkfront_major;
 /* Disk indexes in use (every domU's disks live in this one kernel). */
 static DEFINE_XARRAY(pvio_blkfront_indexes);
@@ -160,6 +193,20 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 			 page_to_pfn(info->victim));
 		return len;
 	}
+	if (sysfs_streq(buf, "nq_zero") || sysfs_streq(buf, "nq_big") ||
+	    sysfs_streq(buf, "order_big") || sysfs_streq(buf, "no_queue_key") ||
+	    sysfs_streq(buf, "bad_ring_ref")) {
+		atomic_set(&info->inject_connect,
+			   sysfs_streq(buf, "nq_zero") ? PVIO_BLKFRONT_NEG_NQ_ZERO :
+			   sysfs_streq(buf, "nq_big") ? PVIO_BLKFRONT_NEG_NQ_BIG :
+			   sysfs_streq(buf, "order_big") ?
+			   PVIO_BLKFRONT_NEG_ORDER_BIG :
+			   sysfs_streq(buf, "no_queue_key") ?
+			   PVIO_BLKFRONT_NEG_NO_KEY : PVIO_BLKFRONT_NEG_BAD_REF);
+		dev_warn(&info->dev->dev, "injecting %s into the next connect\n",
+			 buf);
+		return len;
+	}
 	if (sysfs_streq(buf, "ind_nseg_big"))
 		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_NSEG_BIG);
 	else if (sysfs_streq(buf, "ind_nseg_zero"))
@@ -194,26 +241,63 @@ static void pvio_blkfront_fatal_work(struct work_struct *work)
 			      "backend misbehaved, disk in error state");
 }
 
+/* Unbind the ports: no response is processed after this. */
+static void pvio_blkfront_unbind(struct pvio_blkfront *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < info->nr_rings; i++) {
+		struct pvio_blkfront_ring *rinfo = &info->rings[i];
+
+		if (rinfo->irq > 0)
+			pvio_unbind_from_irqhandler(rinfo->irq, rinfo);
+		rinfo->irq = 0;
+		rinfo->port = 0;
+	}
+}
+
+/* End the ring grants, free the ports, the shadows and the rings. */
 static void pvio_blkfront_release_ring(struct pvio_blkfront *info)
 {
-	if (info->irq > 0)
-		pvio_unbind_from_irqhandler(info->irq, info);
-	else if (info->port)
-		pvio_xenbus_free_evtchn(info->dev, info->port);
-	info->irq = 0;
-	info->port = 0;
-	if (info->ring_page)
-		pvio_xenbus_end_ring(info->dev, info->ring_ref,
-				     info->ring_page);
-	info->ring_page = NULL;
+	unsigned int i, j;
+
+	pvio_blkfront_unbind(info);
+	pvio_blkfront_free_pages(info);
+	for (i = 0; i < info->nr_rings; i++) {
+		struct pvio_blkfront_ring *rinfo = &info->rings[i];
+
+		if (rinfo->port)
+			pvio_xenbus_free_evtchn(info->dev, rinfo->port);
+		rinfo->port = 0;
+		for (j = 0; j < rinfo->nr_refs; j++)
+			pvio_xenbus_end_ring(info->dev, rinfo->ring_ref[j],
+					     rinfo->ring_page + j);
+		/* Pages never granted (a failed setup) are ours to free. */
+		for (j = rinfo->nr_refs; rinfo->ring_page &&
+		     j < (1U << rinfo->order); j++)
+			__free_page(rinfo->ring_page + j);
+		rinfo->ring_page = NULL;
+		rinfo->nr_refs = 0;
+		kvfree(rinfo->shadow);
+		rinfo->shadow = NULL;
+		rinfo->nr_shadow = 0;
+	}
+	spin_lock_irq(&info->lock);
+	kvfree(info->rings);
+	info->rings = NULL;
+	info->nr_rings = 0;
+	spin_unlock_irq(&info->lock);
 }
 
 static bool pvio_blkfront_drained(struct pvio_blkfront *info)
 {
-	bool ret;
+	unsigned int i;
+	bool ret = true;
 
 	spin_lock_irq(&info->lock);
-	ret = !info->inflight;
+	for (i = 0; i < info->nr_rings; i++)
+		if (info->rings[i].inflight)
+			ret = false;
 	spin_unlock_irq(&info->lock);
 	return ret;
 }
@@ -258,10 +342,7 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 			 PVIO_BLKFRONT_DRAIN_TIMEOUT / HZ);
 
 	/* No response is processed after this. */
-	if (info->irq > 0)
-		pvio_unbind_from_irqhandler(info->irq, info);
-	info->irq = 0;
-	info->port = 0;
+	pvio_blkfront_unbind(info);
 	spin_lock_irq(&info->lock);
 	held = info->state == PVIO_BLKFRONT_SUSPENDED;
 	info->state = PVIO_BLKFRONT_DISCONNECTED;
@@ -298,10 +379,7 @@ static void pvio_blkfront_suspend(struct pvio_blkfront *info)
 	spin_unlock_irq(&info->lock);
 	/* No queue_rq runs after this; new requests wait in blk-mq. */
 	blk_mq_quiesce_queue(info->gd->queue);
-	if (info->irq > 0)
-		pvio_unbind_from_irqhandler(info->irq, info);
-	info->irq = 0;
-	info->port = 0;
+	pvio_blkfront_unbind(info);
 	n = pvio_blkfront_hold_inflight(info);
 	pvio_blkfront_end_persistent(info);
 	pvio_blkfront_release_ring(info);
@@ -363,66 +441,235 @@ static void pvio_blkfront_replay(struct pvio_blkfront *info)
 		 info->gd->disk_name, nr);
 }
 
+/*
+ * Remove the ring keys a previous connect wrote that this one may not
+ * (fewer queues, flat keys, no ring-page-order): the backend reads
+ * whatever is there.
+ */
+static void pvio_blkfront_rm_ring_keys(struct pvio_blkfront *info)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	unsigned int i;
+	char node[24];
+
+	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+		   "multi-queue-num-queues");
+	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, "ring-page-order");
+	for (i = 0; i < info->published_queues; i++) {
+		snprintf(node, sizeof(node), "queue-%u", i);
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, node);
+	}
+	for (i = 0; i < info->published_refs; i++) {
+		snprintf(node, sizeof(node), "ring-ref%u", i);
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, node);
+	}
+	info->published_queues = 0;
+	info->published_refs = 0;
+}
+
+/* Allocate, grant and bind one ring of 1 << @order pages. */
+static int pvio_blkfront_alloc_ring(struct pvio_blkfront *info,
+				    struct pvio_blkfront_ring *rinfo,
+				    unsigned int order)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	struct blkif_sring *sring;
+	unsigned int i;
+	int err;
+
+	rinfo->nr_shadow = __CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE << order);
+	rinfo->shadow = kvcalloc(rinfo->nr_shadow, sizeof(*rinfo->shadow),
+				 GFP_KERNEL);
+	if (!rinfo->shadow)
+		return -ENOMEM;
+	/* 11 segments per id until the backend's features are known. */
+	rinfo->nr_big = rinfo->nr_shadow;
+	pvio_blkfront_init_shadows(rinfo);
+	rinfo->ring_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, order);
+	if (!rinfo->ring_page)
+		return -ENOMEM;
+	rinfo->order = order;
+	/* Each page is granted, and freed after its grant ended, alone. */
+	if (order)
+		split_page(rinfo->ring_page, order);
+	sring = page_address(rinfo->ring_page);
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&rinfo->ring, sring, PVIO_BLK_PAGE_SIZE << order);
+	for (i = 0; i < (1U << order); i++) {
+		err = pvio_xenbus_grant_ring(dev, rinfo->ring_page + i,
+					     &rinfo->ring_ref[i]);
+		if (err)
+			return err;
+		rinfo->nr_refs = i + 1;
+	}
+	err = pvio_xenbus_alloc_evtchn(dev, &rinfo->port);
+	if (err)
+		return err;
+	if (info->nr_rings > 1)
+		snprintf(rinfo->irq_name, sizeof(rinfo->irq_name),
+			 "pvio-blkfront-%u", rinfo->idx);
+	else
+		snprintf(rinfo->irq_name, sizeof(rinfo->irq_name),
+			 "pvio-blkfront");
+	err = pvio_bind_evtchn_to_irqhandler_lateeoi(dev->domain, rinfo->port,
+						     pvio_blkfront_interrupt,
+						     0, rinfo->irq_name, rinfo);
+	if (err < 0) {
+		rinfo->port = 0;		/* closed on failure */
+		pvio_xenbus_dev_fatal(dev, err, "binding event channel");
+		return err;
+	}
+	rinfo->irq = err;
+	rinfo->cpu = -1;
+	return 0;
+}
+
+/*
+ * The keys of the rings, in one transaction with Initialised: Linux's
+ * talk_to_blkback() and write_per_ring_nodes(). One queue: ring-ref (or
+ * ring-ref0..N-1 with ring-page-order) and event-channel in the device's
+ * directory; several: multi-queue-num-queues and the same keys in
+ * queue-0..queue-N-1.
+ */
+static int pvio_blkfront_write_rings(struct pvio_blkfront *info,
+				     bool has_order, unsigned int neg)
+{
+	unsigned int nrefs = 1U << info->rings[0].order, q, i, n = 0;
+	struct pvio_xenbus_device *dev = info->dev;
+	struct pvio_xenbus_kv *kv;
+	char (*keys)[32];
+	int err;
+
+	kv = kcalloc(info->nr_rings * (nrefs + 1) + 4, sizeof(*kv),
+		     GFP_KERNEL);
+	keys = kcalloc(info->nr_rings * (nrefs + 1), sizeof(*keys),
+		       GFP_KERNEL);
+	if (!kv || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (q = 0; q < info->nr_rings; q++) {
+		struct pvio_blkfront_ring *rinfo = &info->rings[q];
+		char dir[16] = "";
+
+		if (info->nr_rings > 1)
+			snprintf(dir, sizeof(dir), "queue-%u/", q);
+		for (i = 0; i < nrefs; i++) {
+			if (has_order)
+				snprintf(keys[n], sizeof(keys[n]),
+					 "%sring-ref%u", dir, i);
+			else
+				snprintf(keys[n], sizeof(keys[n]),
+					 "%sring-ref", dir);
+			kv[n].key = keys[n];
+			kv[n].fmt = "%lu";
+			kv[n].val = rinfo->ring_ref[i];
+			/* Tests: a ref that is not a grant of ours. */
+			if (neg == PVIO_BLKFRONT_NEG_BAD_REF &&
+			    q == info->nr_rings - 1 && i == nrefs - 1)
+				kv[n].val = 0x7ffffff0;
+			n++;
+		}
+		/* Tests: the last queue's event-channel missing. */
+		if (neg == PVIO_BLKFRONT_NEG_NO_KEY && q == info->nr_rings - 1)
+			continue;
+		snprintf(keys[n], sizeof(keys[n]), "%sevent-channel", dir);
+		kv[n].key = keys[n];
+		kv[n].fmt = "%lu";
+		kv[n].val = rinfo->port;
+		n++;
+	}
+	kv[n++] = (struct pvio_xenbus_kv){ .key = "protocol", .fmt = "%s",
+					   .str = XEN_IO_PROTO_ABI_X86_64 };
+	kv[n++] = (struct pvio_xenbus_kv){ .key = "feature-persistent",
+					   .fmt = "%lu",
+					   .val = info->offer_persistent };
+	if (has_order)
+		kv[n++] = (struct pvio_xenbus_kv){
+			.key = "ring-page-order", .fmt = "%lu",
+			.val = info->rings[0].order +
+			       (neg == PVIO_BLKFRONT_NEG_ORDER_BIG ?
+				info->be_max_order + 1 : 0) };
+	if (info->nr_rings > 1 || neg == PVIO_BLKFRONT_NEG_NQ_ZERO ||
+	    neg == PVIO_BLKFRONT_NEG_NQ_BIG)
+		kv[n++] = (struct pvio_xenbus_kv){
+			.key = "multi-queue-num-queues", .fmt = "%lu",
+			.val = neg == PVIO_BLKFRONT_NEG_NQ_ZERO ? 0 :
+			       neg == PVIO_BLKFRONT_NEG_NQ_BIG ?
+			       max(info->be_max_queues, 1U) + 1 :
+			       info->nr_rings };
+	info->published_queues = info->nr_rings > 1 ? info->nr_rings : 0;
+	info->published_refs = has_order ? nrefs : 0;
+	err = pvio_xenbus_write_keys(dev, kv, n, XenbusStateInitialised);
+out:
+	kfree(keys);
+	kfree(kv);
+	return err;
+}
+
 static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
-	struct pvio_xenbus_kv kv[] = {
-		{ .key = "ring-ref", .fmt = "%lu" },
-		{ .key = "event-channel", .fmt = "%lu" },
-		{ .key = "protocol", .fmt = "%s",
-		  .str = XEN_IO_PROTO_ABI_X86_64 },
-		{ .key = "feature-persistent", .fmt = "%lu" },
-	};
-	struct blkif_sring *sring;
+	unsigned int nr, order, i, neg;
+	bool has_order;
 	int err;
 
 	/* A held disk keeps its disk and I/O: its old ring is gone already. */
 	if (info->state != PVIO_BLKFRONT_SUSPENDED)
 		pvio_blkfront_disconnect(info);
-	info->ring_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!info->ring_page)
+	pvio_blkfront_rm_ring_keys(info);
+	neg = atomic_xchg(&info->inject_connect, PVIO_BLKFRONT_NEG_NONE);
+
+	/* What the backend offers (absent: one queue, one page). */
+	info->be_max_queues = pvio_xenbus_read_otherend_feature(dev,
+								"multi-queue-max-queues",
+								0);
+	info->be_max_order = pvio_xenbus_read_otherend_feature(dev,
+							       "max-ring-page-order",
+							       0);
+	nr = pvio_blkfront_nr_queues(info->be_max_queues,
+				     READ_ONCE(pvio_blkfront_max_queues),
+				     num_online_cpus(),
+				     info->gd ? info->tag_set.nr_hw_queues : 0);
+	order = pvio_blkfront_ring_order(info->be_max_order,
+					 READ_ONCE(pvio_blkfront_max_ring_order),
+					 nr,
+					 min(READ_ONCE(pvio_blkfront_max_slots),
+					     PVIO_BLKFRONT_MAX_SLOTS_LIMIT));
+	has_order = info->be_max_order > 0 ||
+		    neg == PVIO_BLKFRONT_NEG_ORDER_BIG;
+
+	info->rings = kvcalloc(nr, sizeof(*info->rings), GFP_KERNEL);
+	if (!info->rings)
 		return -ENOMEM;
-	sring = page_address(info->ring_page);
-	SHARED_RING_INIT(sring);
-	FRONT_RING_INIT(&info->ring, sring, PVIO_BLK_PAGE_SIZE);
-	err = pvio_xenbus_grant_ring(dev, info->ring_page, &info->ring_ref);
-	if (err) {
-		__free_page(info->ring_page);
-		info->ring_page = NULL;
-		return err;
+	info->nr_rings = nr;
+	for (i = 0; i < nr; i++) {
+		info->rings[i].info = info;
+		info->rings[i].idx = i;
 	}
-	err = pvio_xenbus_alloc_evtchn(dev, &info->port);
-	if (err)
-		goto fail;
-	pvio_blkfront_init_shadows(info);
+	for (i = 0; i < nr; i++) {
+		err = pvio_blkfront_alloc_ring(info, &info->rings[i], order);
+		if (err)
+			goto fail;
+	}
 	/* The indirect pages come when the backend's features are known. */
 	info->max_segs = PVIO_BLK_MAX_SEGS;
 	err = pvio_blkfront_alloc_pages(info);
 	if (err)
 		goto fail;
-	err = pvio_bind_evtchn_to_irqhandler_lateeoi(dev->domain, info->port,
-						     pvio_blkfront_interrupt,
-						     0, "pvio-blkfront", info);
-	if (err < 0) {
-		info->port = 0;		/* closed on failure */
-		pvio_xenbus_dev_fatal(dev, err, "binding event channel");
-		goto fail;
-	}
-	info->irq = err;
-	kv[0].val = info->ring_ref;
-	kv[1].val = info->port;
 	info->offer_persistent = READ_ONCE(pvio_blkfront_persistent);
-	kv[3].val = info->offer_persistent;
-	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
-				     XenbusStateInitialised);
+	err = pvio_blkfront_write_rings(info, has_order, neg);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "writing ring-ref");
 		goto fail;
 	}
+	dev_info(&dev->dev, "%u queue%s, rings of %u page%s (%u requests)\n",
+		 nr, nr > 1 ? "s" : "", 1U << order, order ? "s" : "",
+		 info->rings[0].nr_shadow);
 	return 0;
 fail:
-	pvio_blkfront_release_ring(info);
 	pvio_blkfront_free_pages(info);
+	pvio_blkfront_release_ring(info);
 	return err;
 }
 
@@ -511,7 +758,8 @@ static void pvio_blkfront_set_limits(struct pvio_blkfront *info,
 
 /*
  * The disk (Linux's xlvbd_alloc_gendisk() and its device_add_disk()):
- * one blk-mq queue as deep as the ring, the queue limits of what was
+ * one blk-mq hardware queue per ring, as deep as the ring, the queue
+ * limits of what was
  * negotiated, /dev/xvdX with its minors, the capacity and read-only
  * flag; the frontend takes requests (CONNECTED) from the moment the disk
  * is added. On failure nothing is left allocated and info->gd is NULL.
@@ -524,8 +772,8 @@ static int pvio_blkfront_alloc_gendisk(struct pvio_blkfront *info)
 
 	memset(&info->tag_set, 0, sizeof(info->tag_set));
 	info->tag_set.ops = &pvio_blkfront_mq_ops;
-	info->tag_set.nr_hw_queues = 1;
-	info->tag_set.queue_depth = PVIO_BLK_RING_SIZE;
+	info->tag_set.nr_hw_queues = info->nr_rings;
+	info->tag_set.queue_depth = info->rings[0].nr_shadow;
 	info->tag_set.numa_node = NUMA_NO_NODE;
 	info->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
 	info->tag_set.driver_data = info;
@@ -568,6 +816,59 @@ free_tag_set:
 	return err;
 }
 
+/*
+ * Bind each ring's event channel to the CPU whose requests it carries
+ * (blk-mq's map of CPUs to hardware queues): the response interrupt
+ * lands where the request came from. irq_set_affinity() reaches
+ * EVTCHNOP_bind_vcpu through the event channel's irq_chip (Linux's
+ * xen_rebind_evtchn_to_cpu()); a CPU that is not one of the domain's
+ * vCPUs keeps the port where it is.
+ */
+static void pvio_blkfront_bind_cpus(struct pvio_blkfront *info)
+{
+	const struct blk_mq_queue_map *map =
+		&info->tag_set.map[HCTX_TYPE_DEFAULT];
+	unsigned int i, cpu;
+
+	for (i = 0; i < info->nr_rings; i++) {
+		struct pvio_blkfront_ring *rinfo = &info->rings[i];
+
+		rinfo->cpu = -1;
+		if (info->nr_rings != info->tag_set.nr_hw_queues ||
+		    info->nr_rings == 1 || rinfo->irq <= 0)
+			continue;
+		for_each_online_cpu(cpu) {
+			if (map->mq_map[cpu] != i)
+				continue;
+			if (!irq_set_affinity(rinfo->irq, cpumask_of(cpu)))
+				rinfo->cpu = cpu;
+			break;
+		}
+		dev_dbg(&info->dev->dev, "queue %u: event channel %u on CPU %d\n",
+			i, rinfo->port, rinfo->cpu);
+	}
+}
+
+/*
+ * The ids of each ring that take large requests (all of them without
+ * indirect segments), and the free lists again: nothing is in flight.
+ */
+static void pvio_blkfront_set_big(struct pvio_blkfront *info)
+{
+	unsigned int i;
+
+	spin_lock_irq(&info->lock);
+	for (i = 0; i < info->nr_rings; i++) {
+		struct pvio_blkfront_ring *rinfo = &info->rings[i];
+
+		rinfo->nr_big = pvio_blkfront_big_ids(info->max_segs,
+						      info->nr_rings,
+						      rinfo->nr_shadow);
+		pvio_blkfront_init_shadows(rinfo);
+	}
+	spin_unlock_irq(&info->lock);
+}
+
 static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
@@ -576,7 +877,7 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 
 	if (info->gd && info->state != PVIO_BLKFRONT_SUSPENDED)
 		return 0;
-	if (!info->ring_page)
+	if (!info->nr_rings)
 		return -ENODEV;
 	err = pvio_blkfront_read_sectors(info, &info->sectors);
 	if (err) {
@@ -585,12 +886,14 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		return err;
 	}
 	pvio_blkfront_read_features(info);
+	pvio_blkfront_set_big(info);
 	if (info->max_segs > PVIO_BLK_MAX_SEGS &&
 	    pvio_blkfront_alloc_pages(info)) {
 		dev_warn(&dev->dev,
 			 "no memory for %u segments per request: 11 only\n",
 			 info->max_segs);
 		info->max_segs = PVIO_BLK_MAX_SEGS;
+		pvio_blkfront_set_big(info);
 	}
 	if (info->offer_persistent &&
 	    pvio_xenbus_read_otherend_feature(dev, "feature-persistent", 0)) {
@@ -624,13 +927,16 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		}
 		gd = info->gd;
 	}
-	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s\n",
+	pvio_blkfront_bind_cpus(info);
+	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s, %u queue%s of %u (%u for large requests)\n",
 		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
 		 info->flush_op ? ", flush" : "",
 		 info->discard ? ", discard" : "", info->max_segs,
 		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "",
-		 info->persistent ? ", persistent grants" : "");
+		 info->persistent ? ", persistent grants" : "",
+		 info->nr_rings, info->nr_rings > 1 ? "s" : "",
+		 info->rings[0].nr_shadow, info->rings[0].nr_big);
 	return 0;
 }
 
@@ -668,7 +974,7 @@ static void pvio_blkfront_changed_locked(struct pvio_xenbus_device *dev,
 	if (pvio_blkfront_backend_down(backend)) {
 		/* Held: the old backend finishing, or a new one failing. */
 		if (info->state == PVIO_BLKFRONT_SUSPENDED) {
-			if (!info->ring_page)
+			if (!info->nr_rings)
 				return;
 			if (!pvio_xenbus_backend_restarting(dev)) {
 				pvio_blkfront_disconnect(info);
@@ -753,7 +1059,6 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 		kvfree(info);
 		return err;
 	}
-	pvio_blkfront_init_shadows(info);
 	dev_set_drvdata(&dev->dev, info);
 	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0600,
 					pvio_blkfront_dbg_root, info,
