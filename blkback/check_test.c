@@ -4,7 +4,9 @@
  * (check.h) and the ring's producer checks on a blkif back ring, fed
  * the hostile entries a malicious frontend can write (bad operations,
  * segment counts, sector ranges, first/last sect, grant refs, req_prod
- * jumps).
+ * jumps); suite pvio_blkback_negotiate: the frontend's ring keys
+ * (multi-queue-num-queues, ring-page-order, queue-N/ring-ref...), read
+ * through the same function blkback's connect uses, from a table.
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -450,6 +452,243 @@ static void blkback_copy_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, io->op, BLKIF_OP_READ);
 }
 
+/* ---- ring negotiation: the frontend's keys in a table ----------------- */
+
+struct fake_key {
+	const char *dir;	/* below "fe" */
+	const char *node;
+	unsigned int val;
+};
+
+struct fake_store {
+	const struct fake_key *keys;
+	unsigned int n;
+};
+
+static int fake_read(void *ctx, const char *dir, const char *node,
+		     unsigned int *val)
+{
+	const struct fake_store *fs = ctx;
+	unsigned int i;
+
+	if (strncmp(dir, "fe", 2))
+		return -ENOENT;
+	dir += 2;
+	if (*dir == '/')
+		dir++;
+	for (i = 0; i < fs->n; i++) {
+		if (!strcmp(fs->keys[i].dir, dir) &&
+		    !strcmp(fs->keys[i].node, node)) {
+			*val = fs->keys[i].val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static struct pvio_blkback_ring_keys *new_keys(struct kunit *test)
+{
+	struct pvio_blkback_ring_keys *k = kunit_kzalloc(test, sizeof(*k),
+							 GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	return k;
+}
+
+static int nego(const struct fake_key *keys, unsigned int n,
+		unsigned int max_queues, unsigned int max_order,
+		struct pvio_blkback_ring_keys *out, char *why)
+{
+	struct fake_store fs = { keys, n };
+
+	return pvio_blkback_read_ring_keys(fake_read, &fs, "fe", max_queues,
+					   max_order, out, why, 128);
+}
+
+/* Xen's one-page ring: ring-ref and event-channel, flat. */
+static void nego_flat(struct kunit *test)
+{
+	static const struct fake_key keys[] = {
+		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
+	};
+	struct pvio_blkback_ring_keys *k = new_keys(test);
+	char why[128] = "";
+
+	KUNIT_EXPECT_EQ(test, nego(keys, ARRAY_SIZE(keys), 4, 4, k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->nr_rings, 1);
+	KUNIT_EXPECT_FALSE(test, k->has_order);
+	KUNIT_EXPECT_EQ(test, k->order, 0);
+	KUNIT_EXPECT_EQ(test, k->ref[0][0], 8);
+	KUNIT_EXPECT_EQ(test, k->port[0], 5);
+	/* The same keys to a backend that offered nothing. */
+	KUNIT_EXPECT_EQ(test, nego(keys, ARRAY_SIZE(keys), 1, 0, k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->nr_rings, 1);
+}
+
+/* Two queues of four pages: queue-N/ring-ref0..3, queue-N/event-channel. */
+static void nego_multi(struct kunit *test)
+{
+	static const struct fake_key keys[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "", "ring-page-order", 2 },
+		{ "queue-0", "ring-ref0", 10 }, { "queue-0", "ring-ref1", 11 },
+		{ "queue-0", "ring-ref2", 12 }, { "queue-0", "ring-ref3", 13 },
+		{ "queue-0", "event-channel", 7 },
+		{ "queue-1", "ring-ref0", 20 }, { "queue-1", "ring-ref1", 21 },
+		{ "queue-1", "ring-ref2", 22 }, { "queue-1", "ring-ref3", 23 },
+		{ "queue-1", "event-channel", 9 },
+	};
+	struct pvio_blkback_ring_keys *k = new_keys(test);
+	char why[128] = "";
+
+	KUNIT_EXPECT_EQ(test, nego(keys, ARRAY_SIZE(keys), 2, 4, k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->nr_rings, 2);
+	KUNIT_EXPECT_TRUE(test, k->has_order);
+	KUNIT_EXPECT_EQ(test, k->order, 2);
+	KUNIT_EXPECT_EQ(test, k->ref[0][3], 13);
+	KUNIT_EXPECT_EQ(test, k->ref[1][0], 20);
+	KUNIT_EXPECT_EQ(test, k->port[1], 9);
+	/* Order 4: 16 pages, 512 requests (Xen's largest blkif ring). */
+	KUNIT_EXPECT_EQ(test, __CONST_RING_SIZE(blkif, PVIO_BLK_PAGE_SIZE <<
+					      PVIO_BLKBACK_MAX_RING_ORDER),
+			512);
+}
+
+/* multi-queue-num-queues 0 and above the offer: refused, with a reason. */
+static void nego_num_queues(struct kunit *test)
+{
+	static const struct fake_key zero[] = {
+		{ "", "multi-queue-num-queues", 0 },
+		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
+	};
+	static const struct fake_key five[] = {
+		{ "", "multi-queue-num-queues", 5 },
+	};
+	static const struct fake_key two[] = {
+		{ "", "multi-queue-num-queues", 2 },
+	};
+	static const struct fake_key huge[] = {
+		{ "", "multi-queue-num-queues", 0xffffffff },
+	};
+	static const struct fake_key one[] = {
+		{ "", "multi-queue-num-queues", 1 },
+		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
+	};
+	struct pvio_blkback_ring_keys *k = new_keys(test);
+	char why[128] = "";
+
+	KUNIT_EXPECT_EQ(test, nego(zero, ARRAY_SIZE(zero), 4, 4, k, why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "multi-queue-num-queues 0"));
+	KUNIT_EXPECT_EQ(test, nego(five, ARRAY_SIZE(five), 4, 4, k, why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "1 to 4 queues"));
+	/* A backend without multi-queue-max-queues offers one. */
+	KUNIT_EXPECT_EQ(test, nego(two, ARRAY_SIZE(two), 1, 4, k, why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nego(huge, ARRAY_SIZE(huge), PVIO_BLKBACK_MAX_QUEUES + 100, 4, k,
+				   why), -EINVAL);
+	/* One queue asked for explicitly: flat keys. */
+	KUNIT_EXPECT_EQ(test, nego(one, ARRAY_SIZE(one), 1, 0, k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->nr_rings, 1);
+}
+
+/* ring-page-order above the offer (or without one): refused. */
+static void nego_order(struct kunit *test)
+{
+	static const struct fake_key five[] = {
+		{ "", "ring-page-order", 5 },
+		{ "", "ring-ref0", 8 }, { "", "event-channel", 5 },
+	};
+	static const struct fake_key one[] = {
+		{ "", "ring-page-order", 1 },
+		{ "", "ring-ref0", 8 }, { "", "ring-ref1", 9 },
+		{ "", "event-channel", 5 },
+	};
+	static const struct fake_key zero[] = {
+		{ "", "ring-page-order", 0 },
+		{ "", "ring-ref0", 8 }, { "", "event-channel", 5 },
+	};
+	struct pvio_blkback_ring_keys *k = new_keys(test);
+	char why[128] = "";
+
+	KUNIT_EXPECT_EQ(test, nego(five, ARRAY_SIZE(five), 4, 4, k, why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "ring-page-order 5"));
+	KUNIT_EXPECT_EQ(test, nego(one, ARRAY_SIZE(one), 4, 0, k, why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "max-ring-page-order 0"));
+	KUNIT_EXPECT_EQ(test, nego(one, ARRAY_SIZE(one), 4, 1, k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->ref[0][1], 9);
+	/* Order 0 written: ring-ref0, not ring-ref. */
+	KUNIT_EXPECT_EQ(test, nego(zero, ARRAY_SIZE(zero), 1, 0, k, why), 0);
+	KUNIT_EXPECT_TRUE(test, k->has_order);
+	KUNIT_EXPECT_EQ(test, k->ref[0][0], 8);
+}
+
+/* A queue-N key missing: refused, naming the key. */
+static void nego_missing(struct kunit *test)
+{
+	static const struct fake_key no_port[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "ring-ref", 10 },
+		{ "queue-0", "event-channel", 7 },
+		{ "queue-1", "ring-ref", 20 },
+	};
+	static const struct fake_key no_ref[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "", "ring-page-order", 1 },
+		{ "queue-0", "ring-ref0", 10 }, { "queue-0", "ring-ref1", 11 },
+		{ "queue-0", "event-channel", 7 },
+		{ "queue-1", "ring-ref0", 20 },
+		{ "queue-1", "event-channel", 9 },
+	};
+	static const struct fake_key flat[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
+	};
+	static const struct fake_key none[] = {
+		{ "", "protocol", 0 },
+	};
+	struct pvio_blkback_ring_keys *k = new_keys(test);
+	char why[128] = "";
+
+	KUNIT_EXPECT_EQ(test, nego(no_port, ARRAY_SIZE(no_port), 2, 4, k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-1/event-channel");
+	KUNIT_EXPECT_EQ(test, nego(no_ref, ARRAY_SIZE(no_ref), 2, 4, k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-1/ring-ref1");
+	KUNIT_EXPECT_EQ(test, nego(flat, ARRAY_SIZE(flat), 2, 4, k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-0/ring-ref");
+	KUNIT_EXPECT_EQ(test, nego(none, ARRAY_SIZE(none), 2, 4, k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/ring-ref");
+	/* Refused once, a correct set of keys is taken afterwards. */
+	KUNIT_EXPECT_EQ(test, nego(flat, ARRAY_SIZE(flat), 1, 4, k, why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nego(no_ref, ARRAY_SIZE(no_ref), 2, 0, k, why), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nego(no_port, ARRAY_SIZE(no_port), 4, 0, k, why), -ENOENT);
+	{
+		static const struct fake_key good[] = {
+			{ "", "multi-queue-num-queues", 2 },
+			{ "queue-0", "ring-ref", 10 },
+			{ "queue-0", "event-channel", 7 },
+			{ "queue-1", "ring-ref", 20 },
+			{ "queue-1", "event-channel", 9 },
+		};
+
+		KUNIT_EXPECT_EQ(test, nego(good, ARRAY_SIZE(good), 2, 4, k, why), 0);
+		KUNIT_EXPECT_EQ(test, k->nr_rings, 2);
+		KUNIT_EXPECT_EQ(test, k->ref[1][0], 20);
+	}
+}
+
+static struct kunit_case pvio_blkback_negotiate_cases[] = {
+	KUNIT_CASE(nego_flat),
+	KUNIT_CASE(nego_multi),
+	KUNIT_CASE(nego_num_queues),
+	KUNIT_CASE(nego_order),
+	KUNIT_CASE(nego_missing),
+	{}
+};
+
+static struct kunit_suite pvio_blkback_negotiate_suite = {
+	.name = "pvio_blkback_negotiate",
+	.test_cases = pvio_blkback_negotiate_cases,
+};
+
 static struct kunit_case pvio_blkback_validate_cases[] = {
 	KUNIT_CASE(blkback_valid_rw),
 	KUNIT_CASE(blkback_nr_segments),
@@ -469,7 +708,7 @@ static struct kunit_suite pvio_blkback_check_suite = {
 	.test_cases = pvio_blkback_validate_cases,
 };
 
-kunit_test_suite(pvio_blkback_check_suite);
+kunit_test_suites(&pvio_blkback_check_suite, &pvio_blkback_negotiate_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit: pvio-blkback request validation");

@@ -4,7 +4,9 @@
  * the ring's rsp_prod checks on a blkif front ring, fed the hostile
  * responses of a malicious backend (bad ids, answers twice, bad status,
  * rsp_prod jumps; the cases Linux fixed in its 2021 blkfront hardening,
- * XSA-376); and Xen's virtual-device numbering.
+ * XSA-376); Xen's virtual-device numbering; and what a disk asks its
+ * backend for (queues, ring-page-order, segments within the bounce
+ * budget).
  */
 #include <kunit/test.h>
 #include <linux/module.h>
@@ -195,6 +197,58 @@ static void blkfront_vdev(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, name, "xvdaaa");
 }
 
+/* min(backend's offer, ours, CPUs); absent keys: one queue. */
+static void blkfront_nr_queues(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(0, 4, 2, 0), 1);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(8, 4, 2, 0), 2);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(8, 4, 16, 0), 4);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(3, 4, 16, 0), 3);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(8, 1, 16, 0), 1);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(8, 0, 16, 0), 1);
+	/* A reconnect never asks for more rings than hardware queues. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(8, 4, 16, 2), 2);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(1, 4, 16, 2), 1);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_nr_queues(1000, 1000, 1000, 0),
+			PVIO_BLKFRONT_MAX_QUEUES);
+}
+
+/* min(offer, ours, 4), and the disk's slots within max_ring_slots. */
+static void blkfront_ring_order(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(0, 4, 1, 512), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 0, 1, 512), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 1, 512), 4);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(2, 4, 1, 512), 2);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(9, 9, 1, 1024), 4);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 2, 512), 3);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 4, 512), 2);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 16, 512), 0);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 64, 512), 0);
+	/* The default of 128 slots. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 1,
+						       PVIO_BLKFRONT_MAX_SLOTS),
+			2);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 2,
+						       PVIO_BLKFRONT_MAX_SLOTS),
+			1);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 4,
+						       PVIO_BLKFRONT_MAX_SLOTS),
+			0);
+}
+
+/* Large-request ids: 32 MiB of bounce pages per disk, one per ring. */
+static void blkfront_big_ids(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(256, 1, 32), 32);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(256, 1, 128), 32);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(256, 2, 64), 16);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(64, 2, 64), 64);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(128, 1, 512), 64);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(11, 2, 64), 64);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(256, 64, 32), 1);
+}
+
 static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	KUNIT_CASE(blkfront_rsp_valid),
 	KUNIT_CASE(blkfront_rsp_id_range),
@@ -203,6 +257,9 @@ static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	KUNIT_CASE(blkfront_rsp_status),
 	KUNIT_CASE(blkfront_rsp_prod_jump),
 	KUNIT_CASE(blkfront_vdev),
+	KUNIT_CASE(blkfront_nr_queues),
+	KUNIT_CASE(blkfront_ring_order),
+	KUNIT_CASE(blkfront_big_ids),
 	{}
 };
 
