@@ -636,8 +636,8 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 					 nr,
 					 min(READ_ONCE(pvio_blkfront_max_slots),
 					     PVIO_BLKFRONT_MAX_SLOTS_LIMIT));
-	has_order = info->be_max_order > 0 ||
-		    neg == PVIO_BLKFRONT_NEG_ORDER_BIG;
+	/* Linux: ring-page-order and ring-ref0..N-1 only for several pages. */
+	has_order = order > 0 || neg == PVIO_BLKFRONT_NEG_ORDER_BIG;
 
 	info->rings = kvcalloc(nr, sizeof(*info->rings), GFP_KERNEL);
 	if (!info->rings)

@@ -1,0 +1,191 @@
+# SPDX-License-Identifier: GPL-2.0
+# pvio-check: test
+# Multi-queue and multi-page rings, and every fallback: with both ends'
+# defaults a disk of a 2-vCPU domain has two queues (queue-N/ring-ref0..1,
+# queue-N/event-channel, one blk-mq hardware queue and one backend kthread
+# each) and carries fio verify on both; a backend without the keys
+# (max_queues=1, max_ring_page_order=0) and a frontend that asks for less
+# (max_queues=1, max_ring_page_order=0) each fall back, with the store
+# keys Xen's drivers would write, and pass a short fio verify. A frontend
+# asking for what was not offered (multi-queue-num-queues 0 or above the
+# max, ring-page-order above the max, a queue-N key missing, a ring-ref
+# that does not map) is refused with the reason in the backend's error
+# node, nothing stays mapped, and the same vbd then connects correctly.
+. /pvio/lib.sh
+
+XVDA=51712
+FP=/sys/module/pvio_blkfront/parameters
+BP=/sys/module/pvio_blkback/parameters
+FDBG=/sys/kernel/debug/pvio-blkfront
+
+verify() {	# DEV [NUMJOBS] [SIZE]
+	fio --name=v --filename="$1" --direct=1 --ioengine=libaio \
+	    --rw=randwrite --bsrange=4k-1m --iodepth=32 --numjobs="${2:-1}" \
+	    --size="${3:-8M}" --offset_increment="${3:-8M}" \
+	    --verify=crc32c --verify_fatal=1 --do_verify=1 \
+	    --allow_file_create=0 >/tmp/fio.out 2>&1
+}
+rd() { pvctl store read "$1" 2>/dev/null; }
+has() { pvctl store read "$1" >/dev/null 2>&1; }
+nqueues() { ls -d /sys/block/xvda/mq/* 2>/dev/null | wc -l; }
+connected() { state_is $fe 4 && state_is $be 4 && test -b /dev/xvda; }
+
+if pvio_load && kmod_load brd rd_nr=1 rd_size=65536; then
+	t_ok "load the pvio modules and brd"
+else
+	t_fail "load the pvio modules and brd"; t_done; exit
+fi
+wait_for 5 pvctl store ls /local/domain/0
+res_snapshot
+domid=$(pvctl create mqdom vcpus=2)
+[ -n "$domid" ] && t_ok "pvctl create mqdom vcpus=2 (domid $domid)" ||
+	{ t_fail "pvctl create"; t_done; exit; }
+fe=/local/domain/$domid/device/vbd/$XVDA
+be=/local/domain/0/backend/vbd/$domid/$XVDA
+
+attach() {
+	pvctl block-attach $domid /dev/ram0 xvda >/dev/null &&
+		wait_for 20 connected
+}
+detach() {
+	pvctl block-detach $domid xvda >/dev/null && wait_for 20 vbd_gone $domid $XVDA
+}
+
+# ---- both ends' defaults: 2 queues of 2-page rings (128 slots a disk) -----
+if attach; then
+	t_ok "xvda attached with the defaults"
+else
+	t_fail "xvda attached with the defaults" "$(dmesg | tail -5)"; t_done; exit
+fi
+[ "$(rd $be/multi-queue-max-queues)" = 2 ] && [ "$(rd $be/max-ring-page-order)" = 4 ] &&
+	t_ok "backend offers multi-queue-max-queues 2 (online CPUs), max-ring-page-order 4" ||
+	t_fail "backend offers" "$(rd $be/multi-queue-max-queues) $(rd $be/max-ring-page-order)"
+if [ "$(rd $fe/multi-queue-num-queues)" = 2 ] && [ "$(rd $fe/ring-page-order)" = 1 ] &&
+   has $fe/queue-0/ring-ref1 && has $fe/queue-1/ring-ref0 && has $fe/queue-1/event-channel &&
+   ! has $fe/ring-ref && ! has $fe/event-channel && ! has $fe/queue-0/ring-ref2; then
+	t_ok "frontend: multi-queue-num-queues 2, ring-page-order 1, queue-N/ring-ref0..1 and event-channel"
+else
+	t_fail "frontend ring keys" "$(pvctl store ls $fe | tr '\n' ' ')"
+fi
+[ "$(nqueues)" = 2 ] && [ "$(cat /sys/block/xvda/queue/nr_requests)" = 64 ] &&
+	t_ok "xvda has 2 blk-mq hardware queues of 64 requests" ||
+	t_fail "xvda has 2 blk-mq hardware queues of 64" "$(nqueues) $(cat /sys/block/xvda/queue/nr_requests)"
+[ "$(cat /sys/block/xvda/queue/max_hw_sectors_kb)" = 1024 ] &&
+	t_ok "xvda still takes 1 MiB requests" ||
+	t_fail "xvda takes 1 MiB requests" "$(cat /sys/block/xvda/queue/max_hw_sectors_kb)"
+# pvio-blkback.<domid>.<devid>-<queue>, cut to 15 characters as comm.
+nthr=$(ps | grep -c "\[pvio-blkback\.$domid\.")
+[ "$nthr" = 2 ] && t_ok "two backend kthreads (pvio-blkback.$domid.$XVDA-0, -1)" ||
+	t_fail "two backend kthreads" "$(ps | grep pvio-blkback)"
+i0=$(dynirq_count 'pvio-blkfront-0$'); i1=$(dynirq_count 'pvio-blkfront-1$')
+if verify /dev/xvda 2 16M; then
+	t_ok "fio randwrite 4k-1M QD32 x 2 jobs + verify on 2 queues with 2-page rings"
+else
+	t_fail "fio verify on 2 queues" "$(grep -i err /tmp/fio.out | head -3)"
+fi
+i0=$(($(dynirq_count 'pvio-blkfront-0$') - i0)); i1=$(($(dynirq_count 'pvio-blkfront-1$') - i1))
+[ "$i0" -gt 0 ] && [ "$i1" -gt 0 ] && t_ok "both queues' event channels answered ($i0, $i1 events)" ||
+	t_fail "both queues' event channels answered" "$i0 $i1"
+for q in 0 1; do
+	irq=$(awk '/pvio-blkfront-'$q'$/ { sub(":", "", $1); print $1 }' /proc/interrupts)
+	echo "# queue $q: irq $irq on CPU $(cat /proc/irq/$irq/effective_affinity_list 2>/dev/null)"
+done
+irq=$(awk '/pvio-blkfront-1$/ { sub(":", "", $1); print $1 }' /proc/interrupts)
+[ "$(cat /proc/irq/$irq/effective_affinity_list 2>/dev/null)" = 1 ] &&
+	t_ok "queue 1's event channel bound to CPU 1 (EVTCHNOP_bind_vcpu)" ||
+	t_fail "queue 1's event channel bound to CPU 1" "$(cat /proc/irq/$irq/effective_affinity_list)"
+t_check "detach" detach
+
+# ---- fallbacks: each combination, its keys and a short fio verify ----------
+# combo NAME BE_QUEUES BE_ORDER FE_QUEUES FE_ORDER QUEUES ORDER_KEY [SLOTS]
+combo() {
+	echo "$2" >$BP/max_queues; echo "$3" >$BP/max_ring_page_order
+	echo "$4" >$FP/max_queues; echo "$5" >$FP/max_ring_page_order
+	echo "${8:-128}" >$FP/max_ring_slots
+	if ! attach; then
+		t_fail "$1: attach" "$(dmesg | tail -5)"; return
+	fi
+	ok=1; why=
+	if [ "$6" = 1 ]; then
+		has $fe/multi-queue-num-queues && { ok=0; why="num-queues written"; }
+		dir=$fe
+	else
+		[ "$(rd $fe/multi-queue-num-queues)" = "$6" ] || { ok=0; why="num-queues"; }
+		has $fe/event-channel && { ok=0; why="flat event-channel"; }
+		dir=$fe/queue-$(($6 - 1))
+	fi
+	if [ "$7" = - ]; then
+		has $fe/ring-page-order && { ok=0; why="$why ring-page-order written"; }
+		has $dir/ring-ref || { ok=0; why="$why no ring-ref"; }
+	else
+		[ "$(rd $fe/ring-page-order)" = "$7" ] || { ok=0; why="$why ring-page-order"; }
+		has $dir/ring-ref0 || { ok=0; why="$why no ring-ref0"; }
+		has $dir/ring-ref$(((1 << $7) - 1)) || { ok=0; why="$why no last ring-ref"; }
+	fi
+	has $dir/event-channel || { ok=0; why="$why no event-channel"; }
+	[ "$(nqueues)" = "$6" ] || { ok=0; why="$why $(nqueues) hw queues"; }
+	[ "$2" = 1 ] && has $be/multi-queue-max-queues && { ok=0; why="$why be max-queues"; }
+	[ "$3" = 0 ] && has $be/max-ring-page-order && { ok=0; why="$why be max-order"; }
+	[ $ok = 1 ] && t_ok "$1: $6 queue(s), ring-page-order ${7}, Xen's keys" ||
+		t_fail "$1: keys" "$why: $(pvctl store ls $fe | tr '\n' ' ')"
+	if verify /dev/xvda 1 4M; then
+		t_ok "$1: fio verify"
+	else
+		t_fail "$1: fio verify" "$(grep -i err /tmp/fio.out | head -3)"
+	fi
+	detach || t_fail "$1: detach"
+}
+combo "backend without the keys (max_queues=1 max_ring_page_order=0)" 1 0 4 4 1 -
+combo "backend max_queues=1 (no multi-queue key), order 4 (512 slots)" 1 4 4 4 1 4 512
+combo "backend max_ring_page_order=0 (no order key), 2 queues" 0 0 4 4 2 -
+combo "frontend max_queues=1" 0 4 1 4 1 2
+combo "frontend max_ring_page_order=0" 0 4 4 0 2 -
+combo "frontend max_queues=1 max_ring_page_order=0 (Xen's one ring)" 0 4 1 0 1 -
+combo "frontend max_ring_page_order=2, backend max 1" 0 1 4 2 2 1
+echo 0 >$BP/max_queues; echo 4 >$BP/max_ring_page_order
+echo 4 >$FP/max_queues; echo 4 >$FP/max_ring_page_order; echo 128 >$FP/max_ring_slots
+
+# ---- a frontend asking for what was not offered -----------------------------
+# hostile FAULT TEXT: inject FAULT into the frontend's next connect, make it
+# reconnect (blkback reloaded), expect TEXT in the backend's error node and
+# the frontend Closed; then the same vbd connects again correctly.
+attach || { t_fail "attach before the hostile connects"; t_done; exit; }
+hostile() {
+	echo "$1" >$FDBG/d$domid-vbd-$XVDA
+	rmmod pvio-blkback && sleep 1 && insmod /pvio/modules/pvio-blkback.ko
+	if wait_for 20 state_is $fe 6 && wait_for 5 has $be/error; then
+		err=$(rd $be/error)
+		case "$err" in
+		*"$2"*) t_ok "$1: refused, error node: $err" ;;
+		*) t_fail "$1: refused with '$2'" "error node: $err" ;;
+		esac
+	else
+		t_fail "$1: refused" "fe $(rd $fe/state) be $(rd $be/state) error $(rd $be/error)"
+	fi
+	[ ! -e /dev/xvda ] && ! ps | grep -q "\[pvio-blkback\.$domid\." &&
+		t_ok "$1: no disk, no backend kthread left" ||
+		t_fail "$1: no disk, no backend kthread left" "$(ps | grep pvio-blkback)"
+	# The frontend comes back through Initialising: a correct connect.
+	pvctl store write $fe/state 1
+	if wait_for 20 connected && ! has $be/error; then
+		t_ok "$1: the same vbd then connects correctly, error node gone"
+	else
+		t_fail "$1: reconnect" "fe $(rd $fe/state) be $(rd $be/state) $(dmesg | tail -3)"
+	fi
+}
+hostile nq_zero "multi-queue-num-queues 0"
+hostile nq_big "multi-queue-num-queues 3: 1 to 2 queues offered"
+hostile order_big "ring-page-order 6 above the max-ring-page-order 4"
+hostile no_queue_key "reading $fe/queue-1/event-channel"
+hostile bad_ring_ref "mapping ring-ref"
+if verify /dev/xvda 2 8M; then
+	t_ok "fio verify on 2 queues after the refused connects"
+else
+	t_fail "fio verify after the refused connects" "$(grep -i err /tmp/fio.out | head -3)"
+fi
+
+t_check "detach" detach
+t_check "pvctl destroy $domid" pvctl destroy $domid
+t_res_back
+t_irqs_back
+t_done
