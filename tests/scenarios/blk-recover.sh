@@ -69,8 +69,10 @@ fi
 verify_loop 4 b &
 fio_pid=$!
 sleep 3
-t_check "reload pvio-blkback without indirect segments or persistent grants" \
-	reload max_indirect_segments=0 feature_persistent=0
+fe=/local/domain/$domid/device/vbd/$XVDA
+nq0=$(pvctl store read $fe/multi-queue-num-queues 2>/dev/null || echo 1)
+t_check "reload pvio-blkback without indirect segments, persistent grants, multi-queue or multi-page rings" \
+	reload max_indirect_segments=0 feature_persistent=0 max_queues=1 max_ring_page_order=0
 wait_for 20 be_connected || true
 if wait $fio_pid; then
 	t_ok "fio verify across a backend with fewer segments: requests split, no error"
@@ -80,6 +82,11 @@ fi
 mhs=$(cat /sys/block/xvda/queue/max_hw_sectors_kb)
 [ "$mhs" = 44 ] && t_ok "xvda's limits follow the new backend (44 KiB per request)" ||
 	t_fail "xvda's limits follow the new backend" "max_hw_sectors_kb $mhs"
+! pvctl store read $fe/multi-queue-num-queues >/dev/null 2>&1 &&
+	! pvctl store read $fe/ring-page-order >/dev/null 2>&1 &&
+	pvctl store read $fe/ring-ref >/dev/null 2>&1 &&
+	t_ok "one flat one-page ring now (was $nq0 queues): the held I/O replayed onto it" ||
+	t_fail "one flat one-page ring now" "$(pvctl store ls $fe | tr '\n' ' ')"
 verify_loop 2 c &
 fio_pid=$!
 sleep 2
@@ -90,6 +97,8 @@ wait $fio_pid && t_ok "fio verify across the way back to indirect and persistent
 mhs=$(cat /sys/block/xvda/queue/max_hw_sectors_kb)
 [ "$mhs" = 1024 ] && t_ok "xvda takes 1 MiB requests again" ||
 	t_fail "xvda takes 1 MiB requests again" "max_hw_sectors_kb $mhs"
+nq=$(pvctl store read $fe/multi-queue-num-queues 2>/dev/null || echo 1)
+[ "$nq" = "$nq0" ] && t_ok "back to $nq0 queue(s)" || t_fail "back to $nq0 queues" "$nq"
 
 # ---- no backend within the timeout: EIO, the disk goes ------------------
 echo 3 >$TMO
