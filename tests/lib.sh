@@ -74,7 +74,10 @@ dynirq_count() {
 
 # wait_for SECONDS COMMAND...: run COMMAND every 0.1 s, its output
 # discarded, until it succeeds; after SECONDS one last try with its output
-# shown. Returns the status of COMMAND's last run.
+# shown. Returns the status of COMMAND's last run. COMMAND's words are
+# expanded once, by the caller: a value to be read again on every try goes
+# in quotes through eval (wait_for 5 eval '[ "$(cat F)" = 1 ]') or in a
+# function.
 wait_for() {
 	n=$(($1 * 10)); shift
 	while [ $n -gt 0 ]; do

@@ -337,7 +337,7 @@ setup_nbd() {
 	sleep 1
 	out=$(nbd-client 127.0.0.1 10809 /dev/nbd0 -N pviobench -b 4096 2>&1) ||
 		{ echo "nbd-client: $(echo "$out" | one_line)"; return 1; }
-	wait_for 5 [ "$(cat /sys/block/nbd0/size 2>/dev/null || echo 0)" -gt 0 ] ||
+	wait_for 5 eval '[ "$(cat /sys/block/nbd0/size 2>/dev/null || echo 0)" -gt 0 ]' ||
 		{ echo "/dev/nbd0 has no size after nbd-client"; return 1; }
 	echo /dev/nbd0
 }

@@ -98,7 +98,7 @@ wait $bv && t_ok "the other domain's xvdc verified throughout (4 runs)" ||
 
 # ---- a frontend publishes an impossible req_prod ------------------------
 echo req_prod >$FDBG/d$a-vbd-$XVDA
-if wait_for 5 [ "$(bstat $a $XVDA halted)" = 1 ]; then
+if wait_for 5 eval '[ "$(bstat $a $XVDA halted)" = 1 ]'; then
 	t_ok "req_prod jump: the backend halts that ring"
 else
 	t_fail "req_prod jump: the backend halts that ring" "halted=$(bstat $a $XVDA halted)"

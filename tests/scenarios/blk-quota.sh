@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvio-check: test
+# pvio-timeout: 1500
 # Fair mapping resources: pvio-hypervisor's max_maps_per_domain caps the
 # live grant maps of one domain's grants. A domain with three vbds under
 # 1 MiB load goes over a (lowered) quota: its own requests fail

@@ -220,7 +220,7 @@ if lo=$(/usr/sbin/losetup -f --show /tmp/rs.img 2>/tmp/lo.err) &&
 	dd if=/dev/zero of=/tmp/rs.img bs=1M count=1 seek=15 conv=notrunc 2>/dev/null
 	/usr/sbin/losetup -c $lo
 	dd if=/dev/xvde of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
-	if wait_for 20 [ "$(cat /sys/block/xvde/size)" = 32768 ]; then
+	if wait_for 20 eval '[ "$(cat /sys/block/xvde/size)" = 32768 ]'; then
 		t_ok "resize of the backing device reaches xvde ($s0 -> 32768 sectors)"
 	else
 		t_fail "resize reaches xvde" "$s0 -> $(cat /sys/block/xvde/size)"
