@@ -121,7 +121,7 @@ struct pvio_nb_stats {
 	u64 rx_packets, rx_bytes, rx_dropped, rx_errors;
 	u64 tx_packets, tx_bytes, tx_dropped, tx_errors;
 	u64 tx_zerocopy, tx_zerocopy_done, tx_copied, tx_frag_copy;
-	u64 tx_bad, tx_gso, tx_csum_partial;
+	u64 tx_bad, tx_gso, tx_csum_partial, tx_gro_merged;
 	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
 };
 

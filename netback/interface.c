@@ -24,7 +24,7 @@ static const struct {
 	S(rx_packets), S(rx_bytes), S(rx_dropped), S(rx_errors),
 	S(tx_packets), S(tx_bytes), S(tx_dropped), S(tx_errors),
 	S(tx_zerocopy), S(tx_zerocopy_done), S(tx_copied), S(tx_frag_copy),
-	S(tx_bad), S(tx_gso), S(tx_csum_partial),
+	S(tx_bad), S(tx_gso), S(tx_csum_partial), S(tx_gro_merged),
 	S(rx_gso), S(rx_copy_ops), S(rx_batches), S(rx_stalls),
 	S(rx_csum_partial),
 #undef S

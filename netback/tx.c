@@ -7,10 +7,19 @@
  * the skb (ubuf_info zero-copy callback); they are then unmapped in
  * batches and answered. Packets whose fragments do not fit an skb, or
  * when no pending slot is free, are grant-copied whole into our pages.
+ *
+ * Delivery: every skb enters dom0's stack from the vif's NAPI poll through
+ * napi_gro_receive(), flushed when the poll completes, as a NIC driver's
+ * (and veth's NAPI mode). GRO never merges an skb holding zero-copy
+ * fragments (skb_gro_receive() refuses skb_zcopy()), so a non-GSO packet
+ * of at most gro_copy_len bytes is grant-copied whole: a stream of
+ * MTU-sized segments (a guest without TSO) then reaches TCP as a few large
+ * skbs. GSO packets, already large, stay zero-copy.
  */
 #define pr_fmt(fmt) "pvio-netback: " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/delay.h>
@@ -24,6 +33,11 @@
 #define PVIO_NB_TX_BATCH	16
 /* Copy ops per packet, worst case: header and fragments split in two. */
 #define PVIO_NB_TX_PKT_OPS	(4 * PVIO_NB_MAX_SLOTS)
+
+static unsigned int gro_copy_len = ETH_FRAME_LEN;
+module_param(gro_copy_len, uint, 0644);
+MODULE_PARM_DESC(gro_copy_len,
+		 "guest TX: non-GSO packets up to this many bytes are grant-copied, so GRO can merge them (0: map every fragment)");
 
 /* Per-packet bookkeeping between building and the hypercall's results. */
 struct pvio_nb_txbuild {
@@ -345,9 +359,11 @@ static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 	pvio_nb_tx_copy_header(vif, pkt, skb, nr_copy);
 
 	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
-	    vif->nr_pending_free >= pkt->nr_frags) {
+	    vif->nr_pending_free >= pkt->nr_frags &&
+	    (pkt->gso.type == XEN_NETIF_EXTRA_TYPE_GSO ||
+	     pkt->len > READ_ONCE(gro_copy_len))) {
 		pvio_nb_tx_map_frags(vif, pkt, b, nr_map);
-	} else {
+	} else if (pkt->nr_frags) {
 		vif->stats.tx_frag_copy++;
 		if (pvio_nb_tx_copy_frags(vif, pkt, skb, nr_copy))
 			goto free;
@@ -461,7 +477,14 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 		vif->stats.tx_csum_partial++;
 	vif->stats.tx_packets++;
 	vif->stats.tx_bytes += skb->len;
-	netif_receive_skb(skb);
+	switch (napi_gro_receive(&vif->napi, skb)) {
+	case GRO_MERGED:
+	case GRO_MERGED_FREE:
+		vif->stats.tx_gro_merged++;
+		break;
+	default:
+		break;
+	}
 }
 
 /* One round: build up to a batch, one multicall, finish. */
