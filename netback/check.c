@@ -135,6 +135,25 @@ int pvio_netback_tx_parse(const struct xen_netif_tx_request *reqs,
 EXPORT_SYMBOL_GPL(pvio_netback_tx_parse);
 
 /**
+ * pvio_netback_check_queues() - the frontend's multi-queue-num-queues
+ * @requested: the value it wrote (1 if absent, as xenbus_read_unsigned()
+ *	gives for an absent or non-numeric node)
+ * @max: what the backend offers in multi-queue-max-queues
+ *
+ * xen-netback's connect(): a guest asking for no queue or for more than
+ * offered is buggy or malicious; the caller refuses the connection with
+ * Xen's message (the device's "error" node, Closing), nothing else.
+ *
+ * Context: any (pure function).
+ * Return: 0 if 1 <= @requested <= @max, else -EINVAL.
+ */
+int pvio_netback_check_queues(unsigned int requested, unsigned int max)
+{
+	return requested && requested <= max ? 0 : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(pvio_netback_check_queues);
+
+/**
  * pvio_netback_parse_rate() - parse a vif's "rate" store node
  * @s: the node's value, NUL-terminated (untrusted: the toolstack's or
  *	anyone's who could write the backend directory)

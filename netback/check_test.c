@@ -444,6 +444,21 @@ static void nb_credit_grid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c.remaining, 150000ULL);
 }
 
+/* multi-queue-num-queues: 0 or more than offered is refused. */
+static void nb_queues(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, 1), 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, PVIO_NB_MAX_QUEUES),
+			0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(0, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(2, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(PVIO_NB_MAX_QUEUES + 1,
+							PVIO_NB_MAX_QUEUES),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(UINT_MAX, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(8, 8), 0);
+}
+
 static struct kunit_case pvio_nb_rate_cases[] = {
 	KUNIT_CASE(nb_credit_grid),
 	KUNIT_CASE(nb_rate_parse),
@@ -460,6 +475,7 @@ static struct kunit_suite pvio_netback_rate_suite = {
 };
 
 static struct kunit_case pvio_nb_tx_cases[] = {
+	KUNIT_CASE(nb_queues),
 	KUNIT_CASE(nb_one_slot),
 	KUNIT_CASE(nb_two_slots),
 	KUNIT_CASE(nb_slot_limit),

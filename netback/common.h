@@ -122,6 +122,10 @@ struct pvio_nb_credit {
 	u64 window_start;
 };
 
+/* Queues a vif offers (multi-queue-max-queues): one until multi-queue. */
+#define PVIO_NB_MAX_QUEUES	1
+
+int pvio_netback_check_queues(unsigned int requested, unsigned int max);
 int pvio_netback_parse_rate(const char *s, u64 *bytes, u64 *usec);
 void pvio_netback_credit_set(struct pvio_nb_credit *c, u64 bytes, u64 usec,
 			     u64 now);

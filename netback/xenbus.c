@@ -101,7 +101,16 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 				 unsigned int *rx_port)
 {
 	const char *fe = dev->otherend;
+	unsigned int queues;
 
+	queues = pvio_xs_read_unsigned(dev->xs, fe, "multi-queue-num-queues", 1);
+	if (pvio_netback_check_queues(queues, PVIO_NB_MAX_QUEUES)) {
+		/* buggy or malicious guest (xen-netback's connect()) */
+		pvio_xenbus_dev_fatal(dev, -EINVAL,
+				      "guest requested %u queues, but valid range is 1 - %u.",
+				      queues, PVIO_NB_MAX_QUEUES);
+		return -EINVAL;
+	}
 	if (pvio_xs_gather(dev->xs, PVIO_XBT_NIL, fe, "tx-ring-ref", "%u",
 			   tx_ref, "rx-ring-ref", "%u", rx_ref, NULL)) {
 		pvio_xenbus_dev_fatal(dev, -EINVAL,
@@ -178,6 +187,8 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 		{ .key = "feature-rx-flip", .fmt = "%lu", .val = 0 },
 		{ .key = "feature-split-event-channels", .fmt = "%lu",
 		  .val = READ_ONCE(split_event_channels) },
+		{ .key = "multi-queue-max-queues", .fmt = "%lu",
+		  .val = PVIO_NB_MAX_QUEUES },
 	};
 	struct pvio_nb_backend *be;
 	enum xenbus_state fe;
