@@ -606,8 +606,15 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 	 * notification of the waiting frontend in as a spurious event.
 	 */
 	throttled = pvio_nb_tx_throttled(vif);
-	/* work done: unmask, so RX events are not held behind a long poll */
-	if (done && !throttled)
+	/*
+	 * One port for both directions: unmask after work, so RX events are
+	 * not held behind a long poll. A TX port of its own (split event
+	 * channels) stays masked until NAPI is idle, as xen-netback's: a
+	 * kick let in while this poll consumes the ring finds nothing to do,
+	 * and each such spurious event raises the late-EOI back-off (up to a
+	 * second per event).
+	 */
+	if (done && !throttled && vif->rx_irq <= 0)
 		pvio_nb_eoi(vif, false);
 	if (done < budget && napi_complete_done(napi, done)) {
 		r = vif->disabled || throttled ? 0 :
