@@ -275,8 +275,14 @@ static void pvio_nb_rx_action(struct pvio_nb_vif *vif)
 		if (notify)
 			pvio_nb_notify(vif, true);
 	}
-	/* the event that woke us is handled: let the next one in */
-	pvio_nb_eoi(vif, true);
+	/*
+	 * The event that woke us is handled: let the next one in. An RX
+	 * port of its own (split event channels) stays masked until the
+	 * thread is idle instead: a kick let in mid-batch finds its buffers
+	 * taken, and spurious events raise the late-EOI back-off.
+	 */
+	if (vif->rx_irq <= 0)
+		pvio_nb_eoi(vif, true);
 wake:
 	if (netif_queue_stopped(vif->dev) && !vif->disabled &&
 	    skb_queue_len(&vif->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
