@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-netback: guest TX request validation as a pure function over
- * private copies of the ring slots (KUnit: pvio_netback_check).
+ * private copies of the ring slots, and the arithmetic of the guest TX
+ * rate limit (KUnit: pvio_netback_check).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/string.h>
+#include <linux/kstrtox.h>
+#include <linux/time64.h>
+#include <linux/math64.h>
 #include <linux/if_ether.h>
 #include "common.h"
 
@@ -129,3 +133,178 @@ int pvio_netback_tx_parse(const struct xen_netif_tx_request *reqs,
 	return i;
 }
 EXPORT_SYMBOL_GPL(pvio_netback_tx_parse);
+
+/**
+ * pvio_netback_check_queues() - the frontend's multi-queue-num-queues
+ * @requested: the value it wrote (1 if absent, as xenbus_read_unsigned()
+ *	gives for an absent or non-numeric node)
+ * @max: what the backend offers in multi-queue-max-queues
+ *
+ * xen-netback's connect(): a guest asking for no queue or for more than
+ * offered is buggy or malicious; the caller refuses the connection with
+ * Xen's message (the device's "error" node, Closing), nothing else.
+ *
+ * Context: any (pure function).
+ * Return: 0 if 1 <= @requested <= @max, else -EINVAL.
+ */
+int pvio_netback_check_queues(unsigned int requested, unsigned int max)
+{
+	return requested && requested <= max ? 0 : -EINVAL;
+}
+EXPORT_SYMBOL_GPL(pvio_netback_check_queues);
+
+/**
+ * pvio_netback_parse_rate() - parse a vif's "rate" store node
+ * @s: the node's value, NUL-terminated (untrusted: the toolstack's or
+ *	anyone's who could write the backend directory)
+ * @bytes: out: credit_bytes, bytes per interval (>= 1)
+ * @usec: out: credit_usec, the interval in microseconds (1 .. 2^32 - 1)
+ *
+ * The format libxl writes and xen-netback's xen_net_read_rate() reads:
+ * "<credit_bytes>,<credit_usec>", both unsigned decimal. Unlike Linux,
+ * which takes whatever simple_strtoul() makes of it, anything else is an
+ * error: an empty or signed number, a zero, an interval beyond libxl's
+ * uint32_t, characters after the second number (one trailing newline is
+ * allowed).
+ *
+ * Context: any (pure function).
+ * Return: 0 with *@bytes and *@usec set, or -EINVAL (both left alone).
+ */
+int pvio_netback_parse_rate(const char *s, u64 *bytes, u64 *usec)
+{
+	const char *comma = strchr(s, ',');
+	char num[24];
+	u64 b, u;
+	size_t n;
+
+	if (!comma)
+		return -EINVAL;
+	n = comma - s;
+	if (!n || n >= sizeof(num) || s[0] == '+' || comma[1] == '+')
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (kstrtou64(num, 10, &b) || kstrtou64(comma + 1, 10, &u))
+		return -EINVAL;
+	if (!b || !u || u > U32_MAX)
+		return -EINVAL;
+	*bytes = b;
+	*usec = u;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_netback_parse_rate);
+
+/**
+ * pvio_netback_credit_set() - apply a new rate to a vif's credit
+ * @c: the credit (its owner's context: the vif's NAPI poll)
+ * @bytes: credit_bytes, 0 for unlimited
+ * @usec: credit_usec (ignored when @bytes is 0)
+ * @now: the current time, ns (ktime_get_ns())
+ *
+ * From unlimited, a full interval's credit starting @now (xen-netback's
+ * connect); otherwise the credit left is capped at the new @bytes, as
+ * xen-netback's xen_net_rate_changed().
+ *
+ * Context: any (pure function).
+ */
+void pvio_netback_credit_set(struct pvio_nb_credit *c, u64 bytes, u64 usec,
+			     u64 now)
+{
+	bool was_limited = c->bytes;
+
+	c->bytes = bytes;
+	c->usec = bytes ? usec : 0;
+	if (!bytes)
+		return;
+	if (!was_limited) {
+		c->remaining = bytes;
+		c->window_start = now;
+	} else {
+		c->remaining = min(c->remaining, bytes);
+	}
+}
+EXPORT_SYMBOL_GPL(pvio_netback_credit_set);
+
+/* The most credit a vif holds: two intervals' (at least 128 KiB). */
+static u64 pvio_nb_credit_cap(const struct pvio_nb_credit *c)
+{
+	if (c->bytes > U64_MAX / 2)
+		return U64_MAX;
+	return max(PVIO_NB_CREDIT_MIN_BURST, 2 * c->bytes);
+}
+
+/**
+ * pvio_netback_credit_add() - one interval's credit (the credit timer)
+ * @c: the credit
+ *
+ * xen-netback's tx_add_credit(): @c->bytes more, saturating instead of
+ * wrapping, and never more than a burst: at least 128 KiB, so a 64 KiB
+ * GSO packet always fits one refill. Xen caps the burst at credit_bytes,
+ * which throws away whatever a sender did not use of an interval (up to
+ * one packet when it is saturated: about 5-10% of 100 Mbit/s in 64 KiB
+ * GSO packets; more when it stalls now and then); here the cap is two
+ * intervals' credit, so that credit carries into the next interval: a
+ * vif still never sends more than credit_bytes per credit_usec over time,
+ * and after idling at most two intervals' worth at once.
+ *
+ * Context: any (pure function).
+ */
+void pvio_netback_credit_add(struct pvio_nb_credit *c)
+{
+	u64 credit = c->remaining + c->bytes;
+
+	if (credit < c->remaining)
+		credit = U64_MAX;
+	c->remaining = min(credit, pvio_nb_credit_cap(c));
+}
+EXPORT_SYMBOL_GPL(pvio_netback_credit_add);
+
+/**
+ * pvio_netback_credit_take() - may a packet of @size bytes go now?
+ * @c: the credit
+ * @size: the packet's length in bytes (the first request's size)
+ * @now: the current time, ns (ktime_get_ns())
+ * @wake: out, when false is returned: the time (ns) at which the caller's
+ *	credit timer must call pvio_netback_credit_add() and retry
+ *
+ * xen-netback's test in xenvif_tx_build_gops() and tx_credit_exceeded():
+ * a packet within the credit left takes it; otherwise, if intervals have
+ * passed since the current one started, the credit of those intervals is
+ * added (two at most: the cap) and the interval moves on by whole
+ * intervals; if the credit is still too little, the next interval starts
+ * where this one ends (@wake). Xen counts in jiffies (50 ms is 13 ticks
+ * of 4 ms at HZ=250) and restarts the interval when the packet comes,
+ * so intervals drift later whenever the sender was not waiting; here
+ * time is in nanoseconds and the intervals stay on their grid.
+ *
+ * Context: any (pure function).
+ * Return: true (credit taken, or unlimited) or false (wait for @wake).
+ */
+bool pvio_netback_credit_take(struct pvio_nb_credit *c, unsigned int size,
+			      u64 now, u64 *wake)
+{
+	u64 iv, next, n;
+
+	if (!c->bytes)
+		return true;
+	if (size > c->remaining) {
+		iv = c->usec * NSEC_PER_USEC;
+		next = c->window_start + iv;
+		if ((s64)(now - next) >= 0) {
+			n = div64_u64(now - c->window_start, iv);
+			c->window_start += n * iv;
+			pvio_netback_credit_add(c);
+			if (n > 1)
+				pvio_netback_credit_add(c);
+			next = c->window_start + iv;
+		}
+		if (size > c->remaining) {
+			c->window_start = next;
+			*wake = next;
+			return false;
+		}
+	}
+	c->remaining -= size;
+	return true;
+}
+EXPORT_SYMBOL_GPL(pvio_netback_credit_take);

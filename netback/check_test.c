@@ -5,6 +5,9 @@
  * guards against (XSA-39, XSA-90 and later): more than 18 slots,
  * zero-length fragments, headers split across slots, offset + size > 4096,
  * a req_prod jump; and the request index it records for every slot.
+ * Suite pvio_netback_rate: the vif "rate" parser and the credit
+ * arithmetic of the guest TX rate limit (xen-netback's tx_add_credit(),
+ * tx_credit_exceeded()).
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -282,7 +285,197 @@ static void nb_prod_jump(struct kunit *test)
 	}
 }
 
+static void nb_rate_parse(struct kunit *test)
+{
+	static const char *const bad[] = {
+		"", ",", "100", "100,", ",100", "0,50000", "625000,0",
+		"-1,50000", "625000,-5", "+5,50000", "625000,+5", "1x,50000",
+		"625000,50000x", "625000,50000,1", " 625000,50000",
+		"625000, 50000", "625000,4294967296", "99999999999999999999,1",
+		"0x10,50000", "abc",
+	};
+	u64 b = 7, u = 7;
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, pvio_netback_parse_rate("625000,50000", &b, &u),
+			0);
+	KUNIT_EXPECT_EQ(test, b, 625000ULL);
+	KUNIT_EXPECT_EQ(test, u, 50000ULL);
+	KUNIT_EXPECT_EQ(test,
+			pvio_netback_parse_rate("1,4294967295\n", &b, &u), 0);
+	KUNIT_EXPECT_EQ(test, b, 1ULL);
+	KUNIT_EXPECT_EQ(test, u, 4294967295ULL);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		b = 7;
+		u = 7;
+		KUNIT_EXPECT_EQ_MSG(test, pvio_netback_parse_rate(bad[i], &b,
+								  &u),
+				    -EINVAL, "rate '%s'", bad[i]);
+		KUNIT_EXPECT_EQ(test, b, 7ULL);
+		KUNIT_EXPECT_EQ(test, u, 7ULL);
+	}
+}
+
+#define MS(x) ((u64)(x) * NSEC_PER_MSEC)
+
+static void nb_credit_unlimited(struct kunit *test)
+{
+	struct pvio_nb_credit c = {};
+	u64 wake = 0;
+
+	pvio_netback_credit_set(&c, 0, 50000, MS(1));
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 65535, MS(1),
+							 &wake));
+	KUNIT_EXPECT_EQ(test, wake, 0ULL);
+}
+
+/* 100 Mbit/s as libxl writes it: 625000 bytes every 50 ms. */
+static void nb_credit_window(struct kunit *test)
+{
+	struct pvio_nb_credit c = {};
+	u64 wake = 0, t = MS(1000);
+	unsigned int sent = 0;
+
+	pvio_netback_credit_set(&c, 625000, 50000, t);
+	KUNIT_EXPECT_EQ(test, c.remaining, 625000ULL);
+	/* 9 x 65535 = 589815 fit, the 10th does not */
+	while (pvio_netback_credit_take(&c, 65535, t, &wake))
+		sent += 65535;
+	KUNIT_EXPECT_EQ(test, sent, 9U * 65535);
+	KUNIT_EXPECT_EQ(test, c.remaining, 625000ULL - sent);
+	KUNIT_EXPECT_EQ(test, wake, t + MS(50));
+	/* the timer: one interval's credit, the 35185 left carried over */
+	pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, 625000ULL + 625000 - sent);
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 65535,
+							 wake + MS(2), &wake));
+	/* later refusals are due one interval after the previous one */
+	while (pvio_netback_credit_take(&c, 65535, t + MS(60), &wake))
+		;
+	KUNIT_EXPECT_EQ(test, wake, t + MS(100));
+}
+
+/* Held to the rate over 2 s of a sender that never stops. */
+static void nb_credit_rate(struct kunit *test)
+{
+	struct pvio_nb_credit c = {};
+	u64 t = 0, wake = 0, sent = 0;
+
+	pvio_netback_credit_set(&c, 625000, 50000, 0);
+	while (t < MS(2000)) {
+		if (pvio_netback_credit_take(&c, 1514, t, &wake)) {
+			sent += 1514;
+			continue;
+		}
+		KUNIT_ASSERT_GT(test, wake, t);
+		t = wake + 20000;	/* the timer fires 20 us late */
+		pvio_netback_credit_add(&c);
+	}
+	/*
+	 * 40 intervals of 625000 bytes (the first one's credit given at
+	 * once), less what is left of the last one (under one packet): the
+	 * credit left at the end of an interval is carried over, not lost.
+	 */
+	KUNIT_EXPECT_LE(test, sent, 40ULL * 625000);
+	KUNIT_EXPECT_GT(test, sent, 40ULL * 625000 - 1514);
+}
+
+static void nb_credit_burst(struct kunit *test)
+{
+	struct pvio_nb_credit c = {};
+	u64 wake = 0;
+
+	/* a small credit still lets a 64 KiB GSO packet through */
+	pvio_netback_credit_set(&c, 1000, 1000, 0);
+	KUNIT_EXPECT_FALSE(test, pvio_netback_credit_take(&c, 65535, 0,
+							  &wake));
+	KUNIT_EXPECT_EQ(test, wake, (u64)NSEC_PER_MSEC);
+	pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, 2000ULL);
+	/* an idle vif collects at most max(128 KiB, credit_bytes) */
+	c.remaining = 0;
+	for (wake = 0; wake < 1000; wake++)
+		pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, PVIO_NB_CREDIT_MIN_BURST);
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 65535, MS(10001),
+							 &wake));
+	/* no wrap when credit_bytes is huge */
+	c.bytes = U64_MAX;
+	c.remaining = U64_MAX - 5;
+	pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, U64_MAX);
+	/* a lower rate caps the credit left */
+	pvio_netback_credit_set(&c, 5000, 1000, MS(1));
+	KUNIT_EXPECT_EQ(test, c.remaining, 5000ULL);
+	/* the cap: two intervals' credit, at least 128 KiB */
+	c.remaining = 0;
+	pvio_netback_credit_set(&c, 1000000, 1000, MS(1));
+	pvio_netback_credit_add(&c);
+	pvio_netback_credit_add(&c);
+	pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, 2000000ULL);
+	/* unlimited again */
+	pvio_netback_credit_set(&c, 0, 0, MS(1));
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 65535, MS(1),
+							 &wake));
+}
+
+/* Intervals stay on their grid; idle ones add credit up to the cap. */
+static void nb_credit_grid(struct kunit *test)
+{
+	struct pvio_nb_credit c = {};
+	u64 wake = 0;
+
+	pvio_netback_credit_set(&c, 100000, 1000, 0);
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 100000, 0,
+							 &wake));
+	/* 3.5 intervals later: three passed, two intervals' credit (cap) */
+	KUNIT_EXPECT_TRUE(test, pvio_netback_credit_take(&c, 1000, 3500000,
+							 &wake));
+	KUNIT_EXPECT_EQ(test, c.remaining, 199000ULL);
+	KUNIT_EXPECT_EQ(test, c.window_start, 3000000ULL);
+	/* too big now: wait for the end of the interval on the grid */
+	KUNIT_EXPECT_FALSE(test, pvio_netback_credit_take(&c, 65535 * 4,
+							  3600000, &wake));
+	KUNIT_EXPECT_EQ(test, wake, 4000000ULL);
+	/* an interval half used: its rest carries into the next one */
+	c.remaining = 50000;
+	pvio_netback_credit_add(&c);
+	KUNIT_EXPECT_EQ(test, c.remaining, 150000ULL);
+}
+
+/* multi-queue-num-queues: 0 or more than offered is refused. */
+static void nb_queues(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, 1), 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, PVIO_NB_MAX_QUEUES),
+			0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(0, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(2, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(PVIO_NB_MAX_QUEUES + 1,
+							PVIO_NB_MAX_QUEUES),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(UINT_MAX, 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(8, 8), 0);
+}
+
+static struct kunit_case pvio_nb_rate_cases[] = {
+	KUNIT_CASE(nb_credit_grid),
+	KUNIT_CASE(nb_rate_parse),
+	KUNIT_CASE(nb_credit_unlimited),
+	KUNIT_CASE(nb_credit_window),
+	KUNIT_CASE(nb_credit_rate),
+	KUNIT_CASE(nb_credit_burst),
+	{}
+};
+
+static struct kunit_suite pvio_netback_rate_suite = {
+	.name = "pvio_netback_rate",
+	.test_cases = pvio_nb_rate_cases,
+};
+
 static struct kunit_case pvio_nb_tx_cases[] = {
+	KUNIT_CASE(nb_queues),
 	KUNIT_CASE(nb_one_slot),
 	KUNIT_CASE(nb_two_slots),
 	KUNIT_CASE(nb_slot_limit),
@@ -301,7 +494,7 @@ static struct kunit_suite pvio_netback_check_suite = {
 	.test_cases = pvio_nb_tx_cases,
 };
 
-kunit_test_suite(pvio_netback_check_suite);
+kunit_test_suites(&pvio_netback_check_suite, &pvio_netback_rate_suite);
 
 MODULE_DESCRIPTION("KUnit: pvio-netback guest TX validation");
 MODULE_LICENSE("GPL");

@@ -17,6 +17,7 @@
 #include <linux/kthread.h>
 #include <linux/wait.h>
 #include <linux/build_bug.h>
+#include <linux/hrtimer.h>
 #include <xen/interface/io/netif.h>
 #include <pvio/ring.h>
 #include <pvio/grant.h>
@@ -104,6 +105,34 @@ struct pvio_nb_txpkt {
 int pvio_netback_tx_parse(const struct xen_netif_tx_request *reqs,
 			  unsigned int avail, struct pvio_nb_txpkt *pkt);
 
+/* A refill never leaves less than this (xen-netback's 128 KiB burst). */
+#define PVIO_NB_CREDIT_MIN_BURST	131072ULL
+
+/**
+ * struct pvio_nb_credit - guest TX rate limit (Xen's vif "rate")
+ * @bytes: credit_bytes, added every @usec; 0: unlimited
+ * @usec: credit_usec, the credit interval in microseconds
+ * @remaining: remaining_credit, bytes the guest may still send
+ * @window_start: start of the current interval, ns (ktime_get_ns())
+ */
+struct pvio_nb_credit {
+	u64 bytes;
+	u64 usec;
+	u64 remaining;
+	u64 window_start;
+};
+
+/* Queues a vif offers (multi-queue-max-queues): one until multi-queue. */
+#define PVIO_NB_MAX_QUEUES	1
+
+int pvio_netback_check_queues(unsigned int requested, unsigned int max);
+int pvio_netback_parse_rate(const char *s, u64 *bytes, u64 *usec);
+void pvio_netback_credit_set(struct pvio_nb_credit *c, u64 bytes, u64 usec,
+			     u64 now);
+void pvio_netback_credit_add(struct pvio_nb_credit *c);
+bool pvio_netback_credit_take(struct pvio_nb_credit *c, unsigned int size,
+			      u64 now, u64 *wake);
+
 struct pvio_nb_txbuild;
 
 /* A mapped TX slot, until the stack releases the skb holding it. */
@@ -121,7 +150,7 @@ struct pvio_nb_stats {
 	u64 rx_packets, rx_bytes, rx_dropped, rx_errors;
 	u64 tx_packets, tx_bytes, tx_dropped, tx_errors;
 	u64 tx_zerocopy, tx_zerocopy_done, tx_copied, tx_frag_copy;
-	u64 tx_bad, tx_gso, tx_csum_partial;
+	u64 tx_bad, tx_gso, tx_csum_partial, tx_gro_merged, tx_rate_limited;
 	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
 };
 
@@ -140,10 +169,14 @@ struct pvio_nb_vif {
 	struct xen_netif_rx_back_ring rx;
 	struct page *tx_page, *rx_page;
 	grant_handle_t tx_handle, rx_handle;
-	evtchn_port_t port;
-	int irq;
+	evtchn_port_t port;		/* event-channel or event-channel-tx */
+	int irq;			/* its irq: TX (and RX if not split) */
+	int rx_irq;			/* event-channel-rx's, 0 if not split */
+	char tx_irq_name[IFNAMSIZ + 4];
+	char rx_irq_name[IFNAMSIZ + 4];
 	bool disabled;			/* hostile frontend: ring halted */
-	atomic_t eoi_pending;		/* an event is being handled */
+	/* events being handled: bit 0 on irq, bit 1 on rx_irq */
+	atomic_t eoi_pending;
 
 	/* guest TX (NAPI) */
 	struct napi_struct napi;
@@ -159,6 +192,14 @@ struct pvio_nb_vif {
 	struct gnttab_map_grant_ref *tx_map;
 	struct gnttab_unmap_grant_ref *tx_unmap;
 	struct pvio_nb_txbuild *tx_build;
+	/* guest TX rate limit: credit and armed are NAPI's */
+	struct pvio_nb_credit credit;
+	bool credit_armed;		/* credit_timer started, not consumed */
+	bool credit_fired;		/* set by credit_timer */
+	struct hrtimer credit_timer;
+	spinlock_t rate_lock;		/* rate_bytes, rate_usec, rate_new */
+	u64 rate_bytes, rate_usec;	/* from the store's "rate" */
+	bool rate_new;			/* NAPI has not applied them yet */
 
 	/* guest RX (kthread) */
 	struct task_struct *rx_task;
@@ -172,19 +213,24 @@ struct pvio_nb_vif {
 };
 
 /* interface.c */
-void pvio_nb_eoi(struct pvio_nb_vif *vif);
+void pvio_nb_eoi(struct pvio_nb_vif *vif, bool rx);
+void pvio_nb_notify(struct pvio_nb_vif *vif, bool rx);
 struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
 				       unsigned int handle, const u8 *mac);
 void pvio_nb_vif_destroy(struct pvio_nb_vif *vif);
 int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
-		    grant_ref_t rx_ref, evtchn_port_t port);
+		    grant_ref_t rx_ref, evtchn_port_t tx_port,
+		    evtchn_port_t rx_port);
 void pvio_nb_disconnect(struct pvio_nb_vif *vif);
 void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why);
+
+void pvio_nb_set_rate(struct pvio_nb_vif *vif, u64 bytes, u64 usec);
 
 /* tx.c */
 int pvio_nb_tx_init(struct pvio_nb_vif *vif);
 void pvio_nb_tx_free(struct pvio_nb_vif *vif);
 int pvio_nb_poll(struct napi_struct *napi, int budget);
+enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t);
 bool pvio_nb_tx_work(struct pvio_nb_vif *vif);
 void pvio_nb_tx_drain(struct pvio_nb_vif *vif);
 

@@ -24,7 +24,8 @@ static const struct {
 	S(rx_packets), S(rx_bytes), S(rx_dropped), S(rx_errors),
 	S(tx_packets), S(tx_bytes), S(tx_dropped), S(tx_errors),
 	S(tx_zerocopy), S(tx_zerocopy_done), S(tx_copied), S(tx_frag_copy),
-	S(tx_bad), S(tx_gso), S(tx_csum_partial),
+	S(tx_bad), S(tx_gso), S(tx_csum_partial), S(tx_gro_merged),
+	S(tx_rate_limited),
 	S(rx_gso), S(rx_copy_ops), S(rx_batches), S(rx_stalls),
 	S(rx_csum_partial),
 #undef S
@@ -150,21 +151,44 @@ void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why)
 }
 
 /**
- * pvio_nb_eoi() - one direction went idle: end the pending event
+ * pvio_nb_eoi() - one direction went idle: end its pending event
  * @vif: the vif
+ * @rx: true from the RX kthread, false from NAPI (guest TX)
  *
- * Late EOI (XSA-332): the port stays masked from the interrupt until NAPI
- * or the RX kthread has done the work it announced; whichever goes idle
- * first issues the EOI, as xen-netback does.
+ * Late EOI (XSA-332): a port stays masked from its interrupt until NAPI or
+ * the RX kthread has done the work it announced. With one port for both
+ * directions, whichever goes idle first issues the EOI; with split event
+ * channels each direction ends its own port's event, as xen-netback's
+ * xenvif_tx_interrupt() and xenvif_rx_interrupt().
  *
  * Context: any.
  */
-void pvio_nb_eoi(struct pvio_nb_vif *vif)
+void pvio_nb_eoi(struct pvio_nb_vif *vif, bool rx)
 {
-	if ((atomic_fetch_andnot(1, &vif->eoi_pending) & 1) && vif->irq > 0)
-		pvio_irq_lateeoi(vif->irq, 0);
+	bool split_rx = rx && vif->rx_irq > 0;
+	int bit = split_rx ? 2 : 1;
+	int irq = split_rx ? vif->rx_irq : vif->irq;
+
+	if ((atomic_fetch_andnot(bit, &vif->eoi_pending) & bit) && irq > 0)
+		pvio_irq_lateeoi(irq, 0);
 }
 
+/**
+ * pvio_nb_notify() - notify the frontend of new responses
+ * @vif: the vif
+ * @rx: RX responses (event-channel-rx if split) or TX ones
+ *
+ * Context: any.
+ */
+void pvio_nb_notify(struct pvio_nb_vif *vif, bool rx)
+{
+	int irq = rx && vif->rx_irq > 0 ? vif->rx_irq : vif->irq;
+
+	if (irq > 0)
+		pvio_notify_remote_via_irq(irq);
+}
+
+/* One port for both directions (no split event channels). */
 static irqreturn_t pvio_nb_interrupt(int irq, void *data)
 {
 	struct pvio_nb_vif *vif = data;
@@ -186,18 +210,104 @@ static irqreturn_t pvio_nb_interrupt(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* event-channel-tx: the frontend queued TX requests. */
+static irqreturn_t pvio_nb_tx_interrupt(int irq, void *data)
+{
+	struct pvio_nb_vif *vif = data;
+
+	atomic_or(1, &vif->eoi_pending);
+	if (pvio_nb_tx_work(vif)) {
+		napi_schedule(&vif->napi);
+	} else {
+		atomic_andnot(1, &vif->eoi_pending);
+		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
+	}
+	return IRQ_HANDLED;
+}
+
+/* event-channel-rx: the frontend posted RX buffers. */
+static irqreturn_t pvio_nb_rx_interrupt(int irq, void *data)
+{
+	struct pvio_nb_vif *vif = data;
+
+	atomic_or(2, &vif->eoi_pending);
+	if (pvio_nb_rx_work(vif)) {
+		wake_up(&vif->rx_wq);
+	} else {
+		atomic_andnot(2, &vif->eoi_pending);
+		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
+	}
+	return IRQ_HANDLED;
+}
+
+/* Bind the frontend's port(s); the caller unbinds on failure. */
+static int pvio_nb_bind(struct pvio_nb_vif *vif, evtchn_port_t tx_port,
+			evtchn_port_t rx_port)
+{
+	bool split = tx_port != rx_port;
+	irq_handler_t handler;
+	int err;
+
+	snprintf(vif->tx_irq_name, sizeof(vif->tx_irq_name), "%s%s",
+		 vif->dev->name, split ? "-tx" : "");
+	handler = split ? pvio_nb_tx_interrupt : pvio_nb_interrupt;
+	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
+								 vif->domid,
+								 tx_port,
+								 handler, 0,
+								 vif->tx_irq_name,
+								 vif);
+	if (err < 0) {
+		pvio_xenbus_dev_fatal(vif->xdev, err,
+				      "binding event channel %u", tx_port);
+		return err;
+	}
+	vif->irq = err;
+	if (!split)
+		return 0;
+	snprintf(vif->rx_irq_name, sizeof(vif->rx_irq_name), "%s-rx",
+		 vif->dev->name);
+	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
+								 vif->domid,
+								 rx_port,
+								 pvio_nb_rx_interrupt,
+								 0,
+								 vif->rx_irq_name,
+								 vif);
+	if (err < 0) {
+		pvio_xenbus_dev_fatal(vif->xdev, err,
+				      "binding event channel %u", rx_port);
+		return err;
+	}
+	vif->rx_irq = err;
+	return 0;
+}
+
+static void pvio_nb_unbind(struct pvio_nb_vif *vif)
+{
+	if (vif->rx_irq > 0)
+		pvio_unbind_from_irqhandler(vif->rx_irq, vif);
+	if (vif->irq > 0)
+		pvio_unbind_from_irqhandler(vif->irq, vif);
+	vif->rx_irq = 0;
+	vif->irq = 0;
+}
+
 /**
- * pvio_nb_connect() - map the rings, bind the port, start both directions
+ * pvio_nb_connect() - map the rings, bind the port(s), start both directions
  * @vif: the vif (not connected)
  * @tx_ref: the frontend's tx-ring-ref (untrusted)
  * @rx_ref: its rx-ring-ref (untrusted)
- * @port: its event-channel (untrusted)
+ * @tx_port: its event-channel, or event-channel-tx (untrusted)
+ * @rx_port: @tx_port, or event-channel-rx with split event channels
+ *	(untrusted)
  *
  * Context: process context (the control path).
  * Return: 0, or -errno with everything undone.
  */
 int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
-		    grant_ref_t rx_ref, evtchn_port_t port)
+		    grant_ref_t rx_ref, evtchn_port_t tx_port,
+		    evtchn_port_t rx_port)
 {
 	struct pvio_xenbus_device *xdev = vif->xdev;
 	struct page *page;
@@ -235,19 +345,9 @@ int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
 	/* woken per packet by start_xmit: let it preempt the sender */
 	set_user_nice(vif->rx_task, MIN_NICE);
 	atomic_set(&vif->eoi_pending, 0);
-	err = pvio_bind_interdomain_evtchn_to_irqhandler_lateeoi(vif->d,
-								 vif->domid,
-								 port,
-								 pvio_nb_interrupt,
-								 0,
-								 vif->dev->name,
-								 vif);
-	if (err < 0) {
-		pvio_xenbus_dev_fatal(xdev, err, "binding event channel %u",
-				      port);
+	err = pvio_nb_bind(vif, tx_port, rx_port);
+	if (err)
 		goto stop_thread;
-	}
-	vif->irq = err;
 	WRITE_ONCE(vif->connected, true);
 	rtnl_lock();
 	netdev_update_features(vif->dev);
@@ -262,6 +362,7 @@ int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
 	return 0;
 
 stop_thread:
+	pvio_nb_unbind(vif);
 	kthread_stop(vif->rx_task);
 	vif->rx_task = NULL;
 napi_off:
@@ -297,9 +398,7 @@ void pvio_nb_disconnect(struct pvio_nb_vif *vif)
 		kthread_stop(vif->rx_task);
 	vif->rx_task = NULL;
 	napi_disable(&vif->napi);
-	if (vif->irq > 0)
-		pvio_unbind_from_irqhandler(vif->irq, vif);
-	vif->irq = 0;
+	pvio_nb_unbind(vif);
 	pvio_nb_tx_drain(vif);
 	pvio_nb_rx_free(vif);
 	pvio_nb_tx_free(vif);
@@ -339,6 +438,9 @@ struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
 	vif->domid = xdev->otherend_id;
 	vif->handle = handle;
 	init_waitqueue_head(&vif->rx_wq);
+	spin_lock_init(&vif->rate_lock);
+	hrtimer_init(&vif->credit_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	vif->credit_timer.function = pvio_nb_credit_timer;
 	skb_queue_head_init(&vif->rx_queue);
 	skb_queue_head_init(&vif->rx_done);
 	SET_NETDEV_DEV(dev, &xdev->dev);

@@ -272,11 +272,17 @@ static void pvio_nb_rx_action(struct pvio_nb_vif *vif)
 	}
 	if (!vif->disabled) {
 		notify = PVIO_RING_PUSH_RESPONSES(&vif->rx);
-		if (notify && vif->irq > 0)
-			pvio_notify_remote_via_irq(vif->irq);
+		if (notify)
+			pvio_nb_notify(vif, true);
 	}
-	/* the event that woke us is handled: let the next one in */
-	pvio_nb_eoi(vif);
+	/*
+	 * The event that woke us is handled: let the next one in. An RX
+	 * port of its own (split event channels) stays masked until the
+	 * thread is idle instead: a kick let in mid-batch finds its buffers
+	 * taken, and spurious events raise the late-EOI back-off.
+	 */
+	if (vif->rx_irq <= 0)
+		pvio_nb_eoi(vif, true);
 wake:
 	if (netif_queue_stopped(vif->dev) && !vif->disabled &&
 	    skb_queue_len(&vif->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
@@ -301,7 +307,7 @@ int pvio_nb_rx_thread(void *data)
 			prepare_to_wait(&vif->rx_wq, &wait, TASK_INTERRUPTIBLE);
 			if (kthread_should_stop() || pvio_nb_rx_work(vif))
 				break;
-			pvio_nb_eoi(vif);	/* idle: let events in */
+			pvio_nb_eoi(vif, true);	/* idle: let events in */
 			schedule();
 		}
 		finish_wait(&vif->rx_wq, &wait);

@@ -7,10 +7,19 @@
  * the skb (ubuf_info zero-copy callback); they are then unmapped in
  * batches and answered. Packets whose fragments do not fit an skb, or
  * when no pending slot is free, are grant-copied whole into our pages.
+ *
+ * Delivery: every skb enters dom0's stack from the vif's NAPI poll through
+ * napi_gro_receive(), flushed when the poll completes, as a NIC driver's
+ * (and veth's NAPI mode). GRO never merges an skb holding zero-copy
+ * fragments (skb_gro_receive() refuses skb_zcopy()), so a non-GSO packet
+ * of at most gro_copy_len bytes is grant-copied whole: a stream of
+ * MTU-sized segments (a guest without TSO) then reaches TCP as a few large
+ * skbs. GSO packets, already large, stay zero-copy.
  */
 #define pr_fmt(fmt) "pvio-netback: " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/delay.h>
@@ -24,6 +33,11 @@
 #define PVIO_NB_TX_BATCH	16
 /* Copy ops per packet, worst case: header and fragments split in two. */
 #define PVIO_NB_TX_PKT_OPS	(4 * PVIO_NB_MAX_SLOTS)
+
+static unsigned int gro_copy_len = ETH_FRAME_LEN;
+module_param(gro_copy_len, uint, 0644);
+MODULE_PARM_DESC(gro_copy_len,
+		 "guest TX: non-GSO packets up to this many bytes are grant-copied, so GRO can merge them (0: map every fragment)");
 
 /* Per-packet bookkeeping between building and the hypercall's results. */
 struct pvio_nb_txbuild {
@@ -50,8 +64,8 @@ static void pvio_nb_tx_respond(struct pvio_nb_vif *vif, u16 id, s16 status)
 
 static void pvio_nb_tx_push(struct pvio_nb_vif *vif)
 {
-	if (PVIO_RING_PUSH_RESPONSES(&vif->tx) && vif->irq > 0)
-		pvio_notify_remote_via_irq(vif->irq);
+	if (PVIO_RING_PUSH_RESPONSES(&vif->tx))
+		pvio_nb_notify(vif, false);
 }
 
 static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
@@ -180,6 +194,70 @@ static void pvio_nb_set_gso(struct sk_buff *skb,
 	skb_shinfo(skb)->gso_segs = 0;
 }
 
+enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t)
+{
+	struct pvio_nb_vif *vif = container_of(t, struct pvio_nb_vif,
+					       credit_timer);
+
+	WRITE_ONCE(vif->credit_fired, true);
+	napi_schedule(&vif->napi);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Is guest TX waiting for its credit timer? Then NAPI neither EOIs the
+ * event nor re-arms the frontend's notification: the timer schedules it.
+ */
+static bool pvio_nb_tx_throttled(struct pvio_nb_vif *vif)
+{
+	return READ_ONCE(vif->credit_armed) && !READ_ONCE(vif->credit_fired);
+}
+
+/* A new "rate" from the store (pvio_nb_set_rate()), applied by NAPI. */
+static void pvio_nb_rate_apply(struct pvio_nb_vif *vif)
+{
+	u64 bytes, usec;
+
+	spin_lock_bh(&vif->rate_lock);
+	bytes = vif->rate_bytes;
+	usec = vif->rate_usec;
+	WRITE_ONCE(vif->rate_new, false);
+	spin_unlock_bh(&vif->rate_lock);
+	pvio_netback_credit_set(&vif->credit, bytes, usec, ktime_get_ns());
+	/* unlimited now: do not wait out the old interval */
+	if (!bytes && vif->credit_armed &&
+	    hrtimer_try_to_cancel(&vif->credit_timer) >= 0) {
+		WRITE_ONCE(vif->credit_armed, false);
+		WRITE_ONCE(vif->credit_fired, false);
+	}
+}
+
+/*
+ * Credit-based scheduling (xen-netback's tx_credit_exceeded()): take
+ * @size bytes of credit, or arm the credit timer and return false.
+ */
+static bool pvio_nb_tx_credit(struct pvio_nb_vif *vif, unsigned int size)
+{
+	u64 wake;
+
+	if (READ_ONCE(vif->rate_new))
+		pvio_nb_rate_apply(vif);
+	if (vif->credit_armed) {
+		if (!READ_ONCE(vif->credit_fired))
+			return false;
+		WRITE_ONCE(vif->credit_armed, false);
+		WRITE_ONCE(vif->credit_fired, false);
+		pvio_netback_credit_add(&vif->credit);
+	}
+	if (pvio_netback_credit_take(&vif->credit, size, ktime_get_ns(),
+				     &wake))
+		return true;
+	WRITE_ONCE(vif->credit_armed, true);
+	vif->stats.tx_rate_limited++;
+	hrtimer_start(&vif->credit_timer, ns_to_ktime(wake), HRTIMER_MODE_ABS);
+	return false;
+}
+
 /*
  * Copy the next packet's requests out of the ring and parse them into
  * vif->pkt; consume them and start @b for it (ids, extra slots, the first
@@ -209,6 +287,9 @@ static int pvio_nb_tx_next(struct pvio_nb_vif *vif, struct pvio_nb_txbuild *b,
 		pvio_nb_fatal(vif, "malformed tx packet");
 		return -EPROTO;
 	}
+	/* out of credit: the packet stays on the ring until the timer */
+	if (!pvio_nb_tx_credit(vif, reqs[0].size))
+		return 0;
 	vif->tx.req_cons += used;
 
 	memset(b, 0, offsetof(struct pvio_nb_txbuild, pend));
@@ -345,9 +426,11 @@ static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
 	pvio_nb_tx_copy_header(vif, pkt, skb, nr_copy);
 
 	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
-	    vif->nr_pending_free >= pkt->nr_frags) {
+	    vif->nr_pending_free >= pkt->nr_frags &&
+	    (pkt->gso.type == XEN_NETIF_EXTRA_TYPE_GSO ||
+	     pkt->len > READ_ONCE(gro_copy_len))) {
 		pvio_nb_tx_map_frags(vif, pkt, b, nr_map);
-	} else {
+	} else if (pkt->nr_frags) {
 		vif->stats.tx_frag_copy++;
 		if (pvio_nb_tx_copy_frags(vif, pkt, skb, nr_copy))
 			goto free;
@@ -461,7 +544,14 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 		vif->stats.tx_csum_partial++;
 	vif->stats.tx_packets++;
 	vif->stats.tx_bytes += skb->len;
-	netif_receive_skb(skb);
+	switch (napi_gro_receive(&vif->napi, skb)) {
+	case GRO_MERGED:
+	case GRO_MERGED_FREE:
+		vif->stats.tx_gro_merged++;
+		break;
+	default:
+		break;
+	}
 }
 
 /* One round: build up to a batch, one multicall, finish. */
@@ -499,6 +589,7 @@ static int pvio_nb_tx_round(struct pvio_nb_vif *vif, int budget)
 int pvio_nb_poll(struct napi_struct *napi, int budget)
 {
 	struct pvio_nb_vif *vif = container_of(napi, struct pvio_nb_vif, napi);
+	bool throttled;
 	int done = 0, r;
 
 	pvio_nb_dealloc(vif);
@@ -508,18 +599,32 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 			break;
 		done += r;
 	}
-	/* work done: unmask, so RX events are not held behind a long poll */
-	if (done)
-		pvio_nb_eoi(vif);
+	/*
+	 * Waiting for credit (xen-netback's rate_limited): the event stays
+	 * un-EOI'd and the frontend's notification un-armed until the
+	 * credit timer schedules NAPI again; an EOI here would let every
+	 * notification of the waiting frontend in as a spurious event.
+	 */
+	throttled = pvio_nb_tx_throttled(vif);
+	/*
+	 * One port for both directions: unmask after work, so RX events are
+	 * not held behind a long poll. A TX port of its own (split event
+	 * channels) stays masked until NAPI is idle, as xen-netback's: a
+	 * kick let in while this poll consumes the ring finds nothing to do,
+	 * and each such spurious event raises the late-EOI back-off (up to a
+	 * second per event).
+	 */
+	if (done && !throttled && vif->rx_irq <= 0)
+		pvio_nb_eoi(vif, false);
 	if (done < budget && napi_complete_done(napi, done)) {
-		r = vif->disabled ? 0 :
+		r = vif->disabled || throttled ? 0 :
 		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
 		if (r < 0)
 			pvio_nb_fatal(vif, "impossible tx req_prod");
 		if (r > 0 || READ_ONCE(vif->nr_dealloc))
 			napi_schedule(napi);
-		else
-			pvio_nb_eoi(vif);
+		else if (!throttled)
+			pvio_nb_eoi(vif, false);
 	}
 	return done;
 }
@@ -586,6 +691,11 @@ int pvio_nb_tx_init(struct pvio_nb_vif *vif)
 	}
 	spin_lock_init(&vif->dealloc_lock);
 	atomic_set(&vif->inflight, 0);
+	/* a fresh interval's credit at each connect, as xen-netback */
+	memset(&vif->credit, 0, sizeof(vif->credit));
+	vif->credit_armed = false;
+	vif->credit_fired = false;
+	WRITE_ONCE(vif->rate_new, true);
 	vif->nr_dealloc = 0;
 	vif->nr_pending_free = PVIO_NB_PENDING;
 	for (i = 0; i < PVIO_NB_PENDING; i++) {
@@ -603,11 +713,38 @@ int pvio_nb_tx_init(struct pvio_nb_vif *vif)
 }
 
 /**
+ * pvio_nb_set_rate() - a new guest TX rate limit for a vif
+ * @vif: the vif
+ * @bytes: credit_bytes, 0 for unlimited
+ * @usec: credit_usec
+ *
+ * Recorded for the vif's NAPI poll, which applies it before its next
+ * packet (and at every connect); NAPI is scheduled so a vif waiting for
+ * its credit timer sees an unlimited rate at once.
+ *
+ * Context: process context (the store's watch thread).
+ */
+void pvio_nb_set_rate(struct pvio_nb_vif *vif, u64 bytes, u64 usec)
+{
+	spin_lock_bh(&vif->rate_lock);
+	vif->rate_bytes = bytes;
+	vif->rate_usec = usec;
+	WRITE_ONCE(vif->rate_new, true);
+	spin_unlock_bh(&vif->rate_lock);
+	if (READ_ONCE(vif->connected)) {
+		local_bh_disable();
+		napi_schedule(&vif->napi);
+		local_bh_enable();
+	}
+}
+
+/**
  * pvio_nb_tx_free() - free what pvio_nb_tx_init() allocated
  * @vif: the vif, drained
  */
 void pvio_nb_tx_free(struct pvio_nb_vif *vif)
 {
+	hrtimer_cancel(&vif->credit_timer);
 	kvfree(vif->tx_copy);
 	kvfree(vif->tx_map);
 	kvfree(vif->tx_unmap);

@@ -22,15 +22,95 @@
 #include "common.h"
 
 struct pvio_nb_backend {
+	struct pvio_xenbus_device *dev;
 	struct pvio_nb_vif *vif;
+	struct pvio_xs_watch rate_watch;	/* <backend>/rate */
+	bool rate_error;		/* our "error" node is about the rate */
 };
 
-static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
-				 struct pvio_nb_vif *vif, unsigned int *tx_ref,
-				 unsigned int *rx_ref, unsigned int *port)
+/*
+ * The backend's "rate" node changed (xen-netback's xen_net_rate_changed()):
+ * "<credit_bytes>,<credit_usec>" as libxl writes it, absent = unlimited.
+ * A value we cannot parse leaves guest TX unlimited and says why in the
+ * backend's "error" node (Linux only logs it); the vif stays connected.
+ * A valid or absent rate afterwards removes that error again.
+ */
+static void pvio_nb_rate_changed(struct pvio_xs_watch *w, const char *path,
+				 const char *token)
+{
+	struct pvio_nb_backend *be = container_of(w, struct pvio_nb_backend,
+						  rate_watch);
+	struct pvio_xenbus_device *dev = be->dev;
+	u64 bytes = 0, usec = 0;
+	char *s;
+
+	s = pvio_xs_read(dev->xs, PVIO_XBT_NIL, dev->nodename, "rate", NULL);
+	if (!IS_ERR(s) && pvio_netback_parse_rate(s, &bytes, &usec)) {
+		dev_warn(&dev->dev,
+			 "bad rate '%.40s' (want credit_bytes,credit_usec): guest TX unlimited\n",
+			 s);
+		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename, "error",
+			       "%d bad rate '%.40s' (want credit_bytes,credit_usec): guest TX unlimited",
+			       EINVAL, s);
+		be->rate_error = true;
+	} else if (be->rate_error) {
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, "error");
+		be->rate_error = false;
+	}
+	if (!IS_ERR(s))
+		kfree(s);
+	if (bytes)
+		dev_info(&dev->dev, "guest TX rate: %llu bytes per %llu us\n",
+			 bytes, usec);
+	pvio_nb_set_rate(be->vif, bytes, usec);
+}
+
+static bool split_event_channels = true;
+module_param(split_event_channels, bool, 0644);
+MODULE_PARM_DESC(split_event_channels,
+		 "Offer feature-split-event-channels to frontends probed from now on (default on)");
+
+/*
+ * The frontend's port(s), as xen-netback's connect_data_rings():
+ * event-channel-tx and event-channel-rx if it wrote both (split event
+ * channels), else event-channel for both directions.
+ */
+static int pvio_nb_read_ports(struct pvio_xenbus_device *dev,
+			      unsigned int *tx_port, unsigned int *rx_port)
 {
 	const char *fe = dev->otherend;
 
+	if (!pvio_xs_gather(dev->xs, PVIO_XBT_NIL, fe, "event-channel-tx",
+			    "%u", tx_port, "event-channel-rx", "%u", rx_port,
+			    NULL))
+		return 0;
+	if (pvio_xs_scanf(dev->xs, PVIO_XBT_NIL, fe, "event-channel", "%u",
+			  tx_port) != 1) {
+		pvio_xenbus_dev_fatal(dev, -EINVAL,
+				      "reading %s/event-channel or event-channel-tx and -rx",
+				      fe);
+		return -EINVAL;
+	}
+	*rx_port = *tx_port;
+	return 0;
+}
+
+static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
+				 struct pvio_nb_vif *vif, unsigned int *tx_ref,
+				 unsigned int *rx_ref, unsigned int *tx_port,
+				 unsigned int *rx_port)
+{
+	const char *fe = dev->otherend;
+	unsigned int queues;
+
+	queues = pvio_xs_read_unsigned(dev->xs, fe, "multi-queue-num-queues", 1);
+	if (pvio_netback_check_queues(queues, PVIO_NB_MAX_QUEUES)) {
+		/* buggy or malicious guest (xen-netback's connect()) */
+		pvio_xenbus_dev_fatal(dev, -EINVAL,
+				      "guest requested %u queues, but valid range is 1 - %u.",
+				      queues, PVIO_NB_MAX_QUEUES);
+		return -EINVAL;
+	}
 	if (pvio_xs_gather(dev->xs, PVIO_XBT_NIL, fe, "tx-ring-ref", "%u",
 			   tx_ref, "rx-ring-ref", "%u", rx_ref, NULL)) {
 		pvio_xenbus_dev_fatal(dev, -EINVAL,
@@ -38,13 +118,8 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 				      fe);
 		return -EINVAL;
 	}
-	if (pvio_xs_scanf(dev->xs, PVIO_XBT_NIL, fe, "event-channel", "%u",
-			  port) != 1) {
-		/* split channels are not offered */
-		pvio_xenbus_dev_fatal(dev, -EINVAL, "reading %s/event-channel",
-				      fe);
+	if (pvio_nb_read_ports(dev, tx_port, rx_port))
 		return -EINVAL;
-	}
 	if (pvio_xs_read_unsigned(dev->xs, fe, "request-rx-copy", 0) != 1) {
 		pvio_xenbus_dev_fatal(dev, -EOPNOTSUPP,
 				      "frontend does not request rx-copy");
@@ -69,14 +144,18 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 static int pvio_nb_be_connect(struct pvio_xenbus_device *dev)
 {
 	struct pvio_nb_backend *be = dev_get_drvdata(&dev->dev);
-	unsigned int tx_ref, rx_ref, port;
+	unsigned int tx_ref, rx_ref, tx_port, rx_port;
 	int err;
 
 	pvio_nb_disconnect(be->vif);
-	err = pvio_nb_read_frontend(dev, be->vif, &tx_ref, &rx_ref, &port);
+	err = pvio_nb_read_frontend(dev, be->vif, &tx_ref, &rx_ref, &tx_port,
+				    &rx_port);
 	if (err)
 		return err;
-	err = pvio_nb_connect(be->vif, tx_ref, rx_ref, port);
+	if (tx_port != rx_port)
+		dev_info(&dev->dev, "split event channels: tx %u, rx %u\n",
+			 tx_port, rx_port);
+	err = pvio_nb_connect(be->vif, tx_ref, rx_ref, tx_port, rx_port);
 	if (err && dev->state != XenbusStateClosing)
 		pvio_xenbus_dev_fatal(dev, err, "connecting the rings");
 	return err;
@@ -99,13 +178,17 @@ static void pvio_nb_be_changed(struct pvio_xenbus_device *dev,
 static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 			    const struct pvio_xenbus_device_id *id)
 {
-	static const struct pvio_xenbus_kv kv[] = {
+	const struct pvio_xenbus_kv kv[] = {
 		{ .key = "feature-sg", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv6", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-rx-copy", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-rx-flip", .fmt = "%lu", .val = 0 },
+		{ .key = "feature-split-event-channels", .fmt = "%lu",
+		  .val = READ_ONCE(split_event_channels) },
+		{ .key = "multi-queue-max-queues", .fmt = "%lu",
+		  .val = PVIO_NB_MAX_QUEUES },
 	};
 	struct pvio_nb_backend *be;
 	enum xenbus_state fe;
@@ -128,6 +211,20 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 		return err;
 	}
 	dev_set_drvdata(&dev->dev, be);
+	be->dev = dev;
+	be->rate_watch.node = kasprintf(GFP_KERNEL, "%s/rate", dev->nodename);
+	be->rate_watch.callback = pvio_nb_rate_changed;
+	err = be->rate_watch.node ?
+	      pvio_xs_watch(dev->xs, &be->rate_watch) : -ENOMEM;
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "watching %s/rate",
+				      dev->nodename);
+		kfree(be->rate_watch.node);
+		pvio_nb_vif_destroy(be->vif);
+		kfree(be);
+		dev_set_drvdata(&dev->dev, NULL);
+		return err;
+	}
 	fe = pvio_xenbus_read_driver_state(dev, dev->otherend);
 	stale = fe == XenbusStateInitialised || fe == XenbusStateConnected;
 	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
@@ -141,6 +238,8 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 	}
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "writing features");
+		pvio_xs_unwatch(dev->xs, &be->rate_watch);
+		kfree(be->rate_watch.node);
 		pvio_nb_vif_destroy(be->vif);
 		kfree(be);
 		dev_set_drvdata(&dev->dev, NULL);
@@ -155,6 +254,8 @@ static void pvio_nb_be_remove(struct pvio_xenbus_device *dev)
 
 	if (!be)
 		return;
+	pvio_xs_unwatch(dev->xs, &be->rate_watch);
+	kfree(be->rate_watch.node);
 	pvio_nb_vif_destroy(be->vif);
 	kfree(be);
 	dev_set_drvdata(&dev->dev, NULL);

@@ -372,7 +372,7 @@ static void pvio_nf_rx_refill(struct pvio_nf *nf)
 	if (posted < PVIO_NF_RX_MIN)
 		mod_timer(&nf->refill_timer, jiffies + HZ / 10);
 	if (PVIO_RING_PUSH_REQUESTS(&nf->rx))
-		pvio_notify_remote_via_irq(nf->irq);
+		pvio_notify_remote_via_irq(nf->split ? nf->rx_irq : nf->irq);
 }
 
 static void pvio_nf_refill_timer(struct timer_list *t)
@@ -658,8 +658,62 @@ static void pvio_nf_free_ring(struct pvio_nf *nf, struct page **page,
 	*page = NULL;
 }
 
+static void pvio_nf_unbind(struct pvio_nf *nf)
+{
+	if (nf->rx_irq > 0)
+		pvio_unbind_from_irqhandler(nf->rx_irq, nf);
+	else if (nf->rx_port)
+		pvio_xenbus_free_evtchn(nf->xdev, nf->rx_port);
+	if (nf->irq > 0)
+		pvio_unbind_from_irqhandler(nf->irq, nf);
+	else if (nf->port)
+		pvio_xenbus_free_evtchn(nf->xdev, nf->port);
+	nf->irq = 0;
+	nf->port = 0;
+	nf->rx_irq = 0;
+	nf->rx_port = 0;
+}
+
+/*
+ * One port, or with @nf->split two (xen-netfront's setup_netfront_split()):
+ * event-channel-tx for TX requests and completions, event-channel-rx for
+ * RX. Both interrupts only schedule NAPI.
+ */
+static int pvio_nf_bind(struct pvio_nf *nf)
+{
+	int err;
+
+	snprintf(nf->tx_irq_name, sizeof(nf->tx_irq_name), "%s%s",
+		 nf->dev->name, nf->split ? "-tx" : "");
+	err = pvio_xenbus_alloc_evtchn(nf->xdev, &nf->port);
+	if (err)
+		return err;
+	err = pvio_bind_evtchn_to_irqhandler(nf->d, nf->port, pvio_nf_interrupt,
+					     0, nf->tx_irq_name, nf);
+	if (err < 0)
+		goto fail;
+	nf->irq = err;
+	if (!nf->split)
+		return 0;
+	snprintf(nf->rx_irq_name, sizeof(nf->rx_irq_name), "%s-rx",
+		 nf->dev->name);
+	err = pvio_xenbus_alloc_evtchn(nf->xdev, &nf->rx_port);
+	if (err)
+		goto fail;
+	err = pvio_bind_evtchn_to_irqhandler(nf->d, nf->rx_port,
+					     pvio_nf_interrupt, 0,
+					     nf->rx_irq_name, nf);
+	if (err < 0)
+		goto fail;
+	nf->rx_irq = err;
+	return 0;
+fail:
+	pvio_nf_unbind(nf);
+	return err;
+}
+
 /**
- * pvio_nf_setup_rings() - allocate and grant both rings, bind a port
+ * pvio_nf_setup_rings() - allocate and grant both rings, bind the port(s)
  * @nf: the device
  *
  * Context: process context (the control path).
@@ -697,16 +751,9 @@ int pvio_nf_setup_rings(struct pvio_nf *nf)
 	err = pvio_nf_pool_create(nf);
 	if (err)
 		goto end_rings;
-	err = pvio_xenbus_alloc_evtchn(nf->xdev, &nf->port);
+	err = pvio_nf_bind(nf);
 	if (err)
 		goto destroy_pool;
-	err = pvio_bind_evtchn_to_irqhandler(nf->d, nf->port, pvio_nf_interrupt,
-					     0, nf->dev->name, nf);
-	if (err < 0) {
-		nf->port = 0;
-		goto destroy_pool;
-	}
-	nf->irq = err;
 	nf->nr_tx_free = PVIO_NF_RING;
 	for (i = 0; i < PVIO_NF_RING; i++)
 		nf->tx_free[i] = PVIO_NF_RING - 1 - i;
@@ -788,12 +835,7 @@ void pvio_nf_teardown(struct pvio_nf *nf)
 		napi_disable(&nf->napi);
 	}
 	del_timer_sync(&nf->refill_timer);
-	if (nf->irq > 0)
-		pvio_unbind_from_irqhandler(nf->irq, nf);
-	else if (nf->port)
-		pvio_xenbus_free_evtchn(nf->xdev, nf->port);
-	nf->irq = 0;
-	nf->port = 0;
+	pvio_nf_unbind(nf);
 	if (!nf->rings)
 		return;
 	for (i = 0; i < PVIO_NF_RING; i++) {

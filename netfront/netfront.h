@@ -109,8 +109,13 @@ struct pvio_nf {
 	struct xen_netif_rx_front_ring rx;
 	struct page *tx_page, *rx_page;
 	grant_ref_t tx_ring_ref, rx_ring_ref;
-	evtchn_port_t port;
+	bool split;			/* split event channels, this connect */
+	evtchn_port_t port;		/* event-channel or event-channel-tx */
 	int irq;
+	evtchn_port_t rx_port;		/* event-channel-rx if split, else 0 */
+	int rx_irq;
+	char tx_irq_name[IFNAMSIZ + 4];
+	char rx_irq_name[IFNAMSIZ + 4];
 
 	/* TX */
 	spinlock_t tx_lock;

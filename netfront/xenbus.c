@@ -28,6 +28,11 @@ module_param(recovery_timeout, uint, 0644);
 MODULE_PARM_DESC(recovery_timeout,
 		 "Seconds a vif keeps its device while its backend restarts (module reloaded, store directory re-created) before tearing it down; 0 tears down at once (default 60)");
 
+static bool split_event_channels = true;
+module_param(split_event_channels, bool, 0644);
+MODULE_PARM_DESC(split_event_channels,
+		 "Use split event channels (one port per direction) when the backend offers feature-split-event-channels; read at each connect (default on)");
+
 /* Longest wait honoured: a day. */
 #define PVIO_NF_RECOVERY_MAX	(24 * 3600U)
 
@@ -59,6 +64,8 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv6", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu", .val = 1 },
+		/* last: written only with split event channels */
+		{ .key = "event-channel-rx", .fmt = "%lu" },
 	};
 	int err;
 
@@ -75,6 +82,10 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 	nf->ipv6_csum = pvio_xenbus_read_otherend_feature(dev,
 							  "feature-ipv6-csum-offload",
 							  0);
+	nf->split = READ_ONCE(split_event_channels) &&
+		    pvio_xenbus_read_otherend_feature(dev,
+						      "feature-split-event-channels",
+						      0);
 	err = pvio_nf_setup_rings(nf);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "setting up the rings");
@@ -83,7 +94,19 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 	kv[0].val = nf->tx_ring_ref;
 	kv[1].val = nf->rx_ring_ref;
 	kv[2].val = nf->port;
-	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv),
+	kv[ARRAY_SIZE(kv) - 1].val = nf->rx_port;
+	/*
+	 * event-channel, or event-channel-tx and -rx; a previous connect's
+	 * keys of the other kind go, so the backend reads only this one's.
+	 */
+	if (nf->split)
+		kv[2].key = "event-channel-tx";
+	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+		   nf->split ? "event-channel" : "event-channel-tx");
+	if (!nf->split)
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "event-channel-rx");
+	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv) - !nf->split,
 				     XenbusStateInitialised);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "writing tx-ring-ref");

@@ -1381,10 +1381,75 @@ static int valid_mac(const char *s)
 	return !(strtoul(s, NULL, 16) & 1);
 }
 
+/*
+ * libxl's vif rate (xl's rate=, xlu_vif_parse_rate()): RATE/s[@INTERVAL].
+ * RATE is decimal digits (at most 2^32 - 1), an optional K, M or G
+ * (x 1000, 1000^2, 1000^3) and B (bytes) or b (bits); INTERVAL is decimal
+ * digits and s, ms or us, 50ms if absent, at most 2^32 - 1 us. Gives
+ * what libxl writes to the backend's "rate" node: bytes per interval and
+ * the interval in microseconds. Returns 0, or -1 if malformed (or less
+ * than one byte per interval).
+ */
+static int parse_vif_rate(const char *s, unsigned long long *bytes,
+			  unsigned long *usec)
+{
+	unsigned long long bps, v;
+	const char *p = s;
+	char *end;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	errno = 0;
+	bps = strtoull(p, &end, 10);
+	if (errno || !bps || bps > UINT32_MAX)
+		return -1;
+	p = end;
+	if (*p == 'G')
+		bps *= 1000ULL * 1000 * 1000, p++;
+	else if (*p == 'M')
+		bps *= 1000ULL * 1000, p++;
+	else if (*p == 'K')
+		bps *= 1000ULL, p++;
+	if (*p == 'b')
+		bps /= 8;
+	else if (*p != 'B')
+		return -1;
+	if (strncmp(p + 1, "/s", 2))
+		return -1;
+	p += 3;
+	*usec = 50000;
+	if (*p == '@') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return -1;
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || !v || v > UINT32_MAX)
+			return -1;
+		if (!strcmp(end, "s"))
+			v *= 1000000;
+		else if (!strcmp(end, "ms"))
+			v *= 1000;
+		else if (strcmp(end, "us"))
+			return -1;
+		if (v > UINT32_MAX)
+			return -1;
+		*usec = v;
+	} else if (*p) {
+		return -1;
+	}
+	if (bps > ULLONG_MAX / *usec)
+		return -1;
+	*bytes = bps * *usec / 1000000;
+	return *bytes ? 0 : -1;
+}
+
 static int cmd_network_attach(int argc, char **argv)
 {
-	static const char *const keys[] = { "mac", "bridge" };
-	const char *vals[2] = { NULL, NULL };
+	static const char *const keys[] = { "mac", "bridge", "rate" };
+	const char *vals[3] = { NULL, NULL, NULL };
+	unsigned long long rate_bytes = 0;
+	unsigned long rate_usec = 0;
 	struct kv fe[8], be[12];
 	unsigned int nfe = 0, nbe = 0, n, i, devid = 0;
 	struct pvio_ctl_domain d;
@@ -1392,9 +1457,12 @@ static int cmd_network_attach(int argc, char **argv)
 
 	if (argc < 2)
 		usage_die("missing DOM");
-	parse_opts(argc, argv, 2, keys, vals, 2);
+	parse_opts(argc, argv, 2, keys, vals, 3);
 	if (vals[0] && !valid_mac(vals[0]))
 		usage_die("bad mac '%s' (unicast xx:xx:xx:xx:xx:xx)", vals[0]);
+	if (vals[2] && parse_vif_rate(vals[2], &rate_bytes, &rate_usec))
+		usage_die("bad rate '%s' (RATE/s[@INTERVAL]: e.g. 100Mb/s, 10MB/s@20ms)",
+			  vals[2]);
 	d = resolve_domu(argv[1]);
 	xs_open();
 	if (vals[0]) {
@@ -1418,6 +1486,8 @@ static int cmd_network_attach(int argc, char **argv)
 	set_kv(&be[nbe++], "mac", "%s", mac);
 	if (vals[1])
 		set_kv(&be[nbe++], "bridge", "%s", vals[1]);
+	if (vals[2])
+		set_kv(&be[nbe++], "rate", "%llu,%lu", rate_bytes, rate_usec);
 	snprintf(p, sizeof(p), "%u", devid);
 	attach_or_die(d.domid, "vif", devid, fe, nfe, be, nbe, p);
 	printf("%u\n", devid);
@@ -2060,9 +2130,13 @@ static const struct cmd cmds[] = {
 	  "puts the vbd back on its old backing.\n" },
 	{ "block-list", cmd_block_list, "DOM",
 	  "List DOM's virtual block devices and their states.\n" },
-	{ "network-attach", cmd_network_attach, "DOM [mac=XX:XX:XX:XX:XX:XX] [bridge=NAME]",
+	{ "network-attach", cmd_network_attach,
+	  "DOM [mac=XX:XX:XX:XX:XX:XX] [bridge=NAME] [rate=RATE/s[@INTERVAL]]",
 	  "Attach a virtual NIC (vif) to DOM; prints its DEVID. The MAC\n"
-	  "defaults to a random 00:16:3e:xx:xx:xx.\n" },
+	  "defaults to a random 00:16:3e:xx:xx:xx. rate= limits what DOM\n"
+	  "sends, in xl's syntax (100Mb/s, 10MB/s@20ms; K/M/G are powers of\n"
+	  "1000, B bytes, b bits; the interval defaults to 50ms): the backend's\n"
+	  "\"rate\" node gets bytes per interval and the interval in us.\n" },
 	{ "network-detach", cmd_network_detach, "DOM DEVID",
 	  "Close and remove DOM's vif DEVID (as block-detach).\n" },
 	{ "network-list", cmd_network_list, "DOM",
