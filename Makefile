@@ -66,6 +66,7 @@ modules-test:
 
 tools:
 	@$(MAKE) -s -C $(TOP)/tools
+	@$(MAKE) -s -C $(TOP)/tests/hvdom
 
 test-kernel:
 	@$(TOP)/scripts/test-kernel >/dev/null
@@ -90,5 +91,6 @@ lint:
 clean:
 	rm -rf $(TOP)/build
 	@$(MAKE) -s -C $(TOP)/tools clean
+	@$(MAKE) -s -C $(TOP)/tests/hvdom clean
 
 endif
