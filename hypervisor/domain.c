@@ -171,7 +171,8 @@ static void pvio_hv_vcpu_sync(struct pvio_hv_vcpu *v)
  * has set evtchn_upcall_pending), wakes the vCPU if it is blocked in
  * SCHEDOP_block/poll and has its Linux CPU call the domain's registered
  * upcall in hard-IRQ context (irq_work locally, an async IPI remotely). A kick already
- * queued is not queued twice. Nothing happens once the domain is dying.
+ * queued is not queued twice; a process domain's upcall (/dev/pvio-hv's
+ * SIGIO) is called right here. Nothing happens once the domain is dying.
  *
  * Context: any (hard IRQ included).
  */
@@ -187,6 +188,15 @@ void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
 		wake_up_all(&v->block_wq);
 	if (!READ_ONCE(d->upcall))
 		return;
+	/*
+	 * A process domain's vCPU is its process, wherever it runs: its
+	 * upcall (poll wake-up and SIGIO, safe in any context) is raised
+	 * here, without an IPI to a CPU that has nothing to do with it.
+	 */
+	if (d->fdom) {
+		pvio_hv_vcpu_upcall(v);
+		return;
+	}
 	cpu = get_cpu();
 	if (cpu == v->cpu || !cpu_online(v->cpu)) {
 		irq_work_queue(&v->upcall_work);
