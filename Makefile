@@ -31,10 +31,10 @@ BUILD := $(TOP)/build/$(BUILD_NAME)
 # built-in KUnit (=y) an external build would otherwise link them nowhere.
 KUNIT_ARG = $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/include/config/auto.conf),CONFIG_KUNIT=m)
 SRC_DIRS := Kbuild include hypervisor store grant evtchn bus blkback blkfront \
-	    netback netfront tests
+	    netback netfront tests uml
 
 .PHONY: all modules tools deps test-kernel uml check run bench lint clean \
-	modules-stock modules-test
+	modules-stock modules-test modules-uml
 
 all: modules tools
 
@@ -64,8 +64,16 @@ modules-test:
 	@kdir=$$($(TOP)/scripts/test-kernel) && \
 		$(MAKE) -s -C $(TOP) modules KDIR=$$kdir BUILD_NAME=test
 
+# The guest side for the User-Mode Linux domU (uml/ + grant, evtchn) in
+# build/uml, against the UML kernel's tree (scripts/uml-kernel --kdir).
+modules-uml:
+	@kdir=$$($(TOP)/scripts/uml-kernel --kdir) && \
+		$(MAKE) -s -C $(TOP) modules KDIR=$$kdir BUILD_NAME=uml \
+			ARCH=um SUBARCH=x86_64
+
 tools:
 	@$(MAKE) -s -C $(TOP)/tools
+	@$(MAKE) -s -C $(TOP)/tests/hvdom
 
 test-kernel:
 	@$(TOP)/scripts/test-kernel >/dev/null
@@ -90,5 +98,6 @@ lint:
 clean:
 	rm -rf $(TOP)/build
 	@$(MAKE) -s -C $(TOP)/tools clean
+	@$(MAKE) -s -C $(TOP)/tests/hvdom clean
 
 endif

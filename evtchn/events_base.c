@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <asm/sync_bitops.h>
 #include <pvio/guest.h>
 #include <pvio/evtchn.h>
 
@@ -135,7 +136,7 @@ static void do_mask(struct pvio_evtchn_irq *info, u8 reason)
 
 	raw_spin_lock_irqsave(&info->mask_lock, flags);
 	if (!info->mask_reason)
-		set_bit(info->port, bm(info->ed->si->evtchn_mask));
+		sync_set_bit(info->port, bm(info->ed->si->evtchn_mask));
 	info->mask_reason |= reason;
 	raw_spin_unlock_irqrestore(&info->mask_lock, flags);
 }
@@ -155,7 +156,7 @@ static void do_unmask(struct pvio_evtchn_irq *info, u8 reason)
 
 static void clear_pending(struct pvio_evtchn_irq *info)
 {
-	clear_bit(info->port, bm(info->ed->si->evtchn_pending));
+	sync_clear_bit(info->port, bm(info->ed->si->evtchn_pending));
 }
 
 /* ---- irq_chip callbacks ----------------------------------------------- */
@@ -207,7 +208,7 @@ static int chip_retrigger(struct irq_data *data)
 	struct pvio_evtchn_irq *info = irq_data_get_irq_chip_data(data);
 
 	do_mask(info, EVT_MASK_TEMPORARY);
-	set_bit(info->port, bm(info->ed->si->evtchn_pending));
+	sync_set_bit(info->port, bm(info->ed->si->evtchn_pending));
 	do_unmask(info, EVT_MASK_TEMPORARY);
 	return 1;
 }
@@ -440,7 +441,7 @@ static int map_port(struct pvio_evtchn_dom *ed, evtchn_port_t port,
 	INIT_DELAYED_WORK(&info->eoi_work, lateeoi_work);
 	/* Masked until the IRQ is started (request_irq()). */
 	info->mask_reason = EVT_MASK_EXPLICIT;
-	set_bit(port, bm(ed->si->evtchn_mask));
+	sync_set_bit(port, bm(ed->si->evtchn_mask));
 
 	if (type == IRQT_PIRQ) {
 		chip = &pirq_chip;
@@ -488,7 +489,7 @@ static void unmap_irq(struct pvio_evtchn_irq *info)
 
 	cancel_delayed_work_sync(&info->eoi_work);
 	mutex_lock(&ed->lock);
-	set_bit(info->port, bm(ed->si->evtchn_mask));
+	sync_set_bit(info->port, bm(ed->si->evtchn_mask));
 	clear_bit(info->port, ed->vcpus[info->vcpu].ports);
 	list_del(&info->list);
 	/* Unmap before closing: the port number may be reused at once. */

@@ -10,8 +10,9 @@
  * from a delayed work; the page is held until the grant is ended).
  *
  * The entry protocol is Linux's v1: the granter writes domid and frame,
- * wmb(), then the flags; ending access cmpxchg()es the flags to 0 only
- * while neither GTF_reading nor GTF_writing is set (XSA-396).
+ * wmb(), then the flags; ending access sync_cmpxchg()es the flags to 0
+ * only while neither GTF_reading nor GTF_writing is set (XSA-396): locked
+ * even in a uniprocessor guest (UML), whose cmpxchg() is not.
  */
 
 #include <linux/module.h>
@@ -427,9 +428,9 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_query_foreign_access);
  * @d: the caller's own domain
  * @ref: the grant
  *
- * As Linux's gnttab_end_foreign_access_ref_v1(): cmpxchg()es the flags to
- * 0 unless GTF_reading or GTF_writing is set. Only after success may the
- * page be reused or freed, and the ref freed (XSA-396). A peer can map
+ * As Linux's gnttab_end_foreign_access_ref_v1(): sync_cmpxchg()es the
+ * flags to 0 unless GTF_reading or GTF_writing is set. Only after
+ * success may the page be reused or freed, and the ref freed (XSA-396). A peer can map
  * the grant again until this succeeds. Ending a grant drops the frame's
  * reference that pvio_page_to_gfn() took for it (pvio_gfn_release()).
  *
@@ -442,17 +443,22 @@ bool pvio_gnttab_end_foreign_access_ref(struct pvio_domain *d,
 {
 	struct pvio_grant_dom *g = pvio_grant_dom(d);
 	struct grant_entry_v1 *e;
-	u16 *pflags, flags;
+	u16 *pflags, flags, old;
 
 	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
 		return false;
 	e = pvio_grant_entry(g, ref);
 	pflags = &e->flags;
 	flags = READ_ONCE(*pflags);
-	do {
+	/* sync_: locked even in a uniprocessor (UML) guest, as Linux's. */
+	for (;;) {
 		if (flags & (GTF_reading | GTF_writing))
 			return false;
-	} while (!try_cmpxchg(pflags, &flags, 0));
+		old = sync_cmpxchg(pflags, flags, 0);
+		if (old == flags)
+			break;
+		flags = old;
+	}
 	/* The frame's reference taken when it was granted goes with it. */
 	if (flags & GTF_permit_access)
 		pvio_gfn_release(d, READ_ONCE(e->frame));

@@ -55,6 +55,8 @@ static void pvio_hv_domain_free_work(struct work_struct *work)
 	mutex_unlock(&pvio_hv_domains_lock);
 
 	pvio_hv_gnttab_domain_free(d);
+	if (d->fdom)
+		pvio_hv_fdom_free(d);
 	pvio_hv_p2m_destroy(d);
 	if (d->shared_info)
 		free_page((unsigned long)d->shared_info);
@@ -169,7 +171,8 @@ static void pvio_hv_vcpu_sync(struct pvio_hv_vcpu *v)
  * has set evtchn_upcall_pending), wakes the vCPU if it is blocked in
  * SCHEDOP_block/poll and has its Linux CPU call the domain's registered
  * upcall in hard-IRQ context (irq_work locally, an async IPI remotely). A kick already
- * queued is not queued twice. Nothing happens once the domain is dying.
+ * queued is not queued twice; a process domain's upcall (/dev/pvio-hv's
+ * SIGIO) is called right here. Nothing happens once the domain is dying.
  *
  * Context: any (hard IRQ included).
  */
@@ -185,6 +188,15 @@ void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
 		wake_up_all(&v->block_wq);
 	if (!READ_ONCE(d->upcall))
 		return;
+	/*
+	 * A process domain's vCPU is its process, wherever it runs: its
+	 * upcall (poll wake-up and SIGIO, safe in any context) is raised
+	 * here, without an IPI to a CPU that has nothing to do with it.
+	 */
+	if (d->fdom) {
+		pvio_hv_vcpu_upcall(v);
+		return;
+	}
 	cpu = get_cpu();
 	if (cpu == v->cpu || !cpu_online(v->cpu)) {
 		irq_work_queue(&v->upcall_work);
@@ -416,7 +428,8 @@ static void pvio_hv_domain_teardown(struct pvio_domain *d)
 
 static struct pvio_domain *__pvio_domain_create(const char *name,
 						unsigned int nr_vcpus,
-						bool dom0)
+						bool dom0,
+						struct pvio_hv_fdom *fdom)
 {
 	struct pvio_domain *d;
 	int err;
@@ -424,9 +437,15 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 	if (!nr_vcpus || nr_vcpus > PVIO_MAX_VCPUS)
 		return ERR_PTR(-EINVAL);
 	d = pvio_hv_domain_alloc(name, nr_vcpus);
-	if (!d)
+	if (!d) {
+		if (fdom)
+			pvio_hv_fdom_destroy(fdom);
 		return ERR_PTR(-ENOMEM);
+	}
 	d->privileged = dom0;
+	d->fdom = fdom;
+	if (fdom)
+		fdom->own_shared_info = d->shared_info;
 
 	mutex_lock(&pvio_hv_guests_lock);
 	mutex_lock(&pvio_hv_domains_lock);
@@ -452,7 +471,8 @@ static struct pvio_domain *__pvio_domain_create(const char *name,
 		pvio_hv_dom0_domain = d;
 	mutex_unlock(&pvio_hv_domains_lock);
 
-	err = pvio_hv_guests_attach(d);
+	/* A process domain runs its own kernel: nothing of dom0's attaches. */
+	err = fdom ? 0 : pvio_hv_guests_attach(d);
 	if (err) {
 		mutex_lock(&pvio_hv_domains_lock);
 		d->state = PVIO_DOMAIN_DYING;
@@ -482,6 +502,8 @@ err_id:
 	return ERR_PTR(err);
 err_free:
 	mutex_unlock(&pvio_hv_guests_lock);
+	if (fdom)
+		pvio_hv_fdom_destroy(fdom);
 	free_page((unsigned long)d->shared_info);
 	kfree(d);
 	return ERR_PTR(err);
@@ -504,9 +526,20 @@ err_free:
  */
 struct pvio_domain *pvio_domain_create(const char *name, unsigned int nr_vcpus)
 {
-	return __pvio_domain_create(name, nr_vcpus, false);
+	return __pvio_domain_create(name, nr_vcpus, false, NULL);
 }
 EXPORT_SYMBOL_GPL(pvio_domain_create);
+
+/*
+ * A domain that is a process of dom0 (hvdev.c): one vCPU, its memory
+ * model @fdom (owned by the domain from here: freed with it, also when
+ * the creation fails), no guest component attached.
+ */
+struct pvio_domain *pvio_hv_domain_create_fdom(const char *name,
+					       struct pvio_hv_fdom *fdom)
+{
+	return __pvio_domain_create(name, 1, false, fdom);
+}
 
 static void __pvio_domain_destroy(struct pvio_domain *d)
 {
@@ -514,7 +547,8 @@ static void __pvio_domain_destroy(struct pvio_domain *d)
 
 	lockdep_assert_held(&pvio_hv_guests_lock);
 	/* The guest kernel goes first, its domain still fully working. */
-	pvio_hv_guests_detach(d);
+	if (!d->fdom)
+		pvio_hv_guests_detach(d);
 
 	mutex_lock(&pvio_hv_domains_lock);
 	WRITE_ONCE(d->state, PVIO_DOMAIN_DYING);
@@ -579,7 +613,7 @@ int pvio_hv_domains_init(void)
 	if (!pvio_hv_domain_wq)
 		return -ENOMEM;
 	d = __pvio_domain_create("Domain-0", num_online_cpus() < PVIO_MAX_VCPUS ?
-				 num_online_cpus() : PVIO_MAX_VCPUS, true);
+				 num_online_cpus() : PVIO_MAX_VCPUS, true, NULL);
 	if (IS_ERR(d)) {
 		destroy_workqueue(pvio_hv_domain_wq);
 		return PTR_ERR(d);

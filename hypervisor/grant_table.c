@@ -60,6 +60,9 @@
 #define PVIO_MAPTRACK_MAX_CHUNKS	4096
 #define PVIO_MAPTRACK_NONE		U32_MAX
 
+/* setup_table's frame of a process domain's table not placed yet */
+#define PVIO_HV_GFN_NONE		((xen_pfn_t)~0UL)
+
 /*
  * Live maps of one granting domain's grants (by all mapping domains
  * together; in pvio only dom0 and driver domains map). 32768: three vbds
@@ -93,6 +96,12 @@ struct pvio_hv_grant_table {
 	unsigned int max_frames;
 	struct grant_entry_v1 *shared[PVIO_GNTTAB_MAX_FRAMES];
 	xen_pfn_t gfn[PVIO_GNTTAB_MAX_FRAMES];	/* shared[i], the domain's */
+	/*
+	 * A process domain's frame placed by XENMAPSPACE_grant_table: shared[i]
+	 * is then this page of its memory file (referenced), else a page of
+	 * ours, which the process cannot reach (gfn[i] PVIO_HV_GFN_NONE).
+	 */
+	struct page *placed[PVIO_GNTTAB_MAX_FRAMES];
 	struct pvio_hv_active_grant *active[PVIO_GNTTAB_MAX_FRAMES];
 };
 
@@ -208,7 +217,10 @@ static void pvio_hv_gnttab_release(struct kref *ref)
 		for (j = 0; j < PVIO_GNTTAB_PER_FRAME; j++)
 			WARN_ON_ONCE(gt->active[i][j].rd_pins ||
 				     gt->active[i][j].wr_pins);
-		free_page((unsigned long)gt->shared[i]);
+		if (gt->placed[i])
+			put_page(gt->placed[i]);
+		else
+			free_page((unsigned long)gt->shared[i]);
 		kfree(gt->active[i]);
 	}
 	kfree(gt);
@@ -221,8 +233,9 @@ static void pvio_hv_gnttab_put(struct pvio_hv_grant_table *gt)
 
 /*
  * Grow @d's table @gt to @nr frames; each new frame becomes a frame of
- * @d's own (pvio_page_to_gfn()), which setup_table hands out. Process
- * context.
+ * @d's own (pvio_page_to_gfn()), which setup_table hands out. A process
+ * domain's new frames are ours until it places them in its memory
+ * (pvio_hv_gnttab_place_frame()). Process context.
  */
 static int pvio_hv_gnttab_grow(struct pvio_domain *d,
 			       struct pvio_hv_grant_table *gt, unsigned int nr)
@@ -239,8 +252,11 @@ static int pvio_hv_gnttab_grow(struct pvio_domain *d,
 	while (READ_ONCE(gt->nr_frames) < nr) {
 		shared = (void *)get_zeroed_page(GFP_KERNEL);
 		act = kcalloc(PVIO_GNTTAB_PER_FRAME, sizeof(*act), GFP_KERNEL);
-		gfn = shared ? pvio_page_to_gfn(d, virt_to_page(shared)) :
-			       PVIO_GFN_INVALID;
+		if (d->fdom)
+			gfn = shared ? PVIO_HV_GFN_NONE : PVIO_GFN_INVALID;
+		else
+			gfn = shared ? pvio_page_to_gfn(d, virt_to_page(shared)) :
+				       PVIO_GFN_INVALID;
 		if (!shared || !act || gfn == PVIO_GFN_INVALID) {
 			free_page((unsigned long)shared);
 			kfree(act);
@@ -263,6 +279,52 @@ static int pvio_hv_gnttab_grow(struct pvio_domain *d,
 	}
 	mutex_unlock(&gt->setup_lock);
 	return err;
+}
+
+/*
+ * Xen's XENMAPSPACE_grant_table for a process domain: frame @idx of its
+ * table (grown to @idx + 1 first) becomes @page, its pinned frame @gfn;
+ * the entries move with it (copied under the table lock, which every
+ * access to an entry holds). The frame's former page is freed (ours) or
+ * released (a frame placed before). Process context.
+ */
+int pvio_hv_gnttab_place_frame(struct pvio_domain *d, unsigned int idx,
+			       struct page *page, xen_pfn_t gfn)
+{
+	struct pvio_hv_grant_table *gt = d->grant_table;
+	struct page *old_placed;
+	void *old, *new = page_address(page);
+	unsigned long flags;
+	int err;
+
+	if (idx >= gt->max_frames)
+		return -EINVAL;
+	err = pvio_hv_gnttab_grow(d, gt, idx + 1);
+	if (err)
+		return err;
+	mutex_lock(&gt->setup_lock);
+	get_page(page);
+	spin_lock_irqsave(&gt->lock, flags);
+	if (gt->dying) {
+		spin_unlock_irqrestore(&gt->lock, flags);
+		mutex_unlock(&gt->setup_lock);
+		put_page(page);
+		return -ESRCH;
+	}
+	old = gt->shared[idx];
+	old_placed = gt->placed[idx];
+	if (old != new)
+		memcpy(new, old, PVIO_PAGE_SIZE);
+	gt->shared[idx] = new;
+	gt->placed[idx] = page;
+	gt->gfn[idx] = gfn;
+	spin_unlock_irqrestore(&gt->lock, flags);
+	mutex_unlock(&gt->setup_lock);
+	if (old_placed)
+		put_page(old_placed);
+	else
+		free_page((unsigned long)old);
+	return 0;
 }
 
 /* ---- maptrack --------------------------------------------------------- */

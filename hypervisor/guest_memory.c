@@ -16,6 +16,12 @@
  * table only: a frame it was not given (another domain's, dom0's
  * kernel, one it released) is refused as Xen refuses a frame the domain
  * does not own.
+ *
+ * A domain that is a process of dom0 (/dev/pvio-hv, hvdev.c) has the
+ * other kind of memory: its guest addresses are addresses in that process
+ * (copied with copy_from_user()/copy_to_user() from its own ioctl), and
+ * its frame n is page n of its memory file, a frame only while pinned
+ * (the ranges it registered): its p2m holds those pages.
  */
 
 #include <linux/mm.h>
@@ -24,6 +30,8 @@
 #include <linux/string.h>
 #include <linux/overflow.h>
 #include <linux/build_bug.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
 #include "internal.h"
 
 static_assert(PAGE_SIZE == PVIO_PAGE_SIZE);
@@ -74,12 +82,23 @@ static bool pvio_hv_guest_range_ok(unsigned long gaddr, size_t len)
  * @gaddr: guest address in @d's model
  * @len: bytes
  *
- * Context: any.
- * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
+ * A domain that is a process: @gaddr is an address of that process,
+ * read with copy_from_user() from its own hypercall ioctl.
+ *
+ * Context: any for a domain in this kernel; process context in the
+ * domain's own process (it may fault pages in) for a process domain.
+ * Return: 0 or -EFAULT for a NULL, user or wrapping address range (a
+ * process domain: an address outside its memory, or another process).
  */
 int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
 			    unsigned long gaddr, size_t len)
 {
+	if (d->fdom) {
+		if (current->mm != d->fdom->mm)
+			return -EFAULT;
+		return copy_from_user(dst, (const void __user *)gaddr, len) ?
+			-EFAULT : 0;
+	}
 	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
 	memcpy(dst, (const void *)gaddr, len);
@@ -93,12 +112,21 @@ int pvio_hv_copy_from_guest(struct pvio_domain *d, void *dst,
  * @src: hypervisor buffer
  * @len: bytes
  *
- * Context: any.
- * Return: 0 or -EFAULT for a NULL, user or wrapping address range.
+ * A domain that is a process: @gaddr is an address of that process,
+ * written with copy_to_user() from its own hypercall ioctl.
+ *
+ * Context: as pvio_hv_copy_from_guest().
+ * Return: 0 or -EFAULT, as pvio_hv_copy_from_guest().
  */
 int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
 			  const void *src, size_t len)
 {
+	if (d->fdom) {
+		if (current->mm != d->fdom->mm)
+			return -EFAULT;
+		return copy_to_user((void __user *)gaddr, src, len) ?
+			-EFAULT : 0;
+	}
 	if (!pvio_hv_guest_range_ok(gaddr, len))
 		return -EFAULT;
 	memcpy((void *)gaddr, src, len);
@@ -112,7 +140,8 @@ int pvio_hv_copy_to_guest(struct pvio_domain *d, unsigned long gaddr,
  * @mfn: the machine frame, on success
  *
  * Through @d's own table: dom0's frames are pfns; a domU's are only those
- * it was given by pvio_page_to_gfn() and has not released.
+ * it was given by pvio_page_to_gfn() and has not released; a process
+ * domain's are the pinned pages of its memory file (frame 0 included).
  *
  * Context: any (the table is read under RCU).
  * Return: true if @d owns @gfn.
@@ -126,6 +155,13 @@ bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
 		if (!pfn_valid(gfn))
 			return false;
 		*mfn = gfn;
+		return true;
+	}
+	if (d->fdom) {
+		page = gfn <= PVIO_HV_MAX_GFN ? xa_load(&d->p2m, gfn) : NULL;
+		if (!page)
+			return false;
+		*mfn = page_to_pfn(page);
 		return true;
 	}
 	if (!gfn || gfn > PVIO_HV_MAX_GFN)
@@ -157,7 +193,8 @@ bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
  *
  * Context: any; does not sleep (GFP_ATOMIC).
  * Return: the frame number, or PVIO_GFN_INVALID (no memory for the table,
- * 2^20 - 1 references to one page, or no frame number left): every use
+ * 2^20 - 1 references to one page, no frame number left, or @d is a
+ * process domain, whose frames are its memory file's pages): every use
  * of it is refused.
  */
 xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
@@ -169,6 +206,8 @@ xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
 
 	if (d->privileged)
 		return pfn;
+	if (d->fdom)	/* its frames are its file's pages */
+		return PVIO_GFN_INVALID;
 	spin_lock_irqsave(&d->p2m_lock, flags);
 	e = xa_load(&d->m2p, pfn);
 	if (e) {
@@ -212,7 +251,7 @@ void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 	struct page *page, *put = NULL;
 	void *e;
 
-	if (d->privileged || !gfn || gfn > PVIO_HV_MAX_GFN)
+	if (d->privileged || d->fdom || !gfn || gfn > PVIO_HV_MAX_GFN)
 		return;
 	spin_lock_irqsave(&d->p2m_lock, flags);
 	page = xa_load(&d->p2m, gfn);

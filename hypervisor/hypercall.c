@@ -80,6 +80,8 @@ long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
 		return pvio_hv_do_physdev_op(caller, a1, a2);
 	case __HYPERVISOR_xen_version:
 		return pvio_hv_do_xen_version(caller, a1, a2);
+	case __HYPERVISOR_memory_op:
+		return pvio_hv_do_memory_op(caller, a1, a2);
 	default:
 		return -XEN_ENOSYS;
 	}
@@ -97,8 +99,10 @@ long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
  *
  * Implemented: grant_table_op (v1: map/unmap/copy/setup_table/query_size/
  * get_version/set_version 1), event_channel_op, multicall, sched_op,
- * physdev_op and xen_version (version 4.17, extraversion, changeset,
- * get_features, pagesize). Every call is counted per @op in the caller's
+ * physdev_op, xen_version (version 4.17, extraversion, changeset,
+ * get_features, pagesize) and, for a domain that is a process
+ * (/dev/pvio-hv), memory_op XENMEM_add_to_physmap (shared_info and
+ * grant table frames). Every call is counted per @op in the caller's
  * stats. Arguments are copied in and results out through the caller's
  * memory model.
  *

@@ -32,6 +32,23 @@
 struct pvio_hv_grant_table;	/* grant_table.c */
 struct pvio_hv_maptrack;		/* grant_table.c */
 struct pvio_hv_evtchn_domain;	/* event_channel.c */
+struct pvio_hv_dev;		/* hvdev.c: an open /dev/pvio-hv */
+
+/*
+ * A domain that is a process of dom0 (/dev/pvio-hv, hvdev.c): its memory
+ * is a shmem file (frame n = page n), its hypercall arguments are
+ * addresses in that process, its upcall is the device's poll + SIGIO.
+ */
+struct pvio_hv_fdom {
+	struct mm_struct *mm;		/* the process's (mmgrab): arguments */
+	struct pvio_hv_dev *dev;	/* the open device; NULL once closed */
+	struct mutex lock;		/* everything below */
+	struct file *mem;		/* the shmem file, NULL until registered */
+	u64 nr_frames;			/* declared memory, 4 KiB frames */
+	u64 nr_pinned;			/* frames in the domain's p2m */
+	struct shared_info *own_shared_info;	/* the hypervisor's page */
+	struct page *shared_info_page;	/* a frame placed as shared_info */
+};
 
 enum pvio_hv_domain_state {
 	PVIO_DOMAIN_RUNNING,
@@ -91,6 +108,14 @@ struct pvio_domain {
 	void *priv[PVIO_NR_SLOTS];		/* guest-side components */
 
 	/*
+	 * NULL for a domain in this kernel; else the domain is a process
+	 * (hvdev.c) and its frame space below is its memory file's pinned
+	 * pages: p2m maps frame n to page n of the file (with a reference),
+	 * m2p is unused.
+	 */
+	struct pvio_hv_fdom *fdom;
+
+	/*
 	 * The domain's frame space (guest_memory.c; dom0's is the identity):
 	 * p2m maps each frame number the domain was given to its page, m2p
 	 * the page's pfn back to xa_mk_value(gfn << PVIO_HV_M2P_REF_BITS |
@@ -127,6 +152,18 @@ struct pvio_domain *pvio_hv_domain_lookup(struct pvio_domain *caller, domid_t do
 /* Raise @vcpu's upcall on its CPU and wake its blockers (any context). */
 void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu);
 
+/* A domain that is a process (hvdev.c): no guest components attach. */
+struct pvio_domain *pvio_hv_domain_create_fdom(const char *name,
+					       struct pvio_hv_fdom *fdom);
+/* hvdev.c: the domain struct is freed; drop its file and shared_info. */
+void pvio_hv_fdom_free(struct pvio_domain *d);
+/* hvdev.c: free a process domain's memory model (no domain uses it). */
+void pvio_hv_fdom_destroy(struct pvio_hv_fdom *fdom);
+long pvio_hv_do_memory_op(struct pvio_domain *caller, unsigned long cmd,
+			  unsigned long arg);
+int pvio_hv_dev_init(void);
+void pvio_hv_dev_exit(void);
+
 /* hypercall.c: dispatch without the DOMID/atomic checks of the entry. */
 long pvio_hv_do_hypercall(struct pvio_domain *caller, unsigned long op,
 			  unsigned long a1, unsigned long a2, unsigned long a3,
@@ -154,6 +191,9 @@ int pvio_hv_gnttab_domain_init(struct pvio_domain *d);
 void pvio_hv_gnttab_domain_destroy(struct pvio_domain *d);
 /* The domain struct is freed (free_work): drop its table and maptrack. */
 void pvio_hv_gnttab_domain_free(struct pvio_domain *d);
+/* XENMAPSPACE_grant_table: frame @idx of @d's table becomes @page (@gfn). */
+int pvio_hv_gnttab_place_frame(struct pvio_domain *d, unsigned int idx,
+			       struct page *page, xen_pfn_t gfn);
 /* Live maps @d holds and live maps of @d's grants. Any context. */
 void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
 			      u64 *granted);

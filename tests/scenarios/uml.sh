@@ -4,10 +4,15 @@
 # later items, and building its kernel costs about 17 minutes on a fresh
 # machine. Run it with: tools/vm --kernel stock --scenario uml
 # The User-Mode Linux domU kernel (scripts/uml-kernel) as a process of the
-# VM: it boots from its initramfs (scripts/uml-initramfs), its /init
-# insmods pvio-uml-hello (which counts the free IRQ descriptors) and runs
-# the command given as pvio.run=: lsmod, /proc/interrupts, an fio verify
-# on its tmpfs and iperf3 --version. Its console is shown as "# uml: "
+# VM, whose pvio modules are loaded first (dom0: /dev/pvio-hv): UML boots
+# from its initramfs (scripts/uml-initramfs), its /init insmods
+# pvio-uml-hello (which counts the free IRQ descriptors) and pvio's guest
+# modules built for ARCH=um: pvio-uml (its domain in dom0, hypercalls as
+# ioctls, upcalls as a UML IRQ), pvio-evtchn, pvio-grant and pvio-uml-loop
+# (10 events through dom0 and back on a Dynamic-irq line), then runs the
+# command given as pvio.run=: lsmod, /proc/interrupts, the loop's count,
+# an fio verify on its tmpfs, iperf3 --version, rmmod of every module
+# (the last closes the domain in dom0). Its console is shown as "# uml: "
 # lines. Without a UML kernel (it did not build, or cannot run here) the
 # scenario is skipped with the reason.
 . /pvio/lib.sh
@@ -19,15 +24,23 @@ if [ -e /pvio/uml/unavailable ]; then
 	t_ok "UML domU kernel # SKIP $(cat /pvio/uml/unavailable)"
 	t_done; exit
 fi
+# dom0's side: /dev/pvio-hv, where UML's pvio-uml creates its domain.
+if pvio_load && [ -c /dev/pvio-hv ]; then
+	t_ok "dom0: load the pvio modules (/dev/pvio-hv)"
+else
+	t_fail "dom0: load the pvio modules (/dev/pvio-hv)"
+fi
 
 # Each step's output between markers, then its status. fio without its
 # clock reads per I/O (--gtod_reduce=1: each is a syscall, a ptrace round
 # trip) and without its progress line.
 run='echo PVIO-UML-STEP: lsmod; lsmod; echo PVIO-UML-STATUS: $?;'
 run=$run' echo PVIO-UML-STEP: interrupts; cat /proc/interrupts; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: loop; cat /sys/module/pvio_uml_loop/parameters/received; echo PVIO-UML-STATUS: $?;'
 run=$run' echo PVIO-UML-STEP: fio; fio --name=t --filename=/tmp/f --size=4M --rw=randwrite --verify=crc32c --gtod_reduce=1 --eta=never; echo PVIO-UML-STATUS: $?;'
 run=$run' echo PVIO-UML-STEP: iperf3; iperf3 --version; echo PVIO-UML-STATUS: $?;'
 run=$run' echo PVIO-UML-STEP: rmmod; rmmod pvio-uml-hello; echo PVIO-UML-STATUS: $?;'
+run=$run' echo PVIO-UML-STEP: rmmod-pvio; rmmod pvio-uml-loop pvio-grant pvio-evtchn pvio-uml; echo PVIO-UML-STATUS: $?;'
 run=$run' echo PVIO-UML-STEP: end'
 
 # The physmem file goes to TMPDIR (a tmpfs here); con0 writes to stdout,
@@ -69,6 +82,29 @@ else
 	t_fail "free IRQs inside UML" "nr_irqs ${nr:-?}, free ${free:-?}"
 fi
 
+# pvio's guest modules inside UML, over dom0's /dev/pvio-hv.
+for m in pvio-uml pvio-evtchn pvio-grant pvio-uml-loop; do
+	n=$(echo $m | tr - _)
+	grep -qx "PVIO-UML-INSMOD: $m" $out && step lsmod | grep -q "^$n " &&
+		t_ok "insmod $m inside UML (lsmod lists it)" ||
+		t_fail "insmod $m inside UML" "$(grep -E "PVIO-UML-INSMOD.*$m|$m" $out | head -n 5)"
+done
+dom=$(sed -n 's/.*pvio-uml: domain \([0-9]*\) .*/\1/p' $out | head -n 1)
+[ -n "$dom" ] && t_ok "UML's domain in dom0: d$dom ($(grep -m1 'pvio-uml: domain' $out | sed 's/.*pvio-uml: //'))" ||
+	t_fail "UML created its domain through /dev/pvio-hv" "$(grep -m3 'pvio-uml' $out)"
+rx=$(step interrupts | awk '/pvio-uml-loop-rx/ { s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) { s = $i; break }; print s, $0; exit }')
+case "$rx" in
+"10 "*Dynamic-irq*) t_ok "UML's /proc/interrupts: Dynamic-irq pvio-uml-loop-rx counted 10 events through dom0" ;;
+*) t_fail "UML's /proc/interrupts: Dynamic-irq pvio-uml-loop-rx counted 10 events" "${rx:-no such line}" ;;
+esac
+step interrupts | grep -q 'pvio-hv' &&
+	t_ok "UML's /proc/interrupts: the pvio-hv upcall line ($(step interrupts | grep pvio-hv | tr -s ' '))" ||
+	t_fail "UML's /proc/interrupts: the pvio-hv upcall line"
+[ "$(step loop)" = 10 ] && t_ok "pvio-uml-loop received 10 of 10 events" ||
+	t_fail "pvio-uml-loop received 10 of 10 events" "received: $(step loop)"
+step_ok rmmod-pvio && t_ok "rmmod pvio-uml-loop, pvio-grant, pvio-evtchn, pvio-uml inside UML" ||
+	t_fail "rmmod the pvio modules inside UML" "$(step rmmod-pvio)"
+
 step_ok fio && step fio | grep -q 'err= 0' &&
 	t_ok "fio randwrite --verify=crc32c on UML's tmpfs" ||
 	t_fail "fio randwrite --verify=crc32c on UML's tmpfs" "$(step fio | tail -n 5)"
@@ -87,4 +123,8 @@ if [ "$st" = 0 ] && [ "$rc" = 0 ]; then
 else
 	t_fail "UML powered off cleanly" "PVIO-UML-EXIT: ${st:-none}, linux exit $rc after ${secs}s (124: timeout)"
 fi
+n=$(pvctl list 2>/dev/null | grep -c '^ *[0-9]')
+[ "$n" = 1 ] && t_ok "dom0: UML's domain is gone, only dom0 is left" ||
+	t_fail "dom0: UML's domain is gone" "$(pvctl list 2>&1)"
+t_check "dom0: unload the pvio modules" pvio_unload
 t_done
