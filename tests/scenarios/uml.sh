@@ -158,8 +158,17 @@ fi
 [ -n "$dom" ] && pvctl list 2>/dev/null | awk -v d="$dom" '$1 == d' | grep -q . &&
 	{ pvctl destroy "$dom" && t_ok "dom0: pvctl destroy d$dom releases its store ring" ||
 		t_fail "dom0: pvctl destroy d$dom" "$(pvctl list 2>&1)"; }
+# Its process gone, the domain is no longer listed, but dom0's store
+# still serves its ring: the toolstack releases it by domid.
+if [ -n "$dom" ] && grep -q "^$dom " /tmp/uml.introduce 2>/dev/null; then
+	pvctl release "$dom" && t_ok "dom0: pvctl release $dom after UML's exit (XS_RELEASE)" ||
+		t_fail "dom0: pvctl release $dom after UML's exit"
+fi
 n=$(pvctl list 2>/dev/null | grep -c '^ *[0-9]')
 [ "$n" = 1 ] && t_ok "dom0: UML's domain is gone, only dom0 is left" ||
 	t_fail "dom0: UML's domain is gone" "$(pvctl list 2>&1)"
 t_check "dom0: unload the pvio modules" pvio_unload
+dmesg | grep -q 'pvio-store: d[0-9]*: still introduced at unload' &&
+	t_fail "dom0's store: no domain still introduced at unload" "$(dmesg | grep 'still introduced')" ||
+	t_ok "dom0's store: no domain still introduced at unload"
 t_done

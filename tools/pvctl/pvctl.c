@@ -643,6 +643,33 @@ static int cmd_introduce(int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * The toolstack's step after a process domain's exit (libxl's
+ * xs_release_domain()): its process is gone, so is the domain from
+ * pvctl list, but the store still serves its ring. By domid only.
+ */
+static int cmd_release(int argc, char **argv)
+{
+	char path[64], *end;
+	unsigned long domid;
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOMID" : "unexpected argument");
+	/* 0x7FF0: Xen's DOMID_FIRST_RESERVED */
+	domid = strtoul(argv[1], &end, 10);
+	if (!*argv[1] || *end || !domid || domid >= 0x7FF0)
+		usage_die("bad domid '%s'", argv[1]);
+	xs_open();
+	err = xs_talk1(XS_RELEASE, 0, argv[1], NULL, NULL);
+	if (err)
+		die(EX_FAIL, "releasing domain %lu: %s", domid,
+		    xs_strerror(-err));
+	snprintf(path, sizeof(path), "/local/domain/%lu", domid);
+	xs_rm(0, path);
+	return EX_OK;
+}
+
 /* ---- devices ---------------------------------------------------------- */
 
 static void fe_path(char *buf, size_t n, unsigned int dom, const char *type,
@@ -2102,6 +2129,9 @@ static const struct cmd cmds[] = {
 	  "Introduce DOM, a domain whose kernel is not dom0's (UML), to the\n"
 	  "store: /local/domain/<domid> owned by it, then XS_INTRODUCE with\n"
 	  "its start_info's store frame and port. Prints domid, frame, port.\n" },
+	{ "release", cmd_release, "DOMID",
+	  "Have the store stop serving DOMID (XS_RELEASE) and remove\n"
+	  "/local/domain/<domid>: the step after a UML domain's process exited.\n" },
 	{ "list", cmd_list, "",
 	  "List domains: domid, name, state (running, suspended,\n"
 	  "shutdown(REASON), dying), vCPUs, devices (backend nodes), kind\n"
