@@ -122,17 +122,23 @@ static void pvio_xs_notify_client(void *data)
 
 /*
  * The toolstack's step (dom0): the domain's home in the store, then
- * XS_INTRODUCE with what the domain builder put in start_info.
+ * XS_INTRODUCE with what the domain builder put in start_info. In a
+ * kernel that is not dom0's (UML: pvio_dom0() is NULL) dom0's toolstack
+ * does it (pvctl introduce, PVIO_IOC_GET_STORE): the client's requests
+ * wait on the ring until then.
  */
 static int pvio_xs_introduce(struct pvio_xs_dom *x)
 {
-	struct pvio_xs *xs0 = pvio_xs_of(pvio_dom0());
+	struct pvio_xs *xs0;
 	char path[32], perm[8];
 	const char *perms[1] = { perm };
 	evtchn_port_t port;
 	xen_pfn_t gfn;
 	int err;
 
+	if (!pvio_dom0())
+		return 0;
+	xs0 = pvio_xs_of(pvio_dom0());
 	if (!xs0)
 		return -ENODEV;
 	err = pvio_domain_get_store(x->d, &gfn, &port);
@@ -154,7 +160,7 @@ static int pvio_xs_introduce(struct pvio_xs_dom *x)
 /* The toolstack's step at destruction (dom0); undoes pvio_xs_introduce(). */
 static void pvio_xs_release(struct pvio_xs_dom *x)
 {
-	struct pvio_xs *xs0 = pvio_xs_of(pvio_dom0());
+	struct pvio_xs *xs0 = pvio_dom0() ? pvio_xs_of(pvio_dom0()) : NULL;
 	char path[32];
 
 	if (!xs0)

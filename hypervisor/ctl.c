@@ -87,7 +87,31 @@ static void pvio_hv_ctl_fill(struct pvio_ctl_domain *e, struct pvio_domain *d)
 		break;
 	}
 	e->flags = d->privileged ? PVIO_CTL_DOMF_PRIVILEGED : 0;
+	if (d->fdom)
+		e->flags |= PVIO_CTL_DOMF_PROCESS;
 	strscpy(e->name, d->name, sizeof(e->name));
+}
+
+static long pvio_ctl_get_store(void __user *arg)
+{
+	struct pvio_ctl_store c;
+	struct pvio_domain *d;
+	evtchn_port_t port;
+	xen_pfn_t gfn;
+	long rc;
+
+	if (copy_from_user(&c, arg, sizeof(c)))
+		return -EFAULT;
+	d = pvio_hv_domain_get_by_id(c.domid);
+	if (!d)
+		return -ESRCH;
+	rc = pvio_domain_get_store(d, &gfn, &port);
+	pvio_hv_domain_put(d);
+	if (rc)
+		return rc;
+	c.gfn = gfn;
+	c.port = port;
+	return copy_to_user(arg, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
 static long pvio_ctl_list(void __user *arg)
@@ -183,6 +207,8 @@ static long pvio_hv_ctl_ioctl(struct file *file, unsigned int cmd,
 		return pvio_ctl_list(uarg);
 	case PVIO_IOC_STATS:
 		return pvio_ctl_stats(uarg);
+	case PVIO_IOC_GET_STORE:
+		return pvio_ctl_get_store(uarg);
 	case PVIO_IOC_RESUME:
 		return pvio_ctl_resume(uarg);
 	default:

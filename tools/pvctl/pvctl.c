@@ -584,13 +584,89 @@ static int cmd_list(int argc, char **argv)
 		usage_die("unexpected argument '%s'", argv[1]);
 	d = ctl_list(&nr);
 	xs_open();
-	printf("%-5s %-24s %-18s %5s %7s\n", "domid", "name", "state", "vcpus",
-	       "devices");
+	printf("%-5s %-24s %-18s %5s %7s %s\n", "domid", "name", "state",
+	       "vcpus", "devices", "kind");
 	for (i = 0; i < nr; i++)
-		printf("%-5u %-24s %-18s %5u %7u\n", d[i].domid,
+		printf("%-5u %-24s %-18s %5u %7u %s\n", d[i].domid,
 		       d[i].name[0] ? d[i].name : "-", state_name(&d[i]),
-		       d[i].nr_vcpus, count_devices(d[i].domid));
+		       d[i].nr_vcpus, count_devices(d[i].domid),
+		       d[i].flags & PVIO_CTL_DOMF_PRIVILEGED ? "dom0" :
+		       d[i].flags & PVIO_CTL_DOMF_PROCESS ? "uml" : "kernel");
 	free(d);
+	return EX_OK;
+}
+
+/*
+ * The toolstack's last step for a domain whose kernel is not dom0's (a
+ * process domain, UML): its home owned by it, then XS_INTRODUCE with
+ * what it recorded in start_info (libxl: xs_introduce_domain()).
+ */
+static int cmd_introduce(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	struct pvio_ctl_store st = { 0 };
+	char path[64], p[80], perm[16], a[3][32];
+	const char *parts[3] = { a[0], a[1], a[2] };
+	unsigned int lens[3], i;
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument");
+	d = resolve_domu(argv[1]);
+	st.domid = d.domid;
+	if (ioctl(ctl_fd, PVIO_IOC_GET_STORE, &st))
+		die(EX_FAIL, "domain %u: no store ring in its start_info: %s",
+		    d.domid, strerror(errno));
+	xs_open();
+	snprintf(path, sizeof(path), "/local/domain/%u", d.domid);
+	snprintf(perm, sizeof(perm), "n%u", d.domid);
+	err = xs_mkdir(0, path);
+	if (!err)
+		err = xs_set_perms(0, path, perm, "r0");
+	snprintf(p, sizeof(p), "%s/name", path);
+	if (!err)
+		err = xs_write(0, p, d.name);
+	snprintf(p, sizeof(p), "%s/domid", path);
+	if (!err)
+		err = xs_writef(0, p, "%u", d.domid);
+	snprintf(a[0], sizeof(a[0]), "%u", d.domid);
+	snprintf(a[1], sizeof(a[1]), "%llu", (unsigned long long)st.gfn);
+	snprintf(a[2], sizeof(a[2]), "%u", st.port);
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(a[i]) + 1;
+	if (!err)
+		err = xs_talk(XS_INTRODUCE, 0, parts, lens, 3, NULL, NULL);
+	if (err)
+		die(EX_FAIL, "introducing domain %u: %s", d.domid,
+		    xs_strerror(-err));
+	printf("%u %llu %u\n", d.domid, (unsigned long long)st.gfn, st.port);
+	return EX_OK;
+}
+
+/*
+ * The toolstack's step after a process domain's exit (libxl's
+ * xs_release_domain()): its process is gone, so is the domain from
+ * pvctl list, but the store still serves its ring. By domid only.
+ */
+static int cmd_release(int argc, char **argv)
+{
+	char path[64], *end;
+	unsigned long domid;
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOMID" : "unexpected argument");
+	/* 0x7FF0: Xen's DOMID_FIRST_RESERVED */
+	domid = strtoul(argv[1], &end, 10);
+	if (!*argv[1] || *end || !domid || domid >= 0x7FF0)
+		usage_die("bad domid '%s'", argv[1]);
+	xs_open();
+	err = xs_talk1(XS_RELEASE, 0, argv[1], NULL, NULL);
+	if (err)
+		die(EX_FAIL, "releasing domain %lu: %s", domid,
+		    xs_strerror(-err));
+	snprintf(path, sizeof(path), "/local/domain/%lu", domid);
+	xs_rm(0, path);
 	return EX_OK;
 }
 
@@ -1622,6 +1698,15 @@ static int cmd_destroy(int argc, char **argv)
 		}
 		xs_dir_free(types, nt);
 	}
+	/*
+	 * A process domain's store ring was introduced by pvctl introduce,
+	 * not by a bus in dom0's kernel: release it here (libxl's
+	 * xs_release_domain()); not introduced is fine.
+	 */
+	if (d.flags & PVIO_CTL_DOMF_PROCESS) {
+		snprintf(p, sizeof(p), "%u", d.domid);
+		xs_talk1(XS_RELEASE, 0, p, NULL, NULL);
+	}
 	snprintf(p, sizeof(p), "/local/domain/%u", d.domid);
 	xs_rm(0, p);
 	/* A suspended domain's saved backends (pvctl suspend). */
@@ -1629,7 +1714,9 @@ static int cmd_destroy(int argc, char **argv)
 	xs_rm(0, p);
 	rm_if_empty(0, SAVED_DIR);
 	dd.domid = d.domid;
-	if (ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd))
+	/* A process domain whose process exited is destroyed already. */
+	if (ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd) &&
+	    !(errno == ESRCH && (d.flags & PVIO_CTL_DOMF_PROCESS)))
 		die(errno == ESRCH ? EX_NOTFOUND : EX_FAIL,
 		    "destroying domain %u: %s", d.domid, strerror(errno));
 	return EX_OK;
@@ -2108,9 +2195,17 @@ static const struct cmd cmds[] = {
 	{ "destroy", cmd_destroy, "DOM",
 	  "Close and remove every device of DOM (domid or name), remove\n"
 	  "/local/domain/<domid> and destroy the domain.\n" },
+	{ "introduce", cmd_introduce, "DOM",
+	  "Introduce DOM, a domain whose kernel is not dom0's (UML), to the\n"
+	  "store: /local/domain/<domid> owned by it, then XS_INTRODUCE with\n"
+	  "its start_info's store frame and port. Prints domid, frame, port.\n" },
+	{ "release", cmd_release, "DOMID",
+	  "Have the store stop serving DOMID (XS_RELEASE) and remove\n"
+	  "/local/domain/<domid>: the step after a UML domain's process exited.\n" },
 	{ "list", cmd_list, "",
 	  "List domains: domid, name, state (running, suspended,\n"
-	  "shutdown(REASON), dying), vCPUs, devices (backend nodes).\n" },
+	  "shutdown(REASON), dying), vCPUs, devices (backend nodes), kind\n"
+	  "(dom0, kernel: a domU of dom0's kernel, uml: a process domain).\n" },
 	{ "block-attach", cmd_block_attach, "DOM BACKING VDEV [ro]",
 	  "Attach BACKING (a block device or a regular file) to DOM as VDEV\n"
 	  "(xvda, xvdb1, hda, sda, or a virtual-device number), read-write\n"

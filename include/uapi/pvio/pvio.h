@@ -17,7 +17,7 @@
 #include <linux/ioctl.h>
 
 #define PVIO_CTL_DEVICE		"/dev/pvio"
-#define PVIO_CTL_VERSION	2	/* 2: PVIO_IOC_RESUME */
+#define PVIO_CTL_VERSION	3	/* 2: PVIO_IOC_RESUME, 3: GET_STORE */
 #define PVIO_CTL_NAME_LEN	64
 
 /* pvio_ctl_domain.state */
@@ -27,6 +27,7 @@
 
 /* pvio_ctl_domain.flags */
 #define PVIO_CTL_DOMF_PRIVILEGED	(1U << 0)	/* dom0 */
+#define PVIO_CTL_DOMF_PROCESS		(1U << 1)	/* a process (/dev/pvio-hv) */
 
 /* PVIO_IOC_CREATE: create a domU. */
 struct pvio_ctl_create {
@@ -91,6 +92,17 @@ struct pvio_ctl_resume {
 	__u32 pad;
 };
 
+/*
+ * PVIO_IOC_GET_STORE: a domain's start_info store_mfn/store_evtchn, what
+ * the toolstack introduces to the store (XS_INTRODUCE). -ESRCH: no such
+ * domain; -ENOENT: it recorded none yet.
+ */
+struct pvio_ctl_store {
+	__u32 domid;			/* IN */
+	__u32 port;			/* OUT */
+	__u64 gfn;			/* OUT */
+};
+
 #define PVIO_IOC_MAGIC		0xE7
 
 /* Returns PVIO_CTL_VERSION (no argument). */
@@ -100,5 +112,6 @@ struct pvio_ctl_resume {
 #define PVIO_IOC_LIST		_IOWR(PVIO_IOC_MAGIC, 3, struct pvio_ctl_list)
 #define PVIO_IOC_STATS		_IOWR(PVIO_IOC_MAGIC, 4, struct pvio_ctl_stats)
 #define PVIO_IOC_RESUME		_IOW(PVIO_IOC_MAGIC, 5, struct pvio_ctl_resume)
+#define PVIO_IOC_GET_STORE	_IOWR(PVIO_IOC_MAGIC, 6, struct pvio_ctl_store)
 
 #endif /* _UAPI_PVIO_PVIO_H */
