@@ -34,6 +34,7 @@
 #include <linux/string.h>
 #include <linux/err.h>
 #include <linux/mm.h>
+#include <linux/bits.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
@@ -49,7 +50,7 @@ static_assert(sizeof(struct pvio_hv_store) == 16);
 static_assert(sizeof(struct privcmd_hypercall) == 48);
 
 /* grant_entry_v1.frame is 32 bits wide: frames 0 .. 2^32 - 1. */
-#define PVIO_HV_FDOM_MAX_FRAMES		(1ULL << 32)
+#define PVIO_HV_FDOM_MAX_FRAMES		BIT_ULL(32)
 
 struct pvio_hv_dev {
 	struct mutex lock;		/* creation */
