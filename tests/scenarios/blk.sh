@@ -309,7 +309,16 @@ wait_for 5 vbd_gone $domid $XVDA && [ ! -e /dev/xvda ] && t_ok "xvda gone, fio e
 t_check "block-attach ram0 again" pvctl block-attach $domid /dev/ram0 xvda
 if wait_for 10 test -b /dev/xvda; then
 	s2=$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum)
-	[ "$s1" = "$s2" ] && t_ok "re-attached xvda: data intact" || t_fail "re-attached xvda: data intact"
+	if [ "$s1" = "$s2" ]; then
+		t_ok "re-attached xvda: data intact"
+	else
+		# Which read differs: the one before the detach, the one after,
+		# or both (the backing ramdisk is the reference).
+		s0=$(dd if=/dev/ram0 bs=64k count=64 2>/dev/null | sha256sum)
+		s3=$(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>/dev/null | sha256sum)
+		t_fail "re-attached xvda: data intact" \
+			"before ${s1%% *} after ${s2%% *} again ${s3%% *} ram0 ${s0%% *} ($(dd if=/dev/xvda bs=64k count=64 iflag=direct 2>&1 >/dev/null | tail -n 1))"
+	fi
 else
 	t_fail "xvda re-appears"
 fi
