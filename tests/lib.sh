@@ -87,6 +87,25 @@ wait_for() {
 	"$@"
 }
 
+# t_load [MODULE [PARAM=VALUE...]]: load every pvio module, and MODULE
+# (kmod_load) when given: one result; the scenario ends if one fails.
+t_load() {
+	what="load the pvio modules"; [ $# -gt 0 ] && what="$what and $1"
+	if pvio_load && { [ $# = 0 ] || kmod_load "$@"; }; then
+		t_ok "$what"
+	else
+		t_fail "$what"; t_done; exit
+	fi
+}
+
+# t_create NAME [KEY=VALUE...]: pvctl create, the new domid in $domid: one
+# result; the scenario ends if no domain was created.
+t_create() {
+	domid=$(pvctl create "$@")
+	[ -n "$domid" ] && { t_ok "pvctl create $* (domid $domid)"; return 0; }
+	t_fail "pvctl create $*"; t_done; exit
+}
+
 # state_is PATH STATE: the store node PATH/state reads STATE.
 state_is() { [ "$(pvctl store read "$1/state" 2>/dev/null)" = "$2" ]; }
 
@@ -123,4 +142,61 @@ bstat() { cat /sys/bus/pvio-backend/devices/vbd-$1-$2/statistics/$3 2>/dev/null 
 vbd_gone() {
 	[ ! -e /sys/bus/pvio-frontend/devices/d$1-vbd-$2 ] &&
 		[ ! -e /sys/bus/pvio-backend/devices/vbd-$1-$2 ]
+}
+
+# ---- network -----------------------------------------------------------
+# A scenario sets DOM (the domU's name, also its network namespace's), MAC
+# (the vif's), FE_IP and BE_IP (the frontend's and dom0's vif's addresses).
+# iproute2's ip: busybox's applet runs first in PATH and has no netns.
+IP=/usr/sbin/ip
+# ns COMMAND...: COMMAND in the domU's network namespace.
+ns() { $IP netns exec $DOM "$@"; }
+# by_mac MAC: the name of dom0's interface with address MAC.
+by_mac() {
+	for a in /sys/class/net/*/address; do
+		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
+	done
+	return 1
+}
+# iperf_mbps: iperf3's receiver bitrate in Mbit/s, from its text output
+# on stdin.
+iperf_mbps() { awk '/receiver/ { r = $7; u = $8 } END {
+	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
+	printf "%.1f\n", r + 0 }'; }
+# fe_stat NAME: counter NAME of the frontend's ethtool -S ($ETH, in the
+# namespace).
+fe_stat() { ns ethtool -S "$ETH" | awk -v k="$1:" '$1 == k { print $2 }'; }
+# net_attach DOMID [KEY=VALUE...]: pvctl network-attach DOMID KEY=VALUE...;
+# sets devid, VIF (dom0's vif<domid>.<devid>), FE and BE (the frontend's
+# and backend's store directories) and ETH (the frontend, found by $MAC).
+# Returns 0 when both interfaces exist within 20 s, 1 otherwise.
+net_attach() {
+	devid=$(pvctl network-attach "$@") || return 1
+	VIF=vif$1.$devid
+	FE=/local/domain/$1/device/vif/$devid
+	BE=/local/domain/0/backend/vif/$1/$devid
+	wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC || return 1
+	ETH=$(by_mac $MAC)
+}
+# t_net_attach DOMID [KEY=VALUE...]: net_attach as the domain's first vif
+# (devid 0): one result; the scenario ends if it fails.
+t_net_attach() {
+	if net_attach "$@" && [ "$devid" = 0 ]; then
+		t_ok "pvctl network-attach $*: devid 0, $VIF (dom0) and $ETH (d$1) exist"
+		return 0
+	fi
+	t_fail "pvctl network-attach $*: devid 0, $VIF and the frontend exist" \
+		"devid '$devid'; $(ls /sys/class/net; pvctl network-list $1)"
+	t_done; exit
+}
+# net_ns_up: ETH moved into the namespace (created if it is not there)
+# with FE_IP/24, VIF in dom0's with BE_IP/24, both links up.
+net_ns_up() {
+	$IP netns list | grep -qw "^$DOM" || $IP netns add $DOM
+	$IP link set "$ETH" netns $DOM
+	ns $IP link set lo up
+	ns $IP addr add $FE_IP/24 dev "$ETH"
+	ns $IP link set "$ETH" up
+	$IP addr add $BE_IP/24 dev $VIF
+	$IP link set $VIF up
 }

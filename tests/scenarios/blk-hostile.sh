@@ -23,11 +23,7 @@ attach() {	# DOM BACKING VDEV
 	pvctl block-attach "$1" "$2" "$3" && wait_for 10 test -b /dev/"$3"
 }
 
-if pvio_load && kmod_load brd rd_nr=3 rd_size=16384; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"; t_done; exit
-fi
+t_load brd rd_nr=3 rd_size=16384
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
 a=$(pvctl create hostile-a)

@@ -30,16 +30,10 @@ has() { pvctl store read "$1" >/dev/null 2>&1; }
 nqueues() { ls -d /sys/block/xvda/mq/* 2>/dev/null | wc -l; }
 connected() { state_is $fe 4 && state_is $be 4 && test -b /dev/xvda; }
 
-if pvio_load && kmod_load brd rd_nr=1 rd_size=65536; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"; t_done; exit
-fi
+t_load brd rd_nr=1 rd_size=65536
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
-domid=$(pvctl create mqdom vcpus=2)
-[ -n "$domid" ] && t_ok "pvctl create mqdom vcpus=2 (domid $domid)" ||
-	{ t_fail "pvctl create"; t_done; exit; }
+t_create mqdom vcpus=2
 fe=/local/domain/$domid/device/vbd/$XVDA
 be=/local/domain/0/backend/vbd/$domid/$XVDA
 

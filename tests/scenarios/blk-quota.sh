@@ -36,11 +36,7 @@ granted_all() { awk 'NF >= 14 && $1 ~ /^[0-9]+$/ { s += $14 } END { print s + 0 
 held0() { awk '$1 == 0 && NF >= 14 { print $13 }' $DOMS; }
 live0() { dom0_res | awk '{ print $4 }'; }
 
-if pvio_load && kmod_load brd rd_nr=4 rd_size=32768; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"; t_done; exit
-fi
+t_load brd rd_nr=4 rd_size=32768
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
 echo "# dom0 live grant maps at the start: $(live0)"

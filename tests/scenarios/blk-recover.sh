@@ -33,11 +33,7 @@ reload() {
 be_connected() { state_is /local/domain/0/backend/vbd/$domid/$XVDA 4; }
 replays() { dmesg | grep -c 'reconnected, .* held'; }
 
-if pvio_load && kmod_load brd rd_nr=1 rd_size=65536; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"; t_done; exit
-fi
+t_load brd rd_nr=1 rd_size=65536
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
 domid=$(pvctl create guest)

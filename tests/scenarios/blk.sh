@@ -27,17 +27,11 @@ fio_rate() {
 }
 
 kmod_load ext4 2>/dev/null	# a module in the stock kernel
-if pvio_load && kmod_load brd rd_nr=2 rd_size=65536; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"
-	t_done; exit
-fi
+t_load brd rd_nr=2 rd_size=65536
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
 
-domid=$(pvctl create blkdom vcpus=2)
-[ -n "$domid" ] && t_ok "pvctl create blkdom (domid $domid)" || { t_fail "pvctl create"; t_done; exit; }
+t_create blkdom vcpus=2
 
 # Bad input: one line, nothing created.
 bad() {

@@ -71,18 +71,11 @@ t_fio_across() {
 dom_state() { pvctl list | awk -v d="$domid" '$1 == d { print $3 }'; }
 state_now() { [ "$(dom_state)" = "$1" ]; }
 
-if pvio_load && kmod_load brd rd_nr=3 rd_size=65536; then
-	t_ok "load the pvio modules and brd"
-else
-	t_fail "load the pvio modules and brd"
-	t_done; exit
-fi
+t_load brd rd_nr=3 rd_size=65536
 wait_for 5 pvctl store ls /local/domain/0
 res_snapshot
 
-domid=$(pvctl create migdom vcpus=2)
-[ -n "$domid" ] && t_ok "pvctl create migdom (domid $domid)" ||
-	{ t_fail "pvctl create"; t_done; exit; }
+t_create migdom vcpus=2
 fe=/local/domain/$domid/device/vbd/$XVDA
 be=/local/domain/0/backend/vbd/$domid/$XVDA
 t_check "pvctl block-attach $domid /dev/ram0 xvda" pvctl block-attach $domid /dev/ram0 xvda

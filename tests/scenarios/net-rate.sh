@@ -16,27 +16,14 @@
 # detach, destroy, everything unloads.
 . /pvio/lib.sh
 
-IP=/usr/sbin/ip
 DOM=netq1
 FE_IP=10.96.0.2
 BE_IP=10.96.0.1
 MAC=00:16:3e:00:96:01
 
-ns() { $IP netns exec $DOM "$@"; }
-by_mac() {
-	for a in /sys/class/net/*/address; do
-		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
-	done
-	return 1
-}
-# iperf3 receiver bitrate in Mbit/s from its text output.
-rate() { awk '/receiver/ { r = $7; u = $8 } END {
-	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
-	printf "%.1f\n", r + 0 }'; }
 # within X LO HI: LO <= X <= HI (decimals).
 within() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 vstat() { ethtool -S $VIF | awk -v k="guest_$1:" '$1 == k { print $2 }'; }
-fstat() { ns ethtool -S "$ETH" | awk -v k="$1:" '$1 == k { print $2 }'; }
 # guest_tx SECONDS: iperf3 TCP from the domU to dom0 for SECONDS; sets
 # OUT, RC, MBPS (its goodput) and WIRE (Mbit/s of frames netback handed
 # to dom0's stack, counted on the vif from 2 s in to 1 s before the end).
@@ -50,19 +37,13 @@ guest_tx() {
 	b1=$(cat /sys/class/net/$VIF/statistics/rx_bytes); t1=$(cut -d" " -f1 /proc/uptime)
 	wait $ip3; RC=$?
 	OUT=$(cat /tmp/iperf.out)
-	MBPS=$(echo "$OUT" | rate)
+	MBPS=$(echo "$OUT" | iperf_mbps)
 	WIRE=$(awk -v b="$((b1 - b0))" -v t0="$t0" -v t1="$t1" \
 		'BEGIN { printf "%.1f\n", b * 8 / (t1 - t0) / 1e6 }')
 }
 
-if pvio_load; then
-	t_ok "load the pvio modules"
-else
-	t_fail "load the pvio modules"
-	t_done; exit
-fi
-domid=$(pvctl create $DOM)
-[ -n "$domid" ] && t_ok "pvctl create $DOM (domid $domid)" || { t_fail "pvctl create $DOM"; t_done; exit; }
+t_load
+t_create $DOM
 BE=/local/domain/0/backend/vif/$domid/0
 
 for r in 100Mbit/s 100Mb 0Mb/s 100Mb/s@ 100Mb/s@20 4294967296B/s; do
@@ -77,27 +58,11 @@ echo "#   $out"
 ! pvctl store read $BE/state >/dev/null 2>&1 &&
 	t_ok "a rejected rate attached nothing" || t_fail "a rejected rate attached nothing" "$(pvctl network-list $domid)"
 
-devid=$(pvctl network-attach $domid mac=$MAC rate=100Mb/s)
-[ "$devid" = 0 ] && t_ok "pvctl network-attach $domid rate=100Mb/s -> devid 0" ||
-	t_fail "pvctl network-attach rate=100Mb/s" "devid '$devid'"
+t_net_attach $domid mac=$MAC rate=100Mb/s
 r=$(pvctl store read $BE/rate)
 [ "$r" = "625000,50000" ] && t_ok "backend rate node: $r (libxl's bytes,usec)" ||
 	t_fail "backend rate node 625000,50000" "'$r'"
-VIF=vif$domid.0
-if wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC; then
-	ETH=$(by_mac $MAC)
-	t_ok "$VIF (dom0) and $ETH (d$domid) exist"
-else
-	t_fail "$VIF and the frontend exist" "$(ls /sys/class/net; pvctl network-list $domid)"
-	t_done; exit
-fi
-$IP netns add $DOM
-$IP link set "$ETH" netns $DOM
-ns $IP link set lo up
-ns $IP addr add $FE_IP/24 dev "$ETH"
-ns $IP link set "$ETH" up
-$IP addr add $BE_IP/24 dev $VIF
-$IP link set $VIF up
+net_ns_up
 if wait_for 20 sh -c "grep -q 1 /sys/class/net/$VIF/carrier" &&
    wait_for 20 sh -c "$IP netns exec $DOM cat /sys/class/net/$ETH/carrier | grep -q 1" &&
    wait_for 20 ping -c 1 -W 1 $FE_IP >/dev/null; then
@@ -136,10 +101,10 @@ else
 fi
 LO=$(awk -v r="$R" 'BEGIN { print r * 0.95 / 1000 }')
 HI=$(awk -v r="$R" 'BEGIN { print r * 1.05 / 1000 }')
-d0=$(vstat tx_dropped); e0=$(vstat tx_errors); f0=$(fstat tx_dropped)
+d0=$(vstat tx_dropped); e0=$(vstat tx_errors); f0=$(fe_stat tx_dropped)
 l0=$(vstat tx_rate_limited)
 guest_tx 10
-d1=$(vstat tx_dropped); e1=$(vstat tx_errors); f1=$(fstat tx_dropped)
+d1=$(vstat tx_dropped); e1=$(vstat tx_errors); f1=$(fe_stat tx_dropped)
 l1=$(vstat tx_rate_limited)
 echo "$OUT" | grep -E 'sender|receiver' | sed 's/^/# /'
 echo "# rate=${R}Kb/s: goodput $MBPS Mbit/s, frames $WIRE Mbit/s, credit timer armed $((l1 - l0)) times"

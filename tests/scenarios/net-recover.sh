@@ -18,7 +18,6 @@
 # Then detach, destroy, dom0's resources as before, everything unloads.
 . /pvio/lib.sh
 
-IP=/usr/sbin/ip
 DOM=netr1
 FE_IP=10.97.0.2
 BE_IP=10.97.0.1
@@ -26,14 +25,6 @@ MAC=00:16:3e:00:97:01
 NB=/pvio/modules/pvio-netback.ko
 TMO=/sys/module/pvio_netfront/parameters/recovery_timeout
 
-ns() { $IP netns exec $DOM "$@"; }
-by_mac() {
-	for a in /sys/class/net/*/address; do
-		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
-	done
-	return 1
-}
-fe_stat() { ns ethtool -S "$ETH" | awk -v k="$1:" '$1 == k { print $2 }'; }
 carrier() { [ "$(ns cat /sys/class/net/$ETH/carrier 2>/dev/null)" = "$1" ]; }
 connected() { state_is $FE 4 && state_is $BE 4; }
 # vif_config: dom0's side of the vif, what a hotplug script does when
@@ -83,30 +74,12 @@ intervals() {
 		for (i = 1; i < NF; i++) if ($i == "sec") { print $(i + 1); break } }' "$1"
 }
 
-if pvio_load; then
-	t_ok "load the pvio modules"
-else
-	t_fail "load the pvio modules"
-	t_done; exit
-fi
+t_load
 [ -w $TMO ] && [ "$(cat $TMO)" = 60 ] && t_ok "netfront's recovery_timeout is 60 s by default" ||
 	t_fail "netfront's recovery_timeout parameter" "$(cat $TMO 2>&1)"
 res_snapshot
-domid=$(pvctl create $DOM)
-[ -n "$domid" ] && t_ok "pvctl create $DOM (domid $domid)" || { t_fail "pvctl create $DOM"; t_done; exit; }
-devid=$(pvctl network-attach $domid mac=$MAC)
-[ "$devid" = 0 ] && t_ok "pvctl network-attach $domid mac=$MAC -> devid 0" ||
-	t_fail "pvctl network-attach" "devid '$devid'"
-VIF=vif$domid.0
-FE=/local/domain/$domid/device/vif/0
-BE=/local/domain/0/backend/vif/$domid/0
-if wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC; then
-	ETH=$(by_mac $MAC)
-	t_ok "$VIF (dom0) and $ETH (d$domid) exist"
-else
-	t_fail "$VIF and the frontend exist" "$(ls /sys/class/net)"
-	t_done; exit
-fi
+t_create $DOM
+t_net_attach $domid mac=$MAC
 $IP netns add $DOM
 $IP link set "$ETH" netns $DOM
 ns $IP link set lo up

@@ -14,7 +14,6 @@
 # it; then everything unloads.
 . /pvio/lib.sh
 
-IP=/usr/sbin/ip
 DOM=nets1
 FE_IP=10.95.0.2
 BE_IP=10.95.0.1
@@ -22,16 +21,6 @@ MAC=00:16:3e:00:95:01
 NBP=/sys/module/pvio_netback/parameters/split_event_channels
 NFP=/sys/module/pvio_netfront/parameters/split_event_channels
 
-ns() { $IP netns exec $DOM "$@"; }
-by_mac() {
-	for a in /sys/class/net/*/address; do
-		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
-	done
-	return 1
-}
-rate() { awk '/receiver/ { r = $7; u = $8 } END {
-	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
-	printf "%.1f\n", r + 0 }'; }
 has() { pvctl store read "$1" >/dev/null 2>&1; }
 irqline() { grep -c "Dynamic-irq.* $1\$" /proc/interrupts; }
 
@@ -39,13 +28,7 @@ irqline() { grep -c "Dynamic-irq.* $1\$" /proc/interrupts; }
 round() {
 	name=$1; echo "$2" >$NBP; echo "$3" >$NFP
 	split=0; [ "$2" = Y ] && [ "$3" = Y ] && split=1
-	devid=$(pvctl network-attach $domid mac=$MAC)
-	BE=/local/domain/0/backend/vif/$domid/$devid
-	FE=/local/domain/$domid/device/vif/$devid
-	VIF=vif$domid.$devid
-	if wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC &&
-	   wait_for 20 sh -c "[ \"\$(pvctl store read $BE/state)\" = 4 ]"; then
-		ETH=$(by_mac $MAC)
+	if net_attach $domid mac=$MAC && wait_for 20 state_is $BE 4; then
 		t_ok "$name: $VIF and $ETH connected"
 	else
 		t_fail "$name: $VIF and the frontend connected" "$(pvctl network-list $domid)"
@@ -69,22 +52,17 @@ round() {
 			t_ok "$name: one interrupt on each end" ||
 			t_fail "$name: one interrupt on each end" "$(grep -E "$VIF|$ETH" /proc/interrupts)"
 	fi
-	$IP link set "$ETH" netns $DOM
-	ns $IP link set lo up
-	ns $IP addr add $FE_IP/24 dev "$ETH"
-	ns $IP link set "$ETH" up
-	$IP addr add $BE_IP/24 dev $VIF
-	$IP link set $VIF up
+	net_ns_up
 	wait_for 20 ping -c 1 -W 1 $FE_IP >/dev/null
 	t_check "$name: ping dom0 -> domU" ping -c 3 -W 5 -s 1400 $FE_IP
 	t_check "$name: ping domU -> dom0" ns ping -c 3 -W 5 -s 4000 $BE_IP
 	ns iperf3 -s -D -1 -p 5204 >/dev/null 2>&1; sleep 0.5
 	out=$(iperf3 -c $FE_IP -p 5204 -t 2 2>&1) &&
-		t_ok "$name: iperf3 dom0 -> domU $(echo "$out" | rate) Mbit/s" ||
+		t_ok "$name: iperf3 dom0 -> domU $(echo "$out" | iperf_mbps) Mbit/s" ||
 		t_fail "$name: iperf3 dom0 -> domU" "$(echo "$out" | tail -n 3)"
 	ns iperf3 -s -D -1 -p 5204 >/dev/null 2>&1; sleep 0.5
 	out=$(iperf3 -c $FE_IP -p 5204 -t 2 -R 2>&1) &&
-		t_ok "$name: iperf3 domU -> dom0 $(echo "$out" | rate) Mbit/s" ||
+		t_ok "$name: iperf3 domU -> dom0 $(echo "$out" | iperf_mbps) Mbit/s" ||
 		t_fail "$name: iperf3 domU -> dom0" "$(echo "$out" | tail -n 3)"
 	t_check "$name: pvctl network-detach" pvctl network-detach $domid $devid
 	wait_for 10 sh -c "! test -e /sys/class/net/$VIF" >/dev/null
@@ -96,14 +74,8 @@ round() {
 	$IP netns add $DOM
 }
 
-if pvio_load; then
-	t_ok "load the pvio modules"
-else
-	t_fail "load the pvio modules"
-	t_done; exit
-fi
-domid=$(pvctl create $DOM)
-[ -n "$domid" ] && t_ok "pvctl create $DOM (domid $domid)" || { t_fail "pvctl create $DOM"; t_done; exit; }
+t_load
+t_create $DOM
 $IP netns add $DOM
 round "split both ends" Y Y
 round "frontend without split" Y N

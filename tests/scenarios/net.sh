@@ -10,19 +10,11 @@
 # runs: the vif disappears, nothing hangs, everything unloads.
 . /pvio/lib.sh
 
-IP=/usr/sbin/ip
 DOM=net1
 FE_IP=10.99.0.2
 BE_IP=10.99.0.1
 MAC=00:16:3e:00:99:01
 
-ns() { $IP netns exec $DOM "$@"; }
-by_mac() {
-	for a in /sys/class/net/*/address; do
-		[ "$(cat $a)" = "$1" ] && basename "$(dirname $a)" && return 0
-	done
-	return 1
-}
 # xfer PORT LISTEN-PREFIX CONNECT-PREFIX HOST: /tmp/send to /tmp/recv
 # with busybox nc (the client retries until the listener is up). The
 # listener's stdin is a FIFO held open: busybox nc would otherwise send
@@ -41,42 +33,15 @@ xfer() {
 	exec 3>&-
 	rm -f /tmp/fifo
 }
-# iperf3 receiver bitrate in Mbit/s from its text output.
-rate() { awk '/receiver/ { r = $7; u = $8 } END {
-	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
-	printf "%.1f\n", r + 0 }'; }
-
 # veth is built into the test kernel, a module in Debian's.
 kmod_load veth 2>/dev/null
-if pvio_load; then
-	t_ok "load the pvio modules"
-else
-	t_fail "load the pvio modules"
-	t_done; exit
-fi
-domid=$(pvctl create $DOM)
-[ -n "$domid" ] && t_ok "pvctl create $DOM (domid $domid)" || { t_fail "pvctl create $DOM"; t_done; exit; }
-devid=$(pvctl network-attach $domid mac=$MAC)
-[ "$devid" = 0 ] && t_ok "pvctl network-attach $domid mac=$MAC -> devid 0" ||
-	t_fail "pvctl network-attach" "devid '$devid'"
-VIF=vif$domid.0
-if wait_for 20 test -e /sys/class/net/$VIF && wait_for 20 by_mac $MAC; then
-	ETH=$(by_mac $MAC)
-	t_ok "$VIF (dom0) and $ETH (MAC $MAC, d$domid) exist"
-else
-	t_fail "$VIF and the frontend exist" "$(ls /sys/class/net; pvctl network-list $domid)"
-	t_done; exit
-fi
+t_load
+t_create $DOM
+t_net_attach $domid mac=$MAC
 pvctl network-list $domid | sed 's/^/# /'
 case "$ETH" in eth[0-9]*) t_ok "frontend is named $ETH" ;; *) t_fail "frontend is named eth<N>" "$ETH" ;; esac
 
-$IP netns add $DOM
-$IP link set "$ETH" netns $DOM
-ns $IP link set lo up
-ns $IP addr add $FE_IP/24 dev "$ETH"
-ns $IP link set "$ETH" up
-$IP addr add $BE_IP/24 dev $VIF
-$IP link set $VIF up
+net_ns_up
 if wait_for 20 sh -c "grep -q 1 /sys/class/net/$VIF/carrier" &&
    wait_for 20 sh -c "$IP netns exec $DOM cat /sys/class/net/$ETH/carrier | grep -q 1"; then
 	t_ok "link up on both ends"
@@ -92,11 +57,11 @@ done
 
 ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 out=$(iperf3 -c $FE_IP -p 5201 -t 3 2>&1); rc=$?
-TX1=$(echo "$out" | rate)
+TX1=$(echo "$out" | iperf_mbps)
 [ $rc = 0 ] && t_ok "iperf3 TCP dom0 -> domU: $TX1 Mbit/s" || t_fail "iperf3 TCP dom0 -> domU" "$(echo "$out" | tail -n 3)"
 ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 out=$(iperf3 -c $FE_IP -p 5201 -t 3 -R 2>&1); rc=$?
-RX1=$(echo "$out" | rate)
+RX1=$(echo "$out" | iperf_mbps)
 [ $rc = 0 ] && t_ok "iperf3 TCP domU -> dom0 (-R): $RX1 Mbit/s" || t_fail "iperf3 TCP -R" "$(echo "$out" | tail -n 3)"
 # GRO on the vif: a guest without TSO/GSO sends MTU-sized segments;
 # netback grant-copies them (gro_copy_len) and hands them to
@@ -108,13 +73,13 @@ out=$(iperf3 -c $FE_IP -p 5201 -t 2 -R 2>&1); rc=$?
 gro1=$(ethtool -S $VIF | awk '$1 == "guest_tx_gro_merged:" { print $2 }')
 ns ethtool -K "$ETH" tso on gso on >/dev/null 2>&1
 if [ $rc = 0 ] && [ "${gro1:-0}" -gt "${gro0:-0}" ]; then
-	t_ok "GRO merges guest TX without TSO: $(echo "$out" | rate) Mbit/s, $((gro1 - gro0)) merged"
+	t_ok "GRO merges guest TX without TSO: $(echo "$out" | iperf_mbps) Mbit/s, $((gro1 - gro0)) merged"
 else
 	t_fail "GRO merges guest TX without TSO" "rc $rc, merged ${gro0:-?} -> ${gro1:-?}"
 fi
 ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 out=$(iperf3 -c $FE_IP -p 5201 -t 3 -u -b 20M 2>&1); rc=$?
-[ $rc = 0 ] && t_ok "iperf3 UDP 20M dom0 -> domU: $(echo "$out" | rate) Mbit/s received" ||
+[ $rc = 0 ] && t_ok "iperf3 UDP 20M dom0 -> domU: $(echo "$out" | iperf_mbps) Mbit/s received" ||
 	t_fail "iperf3 UDP" "$(echo "$out" | tail -n 3)"
 
 # 64 MiB, checksummed on arrival, each way.
@@ -137,7 +102,7 @@ if ns $IP link set "$ETH" mtu 9000 && $IP link set $VIF mtu 9000; then
 	t_check "ping 8972 bytes at MTU 9000 (one frame)" ping -c 3 -W 5 -s 8972 $FE_IP
 	t_check "ping 8972 bytes back at MTU 9000" ns ping -c 3 -W 5 -s 8972 $BE_IP
 	ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
-	out=$(iperf3 -c $FE_IP -p 5201 -t 2 -R 2>&1) && t_ok "iperf3 -R at MTU 9000: $(echo "$out" | rate) Mbit/s" ||
+	out=$(iperf3 -c $FE_IP -p 5201 -t 2 -R 2>&1) && t_ok "iperf3 -R at MTU 9000: $(echo "$out" | iperf_mbps) Mbit/s" ||
 		t_fail "iperf3 -R at MTU 9000" "$(echo "$out" | tail -n 3)"
 	ns $IP link set "$ETH" mtu 1500; $IP link set $VIF mtu 1500
 else
@@ -164,9 +129,9 @@ $IP -n vethns link set lo up
 $IP -n vethns addr add 10.98.0.2/24 dev pvv1; $IP -n vethns link set pvv1 up
 wait_for 10 ping -c 1 -W 1 10.98.0.2 >/dev/null
 $IP netns exec vethns iperf3 -s -D -1 -p 5202 >/dev/null 2>&1; sleep 0.5
-VE=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 2>&1 | rate)
+VE=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 2>&1 | iperf_mbps)
 $IP netns exec vethns iperf3 -s -D -1 -p 5202 >/dev/null 2>&1; sleep 0.5
-VER=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 -R 2>&1 | rate)
+VER=$(iperf3 -c 10.98.0.2 -p 5202 -t 3 -R 2>&1 | iperf_mbps)
 echo "# throughput (TCP, 3 s, ${PVIO_ACCEL:-?}): vif dom0->domU $TX1 Mbit/s, domU->dom0 $RX1 Mbit/s; veth $VE / $VER Mbit/s"
 awk -v a="$TX1" -v b="$VE" -v c="$RX1" -v d="$VER" 'BEGIN {
 	if (b > 0 && d > 0) printf "# vif/veth ratio: %.2f (to domU), %.2f (from domU)\n", a / b, c / d }'
