@@ -183,6 +183,7 @@ struct pvio_blkfront {
 	struct delayed_work recover_work;
 	struct work_struct resubmit_work;
 	unsigned int recovery_timeout;
+	unsigned long hold_deadline;	/* jiffies: the held I/O fails after */
 	unsigned long replayed;
 	struct page *victim;
 	grant_ref_t victim_ref;

@@ -349,6 +349,8 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 	spin_unlock_irq(&info->lock);
 	pvio_blkfront_fail_all(info);
 	if (held) {
+		/* Not _sync: the work takes ctl_mutex, held by our caller. */
+		cancel_delayed_work(&info->recover_work);
 		pvio_blkfront_fail_held(info);
 		blk_mq_unquiesce_queue(info->gd->queue);
 	}
@@ -386,8 +388,14 @@ static void pvio_blkfront_suspend(struct pvio_blkfront *info)
 	dev_info(&info->dev->dev,
 		 "%s: backend went away, holding I/O (%u in flight) for %u s\n",
 		 info->gd->disk_name, n, info->recovery_timeout);
-	schedule_delayed_work(&info->recover_work,
-			      info->recovery_timeout * HZ);
+	/*
+	 * mod_: a timer left armed by an earlier hold that ended in a
+	 * disconnect (a refused reconnect) would otherwise keep its own,
+	 * earlier expiry and fail this hold early.
+	 */
+	info->hold_deadline = jiffies + info->recovery_timeout * HZ;
+	mod_delayed_work(system_wq, &info->recover_work,
+			 info->recovery_timeout * HZ);
 	pvio_xenbus_switch_state(info->dev, XenbusStateInitialising);
 }
 
@@ -399,7 +407,9 @@ static void pvio_blkfront_recover_timeout(struct work_struct *work)
 						  recover_work);
 
 	mutex_lock(&info->ctl_mutex);
-	if (info->state == PVIO_BLKFRONT_SUSPENDED) {
+	/* A run of an older hold's timer, queued before this hold began. */
+	if (info->state == PVIO_BLKFRONT_SUSPENDED &&
+	    time_after_eq(jiffies, info->hold_deadline)) {
 		dev_warn(&info->dev->dev,
 			 "no backend within %u s: failing the held I/O\n",
 			 info->recovery_timeout);
