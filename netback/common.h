@@ -152,6 +152,7 @@ struct pvio_nb_stats {
 	u64 tx_zerocopy, tx_zerocopy_done, tx_copied, tx_frag_copy;
 	u64 tx_bad, tx_gso, tx_csum_partial, tx_gro_merged, tx_rate_limited;
 	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
+	u64 tx_spurious, rx_spurious;
 };
 
 struct pvio_nb_vif {
@@ -208,6 +209,8 @@ struct pvio_nb_vif {
 	struct gnttab_copy *rx_copy;
 	struct sk_buff_head rx_done;
 	unsigned int rx_needed;		/* slots the head skb waits for */
+	bool rx_active;			/* the kthread is not idle */
+	RING_IDX rx_seen_prod;		/* req_prod when req_event was armed */
 
 	struct pvio_nb_stats stats;
 };

@@ -65,15 +65,11 @@ static void pvio_nb_rate_changed(struct pvio_xs_watch *w, const char *path,
 	pvio_nb_set_rate(be->vif, bytes, usec);
 }
 
-/*
- * Off by default (Xen's netback offers it): a split vif was seen crawling
- * at about one event per second after a backend reload (net-recover);
- * until that is found, the split path is opt-in.
- */
-static bool split_event_channels;
+/* On by default, as Xen's netback offers it (separate_tx_rx_irq). */
+static bool split_event_channels = true;
 module_param(split_event_channels, bool, 0644);
 MODULE_PARM_DESC(split_event_channels,
-		 "Offer feature-split-event-channels to frontends probed from now on (default off)");
+		 "Offer feature-split-event-channels to frontends probed from now on (default on)");
 
 /*
  * The frontend's port(s), as xen-netback's connect_data_rings():

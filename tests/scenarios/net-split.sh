@@ -75,6 +75,9 @@ round() {
 }
 
 t_load
+[ "$(cat $NBP)" = Y ] && [ "$(cat $NFP)" = Y ] &&
+	t_ok "split event channels on by default at both ends" ||
+	t_fail "split event channels on by default" "netback $(cat $NBP) netfront $(cat $NFP)"
 t_create $DOM
 $IP netns add $DOM
 round "split both ends" Y Y
