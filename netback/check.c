@@ -154,6 +154,93 @@ int pvio_netback_check_queues(unsigned int requested, unsigned int max)
 EXPORT_SYMBOL_GPL(pvio_netback_check_queues);
 
 /**
+ * pvio_netback_read_queue_keys() - read and check a frontend's queue keys
+ * @read: reads one key (pvio_nb_read_fn)
+ * @ctx: @read's context
+ * @otherend: the frontend's directory
+ * @max_queues: the multi-queue-max-queues this backend offered
+ * @keys: out: what the frontend published
+ * @why: out: on failure, what is wrong (for the store's "error" node)
+ * @len: size of @why, in bytes
+ *
+ * Linux's xen-netback connect() and connect_data_rings():
+ * multi-queue-num-queues, absent = 1, must be 1..@max_queues (Xen's
+ * message otherwise); with one queue the keys are flat in @otherend,
+ * with several in @otherend/queue-N (N = 0..num-queues - 1); each
+ * queue has tx-ring-ref and rx-ring-ref, and event-channel-tx with
+ * event-channel-rx (split event channels) or event-channel. Queues may
+ * not mix the two kinds (Linux does not check; a frontend has no reason
+ * to). Keys of queue directories beyond num-queues are never read.
+ * Nothing is mapped or bound here.
+ *
+ * Context: whatever @read needs (the store: process context, sleeps).
+ * Return: 0; -EINVAL (num-queues 0, above @max_queues or above
+ * PVIO_NB_QUEUES_LIMIT; queues mixing split and single ports) or
+ * -ENOENT (a ring ref or event channel key missing), with @why set.
+ */
+int pvio_netback_read_queue_keys(pvio_nb_read_fn read, void *ctx,
+				 const char *otherend, unsigned int max_queues,
+				 struct pvio_nb_queue_keys *keys, char *why,
+				 size_t len)
+{
+	unsigned int q, v, tx, rx;
+	char dir[128];
+	bool split;
+
+	keys->nr_queues = 1;
+	if (!read(ctx, otherend, "multi-queue-num-queues", &v))
+		keys->nr_queues = v;
+	if (pvio_netback_check_queues(keys->nr_queues, max_queues) ||
+	    keys->nr_queues > PVIO_NB_QUEUES_LIMIT) {
+		/* xen-netback's words: buggy or malicious guest */
+		snprintf(why, len,
+			 "guest requested %u queues, but valid range is 1 - %u.",
+			 keys->nr_queues,
+			 min_t(unsigned int, max_queues, PVIO_NB_QUEUES_LIMIT));
+		return -EINVAL;
+	}
+	keys->split = false;
+	for (q = 0; q < keys->nr_queues; q++) {
+		if (keys->nr_queues == 1)
+			snprintf(dir, sizeof(dir), "%s", otherend);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", otherend, q);
+		if (read(ctx, dir, "tx-ring-ref", &v)) {
+			snprintf(why, len, "reading %s/tx-ring-ref", dir);
+			return -ENOENT;
+		}
+		keys->q[q].tx_ref = v;
+		if (read(ctx, dir, "rx-ring-ref", &v)) {
+			snprintf(why, len, "reading %s/rx-ring-ref", dir);
+			return -ENOENT;
+		}
+		keys->q[q].rx_ref = v;
+		split = !read(ctx, dir, "event-channel-tx", &tx) &&
+			!read(ctx, dir, "event-channel-rx", &rx);
+		if (!split) {
+			if (read(ctx, dir, "event-channel", &tx)) {
+				snprintf(why, len,
+					 "reading %s/event-channel or event-channel-tx and -rx",
+					 dir);
+				return -ENOENT;
+			}
+			rx = tx;
+		}
+		if (q && split != keys->split) {
+			snprintf(why, len,
+				 "%s: split event channels in some queues only",
+				 dir);
+			return -EINVAL;
+		}
+		keys->split = split;
+		keys->q[q].tx_port = tx;
+		keys->q[q].rx_port = rx;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_netback_read_queue_keys);
+
+/**
  * pvio_netback_parse_rate() - parse a vif's "rate" store node
  * @s: the node's value, NUL-terminated (untrusted: the toolstack's or
  *	anyone's who could write the backend directory)

@@ -12,6 +12,7 @@
 #include <kunit/test.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/string.h>
 #include "common.h"
 
 #define REQ(_off, _size, _flags) \
@@ -459,6 +460,195 @@ static void nb_queues(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(8, 8), 0);
 }
 
+/* A frontend's store directory "fe" for pvio_netback_read_queue_keys(). */
+struct nbq_key {
+	const char *dir;	/* "" or "queue-N" */
+	const char *node;
+	unsigned int val;
+};
+
+struct nbq_store {
+	const struct nbq_key *keys;
+	unsigned int n;
+};
+
+static int nbq_read(void *ctx, const char *dir, const char *node,
+		    unsigned int *val)
+{
+	const struct nbq_store *fs = ctx;
+	unsigned int i;
+
+	if (strncmp(dir, "fe", 2))
+		return -ENOENT;
+	dir += 2;
+	if (*dir == '/')
+		dir++;
+	for (i = 0; i < fs->n; i++) {
+		if (!strcmp(fs->keys[i].dir, dir) &&
+		    !strcmp(fs->keys[i].node, node)) {
+			*val = fs->keys[i].val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int nbq(struct kunit *test, const struct nbq_key *keys, unsigned int n,
+	       unsigned int max, struct pvio_nb_queue_keys **out, char *why)
+{
+	struct nbq_store fs = { keys, n };
+
+	*out = kunit_kzalloc(test, sizeof(**out), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, *out);
+	why[0] = 0;
+	return pvio_netback_read_queue_keys(nbq_read, &fs, "fe", max, *out,
+					    why, 160);
+}
+
+/* One queue: flat keys, one port or split; num-queues 1 written or not. */
+static void nb_qkeys_flat(struct kunit *test)
+{
+	static const struct nbq_key one[] = {
+		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
+		{ "", "event-channel", 5 },
+	};
+	static const struct nbq_key split[] = {
+		{ "", "multi-queue-num-queues", 1 },
+		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
+		{ "", "event-channel-tx", 5 }, { "", "event-channel-rx", 6 },
+		/* a stale single port from an earlier connect: not read */
+		{ "", "event-channel", 4 },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, one, ARRAY_SIZE(one), 1, &k, why), 0);
+	KUNIT_EXPECT_EQ(test, k->nr_queues, 1);
+	KUNIT_EXPECT_FALSE(test, k->split);
+	KUNIT_EXPECT_EQ(test, k->q[0].tx_ref, 8);
+	KUNIT_EXPECT_EQ(test, k->q[0].rx_ref, 9);
+	KUNIT_EXPECT_EQ(test, k->q[0].tx_port, 5);
+	KUNIT_EXPECT_EQ(test, k->q[0].rx_port, 5);
+	KUNIT_EXPECT_EQ(test, nbq(test, split, ARRAY_SIZE(split), 4, &k, why),
+			0);
+	KUNIT_EXPECT_TRUE(test, k->split);
+	KUNIT_EXPECT_EQ(test, k->q[0].tx_port, 5);
+	KUNIT_EXPECT_EQ(test, k->q[0].rx_port, 6);
+}
+
+/* Two queues: queue-N/ keys; keys of a queue-2 not asked for are ignored. */
+static void nb_qkeys_multi(struct kunit *test)
+{
+	static const struct nbq_key keys[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel-tx", 3 },
+		{ "queue-0", "event-channel-rx", 4 },
+		{ "queue-1", "tx-ring-ref", 20 }, { "queue-1", "rx-ring-ref", 21 },
+		{ "queue-1", "event-channel-tx", 5 },
+		{ "queue-1", "event-channel-rx", 6 },
+		{ "queue-2", "tx-ring-ref", 30 },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, keys, ARRAY_SIZE(keys), 2, &k, why),
+			0);
+	KUNIT_EXPECT_EQ(test, k->nr_queues, 2);
+	KUNIT_EXPECT_TRUE(test, k->split);
+	KUNIT_EXPECT_EQ(test, k->q[0].tx_ref, 10);
+	KUNIT_EXPECT_EQ(test, k->q[1].rx_ref, 21);
+	KUNIT_EXPECT_EQ(test, k->q[1].tx_port, 5);
+	KUNIT_EXPECT_EQ(test, k->q[1].rx_port, 6);
+}
+
+/* More queues than offered, none, or a queue index beyond any offer. */
+static void nb_qkeys_too_many(struct kunit *test)
+{
+	static const struct nbq_key four[] = {
+		{ "", "multi-queue-num-queues", 4 },
+	};
+	static const struct nbq_key zero[] = {
+		{ "", "multi-queue-num-queues", 0 },
+		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
+		{ "", "event-channel", 5 },
+	};
+	static const struct nbq_key huge[] = {
+		{ "", "multi-queue-num-queues", 0xffffffff },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, four, ARRAY_SIZE(four), 2, &k, why),
+			-EINVAL);
+	KUNIT_EXPECT_STREQ(test, why,
+			   "guest requested 4 queues, but valid range is 1 - 2.");
+	KUNIT_EXPECT_EQ(test, nbq(test, zero, ARRAY_SIZE(zero), 2, &k, why),
+			-EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "requested 0 queues"));
+	/* a backend offering more than the keys can describe */
+	KUNIT_EXPECT_EQ(test, nbq(test, huge, ARRAY_SIZE(huge), UINT_MAX, &k,
+				  why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "valid range is 1 - 64."));
+}
+
+/* A ring ref or port missing in one queue; a queue-0 for a single queue. */
+static void nb_qkeys_missing(struct kunit *test)
+{
+	static const struct nbq_key no_rx[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel", 3 },
+		{ "queue-1", "tx-ring-ref", 20 },
+		{ "queue-1", "event-channel", 5 },
+	};
+	static const struct nbq_key no_port[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel", 3 },
+		{ "queue-1", "tx-ring-ref", 20 }, { "queue-1", "rx-ring-ref", 21 },
+		/* half a split pair is no port */
+		{ "queue-1", "event-channel-tx", 5 },
+	};
+	static const struct nbq_key nested_one[] = {
+		{ "", "multi-queue-num-queues", 1 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel", 3 },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, no_rx, ARRAY_SIZE(no_rx), 2, &k, why),
+			-ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-1/rx-ring-ref");
+	KUNIT_EXPECT_EQ(test, nbq(test, no_port, ARRAY_SIZE(no_port), 2, &k,
+				  why), -ENOENT);
+	KUNIT_EXPECT_NOT_NULL(test,
+			      strstr(why, "fe/queue-1/event-channel or"));
+	KUNIT_EXPECT_EQ(test, nbq(test, nested_one, ARRAY_SIZE(nested_one), 2,
+				  &k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/tx-ring-ref");
+}
+
+/* Queues mixing split and single ports. */
+static void nb_qkeys_mixed(struct kunit *test)
+{
+	static const struct nbq_key keys[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel-tx", 3 },
+		{ "queue-0", "event-channel-rx", 4 },
+		{ "queue-1", "tx-ring-ref", 20 }, { "queue-1", "rx-ring-ref", 21 },
+		{ "queue-1", "event-channel", 5 },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, keys, ARRAY_SIZE(keys), 2, &k, why),
+			-EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "queue-1: split event"));
+}
+
 static struct kunit_case pvio_nb_rate_cases[] = {
 	KUNIT_CASE(nb_credit_grid),
 	KUNIT_CASE(nb_rate_parse),
@@ -476,6 +666,11 @@ static struct kunit_suite pvio_netback_rate_suite = {
 
 static struct kunit_case pvio_nb_tx_cases[] = {
 	KUNIT_CASE(nb_queues),
+	KUNIT_CASE(nb_qkeys_flat),
+	KUNIT_CASE(nb_qkeys_multi),
+	KUNIT_CASE(nb_qkeys_too_many),
+	KUNIT_CASE(nb_qkeys_missing),
+	KUNIT_CASE(nb_qkeys_mixed),
 	KUNIT_CASE(nb_one_slot),
 	KUNIT_CASE(nb_two_slots),
 	KUNIT_CASE(nb_slot_limit),

@@ -124,8 +124,42 @@ struct pvio_nb_credit {
 
 /* Queues a vif offers (multi-queue-max-queues): one until multi-queue. */
 #define PVIO_NB_MAX_QUEUES	1
+/* The most queues a frontend's keys may describe (Linux's netback: no cap). */
+#define PVIO_NB_QUEUES_LIMIT	64
+
+/**
+ * typedef pvio_nb_read_fn - read an unsigned key of the frontend
+ * @ctx: the reader's context (the store client, or a test's table)
+ * @dir: the directory (the frontend's, or its "queue-N")
+ * @node: the key
+ * @val: out: the value
+ *
+ * Return: 0, or -ENOENT if the key is absent or not an unsigned decimal.
+ */
+typedef int (*pvio_nb_read_fn)(void *ctx, const char *dir, const char *node,
+			       unsigned int *val);
+
+/**
+ * struct pvio_nb_queue_keys - the queues a frontend published
+ * @nr_queues: multi-queue-num-queues (1 when absent)
+ * @split: every queue has event-channel-tx and -rx
+ * @q: per queue, its ring refs and ports (untrusted: mapped and bound by
+ *	the hypervisor's rules); rx_port == tx_port without split
+ */
+struct pvio_nb_queue_keys {
+	unsigned int nr_queues;
+	bool split;
+	struct {
+		grant_ref_t tx_ref, rx_ref;
+		evtchn_port_t tx_port, rx_port;
+	} q[PVIO_NB_QUEUES_LIMIT];
+};
 
 int pvio_netback_check_queues(unsigned int requested, unsigned int max);
+int pvio_netback_read_queue_keys(pvio_nb_read_fn read, void *ctx,
+				 const char *otherend, unsigned int max_queues,
+				 struct pvio_nb_queue_keys *keys, char *why,
+				 size_t len);
 int pvio_netback_parse_rate(const char *s, u64 *bytes, u64 *usec);
 void pvio_netback_credit_set(struct pvio_nb_credit *c, u64 bytes, u64 usec,
 			     u64 now);
@@ -152,6 +186,7 @@ struct pvio_nb_stats {
 	u64 tx_zerocopy, tx_zerocopy_done, tx_copied, tx_frag_copy;
 	u64 tx_bad, tx_gso, tx_csum_partial, tx_gro_merged, tx_rate_limited;
 	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
+	u64 tx_spurious, rx_spurious;
 };
 
 struct pvio_nb_vif {
@@ -208,6 +243,8 @@ struct pvio_nb_vif {
 	struct gnttab_copy *rx_copy;
 	struct sk_buff_head rx_done;
 	unsigned int rx_needed;		/* slots the head skb waits for */
+	bool rx_active;			/* the kthread is not idle */
+	RING_IDX rx_seen_prod;		/* req_prod when req_event was armed */
 
 	struct pvio_nb_stats stats;
 };

@@ -27,7 +27,7 @@ static const struct {
 	S(tx_bad), S(tx_gso), S(tx_csum_partial), S(tx_gro_merged),
 	S(tx_rate_limited),
 	S(rx_gso), S(rx_copy_ops), S(rx_batches), S(rx_stalls),
-	S(rx_csum_partial),
+	S(rx_csum_partial), S(tx_spurious), S(rx_spurious),
 #undef S
 };
 
@@ -58,8 +58,17 @@ static void pvio_nb_get_ethtool_stats(struct net_device *dev,
 					     pvio_nb_stat_names[i].off));
 }
 
+/* ethtool -l: one queue (a TX and RX ring pair, one NAPI), as combined. */
+static void pvio_nb_get_channels(struct net_device *dev,
+				 struct ethtool_channels *ch)
+{
+	ch->max_combined = dev->num_tx_queues;
+	ch->combined_count = dev->real_num_tx_queues;
+}
+
 static const struct ethtool_ops pvio_nb_ethtool_ops = {
 	.get_link = ethtool_op_get_link,
+	.get_channels = pvio_nb_get_channels,
 	.get_strings = pvio_nb_get_strings,
 	.get_sset_count = pvio_nb_get_sset_count,
 	.get_ethtool_stats = pvio_nb_get_ethtool_stats,
@@ -188,22 +197,61 @@ void pvio_nb_notify(struct pvio_nb_vif *vif, bool rx)
 		pvio_notify_remote_via_irq(irq);
 }
 
+/*
+ * Does a TX event have a poller? Requests or released slots waiting, or
+ * NAPI already scheduled: a poll started by a zero-copy completion (or
+ * the credit timer) may have taken the requests this event announced
+ * before the handler looked. Such an event is not spurious: NAPI is
+ * scheduled again (NAPI_STATE_MISSED) and its idle end issues the EOI.
+ * Counting it as spurious raised the late-EOI back-off to a second per
+ * event under load (a split vif crawled, issue #15 item 3). The caller
+ * set its EOI bit with a fully ordered atomic first: NAPI's idle end
+ * clears NAPI_STATE_SCHED before it takes that bit, so one of the two
+ * sees the other.
+ */
+static bool pvio_nb_tx_irq_work(struct pvio_nb_vif *vif)
+{
+	if (vif->disabled || !READ_ONCE(vif->connected))
+		return false;
+	return pvio_nb_tx_work(vif) ||
+	       test_bit(NAPI_STATE_SCHED, &vif->napi.state);
+}
+
+/*
+ * Does an RX event have a taker? The kthread running (it may have taken
+ * the buffers this event announced; it issues the EOI when it goes
+ * idle), or skbs waiting and buffers posted since the kthread last
+ * looked (it armed req_event for one more buffer, but the head skb may
+ * need several: it looks again and re-arms, as xen-netback's
+ * xenvif_rx_ring_slots_available() does from the interrupt).
+ */
+static bool pvio_nb_rx_irq_work(struct pvio_nb_vif *vif)
+{
+	if (vif->disabled || !READ_ONCE(vif->connected))
+		return false;
+	if (READ_ONCE(vif->rx_active) || pvio_nb_rx_work(vif))
+		return true;
+	return !skb_queue_empty_lockless(&vif->rx_queue) &&
+	       READ_ONCE(vif->rx.sring->req_prod) != READ_ONCE(vif->rx_seen_prod);
+}
+
 /* One port for both directions (no split event channels). */
 static irqreturn_t pvio_nb_interrupt(int irq, void *data)
 {
 	struct pvio_nb_vif *vif = data;
 	bool work = false;
 
-	atomic_or(1, &vif->eoi_pending);
-	if (pvio_nb_tx_work(vif)) {
+	atomic_fetch_or(1, &vif->eoi_pending);
+	if (pvio_nb_tx_irq_work(vif)) {
 		napi_schedule(&vif->napi);
 		work = true;
 	}
-	if (pvio_nb_rx_work(vif)) {
+	if (pvio_nb_rx_irq_work(vif)) {
 		wake_up(&vif->rx_wq);
 		work = true;
 	}
 	if (!work) {
+		vif->stats.tx_spurious++;
 		atomic_andnot(1, &vif->eoi_pending);
 		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
 	}
@@ -215,10 +263,11 @@ static irqreturn_t pvio_nb_tx_interrupt(int irq, void *data)
 {
 	struct pvio_nb_vif *vif = data;
 
-	atomic_or(1, &vif->eoi_pending);
-	if (pvio_nb_tx_work(vif)) {
+	atomic_fetch_or(1, &vif->eoi_pending);
+	if (pvio_nb_tx_irq_work(vif)) {
 		napi_schedule(&vif->napi);
 	} else {
+		vif->stats.tx_spurious++;
 		atomic_andnot(1, &vif->eoi_pending);
 		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
 	}
@@ -230,10 +279,11 @@ static irqreturn_t pvio_nb_rx_interrupt(int irq, void *data)
 {
 	struct pvio_nb_vif *vif = data;
 
-	atomic_or(2, &vif->eoi_pending);
-	if (pvio_nb_rx_work(vif)) {
+	atomic_fetch_or(2, &vif->eoi_pending);
+	if (pvio_nb_rx_irq_work(vif)) {
 		wake_up(&vif->rx_wq);
 	} else {
+		vif->stats.rx_spurious++;
 		atomic_andnot(2, &vif->eoi_pending);
 		pvio_irq_lateeoi(irq, PVIO_EOI_FLAG_SPURIOUS);
 	}

@@ -54,6 +54,7 @@ static bool pvio_nb_rx_slots_ok(struct pvio_nb_vif *vif, unsigned int needed)
 		if (n >= needed)
 			return true;
 		/* wake us when the frontend posts anything new */
+		WRITE_ONCE(vif->rx_seen_prod, vif->rx.req_cons + n);
 		WRITE_ONCE(vif->rx.sring->req_event, vif->rx.req_cons + n + 1);
 		virt_mb(); /* req_event visible before req_prod is re-read */
 		if (PVIO_RING_REQUESTS_AVAIL(&vif->rx) == n)
@@ -307,10 +308,19 @@ int pvio_nb_rx_thread(void *data)
 			prepare_to_wait(&vif->rx_wq, &wait, TASK_INTERRUPTIBLE);
 			if (kthread_should_stop() || pvio_nb_rx_work(vif))
 				break;
-			pvio_nb_eoi(vif, true);	/* idle: let events in */
+			/*
+			 * Idle: let events in. rx_active is clear before
+			 * the EOI bit is taken (pairs with the interrupt's
+			 * fetch_or before it reads rx_active): an event
+			 * that saw us active leaves its bit for this EOI.
+			 */
+			WRITE_ONCE(vif->rx_active, false);
+			smp_mb(); /* rx_active clear before the EOI bit is read */
+			pvio_nb_eoi(vif, true);
 			schedule();
 		}
 		finish_wait(&vif->rx_wq, &wait);
+		WRITE_ONCE(vif->rx_active, true);
 		if (kthread_should_stop())
 			break;
 		pvio_nb_rx_action(vif);
@@ -361,6 +371,8 @@ int pvio_nb_rx_init(struct pvio_nb_vif *vif)
 		return -ENOMEM;
 	skb_queue_head_init(&vif->rx_done);
 	vif->rx_needed = 0;
+	vif->rx_active = false;
+	vif->rx_seen_prod = 0;
 	return 0;
 }
 

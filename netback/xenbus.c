@@ -65,66 +65,42 @@ static void pvio_nb_rate_changed(struct pvio_xs_watch *w, const char *path,
 	pvio_nb_set_rate(be->vif, bytes, usec);
 }
 
-/*
- * Off by default (Xen's netback offers it): a split vif was seen crawling
- * at about one event per second after a backend reload (net-recover);
- * until that is found, the split path is opt-in.
- */
-static bool split_event_channels;
+/* On by default, as Xen's netback offers it (separate_tx_rx_irq). */
+static bool split_event_channels = true;
 module_param(split_event_channels, bool, 0644);
 MODULE_PARM_DESC(split_event_channels,
-		 "Offer feature-split-event-channels to frontends probed from now on (default off)");
+		 "Offer feature-split-event-channels to frontends probed from now on (default on)");
 
-/*
- * The frontend's port(s), as xen-netback's connect_data_rings():
- * event-channel-tx and event-channel-rx if it wrote both (split event
- * channels), else event-channel for both directions.
- */
-static int pvio_nb_read_ports(struct pvio_xenbus_device *dev,
-			      unsigned int *tx_port, unsigned int *rx_port)
+static int pvio_nb_read_key(void *ctx, const char *dir, const char *node,
+			    unsigned int *val)
 {
-	const char *fe = dev->otherend;
-
-	if (!pvio_xs_gather(dev->xs, PVIO_XBT_NIL, fe, "event-channel-tx",
-			    "%u", tx_port, "event-channel-rx", "%u", rx_port,
-			    NULL))
-		return 0;
-	if (pvio_xs_scanf(dev->xs, PVIO_XBT_NIL, fe, "event-channel", "%u",
-			  tx_port) != 1) {
-		pvio_xenbus_dev_fatal(dev, -EINVAL,
-				      "reading %s/event-channel or event-channel-tx and -rx",
-				      fe);
-		return -EINVAL;
-	}
-	*rx_port = *tx_port;
-	return 0;
+	return pvio_xs_scanf(ctx, PVIO_XBT_NIL, dir, node, "%u", val) == 1 ?
+	       0 : -ENOENT;
 }
 
+/*
+ * The frontend's queues (pvio_netback_read_queue_keys(): flat keys for
+ * one queue, queue-N/ for several; event-channel-tx and -rx, else
+ * event-channel) and features. A frontend asking for more queues than
+ * offered, or missing a key, gets the reason in our "error" node and the
+ * backend goes Closing (pvio_xenbus_dev_fatal()), as xen-netback's
+ * connect().
+ */
 static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
-				 struct pvio_nb_vif *vif, unsigned int *tx_ref,
-				 unsigned int *rx_ref, unsigned int *tx_port,
-				 unsigned int *rx_port)
+				 struct pvio_nb_vif *vif,
+				 struct pvio_nb_queue_keys *keys)
 {
 	const char *fe = dev->otherend;
-	unsigned int queues;
+	char why[160];
+	int err;
 
-	queues = pvio_xs_read_unsigned(dev->xs, fe, "multi-queue-num-queues", 1);
-	if (pvio_netback_check_queues(queues, PVIO_NB_MAX_QUEUES)) {
-		/* buggy or malicious guest (xen-netback's connect()) */
-		pvio_xenbus_dev_fatal(dev, -EINVAL,
-				      "guest requested %u queues, but valid range is 1 - %u.",
-				      queues, PVIO_NB_MAX_QUEUES);
-		return -EINVAL;
+	err = pvio_netback_read_queue_keys(pvio_nb_read_key, dev->xs, fe,
+					   PVIO_NB_MAX_QUEUES, keys, why,
+					   sizeof(why));
+	if (err) {
+		pvio_xenbus_dev_fatal(dev, err, "%s", why);
+		return err;
 	}
-	if (pvio_xs_gather(dev->xs, PVIO_XBT_NIL, fe, "tx-ring-ref", "%u",
-			   tx_ref, "rx-ring-ref", "%u", rx_ref, NULL)) {
-		pvio_xenbus_dev_fatal(dev, -EINVAL,
-				      "reading %s/tx-ring-ref and rx-ring-ref",
-				      fe);
-		return -EINVAL;
-	}
-	if (pvio_nb_read_ports(dev, tx_port, rx_port))
-		return -EINVAL;
 	if (pvio_xs_read_unsigned(dev->xs, fe, "request-rx-copy", 0) != 1) {
 		pvio_xenbus_dev_fatal(dev, -EOPNOTSUPP,
 				      "frontend does not request rx-copy");
@@ -149,20 +125,27 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 static int pvio_nb_be_connect(struct pvio_xenbus_device *dev)
 {
 	struct pvio_nb_backend *be = dev_get_drvdata(&dev->dev);
-	unsigned int tx_ref, rx_ref, tx_port, rx_port;
+	struct pvio_nb_queue_keys *keys;
 	int err;
 
 	pvio_nb_disconnect(be->vif);
-	err = pvio_nb_read_frontend(dev, be->vif, &tx_ref, &rx_ref, &tx_port,
-				    &rx_port);
+	keys = kmalloc(sizeof(*keys), GFP_KERNEL);
+	if (!keys) {
+		pvio_xenbus_dev_fatal(dev, -ENOMEM, "reading the queue keys");
+		return -ENOMEM;
+	}
+	err = pvio_nb_read_frontend(dev, be->vif, keys);
 	if (err)
-		return err;
-	if (tx_port != rx_port)
+		goto out;
+	if (keys->split)
 		dev_info(&dev->dev, "split event channels: tx %u, rx %u\n",
-			 tx_port, rx_port);
-	err = pvio_nb_connect(be->vif, tx_ref, rx_ref, tx_port, rx_port);
+			 keys->q[0].tx_port, keys->q[0].rx_port);
+	err = pvio_nb_connect(be->vif, keys->q[0].tx_ref, keys->q[0].rx_ref,
+			      keys->q[0].tx_port, keys->q[0].rx_port);
 	if (err && dev->state != XenbusStateClosing)
 		pvio_xenbus_dev_fatal(dev, err, "connecting the rings");
+out:
+	kfree(keys);
 	return err;
 }
 

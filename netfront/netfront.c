@@ -641,11 +641,20 @@ static void pvio_nf_get_ethtool_stats(struct net_device *dev,
 					     pvio_nf_stat_names[i].off));
 }
 
+/* ethtool -l: one queue (a TX and RX ring pair, one NAPI), as combined. */
+static void pvio_nf_get_channels(struct net_device *dev,
+				 struct ethtool_channels *ch)
+{
+	ch->max_combined = dev->num_tx_queues;
+	ch->combined_count = dev->real_num_tx_queues;
+}
+
 static const struct ethtool_ops pvio_nf_ethtool_ops = {
 	.get_link = ethtool_op_get_link,
 	.get_strings = pvio_nf_get_strings,
 	.get_sset_count = pvio_nf_get_sset_count,
 	.get_ethtool_stats = pvio_nf_get_ethtool_stats,
+	.get_channels = pvio_nf_get_channels,
 };
 
 /* ---- set-up and teardown (called by the control path) ----------------- */

@@ -53,6 +53,10 @@ round() {
 			t_fail "$name: one interrupt on each end" "$(grep -E "$VIF|$ETH" /proc/interrupts)"
 	fi
 	net_ns_up
+	[ "$(ethtool -l $VIF | awk '/Combined:/ { print $2 }' | paste -sd/)" = 1/1 ] &&
+	[ "$(ns ethtool -l $ETH | awk '/Combined:/ { print $2 }' | paste -sd/)" = 1/1 ] &&
+		t_ok "$name: ethtool -l: one combined channel on each end" ||
+		t_fail "$name: ethtool -l: one combined channel" "$(ethtool -l $VIF 2>&1; ns ethtool -l $ETH 2>&1)"
 	wait_for 20 ping -c 1 -W 1 $FE_IP >/dev/null
 	t_check "$name: ping dom0 -> domU" ping -c 3 -W 5 -s 1400 $FE_IP
 	t_check "$name: ping domU -> dom0" ns ping -c 3 -W 5 -s 4000 $BE_IP
@@ -75,6 +79,9 @@ round() {
 }
 
 t_load
+[ "$(cat $NBP)" = Y ] && [ "$(cat $NFP)" = Y ] &&
+	t_ok "split event channels on by default at both ends" ||
+	t_fail "split event channels on by default" "netback $(cat $NBP) netfront $(cat $NFP)"
 t_create $DOM
 $IP netns add $DOM
 round "split both ends" Y Y
