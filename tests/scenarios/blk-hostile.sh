@@ -124,7 +124,9 @@ if wait_for 5 eval '[ "$(bstat $a $XVDA halted)" = 1 ]'; then
 else
 	t_fail "req_prod jump: the backend halts that ring" "halted=$(bstat $a $XVDA halted)"
 fi
-dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
+# From CPU 0, so that it goes to queue 0, the halted ring (xvda has one
+# ring per CPU: from CPU 1 it would be answered by the other ring).
+taskset -c 0 dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
 ddpid=$!
 verify /dev/xvdb && t_ok "xvdb (same domain) still verifies" ||
 	t_fail "xvdb (same domain) still verifies" "$(tail -3 /tmp/fio.out)"
