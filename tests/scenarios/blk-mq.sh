@@ -178,7 +178,7 @@ hostile() {
 }
 hostile nq_zero "multi-queue-num-queues 0"
 hostile nq_big "multi-queue-num-queues 3: 1 to 2 queues offered"
-hostile order_big "ring-page-order 6 above the max-ring-page-order 4"
+hostile order_big "ring-page-order 8 above the max-ring-page-order 4"
 hostile no_queue_key "reading $fe/queue-1/event-channel"
 hostile bad_ring_ref "mapping ring-ref"
 if verify /dev/xvda 2 8M; then
