@@ -324,6 +324,14 @@ static void pvio_blkback_prepare(struct pvio_blkback_ring *ring,
 					GNTST_general_error;
 	}
 	list_for_each_entry_safe(r, tmp, batch, list) {
+		/*
+		 * feature-zero-copy: an indirect request's data grants are
+		 * the frontend's bio pages, mapped for this request only
+		 * (io.indirect is cleared once its segments are parsed).
+		 */
+		r->once = pvio_blkback_map_once(ring->blkif->persistent,
+						ring->blkif->zero_copy,
+						r->io.indirect);
 		if (r->io.indirect) {
 			struct pvio_blkback_limits lim = ring->blkif->lim;
 
@@ -360,7 +368,7 @@ static void pvio_blkback_prepare(struct pvio_blkback_ring *ring,
 			struct pvio_blkback_pgrant *pg = NULL;
 
 			r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
-			if (ring->blkif->persistent)
+			if (!r->once)
 				pg = xa_load(&ring->pgrants,
 					     r->io.seg[i].gref);
 			r->page[i] = pg ? pg->page : NULL;
@@ -370,7 +378,7 @@ static void pvio_blkback_prepare(struct pvio_blkback_ring *ring,
 			}
 			/* A persistent grant may serve reads later: rw. */
 			pvio_gnttab_set_map_op(&ring->map_ops[(*nr_map)++],
-					       r->io.write && !ring->blkif->persistent ?
+					       r->io.write && r->once ?
 					       GNTMAP_readonly : 0,
 					       r->io.seg[i].gref,
 					       ring->blkif->dev->otherend_id);
@@ -520,40 +528,49 @@ static void pvio_blkback_report_quota(struct pvio_blkback_ring *ring)
  * Return: true if a map was refused for the frontend domain's quota.
  */
 static bool pvio_blkback_mapped(struct pvio_blkback_ring *ring,
-				struct list_head *batch)
+				struct list_head *batch, unsigned int nr_map)
 {
 	struct pvio_blkback_req *r, *tmp;
 	unsigned int k = 0, i;
 	bool refused = false;
 
 	list_for_each_entry_safe(r, tmp, batch, list) {
-		for (i = 0; i < r->io.nr_segs; i++) {
+		unsigned int first = k, first0 = k;
+		bool quota = false;
+
+		r->err = pvio_blkback_map_status(ring->map_ops, nr_map, &k,
+						 r->io.nr_segs, r->page,
+						 r->handle, &quota);
+		if (quota) {
+			ring->stats.map_refused++;
+			refused = true;
+		}
+		for (i = 0; i < r->io.nr_segs && first < k; i++) {
 			struct gnttab_map_grant_ref *op;
 
 			if (r->page[i])		/* a persistent grant */
 				continue;
-			op = &ring->map_ops[k++];
-			if (op->status != GNTST_okay) {
-				if (op->status == GNTST_no_space) {
-					ring->stats.map_refused++;
-					refused = true;
-				}
-				r->err = -EIO;
+			op = &ring->map_ops[first++];
+			if (r->handle[i] == PVIO_GRANT_INVALID_HANDLE)
 				continue;
-			}
-			r->handle[i] = op->handle;
+			/* Mapped: unmapped when done, even if it fails. */
 			r->nr_mapped++;
 			r->page[i] = pvio_gnttab_map_op_page(ring->blkif->d, op);
 			if (!r->page[i])
 				r->err = -EIO;
-			else if (pvio_blkback_keep(ring, op->ref, op->handle,
+			else if (!r->once &&
+				 pvio_blkback_keep(ring, op->ref, op->handle,
 						   r->page[i]))
 				r->handle[i] = PVIO_GRANT_INVALID_HANDLE;
 		}
 		if (r->err) {
+			s16 st = GNTST_okay;
+
+			while (first0 < k && st == GNTST_okay)
+				st = ring->map_ops[first0++].status;
 			dev_warn_ratelimited(&ring->blkif->dev->dev,
-					     "request %llu: grant map failed\n",
-					     r->io.id);
+					     "request %llu: grant map failed (status %d)\n",
+					     r->io.id, st);
 			list_del(&r->list);
 			pvio_blkback_req_done(r);
 		}
@@ -707,7 +724,7 @@ static bool pvio_blkback_round(struct pvio_blkback_ring *ring)
 		atomic_dec(&ring->inflight);
 	}
 
-	if (pvio_blkback_mapped(ring, &batch))
+	if (pvio_blkback_mapped(ring, &batch, nr_map))
 		refused = true;
 	blk_start_plug(&plug);
 	list_for_each_entry_safe(r, tmp, &batch, list) {

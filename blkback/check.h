@@ -19,6 +19,7 @@
 #include <linux/string.h>
 #include <pvio/blkif.h>
 #include <xen/interface/event_channel.h>
+#include <xen/interface/grant_table.h>
 
 /**
  * struct pvio_blkback_io - a validated request, in the backend's memory
@@ -393,6 +394,77 @@ static inline s16 pvio_blkback_rsp_status(int err)
 	if (err == -EOPNOTSUPP)
 		return BLKIF_RSP_EOPNOTSUPP;
 	return BLKIF_RSP_ERROR;
+}
+
+/**
+ * pvio_blkback_map_once() - are a request's data grants mapped for it only?
+ * @persistent: feature-persistent on both ends
+ * @zero_copy: feature-zero-copy on both ends (pvio's extension)
+ * @indirect: a BLKIF_OP_INDIRECT request
+ *
+ * Without persistent grants every grant is mapped for its request (and
+ * read-only for a write). With them a new grant is kept for good (up to
+ * max_persistent_grants), except an indirect request's data grants once
+ * both ends agreed to feature-zero-copy: those are the frontend's bio
+ * pages, which it ends at the response.
+ *
+ * Context: any (pure function).
+ * Return: true if the grants are mapped and unmapped with this request.
+ */
+static inline bool pvio_blkback_map_once(bool persistent, bool zero_copy,
+					 bool indirect)
+{
+	return !persistent || (zero_copy && indirect);
+}
+
+/**
+ * pvio_blkback_map_status() - one request's share of a batched map
+ * @ops: the round's GNTTABOP_map_grant_ref ops (all requests, in order)
+ * @nr_ops: entries of @ops
+ * @k: in: the request's first op in @ops; out: the next request's
+ * @nr_segs: the request's segments
+ * @held: per segment: not NULL if it needed no op (the page of a
+ *	persistent grant already mapped); its @handle is left alone
+ * @handle: out, per other segment: the handle to unmap when the request is
+ *	done, or (grant_handle_t)~0 where the map failed
+ * @refused: set if a map was refused for the granting domain's quota
+ *	(GNTST_no_space)
+ *
+ * Every map that succeeded keeps its handle, also in a request that
+ * fails, so that the unmap after it leaves no map behind (xen-blkback's
+ * xen_blkbk_map() records each handle before it looks at the next).
+ *
+ * Context: any (pure function).
+ * Return: 0; -EIO if a segment did not map (or @ops ran out): the request
+ * is answered BLKIF_RSP_ERROR without any I/O.
+ */
+static inline int pvio_blkback_map_status(const struct gnttab_map_grant_ref *ops,
+					  unsigned int nr_ops, unsigned int *k,
+					  unsigned int nr_segs,
+					  struct page * const *held,
+					  grant_handle_t *handle, bool *refused)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < nr_segs; i++) {
+		if (held[i])
+			continue;
+		handle[i] = (grant_handle_t)~0U;
+		if (*k >= nr_ops) {
+			err = -EIO;
+			continue;
+		}
+		if (ops[*k].status != GNTST_okay) {
+			if (ops[*k].status == GNTST_no_space)
+				*refused = true;
+			err = -EIO;
+		} else {
+			handle[i] = ops[*k].handle;
+		}
+		(*k)++;
+	}
+	return err;
 }
 
 #endif /* PVIO_BLKBACK_CHECK_H */

@@ -6,11 +6,19 @@
  * segment counts, sector ranges, first/last sect, grant refs, req_prod
  * jumps); suite pvio_blkback_negotiate: the frontend's ring keys
  * (multi-queue-num-queues, ring-page-order, queue-N/ring-ref...), read
- * through the same function blkback's connect uses, from a table.
+ * through the same function blkback's connect uses, from a table; suite
+ * pvio_blkback_zero_copy: which data grants are mapped per request, and
+ * a batched map of zero-copy grants with a ref that does not map, through
+ * the hypervisor between two domains (the request fails, every map that
+ * succeeded is unmapped, none is left).
  */
 #include <kunit/test.h>
 #include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
+#include <pvio/grant.h>
+#include <pvio/hypervisor.h>
+#include <pvio/kunit_pair.h>
 #include <pvio/ring.h>
 #include "check.h"
 
@@ -708,7 +716,214 @@ static struct kunit_suite pvio_blkback_check_suite = {
 	.test_cases = pvio_blkback_validate_cases,
 };
 
-kunit_test_suites(&pvio_blkback_check_suite, &pvio_blkback_negotiate_suite);
+/* ---- zero-copy: per-request maps, batched ------------------------------ */
+
+struct zc {
+	struct pvio_domain *a, *b;	/* a grants (frontend), b maps */
+	domid_t a_id, b_id;
+	struct page *page[4];
+	int ref[4];
+};
+
+static int zc_init(struct kunit *test)
+{
+	struct zc *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_EQ(test, pvio_test_create_pair(test, false,
+						    "kunit-blkzc-a", 1,
+						    "kunit-blkzc-b", 1,
+						    &t->a, &t->b), 0);
+	t->a_id = pvio_domain_id(t->a);
+	t->b_id = pvio_domain_id(t->b);
+	test->priv = t;
+	for (i = 0; i < ARRAY_SIZE(t->page); i++) {
+		t->page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, t->page[i]);
+		/* 0, 1: a write's pages (read-only); 2, 3: a read's */
+		t->ref[i] = pvio_gnttab_grant_foreign_access(t->a, t->b_id,
+							     pvio_page_to_gfn(t->a,
+									      t->page[i]),
+							     i < 2);
+		KUNIT_ASSERT_GE(test, t->ref[i], 8);
+	}
+	return 0;
+}
+
+static void zc_exit(struct kunit *test)
+{
+	struct zc *t = test->priv;
+	unsigned int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < ARRAY_SIZE(t->page); i++) {
+		if (t->ref[i] < 8)
+			continue;
+		/* Nothing maps them any more: every end succeeds. */
+		KUNIT_EXPECT_TRUE(test, pvio_gnttab_end_foreign_access_ref(t->a,
+									   t->ref[i]));
+		pvio_gnttab_free_grant_reference(t->a, t->ref[i]);
+		__free_page(t->page[i]);
+	}
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->b_id), 0);
+	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
+}
+
+static u64 zc_maps_of(struct pvio_domain *d)
+{
+	struct pvio_domain_stats st;
+
+	pvio_domain_get_stats(d, &st);
+	return st.grant_maps_granted;
+}
+
+/* Without persistent grants every map is per request; with them only a
+ * feature-zero-copy indirect request's.
+ */
+static void zc_map_once(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, pvio_blkback_map_once(false, false, false));
+	KUNIT_EXPECT_TRUE(test, pvio_blkback_map_once(false, true, true));
+	KUNIT_EXPECT_FALSE(test, pvio_blkback_map_once(true, false, true));
+	KUNIT_EXPECT_FALSE(test, pvio_blkback_map_once(true, true, false));
+	KUNIT_EXPECT_TRUE(test, pvio_blkback_map_once(true, true, true));
+}
+
+/*
+ * Two requests in one batched map (a write of 2 pages, a read of 3 whose
+ * middle ref was never granted) and a third with a persistent grant held:
+ * the write maps, the read fails with its two good maps recorded, and one
+ * batched unmap leaves no map of a's grants.
+ */
+static void zc_map_batch_bad_ref(struct kunit *test)
+{
+	struct zc *t = test->priv;
+	struct gnttab_map_grant_ref map[6];
+	struct gnttab_unmap_grant_ref unmap[6];
+	struct page *held[3] = { NULL, NULL, NULL };
+	grant_handle_t wh[2], rh[3], ch[2];
+	unsigned int k = 0, n = 0, i;
+	u64 maps0 = zc_maps_of(t->a);
+	bool refused = false;
+
+	pvio_gnttab_set_map_op(&map[0], GNTMAP_readonly, t->ref[0], t->a_id);
+	pvio_gnttab_set_map_op(&map[1], GNTMAP_readonly, t->ref[1], t->a_id);
+	pvio_gnttab_set_map_op(&map[2], 0, t->ref[2], t->a_id);
+	pvio_gnttab_set_map_op(&map[3], 0, 0x7ffffff0, t->a_id);
+	pvio_gnttab_set_map_op(&map[4], 0, t->ref[3], t->a_id);
+	/* a read-only grant mapped writable: refused too */
+	pvio_gnttab_set_map_op(&map[5], 0, t->ref[0], t->a_id);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, map, 6, NULL, 0,
+						      NULL, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0 + 4);
+
+	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 6, &k, 2, held, wh,
+						      &refused), 0);
+	KUNIT_EXPECT_EQ(test, k, 2U);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 6, &k, 3, held, rh,
+						      &refused), -EIO);
+	KUNIT_EXPECT_EQ(test, k, 5U);
+	KUNIT_EXPECT_NE(test, rh[0], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_EQ(test, rh[1], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_NE(test, rh[2], PVIO_GRANT_INVALID_HANDLE);
+	/* segment 0 already held (persistent): no op; segment 1 refused */
+	held[0] = t->page[2];
+	ch[0] = 1234;
+	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 6, &k, 2, held, ch,
+						      &refused), -EIO);
+	KUNIT_EXPECT_EQ(test, k, 6U);
+	KUNIT_EXPECT_EQ(test, ch[0], 1234);
+	KUNIT_EXPECT_EQ(test, ch[1], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_FALSE(test, refused);
+
+	/* Mapped: a cannot take its pages back (the response check). */
+	KUNIT_EXPECT_FALSE(test, pvio_gnttab_end_foreign_access_ref(t->a,
+								    t->ref[2]));
+
+	/* Every recorded handle, in one batched unmap. */
+	for (i = 0; i < 2; i++)
+		pvio_gnttab_set_unmap_op(&unmap[n++], wh[i]);
+	for (i = 0; i < 3; i++)
+		if (rh[i] != PVIO_GRANT_INVALID_HANDLE)
+			pvio_gnttab_set_unmap_op(&unmap[n++], rh[i]);
+	KUNIT_EXPECT_EQ(test, n, 4U);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, NULL, 0, NULL, 0,
+						      unmap, n), 0);
+	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
+}
+
+/* A quota refusal is reported; ops that ran out fail the request. */
+static void zc_map_refused(struct kunit *test)
+{
+	struct gnttab_map_grant_ref map[2] = {};
+	struct page *held[3] = { NULL, NULL, NULL };
+	grant_handle_t h[3];
+	unsigned int k = 0;
+	bool refused = false;
+
+	map[0].status = GNTST_okay;
+	map[0].handle = 7;
+	map[1].status = GNTST_no_space;
+	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 2, &k, 3, held, h,
+						      &refused), -EIO);
+	KUNIT_EXPECT_TRUE(test, refused);
+	KUNIT_EXPECT_EQ(test, h[0], 7);
+	KUNIT_EXPECT_EQ(test, h[1], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_EQ(test, h[2], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_EQ(test, k, 2U);
+}
+
+/*
+ * A frontend that ends a zero-copy grant before the backend maps it: the
+ * map fails, the request with it, and nothing stays mapped.
+ */
+static void zc_map_ended_grant(struct kunit *test)
+{
+	struct zc *t = test->priv;
+	struct gnttab_map_grant_ref map[2];
+	struct gnttab_unmap_grant_ref unmap;
+	struct page *held[2] = { NULL, NULL };
+	u64 maps0 = zc_maps_of(t->a);
+	grant_handle_t h[2];
+	unsigned int k = 0;
+	bool refused = false;
+
+	KUNIT_EXPECT_TRUE(test, pvio_gnttab_end_foreign_access_ref(t->a,
+								   t->ref[3]));
+	pvio_gnttab_set_map_op(&map[0], 0, t->ref[2], t->a_id);
+	pvio_gnttab_set_map_op(&map[1], 0, t->ref[3], t->a_id);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, map, 2, NULL, 0,
+						      NULL, 0), -EIO);
+	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 2, &k, 2, held, h,
+						      &refused), -EIO);
+	KUNIT_EXPECT_NE(test, h[0], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_EQ(test, h[1], PVIO_GRANT_INVALID_HANDLE);
+	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0 + 1);
+	pvio_gnttab_set_unmap_op(&unmap, h[0]);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, NULL, 0, NULL, 0,
+						      &unmap, 1), 0);
+	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
+}
+
+static struct kunit_case pvio_blkback_zero_copy_cases[] = {
+	KUNIT_CASE(zc_map_once),
+	KUNIT_CASE(zc_map_batch_bad_ref),
+	KUNIT_CASE(zc_map_refused),
+	KUNIT_CASE(zc_map_ended_grant),
+	{}
+};
+
+static struct kunit_suite pvio_blkback_zero_copy_suite = {
+	.name = "pvio_blkback_zero_copy",
+	.init = zc_init,
+	.exit = zc_exit,
+	.test_cases = pvio_blkback_zero_copy_cases,
+};
+
+kunit_test_suites(&pvio_blkback_check_suite, &pvio_blkback_negotiate_suite,
+		  &pvio_blkback_zero_copy_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit: pvio-blkback request validation");

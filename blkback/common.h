@@ -64,6 +64,7 @@ struct pvio_blkback_req {
 	struct list_head list;		/* free list or done list */
 	struct pvio_blkback_io io;
 	int err;			/* first error, -errno */
+	bool once;			/* grants mapped for this request only */
 	atomic_t bios;			/* bios in flight + 1 while submitting */
 	unsigned int nr_mapped;
 	grant_handle_t handle[PVIO_BLK_MAX_INDIRECT_SEGS];
@@ -206,6 +207,10 @@ struct pvio_blkback_ring {
  * @persistent: feature-persistent on both ends (set before the kthreads)
  * @max_pgrants: the most persistent grants kept per ring (set before the
  *	kthreads)
+ * @offer_zero_copy: feature-zero-copy written with the offers
+ * @zero_copy: feature-zero-copy on both ends: the data grants of
+ *	BLKIF_OP_INDIRECT requests are never kept persistent (set before the
+ *	kthreads)
  * @inject: a fault to inject into the next response (tests)
  * @dbg: debugfs file
  */
@@ -229,6 +234,8 @@ struct pvio_blkif {
 	bool offer_persistent;
 	bool persistent;
 	unsigned int max_pgrants;
+	bool offer_zero_copy;
+	bool zero_copy;
 
 	atomic_t inject;		/* debugfs fault injection */
 	struct dentry *dbg;

@@ -49,6 +49,17 @@ module_param_named(feature_persistent, pvio_blkback_persistent, bool, 0644);
 MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
 
 /*
+ * pvio's feature-zero-copy (docs/block.md): offered with the other offers;
+ * when the frontend writes it too, the data grants of its
+ * BLKIF_OP_INDIRECT requests are mapped for that request only, never kept
+ * persistent (they are the frontend's bio pages, ended at the response).
+ */
+static bool pvio_blkback_zero_copy = true;
+module_param_named(feature_zero_copy, pvio_blkback_zero_copy, bool, 0644);
+MODULE_PARM_DESC(feature_zero_copy,
+		 "offer feature-zero-copy: indirect requests' data grants never persistent");
+
+/*
  * xen-blkback's max_persistent_grants (default 1056): each ring keeps up
  * to this many grants mapped for good; unused ones beyond it are purged,
  * least recently used first, every 100 ms, and any unused for 60 s.
@@ -333,6 +344,13 @@ static void pvio_blkback_write_offers(struct pvio_blkif *blkif)
 	else
 		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
 			   "max-ring-page-order");
+	blkif->offer_zero_copy = READ_ONCE(pvio_blkback_zero_copy);
+	if (blkif->offer_zero_copy)
+		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			       "feature-zero-copy", "%u", 1);
+	else
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "feature-zero-copy");
 }
 
 static void pvio_blkback_unmap_ring(struct pvio_blkback_ring *ring)
@@ -533,6 +551,10 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 	blkif->persistent = blkif->offer_persistent &&
 		pvio_xs_read_unsigned(dev->xs, dev->otherend,
 				      "feature-persistent", 0);
+	/* What we offered at probe, and the frontend took. */
+	blkif->zero_copy = blkif->offer_zero_copy &&
+		pvio_xs_read_unsigned(dev->xs, dev->otherend,
+				      "feature-zero-copy", 0);
 	err = pvio_blkback_alloc_rings(blkif, keys->nr_rings, keys->order);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "allocating %u rings",
@@ -568,10 +590,12 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 			goto fail;
 		}
 	}
-	dev_info(&dev->dev, "%u ring%s of %u page%s (%u requests each)\n",
+	dev_info(&dev->dev, "%u ring%s of %u page%s (%u requests each)%s%s\n",
 		 blkif->nr_rings, blkif->nr_rings > 1 ? "s" : "",
 		 1U << keys->order, keys->order ? "s" : "",
-		 blkif->rings[0].nr_reqs);
+		 blkif->rings[0].nr_reqs,
+		 blkif->persistent ? ", persistent grants" : "",
+		 blkif->zero_copy ? ", zero-copy" : "");
 	/* A backend before us (reloaded module) may have offered more. */
 	if (!blkif->lim.max_indirect)
 		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,

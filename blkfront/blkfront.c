@@ -59,12 +59,16 @@ static void pvio_blkfront_put_id(struct pvio_blkfront_ring *rinfo,
 	*head = id;
 }
 
-/* Bounce pages and indirect pages of an id: see pvio_blkfront_big_ids(). */
+/*
+ * Bounce pages and indirect pages of an id: see pvio_blkfront_big_ids().
+ * With zero-copy every id has 11 bounce pages and the indirect pages of
+ * the negotiated segments (a large request grants its own pages).
+ */
 static unsigned int pvio_blkfront_id_segs(struct pvio_blkfront *info,
 					  struct pvio_blkfront_ring *rinfo,
 					  unsigned int id)
 {
-	return id < rinfo->nr_big ? info->max_segs :
+	return id < rinfo->nr_big && !info->zero_copy ? info->max_segs :
 	       min(info->max_segs, PVIO_BLK_MAX_SEGS);
 }
 
@@ -72,7 +76,8 @@ static unsigned int pvio_blkfront_id_ind(struct pvio_blkfront *info,
 					 struct pvio_blkfront_ring *rinfo,
 					 unsigned int id)
 {
-	unsigned int segs = pvio_blkfront_id_segs(info, rinfo, id);
+	unsigned int segs = info->zero_copy ? info->max_segs :
+			    pvio_blkfront_id_segs(info, rinfo, id);
 
 	return segs > PVIO_BLK_MAX_SEGS ? PVIO_BLK_INDIRECT_PAGES(segs) : 0;
 }
@@ -91,6 +96,8 @@ void pvio_blkfront_init_shadows(struct pvio_blkfront_ring *rinfo)
 	for (i = 0; i < rinfo->nr_shadow; i++) {
 		rinfo->shadow[i].rq = NULL;
 		rinfo->shadow[i].waiting = false;
+		rinfo->shadow[i].zc = false;
+		rinfo->shadow[i].zc_segs = 0;
 		rinfo->shadow[i].nr_segs = 0;
 		rinfo->shadow[i].nr_ind = 0;
 		rinfo->shadow[i].next_free = i + 1;
@@ -119,8 +126,96 @@ pvio_blkfront_shadow_iter(struct pvio_blkfront *info, unsigned int *r,
 }
 
 /*
+ * End the zero-copy grants of a shadow entry (its @zc_segs refs claimed
+ * from the disk's reservation, the first @nr_segs granted): each ref goes
+ * back to the reservation; one the backend still holds goes to the grant
+ * layer's deferred list without a page (the bio's page is not ours to
+ * free) and leaves the reservation. The indirect pages are persistent
+ * grants or per-request ones. Caller holds info->lock.
+ * Return: false if the backend still held one of them.
+ */
+static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
+				 struct pvio_blkfront_shadow *s)
+{
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < s->zc_segs; i++) {
+		if (i < s->nr_segs &&
+		    !pvio_gnttab_end_foreign_access_ref(info->d, s->gref[i])) {
+			pvio_gnttab_end_foreign_access(info->d, s->gref[i],
+						       NULL);
+			ok = false;
+			continue;
+		}
+		pvio_gnttab_release_grant_reference(info->d, &info->zc_head,
+						    s->gref[i]);
+	}
+	for (i = 0; i < s->nr_ind; i++) {
+		if (pvio_gnttab_end_foreign_access_ref(info->d,
+						       s->ind_gref[i])) {
+			pvio_gnttab_free_grant_reference(info->d,
+							 s->ind_gref[i]);
+			continue;
+		}
+		pvio_gnttab_end_foreign_access(info->d, s->ind_gref[i],
+					       s->ind_page[i]);
+		s->ind_page[i] = NULL;
+		ok = false;
+	}
+	s->nr_segs = 0;
+	s->nr_ind = 0;
+	/* Claimed again by the next zero-copy request of this id. */
+	info->zc_inflight -= s->zc_segs;
+	s->zc_segs = 0;
+	return ok;
+}
+
+/**
+ * pvio_blkfront_zc_pool_alloc() - reserve the refs of zero-copy grants
+ * @info: the disk, not connected
+ *
+ * PVIO_BLKFRONT_ZC_GRANTS refs from the domain's free pool, as Linux's
+ * xen-blkfront reserves its grant refs with gnttab_alloc_grant_references()
+ * (the table may grow here, in process context, never in queue_rq).
+ * Kept while the disk stays connected; idempotent.
+ *
+ * Context: process context.
+ * Return: 0 or -ENOSPC/-ENODEV from pvio-grant.
+ */
+int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info)
+{
+	int err;
+
+	if (info->zc_pool)
+		return 0;
+	err = pvio_gnttab_alloc_grant_references(info->d,
+						 PVIO_BLKFRONT_ZC_GRANTS,
+						 &info->zc_head);
+	info->zc_pool = !err;
+	return err;
+}
+
+/**
+ * pvio_blkfront_zc_pool_free() - give the zero-copy refs back
+ * @info: the disk, no request in flight (pvio_blkfront_fail_all() done)
+ *
+ * Context: any.
+ */
+void pvio_blkfront_zc_pool_free(struct pvio_blkfront *info)
+{
+	if (!info->zc_pool)
+		return;
+	pvio_gnttab_free_grant_references(info->d, info->zc_head);
+	info->zc_pool = false;
+	info->zero_copy = false;
+}
+
+/*
  * End the grants of a shadow entry. A page whose grant the backend still
- * holds goes to the grant layer's deferred list and is never reused here.
+ * holds goes to the grant layer's deferred list and is never reused here;
+ * a zero-copy grant (of a bio's page, not ours to free) goes there without
+ * its page: the grant layer ends it once the backend lets go.
  * Return: false if the backend still held one of them.
  */
 static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
@@ -129,6 +224,8 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
 	bool ok = true;
 	unsigned int i;
 
+	if (s->zc_segs)
+		return pvio_blkfront_end_zc(info, s);
 	for (i = 0; i < s->nr_segs; i++) {
 		if (pvio_gnttab_end_foreign_access_ref(info->d, s->gref[i])) {
 			pvio_gnttab_free_grant_reference(info->d, s->gref[i]);
@@ -303,7 +400,7 @@ void pvio_blkfront_end_persistent(struct pvio_blkfront *info)
 }
 
 /* Copy a request's data between its bios and the bounce pages. */
-static void pvio_blkfront_copy(struct request *rq,
+static void pvio_blkfront_copy(struct pvio_blkfront *info, struct request *rq,
 			       struct pvio_blkfront_shadow *s, bool to_pages)
 {
 	struct req_iterator iter;
@@ -330,6 +427,7 @@ static void pvio_blkfront_copy(struct request *rq,
 			off += n;
 		}
 	}
+	atomic_long_add(off, &info->copied);
 }
 
 /* Put the disk into the error state; caller holds info->lock. */
@@ -532,8 +630,9 @@ again:
 						     "grant still in use after response");
 				st = BLK_STS_IOERR;
 			}
-			if (st == BLK_STS_OK && s->op == BLKIF_OP_READ)
-				pvio_blkfront_copy(s->rq, s, false);
+			if (st == BLK_STS_OK && s->op == BLKIF_OP_READ &&
+			    !s->zc)
+				pvio_blkfront_copy(info, s->rq, s, false);
 			rqs[n] = s->rq;
 			sts[n++] = st;
 			pvio_blkfront_put_id(rinfo, id);
@@ -658,39 +757,174 @@ static int pvio_blkfront_grant(struct pvio_blkfront *info, domid_t be,
 						readonly);
 }
 
+/* Where segment @k of a request goes: in the request, or an indirect page. */
+static struct blkif_request_segment *
+pvio_blkfront_seg(struct pvio_blkfront_shadow *s, struct blkif_request *req,
+		  bool indirect, unsigned int k)
+{
+	struct blkif_request_segment *segs;
+
+	if (!indirect)
+		return &req->u.rw.seg[k];
+	segs = page_address(s->ind_page[k / PVIO_BLK_SEGS_PER_INDIRECT_PAGE]);
+	return &segs[k % PVIO_BLK_SEGS_PER_INDIRECT_PAGE];
+}
+
+/* Grant one page of a bio for this request only (zero-copy), on @ref. */
+static int pvio_blkfront_zc_grant(struct pvio_blkfront *info,
+				  grant_ref_t ref, struct page *page,
+				  bool readonly)
+{
+	xen_pfn_t gfn = pvio_page_to_gfn(info->d, page);
+
+	if (gfn == PVIO_GFN_INVALID)
+		return -ENOMEM;
+	pvio_gnttab_grant_foreign_access_ref(info->d, ref,
+					     info->dev->otherend_id, gfn,
+					     readonly);
+	return ref;
+}
+
+/* A zero-copy walk over a request's pages (pvio_blkfront_zc_segs()). */
+struct pvio_blkfront_zc {
+	struct pvio_blkfront *info;
+	struct pvio_blkfront_shadow *s;
+	struct blkif_request *req;
+	bool indirect;
+	bool write;
+	unsigned int max;
+	unsigned int n;
+};
+
+/* One segment: count it, or grant it and describe it. */
+static int pvio_blkfront_zc_emit(struct pvio_blkfront_zc *zc,
+				 struct page *page, unsigned int off,
+				 unsigned int len)
+{
+	struct blkif_request_segment *seg;
+	int ref;
+
+	if (zc->n >= zc->max)
+		return -E2BIG;
+	if (zc->req) {
+		/* The ref claimed for this segment in queue_rq. */
+		ref = pvio_blkfront_zc_grant(zc->info, zc->s->gref[zc->n],
+					     page, zc->write);
+		if (ref < 0)
+			return ref;
+		zc->s->nr_segs = zc->n + 1;
+		seg = pvio_blkfront_seg(zc->s, zc->req, zc->indirect, zc->n);
+		seg->gref = ref;
+		seg->first_sect = off >> 9;
+		seg->last_sect = ((off + len) >> 9) - 1;
+	}
+	zc->n++;
+	return 0;
+}
+
 /*
- * Grant the bounce pages of a read or write; copy a write's data in. Up
- * to 11 segments go in the request itself; more (when the backend offered
- * feature-max-indirect-segments) in the id's indirect page(s), granted
- * read-only, as a BLKIF_OP_INDIRECT request (xen-blkfront's
- * blkif_queue_rw_req()).
+ * The segments of a request's own pages (zero-copy): each bio_vec (within
+ * one page: the queue's segment boundary) is a segment, or extends the
+ * previous one where it continues it in the same page, as blk_rq_map_sg()
+ * merges them. With @req NULL they are only counted; otherwise each is
+ * granted for this request (read-only for a write) into @s->gref and
+ * described in @req or the id's indirect pages.
+ * Return: the segments, -EINVAL for data not in whole 512-byte sectors,
+ * -E2BIG for more than @max, or a grant error (-ENOSPC, -ENOMEM).
+ */
+static int pvio_blkfront_zc_segs(struct pvio_blkfront *info,
+				 struct pvio_blkfront_shadow *s,
+				 struct request *rq, struct blkif_request *req,
+				 bool indirect, unsigned int max)
+{
+	struct pvio_blkfront_zc zc = {
+		.info = info, .s = s, .req = req, .indirect = indirect,
+		.write = rq_data_dir(rq) == WRITE, .max = max,
+	};
+	unsigned int off = 0, len = 0;
+	struct page *page = NULL;
+	struct req_iterator iter;
+	struct bio_vec bv;
+	int err;
+
+	rq_for_each_segment(bv, rq, iter) {
+		if ((bv.bv_offset | bv.bv_len) & 511)
+			return -EINVAL;
+		if (page == bv.bv_page && off + len == bv.bv_offset) {
+			len += bv.bv_len;
+			continue;
+		}
+		if (page) {
+			err = pvio_blkfront_zc_emit(&zc, page, off, len);
+			if (err)
+				return err;
+		}
+		page = bv.bv_page;
+		off = bv.bv_offset;
+		len = bv.bv_len;
+	}
+	if (page) {
+		err = pvio_blkfront_zc_emit(&zc, page, off, len);
+		if (err)
+			return err;
+	}
+	return zc.n;
+}
+
+/*
+ * Tests: end the grant of one zero-copy segment before the request is
+ * pushed, as a frontend that takes a grant back while the I/O is on its
+ * way; the ref stays allocated (and is ended again, harmlessly, with the
+ * others at the response).
+ */
+static void pvio_blkfront_inject_zc_end(struct pvio_blkfront *info,
+					struct pvio_blkfront_shadow *s)
+{
+	if (!s->nr_segs ||
+	    atomic_cmpxchg(&info->inject, PVIO_BLKFRONT_INJECT_ZC_END,
+			   PVIO_BLKFRONT_INJECT_NONE) !=
+	    PVIO_BLKFRONT_INJECT_ZC_END)
+		return;
+	pvio_gnttab_end_foreign_access_ref(info->d, s->gref[s->nr_segs / 2]);
+}
+
+/*
+ * A read or write. Bounced: grant the id's bounce pages (persistent
+ * grants: named, never granted here), copy a write's data in. Zero-copy
+ * (@zc_segs segments, pvio_blkfront_zero_copy()): grant the request's own
+ * pages for this request, no copy; with persistent grants always as a
+ * BLKIF_OP_INDIRECT request, whose data grants a feature-zero-copy
+ * backend never keeps. Up to 11 segments go in the request itself; more
+ * (when the backend offered feature-max-indirect-segments) in the id's
+ * indirect page(s), granted read-only, as a BLKIF_OP_INDIRECT request
+ * (xen-blkfront's blkif_queue_rw_req()).
  */
 static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 					     struct pvio_blkfront_ring *rinfo,
 					     unsigned int id,
 					     struct request *rq,
-					     struct blkif_request *req)
+					     struct blkif_request *req,
+					     unsigned int zc_segs)
 {
 	struct pvio_blkfront_shadow *s = &rinfo->shadow[id];
-	bool write = rq_data_dir(rq) == WRITE;
+	unsigned int id_segs = pvio_blkfront_id_segs(info, rinfo, id);
+	bool write = rq_data_dir(rq) == WRITE, zc = zc_segs > 0;
 	unsigned int bytes = blk_rq_bytes(rq), nseg, nind = 0, i;
-	struct blkif_request_segment *segs = req->u.rw.seg;
 	domid_t be = info->dev->otherend_id;
 	int ref;
 
-	nseg = DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
+	nseg = zc ? zc_segs : DIV_ROUND_UP(bytes, PVIO_BLK_PAGE_SIZE);
 	/* The queue limits make these impossible; never trust that blindly. */
-	if (!nseg || nseg > pvio_blkfront_id_segs(info, rinfo, id) ||
-	    bytes % 512)
+	if (!nseg || nseg > (zc ? info->max_segs : id_segs) || bytes % 512)
 		return BLK_STS_IOERR;
-	if (nseg > PVIO_BLK_MAX_SEGS) {
+	if (nseg > PVIO_BLK_MAX_SEGS || (zc && info->persistent)) {
 		/* Only a plain read or write can be indirect. */
 		if (req->operation != BLKIF_OP_READ &&
 		    req->operation != BLKIF_OP_WRITE)
 			return BLK_STS_IOERR;
 		nind = PVIO_BLK_INDIRECT_PAGES(nseg);
 	}
-	for (i = 0; i < nseg + nind; i++) {
+	for (i = zc ? nseg : 0; i < nseg + nind; i++) {
 		struct page **pp = i < nseg ? &s->page[i] :
 				   &s->ind_page[i - nseg];
 
@@ -701,9 +935,21 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 		if (!*pp)
 			return BLK_STS_RESOURCE;
 	}
-	if (write)
-		pvio_blkfront_copy(rq, s, true);
-	for (i = 0; i < nseg; i++) {
+	s->zc = zc;
+	if (zc) {
+		if (pvio_blkfront_zc_segs(info, s, rq, req, nind, nseg) !=
+		    nseg)
+			return BLK_STS_RESOURCE;
+		if (unlikely(atomic_read(&info->inject) ==
+			     PVIO_BLKFRONT_INJECT_ZC_END))
+			pvio_blkfront_inject_zc_end(info, s);
+		atomic_long_inc(&info->zc_reqs);
+	} else {
+		if (write)
+			pvio_blkfront_copy(info, rq, s, true);
+		atomic_long_inc(&info->bounce_reqs);
+	}
+	for (i = 0; !zc && i < nseg; i++) {
 		unsigned int len = min(bytes - i * PVIO_BLK_PAGE_SIZE,
 				       PVIO_BLK_PAGE_SIZE);
 		struct blkif_request_segment *seg;
@@ -716,23 +962,16 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 			s->gref[i] = ref;
 			s->nr_segs = i + 1;
 		}
-		if (nind) {
-			unsigned int p = i / PVIO_BLK_SEGS_PER_INDIRECT_PAGE;
-
-			segs = page_address(s->ind_page[p]);
-			seg = &segs[i % PVIO_BLK_SEGS_PER_INDIRECT_PAGE];
-		} else {
-			seg = &segs[i];
-		}
+		seg = pvio_blkfront_seg(s, req, nind, i);
 		seg->gref = ref;
 		seg->first_sect = 0;
 		seg->last_sect = (len >> 9) - 1;
 	}
 	if (unlikely(atomic_read(&info->inject) ==
 		     PVIO_BLKFRONT_INJECT_DOM0_FRAME))
-		pvio_blkfront_inject_dom0_frame(info, nind ?
-						page_address(s->ind_page[0]) :
-						&segs[0]);
+		pvio_blkfront_inject_dom0_frame(info,
+						pvio_blkfront_seg(s, req, nind,
+								  0));
 	if (!nind) {
 		req->u.rw.nr_segments = nseg;
 		req->u.rw.handle = info->vdevice;
@@ -741,8 +980,9 @@ static blk_status_t pvio_blkfront_prepare_rw(struct pvio_blkfront *info,
 	}
 
 	for (i = 0; i < nind; i++) {
+		/* The id's persistent grants: its bounce pages', then these. */
 		ref = pvio_blkfront_grant(info, be, s->ind_page[i], true,
-					  s->pgref[info->max_segs + i]);
+					  s->pgref[id_segs + i]);
 		if (ref < 0)
 			return BLK_STS_RESOURCE;
 		if (!info->persistent) {
@@ -790,10 +1030,12 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct pvio_blkfront_shadow *s;
 	struct blkif_request req, *slot;
 	blk_status_t st = BLK_STS_OK;
+	unsigned int id, pages, zc_segs;
 	unsigned long flags;
-	unsigned int id;
+	int n;
 
 	blk_mq_start_request(rq);
+	pages = DIV_ROUND_UP(blk_rq_bytes(rq), PVIO_BLK_PAGE_SIZE);
 	spin_lock_irqsave(&info->lock, flags);
 	if (info->state == PVIO_BLKFRONT_SUSPENDED) {
 		spin_unlock_irqrestore(&info->lock, flags);
@@ -817,21 +1059,60 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		schedule_work(&info->resubmit_work);
 		return BLK_STS_OK;
 	}
+	/*
+	 * Zero-copy (pvio_blkfront_zero_copy()): the request's own pages,
+	 * counted as segments here (no grant yet); data not in whole sectors
+	 * is bounced when it fits an id's bounce pages.
+	 */
+	zc_segs = 0;
+	if ((req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE) &&
+	    info->zero_copy &&
+	    pvio_blkfront_zero_copy(blk_rq_bytes(rq), pages, info->zc_threshold,
+				    min(info->max_segs, PVIO_BLK_MAX_SEGS))) {
+		n = pvio_blkfront_zc_segs(info, NULL, rq, NULL, false,
+					  info->max_segs);
+		if (n > 0)
+			zc_segs = n;
+		else if (pages > PVIO_BLK_MAX_SEGS)
+			zc_segs = info->max_segs + 1;	/* refused below */
+	}
 	rinfo = pvio_blkfront_hctx_ring(info, hctx);
-	id = pvio_blkfront_get_id(rinfo, (req_op(rq) == REQ_OP_READ ||
-					  req_op(rq) == REQ_OP_WRITE) &&
-				  DIV_ROUND_UP(blk_rq_bytes(rq),
-					       PVIO_BLK_PAGE_SIZE) >
-				  PVIO_BLK_MAX_SEGS);
+	/* At most PVIO_BLKFRONT_ZC_GRANTS of them in flight per disk. */
+	if (zc_segs && info->zc_inflight &&
+	    info->zc_inflight + zc_segs > PVIO_BLKFRONT_ZC_GRANTS)
+		id = rinfo->nr_shadow;
+	else
+		id = pvio_blkfront_get_id(rinfo, (req_op(rq) == REQ_OP_READ ||
+						  req_op(rq) == REQ_OP_WRITE) &&
+					  !zc_segs && pages > PVIO_BLK_MAX_SEGS);
 	if (id >= rinfo->nr_shadow) {
+		/* A response frees an id or zero-copy grants: restarted. */
 		blk_mq_stop_hw_queue(hctx);
 		spin_unlock_irqrestore(&info->lock, flags);
 		return BLK_STS_DEV_RESOURCE;
 	}
+	s = &rinfo->shadow[id];
+	s->zc = false;
+	s->nr_segs = 0;
+	s->zc_segs = 0;
+	/* The refs of its grants, from the disk's reservation. */
+	while (s->zc_segs < min(zc_segs, info->max_segs)) {
+		n = pvio_gnttab_claim_grant_reference(info->d, &info->zc_head);
+		if (n < 0)
+			break;
+		s->gref[s->zc_segs++] = n;
+	}
+	info->zc_inflight += s->zc_segs;
+	if (s->zc_segs != min(zc_segs, info->max_segs)) {
+		/* Impossible within the budget; never trust that blindly. */
+		pvio_blkfront_end_zc(info, s);
+		pvio_blkfront_put_id(rinfo, id);
+		spin_unlock_irqrestore(&info->lock, flags);
+		return BLK_STS_RESOURCE;
+	}
 	spin_unlock_irqrestore(&info->lock, flags);
 
 	/* The id is ours: build the request privately, zeroed (XSA-216). */
-	s = &rinfo->shadow[id];
 	memset(&req, 0, sizeof(req));
 	req.u.rw.id = id;
 	switch (req_op(rq)) {
@@ -857,12 +1138,14 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		break;
 	case REQ_OP_READ:
 		req.operation = BLKIF_OP_READ;
-		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req);
+		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req,
+					      zc_segs);
 		break;
 	case REQ_OP_WRITE:
 		req.operation = (rq->cmd_flags & REQ_FUA) && info->fua ?
 				BLKIF_OP_WRITE_BARRIER : BLKIF_OP_WRITE;
-		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req);
+		st = pvio_blkfront_prepare_rw(info, rinfo, id, rq, &req,
+					      zc_segs);
 		break;
 	default:
 		st = BLK_STS_NOTSUPP;

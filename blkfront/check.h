@@ -36,10 +36,16 @@ struct page;
  * @nr_pgrants: with feature-persistent, pages of @page then @ind_page
  *	granted once for good (read-write) when the disk connected
  * @pgref: those persistent grants, @page's first, then @ind_page's
+ * @zc: zero-copy: @gref are grants of the request's own (bio) pages, not
+ *	of @page
+ * @zc_segs: those grants, counted in the disk's zero-copy budget until
+ *	the id is free again
  */
 struct pvio_blkfront_shadow {
 	struct request *rq;
 	bool waiting;
+	bool zc;
+	u16 zc_segs;
 	u8 op;
 	u16 nr_segs;
 	u8 nr_ind;
@@ -73,6 +79,21 @@ struct pvio_blkfront_shadow {
  */
 #define PVIO_BLKFRONT_MAX_SLOTS		128
 #define PVIO_BLKFRONT_MAX_SLOTS_LIMIT	1024
+/*
+ * With feature-zero-copy no id has the 32 MiB of large-request pages: each
+ * has its 11 bounce pages and one indirect page (12 persistent grants), and
+ * a large request grants its own pages for its lifetime, at most
+ * PVIO_BLKFRONT_ZC_GRANTS of them per disk at a time. 512 slots per disk:
+ * 512 x 12 + 2048 = 8192 grants, three disks 24576 of a domain's 32768
+ * entries (a vif's rings and slots, about 520, and the store's fit beside).
+ */
+#define PVIO_BLKFRONT_MAX_SLOTS_ZC	512
+#define PVIO_BLKFRONT_ZC_GRANTS		2048
+/*
+ * Default of zerocopy_threshold, in bytes: from 64 KiB on a request grants
+ * its own pages (docs/block.md: the measurement).
+ */
+#define PVIO_BLKFRONT_ZC_THRESHOLD	65536
 
 /**
  * pvio_blkfront_nr_queues() - how many queues to ask the backend for
@@ -152,6 +173,56 @@ static inline unsigned int pvio_blkfront_big_ids(unsigned int segs,
 		return ring_size;
 	return clamp(PVIO_BLKFRONT_BOUNCE_PAGES / (max(nr_rings, 1U) * segs),
 		     1U, ring_size);
+}
+
+/**
+ * pvio_blkfront_zero_copy_on() - may a disk grant its requests' own pages?
+ * @threshold: the zerocopy_threshold module parameter, in bytes (0: never)
+ * @persistent: feature-persistent on both ends
+ * @negotiated: feature-zero-copy on both ends (pvio's extension: the
+ *	backend never keeps the data grants of an indirect request persistent)
+ * @max_segs: the segments per request negotiated (above 11: indirect
+ *	requests)
+ *
+ * Without persistent grants every grant is per request anyway, and
+ * granting the bio's pages is what Linux's xen-blkfront does. With them,
+ * only a backend that agreed to feature-zero-copy can be given a grant it
+ * must not keep, and only in a BLKIF_OP_INDIRECT request.
+ *
+ * Context: any (pure function).
+ * Return: true if requests chosen by pvio_blkfront_zero_copy() go
+ * zero-copy.
+ */
+static inline bool pvio_blkfront_zero_copy_on(unsigned int threshold,
+					      bool persistent, bool negotiated,
+					      unsigned int max_segs)
+{
+	if (!threshold)
+		return false;
+	return !persistent || (negotiated && max_segs > PVIO_BLK_MAX_SEGS);
+}
+
+/**
+ * pvio_blkfront_zero_copy() - grant this request's own pages?
+ * @bytes: the request's data, in bytes
+ * @pages: its 4 KiB pages (segments of a bounced request)
+ * @threshold: the zerocopy_threshold module parameter, in bytes (0: never)
+ * @pool_segs: bounce pages of an id: the most the persistent pool holds
+ *	for one request
+ *
+ * Context: any (pure function); only for a disk where
+ * pvio_blkfront_zero_copy_on() holds.
+ * Return: true for at least @threshold bytes, or more pages than the pool
+ * holds (Linux grants the bio's pages past its persistent grants).
+ */
+static inline bool pvio_blkfront_zero_copy(unsigned int bytes,
+					   unsigned int pages,
+					   unsigned int threshold,
+					   unsigned int pool_segs)
+{
+	if (!threshold)
+		return false;
+	return bytes >= threshold || pages > pool_segs;
 }
 
 /**

@@ -249,6 +249,61 @@ static void blkfront_big_ids(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_blkfront_big_ids(256, 64, 32), 1);
 }
 
+/*
+ * Zero-copy: on without persistent grants (Xen's per-request grants), with
+ * them only after feature-zero-copy on both ends and with indirect
+ * requests; never with a threshold of 0.
+ */
+static void blkfront_zero_copy_on(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy_on(0, false, true, 256));
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy_on(0, true, true, 256));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy_on(65536, false, false, 11));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy_on(65536, false, false, 256));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy_on(65536, true, true, 256));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy_on(1, true, true, 12));
+	/* A backend that would keep the grant persistent: never. */
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy_on(65536, true, false, 256));
+	/* No indirect request to carry it: never with persistent grants. */
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy_on(65536, true, true, 11));
+}
+
+/* At or above the threshold, or more pages than an id's bounce pages. */
+static void blkfront_zero_copy(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy(4096, 1, 65536, 11));
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy(65535, 16, 65536, 16));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy(65536, 16, 65536, 11));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy(1 << 20, 256, 65536, 11));
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy(45056, 11, 65536, 11));
+	/* 48 KiB: past the pool of 11 pages although below the threshold. */
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy(49152, 12, 65536, 11));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy(512, 1, 512, 11));
+	KUNIT_EXPECT_TRUE(test, pvio_blkfront_zero_copy(4096, 1, 1, 11));
+	/* 0: never, whatever the size. */
+	KUNIT_EXPECT_FALSE(test, pvio_blkfront_zero_copy(1 << 20, 256, 0, 11));
+}
+
+/* The zero-copy budget and slots fit a domain's 32768 grant entries. */
+static void blkfront_zero_copy_budget(struct kunit *test)
+{
+	unsigned int per_disk = PVIO_BLKFRONT_MAX_SLOTS_ZC *
+				(PVIO_BLK_MAX_SEGS + 1) +
+				PVIO_BLKFRONT_ZC_GRANTS;
+
+	KUNIT_EXPECT_LE(test, 3 * per_disk + 1024, 32768U);
+	KUNIT_EXPECT_LE(test, PVIO_BLKFRONT_MAX_SLOTS_ZC,
+			PVIO_BLKFRONT_MAX_SLOTS_LIMIT);
+	KUNIT_EXPECT_GE(test, PVIO_BLKFRONT_ZC_GRANTS,
+			PVIO_BLK_MAX_INDIRECT_SEGS);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 1,
+						       PVIO_BLKFRONT_MAX_SLOTS_ZC),
+			4);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 2,
+						       PVIO_BLKFRONT_MAX_SLOTS_ZC),
+			3);
+}
+
 static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	KUNIT_CASE(blkfront_rsp_valid),
 	KUNIT_CASE(blkfront_rsp_id_range),
@@ -260,6 +315,9 @@ static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	KUNIT_CASE(blkfront_nr_queues),
 	KUNIT_CASE(blkfront_ring_order),
 	KUNIT_CASE(blkfront_big_ids),
+	KUNIT_CASE(blkfront_zero_copy_on),
+	KUNIT_CASE(blkfront_zero_copy),
+	KUNIT_CASE(blkfront_zero_copy_budget),
 	{}
 };
 

@@ -134,6 +134,20 @@ struct pvio_blkfront_ring {
  *	names in a grant (PVIO_BLKFRONT_INJECT_DOM0_FRAME, tests), filled
  *	with 0xa5
  * @victim_ref: that grant, or 0
+ * @zc_threshold: zerocopy_threshold when the rings were set up, in bytes
+ * @offer_zero_copy: feature-zero-copy written with the ring (the backend
+ *	offered it, @zc_threshold is not 0)
+ * @zero_copy: large requests grant their own pages
+ *	(pvio_blkfront_zero_copy_on(), set on Connected)
+ * @zc_inflight: zero-copy grants of the requests in flight (at most
+ *	PVIO_BLKFRONT_ZC_GRANTS; under @lock)
+ * @copied: bytes copied through bounce pages (debugfs <device>-stats)
+ * @zc_reqs: requests sent zero-copy
+ * @bounce_reqs: reads and writes sent through bounce pages
+ * @dbg_stats: debugfs statistics file
+ * @zc_head: PVIO_BLKFRONT_ZC_GRANTS grant refs reserved for zero-copy
+ *	while @zc_pool (claimed and released under @lock)
+ * @zc_pool: @zc_head holds the reservation
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -187,6 +201,16 @@ struct pvio_blkfront {
 	unsigned long replayed;
 	struct page *victim;
 	grant_ref_t victim_ref;
+	unsigned int zc_threshold;
+	bool offer_zero_copy;
+	bool zero_copy;
+	unsigned int zc_inflight;
+	atomic_long_t copied;
+	atomic_long_t zc_reqs;
+	atomic_long_t bounce_reqs;
+	struct dentry *dbg_stats;
+	grant_ref_t zc_head;
+	bool zc_pool;
 };
 
 /* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
@@ -198,6 +222,7 @@ enum {
 	PVIO_BLKFRONT_INJECT_IND_BAD_SECT,	/* a segment's last_sect 8 */
 	PVIO_BLKFRONT_INJECT_IND_BAD_PAGE,	/* indirect_grefs[0] not granted */
 	PVIO_BLKFRONT_INJECT_DOM0_FRAME,	/* segment 0 granted on a dom0 frame */
+	PVIO_BLKFRONT_INJECT_ZC_END,		/* a zero-copy grant ended early */
 };
 
 /* Faults of the ring keys a test can inject into the next connect. */
@@ -224,5 +249,7 @@ void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);
 void pvio_blkfront_resubmit(struct work_struct *work);
 void pvio_blkfront_end_victim(struct pvio_blkfront *info);
+int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info);
+void pvio_blkfront_zc_pool_free(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

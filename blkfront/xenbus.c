@@ -31,6 +31,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -94,13 +95,26 @@ MODULE_PARM_DESC(max_queues,
 /*
  * Ring slots of one disk, all queues together (ring-page-order is lowered
  * to stay within them): each slot has 11 bounce pages (persistent grants
- * with feature-persistent), the 32 MiB of large-request pages come on
- * top.
+ * with feature-persistent); without zero-copy the 32 MiB of large-request
+ * pages come on top. 0 (default): 512 when the ring offers zero-copy
+ * (PVIO_BLKFRONT_MAX_SLOTS_ZC), else 128.
  */
-static unsigned int pvio_blkfront_max_slots = PVIO_BLKFRONT_MAX_SLOTS;
+static unsigned int pvio_blkfront_max_slots;
 module_param_named(max_ring_slots, pvio_blkfront_max_slots, uint, 0644);
 MODULE_PARM_DESC(max_ring_slots,
-		 "ring slots per disk, all queues together (default 128, at most 1024)");
+		 "ring slots per disk, all queues together (0: 512 with zero-copy, else 128; at most 1024)");
+
+/*
+ * Zero-copy large I/O (docs/block.md): a read or write of at least this
+ * many bytes, or larger than an id's 11 bounce pages, grants its own
+ * pages for its lifetime instead of going through the bounce pages and
+ * their persistent grants. 0: never (every request bounced).
+ */
+static unsigned int pvio_blkfront_zc_threshold = PVIO_BLKFRONT_ZC_THRESHOLD;
+module_param_named(zerocopy_threshold, pvio_blkfront_zc_threshold, uint,
+		   0644);
+MODULE_PARM_DESC(zerocopy_threshold,
+		 "bytes from which a request grants its own pages (0: never; default 65536)");
 
 static int pvio_blkfront_major;
 /* Disk indexes in use (every domU's disks live in this one kernel). */
@@ -217,6 +231,8 @@ static ssize_t pvio_blkfront_inject_write(struct file *file,
 		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_BAD_SECT);
 	else if (sysfs_streq(buf, "ind_bad_page"))
 		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_IND_BAD_PAGE);
+	else if (sysfs_streq(buf, "zc_end"))
+		atomic_set(&info->inject, PVIO_BLKFRONT_INJECT_ZC_END);
 	else
 		return -EINVAL;
 	dev_warn(&info->dev->dev, "injecting %s into the next indirect request\n",
@@ -231,6 +247,20 @@ static const struct file_operations pvio_blkfront_inject_fops = {
 	.write = pvio_blkfront_inject_write,
 	.llseek = no_llseek,
 };
+
+/* debugfs pvio-blkfront/<device>-stats: the copy and zero-copy counters. */
+static int pvio_blkfront_stats_show(struct seq_file *m, void *v)
+{
+	struct pvio_blkfront *info = m->private;
+
+	seq_printf(m, "zero_copy %d\nzerocopy_threshold %u\ncopied_bytes %ld\nzc_reqs %ld\nbounce_reqs %ld\n",
+		   READ_ONCE(info->zero_copy), READ_ONCE(info->zc_threshold),
+		   atomic_long_read(&info->copied),
+		   atomic_long_read(&info->zc_reqs),
+		   atomic_long_read(&info->bounce_reqs));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pvio_blkfront_stats);
 
 static void pvio_blkfront_fatal_work(struct work_struct *work)
 {
@@ -363,6 +393,7 @@ static void pvio_blkfront_disconnect(struct pvio_blkfront *info)
 		info->gd = NULL;
 	}
 	pvio_blkfront_end_persistent(info);
+	pvio_blkfront_zc_pool_free(info);
 	pvio_blkfront_free_pages(info);
 	pvio_blkfront_release_ring(info);
 }
@@ -384,6 +415,7 @@ static void pvio_blkfront_suspend(struct pvio_blkfront *info)
 	pvio_blkfront_unbind(info);
 	n = pvio_blkfront_hold_inflight(info);
 	pvio_blkfront_end_persistent(info);
+	pvio_blkfront_zc_pool_free(info);
 	pvio_blkfront_release_ring(info);
 	dev_info(&info->dev->dev,
 		 "%s: backend went away, holding I/O (%u in flight) for %u s\n",
@@ -465,6 +497,7 @@ static void pvio_blkfront_rm_ring_keys(struct pvio_blkfront *info)
 	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
 		   "multi-queue-num-queues");
 	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, "ring-page-order");
+	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, "feature-zero-copy");
 	for (i = 0; i < info->published_queues; i++) {
 		snprintf(node, sizeof(node), "queue-%u", i);
 		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, node);
@@ -550,7 +583,8 @@ static int pvio_blkfront_write_rings(struct pvio_blkfront *info,
 	char (*keys)[32];
 	int err;
 
-	kv = kcalloc(info->nr_rings * (nrefs + 1) + 4, sizeof(*kv),
+	/* + protocol, feature-persistent, feature-zero-copy, the order, queues */
+	kv = kcalloc(info->nr_rings * (nrefs + 1) + 5, sizeof(*kv),
 		     GFP_KERNEL);
 	keys = kcalloc(info->nr_rings * (nrefs + 1), sizeof(*keys),
 		       GFP_KERNEL);
@@ -594,6 +628,9 @@ static int pvio_blkfront_write_rings(struct pvio_blkfront *info,
 	kv[n++] = (struct pvio_xenbus_kv){ .key = "feature-persistent",
 					   .fmt = "%lu",
 					   .val = info->offer_persistent };
+	if (info->offer_zero_copy)
+		kv[n++] = (struct pvio_xenbus_kv){ .key = "feature-zero-copy",
+						   .fmt = "%lu", .val = 1 };
 	if (has_order)
 		kv[n++] = (struct pvio_xenbus_kv){
 			.key = "ring-page-order", .fmt = "%lu",
@@ -620,7 +657,7 @@ out:
 static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
-	unsigned int nr, order, i, neg;
+	unsigned int nr, order, i, neg, slots;
 	bool has_order;
 	int err;
 
@@ -637,6 +674,14 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	info->be_max_order = pvio_xenbus_read_otherend_feature(dev,
 							       "max-ring-page-order",
 							       0);
+	/* pvio's feature-zero-copy: offered by the backend, taken if used. */
+	info->zc_threshold = READ_ONCE(pvio_blkfront_zc_threshold);
+	info->offer_zero_copy = info->zc_threshold &&
+		pvio_xenbus_read_otherend_feature(dev, "feature-zero-copy", 0);
+	slots = READ_ONCE(pvio_blkfront_max_slots);
+	if (!slots)
+		slots = info->offer_zero_copy ? PVIO_BLKFRONT_MAX_SLOTS_ZC :
+			PVIO_BLKFRONT_MAX_SLOTS;
 	nr = pvio_blkfront_nr_queues(info->be_max_queues,
 				     READ_ONCE(pvio_blkfront_max_queues),
 				     num_online_cpus(),
@@ -644,7 +689,7 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	order = pvio_blkfront_ring_order(info->be_max_order,
 					 READ_ONCE(pvio_blkfront_max_ring_order),
 					 nr,
-					 min(READ_ONCE(pvio_blkfront_max_slots),
+					 min(slots,
 					     PVIO_BLKFRONT_MAX_SLOTS_LIMIT));
 	/* Linux: ring-page-order and ring-ref0..N-1 only for several pages. */
 	has_order = order > 0 || neg == PVIO_BLKFRONT_NEG_ORDER_BIG;
@@ -860,18 +905,35 @@ static void pvio_blkfront_bind_cpus(struct pvio_blkfront *info)
 }
 
 /*
- * The ids of each ring that take large requests (all of them without
- * indirect segments), and the free lists again: nothing is in flight.
+ * Zero-copy or not, the ids of each ring that take large requests (all of
+ * them without indirect segments or with zero-copy), and the free lists
+ * again: nothing is in flight.
  */
 static void pvio_blkfront_set_big(struct pvio_blkfront *info)
 {
 	unsigned int i;
 
+	bool persistent = info->offer_persistent &&
+		pvio_xenbus_read_otherend_feature(info->dev,
+						  "feature-persistent", 0);
+	bool zc = pvio_blkfront_zero_copy_on(info->zc_threshold, persistent,
+					     info->offer_zero_copy,
+					     info->max_segs);
+
+	/* The zero-copy grants' refs, reserved here (queue_rq cannot grow
+	 * the grant table): without them, no zero-copy.
+	 */
+	if (zc && pvio_blkfront_zc_pool_alloc(info))
+		zc = false;
 	spin_lock_irq(&info->lock);
+	info->zero_copy = zc;
+	info->zc_inflight = 0;
 	for (i = 0; i < info->nr_rings; i++) {
 		struct pvio_blkfront_ring *rinfo = &info->rings[i];
 
-		rinfo->nr_big = pvio_blkfront_big_ids(info->max_segs,
+		/* With zero-copy every id has the same pages. */
+		rinfo->nr_big = info->zero_copy ? rinfo->nr_shadow :
+				pvio_blkfront_big_ids(info->max_segs,
 						      info->nr_rings,
 						      rinfo->nr_shadow);
 		pvio_blkfront_init_shadows(rinfo);
@@ -938,13 +1000,14 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 		gd = info->gd;
 	}
 	pvio_blkfront_bind_cpus(info);
-	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s, %u queue%s of %u (%u for large requests)\n",
+	dev_info(&dev->dev, "%s: %llu sectors of %u B%s%s%s, %u segments%s%s%s, %u queue%s of %u (%u for large requests)\n",
 		 gd->disk_name, info->sectors, info->sector_size,
 		 get_disk_ro(gd) ? ", read-only" : "",
 		 info->flush_op ? ", flush" : "",
 		 info->discard ? ", discard" : "", info->max_segs,
 		 info->max_segs > PVIO_BLK_MAX_SEGS ? " (indirect)" : "",
 		 info->persistent ? ", persistent grants" : "",
+		 info->zero_copy ? ", zero-copy" : "",
 		 info->nr_rings, info->nr_rings > 1 ? "s" : "",
 		 info->rings[0].nr_shadow, info->rings[0].nr_big);
 	return 0;
@@ -1036,6 +1099,7 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 			       const struct pvio_xenbus_device_id *id)
 {
 	struct pvio_blkfront *info;
+	char name[64];
 	int err;
 
 	info = kvzalloc(sizeof(*info), GFP_KERNEL);
@@ -1073,6 +1137,10 @@ static int pvio_blkfront_probe(struct pvio_xenbus_device *dev,
 	info->dbg = debugfs_create_file(dev_name(&dev->dev), 0600,
 					pvio_blkfront_dbg_root, info,
 					&pvio_blkfront_inject_fops);
+	snprintf(name, sizeof(name), "%s-stats", dev_name(&dev->dev));
+	info->dbg_stats = debugfs_create_file(name, 0400,
+					      pvio_blkfront_dbg_root, info,
+					      &pvio_blkfront_stats_fops);
 	return 0;
 }
 
@@ -1081,6 +1149,7 @@ static void pvio_blkfront_remove(struct pvio_xenbus_device *dev)
 	struct pvio_blkfront *info = dev_get_drvdata(&dev->dev);
 
 	debugfs_remove(info->dbg);
+	debugfs_remove(info->dbg_stats);
 	cancel_delayed_work_sync(&info->recover_work);
 	/* Unbinds the port first: nothing can queue fatal_work afterwards. */
 	mutex_lock(&info->ctl_mutex);

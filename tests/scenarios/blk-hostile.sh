@@ -68,24 +68,45 @@ loop_verify() {	# DEV N: N verify runs, the status of the first failure
 }
 loop_verify /dev/xvdc 4 &
 bv=$!
-dd if=/dev/xvdb of=/tmp/blk0 bs=4k count=1 iflag=direct 2>/dev/null
-for rw in read write; do
-	e0=$(bstat $a $XVDB err_req)
-	echo dom0_frame >$FDBG/d$a-vbd-$XVDB
-	if [ $rw = read ]; then
-		dd if=/dev/xvdb of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
-	else
-		dd if=/dev/zero of=/dev/xvdb bs=4k count=1 oflag=direct 2>/dev/null
-	fi && st=ok || st=failed
-	e1=$(bstat $a $XVDB err_req)
-	v=$(cat $FDBG/d$a-vbd-$XVDB)
-	[ $st = failed ] && [ "$e1" -gt "$e0" ] && [ "$v" = intact ] &&
-		t_ok "a $rw naming dom0's frame is refused: the $rw fails, dom0's page $v" ||
-		t_fail "a $rw naming dom0's frame is refused" "$rw $st, err_req $e0 -> $e1, dom0's page $v"
+dd if=/dev/xvdb of=/tmp/blk0 bs=1M count=1 iflag=direct 2>/dev/null
+# 4 KiB: through a bounce page; 1 MiB: zero-copy (the bio's own pages).
+for bs in 4k 1M; do
+	for rw in read write; do
+		e0=$(bstat $a $XVDB err_req)
+		echo dom0_frame >$FDBG/d$a-vbd-$XVDB
+		if [ $rw = read ]; then
+			dd if=/dev/xvdb of=/dev/null bs=$bs count=1 iflag=direct 2>/dev/null
+		else
+			dd if=/dev/zero of=/dev/xvdb bs=$bs count=1 oflag=direct 2>/dev/null
+		fi && st=ok || st=failed
+		e1=$(bstat $a $XVDB err_req)
+		v=$(cat $FDBG/d$a-vbd-$XVDB)
+		[ $st = failed ] && [ "$e1" -gt "$e0" ] && [ "$v" = intact ] &&
+			t_ok "a $bs $rw naming dom0's frame is refused: the $rw fails, dom0's page $v" ||
+			t_fail "a $bs $rw naming dom0's frame is refused" "$rw $st, err_req $e0 -> $e1, dom0's page $v"
+	done
 done
-dd if=/dev/xvdb of=/tmp/blk1 bs=4k count=1 iflag=direct 2>/dev/null
+dd if=/dev/xvdb of=/tmp/blk1 bs=1M count=1 iflag=direct 2>/dev/null
 cmp -s /tmp/blk0 /tmp/blk1 && t_ok "no byte of dom0's page reached the disk" ||
 	t_fail "no byte of dom0's page reached the disk"
+# A frontend that ends one of a zero-copy request's grants before the
+# backend maps it: that request fails, the disk goes on, no map is left.
+for rw in read write; do
+	e0=$(bstat $a $XVDB err_req)
+	echo zc_end >$FDBG/d$a-vbd-$XVDB
+	if [ $rw = read ]; then
+		dd if=/dev/xvdb of=/dev/null bs=1M count=1 iflag=direct 2>/dev/null
+	else
+		dd if=/tmp/blk0 of=/dev/xvdb bs=1M count=1 oflag=direct 2>/dev/null
+	fi && st=ok || st=failed
+	e1=$(bstat $a $XVDB err_req)
+	[ $st = failed ] && [ "$e1" -gt "$e0" ] && [ -b /dev/xvdb ] &&
+		t_ok "a 1 MiB $rw whose zero-copy grant ended early fails (err_req $e0 -> $e1), xvdb stays" ||
+		t_fail "a 1 MiB $rw whose zero-copy grant ended early fails" "$rw $st, err_req $e0 -> $e1"
+done
+dd if=/dev/xvdb of=/tmp/blk1 bs=1M count=1 iflag=direct 2>/dev/null
+cmp -s /tmp/blk0 /tmp/blk1 && t_ok "the failed zero-copy write changed nothing on the disk" ||
+	t_fail "the failed zero-copy write changed nothing on the disk"
 verify /dev/xvdb && [ "$(bstat $a $XVDB halted)" = 0 ] &&
 	t_ok "xvdb goes on after the refused grants" ||
 	t_fail "xvdb goes on after the refused grants" "$(tail -3 /tmp/fio.out)"
@@ -99,7 +120,9 @@ if wait_for 5 eval '[ "$(bstat $a $XVDA halted)" = 1 ]'; then
 else
 	t_fail "req_prod jump: the backend halts that ring" "halted=$(bstat $a $XVDA halted)"
 fi
-dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
+# From CPU 0, so that it goes to queue 0, the halted ring (xvda has one
+# ring per CPU: from CPU 1 it would be answered by the other ring).
+taskset -c 0 dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
 ddpid=$!
 verify /dev/xvdb && t_ok "xvdb (same domain) still verifies" ||
 	t_fail "xvdb (same domain) still verifies" "$(tail -3 /tmp/fio.out)"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvio-check: test
 # Multi-queue and multi-page rings, and every fallback: with both ends'
-# defaults a disk of a 2-vCPU domain has two queues (queue-N/ring-ref0..1,
+# defaults a disk of a 2-vCPU domain has two queues (queue-N/ring-ref0..7:
+# 512 ring slots per disk with zero-copy,
 # queue-N/event-channel, one blk-mq hardware queue and one backend kthread
 # each) and carries fio verify on both; a backend without the keys
 # (max_queues=1, max_ring_page_order=0) and a frontend that asks for less
@@ -45,7 +46,7 @@ detach() {
 	pvctl block-detach $domid xvda >/dev/null && wait_for 20 vbd_gone $domid $XVDA
 }
 
-# ---- both ends' defaults: 2 queues of 2-page rings (128 slots a disk) -----
+# ---- both ends' defaults: 2 queues of 8-page rings (512 slots a disk) -----
 if attach; then
 	t_ok "xvda attached with the defaults"
 else
@@ -54,16 +55,18 @@ fi
 [ "$(rd $be/multi-queue-max-queues)" = 2 ] && [ "$(rd $be/max-ring-page-order)" = 4 ] &&
 	t_ok "backend offers multi-queue-max-queues 2 (online CPUs), max-ring-page-order 4" ||
 	t_fail "backend offers" "$(rd $be/multi-queue-max-queues) $(rd $be/max-ring-page-order)"
-if [ "$(rd $fe/multi-queue-num-queues)" = 2 ] && [ "$(rd $fe/ring-page-order)" = 1 ] &&
-   has $fe/queue-0/ring-ref1 && has $fe/queue-1/ring-ref0 && has $fe/queue-1/event-channel &&
-   ! has $fe/ring-ref && ! has $fe/event-channel && ! has $fe/queue-0/ring-ref2; then
-	t_ok "frontend: multi-queue-num-queues 2, ring-page-order 1, queue-N/ring-ref0..1 and event-channel"
+# With zero-copy (both ends' default) a disk has 512 ring slots: 2 x 256.
+if [ "$(rd $fe/multi-queue-num-queues)" = 2 ] && [ "$(rd $fe/ring-page-order)" = 3 ] &&
+   has $fe/queue-0/ring-ref7 && has $fe/queue-1/ring-ref0 && has $fe/queue-1/event-channel &&
+   ! has $fe/ring-ref && ! has $fe/event-channel && ! has $fe/queue-0/ring-ref8 &&
+   [ "$(rd $fe/feature-zero-copy)" = 1 ] && [ "$(rd $be/feature-zero-copy)" = 1 ]; then
+	t_ok "frontend: multi-queue-num-queues 2, ring-page-order 3, queue-N/ring-ref0..7 and event-channel, feature-zero-copy"
 else
 	t_fail "frontend ring keys" "$(pvctl store ls $fe | tr '\n' ' ')"
 fi
-[ "$(nqueues)" = 2 ] && [ "$(cat /sys/block/xvda/queue/nr_requests)" = 64 ] &&
-	t_ok "xvda has 2 blk-mq hardware queues of 64 requests" ||
-	t_fail "xvda has 2 blk-mq hardware queues of 64" "$(nqueues) $(cat /sys/block/xvda/queue/nr_requests)"
+[ "$(nqueues)" = 2 ] && [ "$(cat /sys/block/xvda/queue/nr_requests)" = 256 ] &&
+	t_ok "xvda has 2 blk-mq hardware queues of 256 requests" ||
+	t_fail "xvda has 2 blk-mq hardware queues of 256" "$(nqueues) $(cat /sys/block/xvda/queue/nr_requests)"
 [ "$(cat /sys/block/xvda/queue/max_hw_sectors_kb)" = 1024 ] &&
 	t_ok "xvda still takes 1 MiB requests" ||
 	t_fail "xvda takes 1 MiB requests" "$(cat /sys/block/xvda/queue/max_hw_sectors_kb)"
@@ -137,7 +140,7 @@ combo "frontend max_ring_page_order=0" 0 4 4 0 2 -
 combo "frontend max_queues=1 max_ring_page_order=0 (Xen's one ring)" 0 4 1 0 1 -
 combo "frontend max_ring_page_order=2, backend max 1" 0 1 4 2 2 1
 echo 0 >$BP/max_queues; echo 4 >$BP/max_ring_page_order
-echo 4 >$FP/max_queues; echo 4 >$FP/max_ring_page_order; echo 128 >$FP/max_ring_slots
+echo 4 >$FP/max_queues; echo 4 >$FP/max_ring_page_order; echo 0 >$FP/max_ring_slots
 
 # ---- a frontend asking for what was not offered -----------------------------
 # hostile FAULT TEXT: inject FAULT into the frontend's next connect, make it
@@ -169,7 +172,7 @@ hostile() {
 }
 hostile nq_zero "multi-queue-num-queues 0"
 hostile nq_big "multi-queue-num-queues 3: 1 to 2 queues offered"
-hostile order_big "ring-page-order 6 above the max-ring-page-order 4"
+hostile order_big "ring-page-order 8 above the max-ring-page-order 4"
 hostile no_queue_key "reading $fe/queue-1/event-channel"
 hostile bad_ring_ref "mapping ring-ref"
 if verify /dev/xvda 2 8M; then

@@ -10,6 +10,9 @@
 XVDA=51712	# 202 << 8
 XVDB=51728
 XVDC=51744
+FDBG=/sys/kernel/debug/pvio-blkfront
+# fstat DEV COUNTER: a frontend statistic (debugfs pvio-blkfront/<dev>-stats)
+fstat() { awk -v k="$2" '$1 == k { print $2 }' $FDBG/d$domid-vbd-$1-stats 2>/dev/null; }
 
 # fio_verify NAME DEV BS [SIZE]: random writes, then verify every block.
 fio_verify() {
@@ -79,8 +82,13 @@ hc() {
 		END { print n + 0 }' /sys/kernel/debug/pvio/domains
 }
 mc0=$(hc 13); gt0=$(hc 20); rq0=$(($(bstat $domid $XVDA rd_req) + $(bstat $domid $XVDA wr_req)))
-for bs in 4k 128k 1M; do
-	if fio_verify v$bs /dev/xvda $bs 4M; then
+# Across the zero-copy threshold (64 KiB): bounced, zero-copy, mixed.
+for bs in 4k 64k 128k 1M 4k/40:64k/30:1M/30; do
+	case $bs in */*) b="--bssplit=$bs"; n=mixed ;; *) b="--bs=$bs"; n=$bs ;; esac
+	if fio --name=v$n --filename=/dev/xvda --direct=1 --ioengine=libaio \
+	    --rw=randwrite $b --iodepth=64 --size=4M --verify=crc32c \
+	    --verify_fatal=1 --do_verify=1 --allow_file_create=0 \
+	    --output-format=terse >/tmp/fio.out 2>&1; then
 		t_ok "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda"
 	else
 		t_fail "fio randwrite+verify crc32c bs=$bs iodepth=64 on xvda" "$(tail -5 /tmp/fio.out)"
@@ -119,6 +127,33 @@ i1=$(bstat $domid $XVDA ind_req)
 	t_ok "a 1 MiB direct read is one indirect request on the ring" ||
 	t_fail "a 1 MiB direct read is one indirect request" "$n requests, $((i1 - i0)) indirect"
 
+# ---- zero-copy large I/O -------------------------------------------------
+fz=$(pvctl store read $fe/feature-zero-copy 2>/dev/null)
+bz=$(pvctl store read $be/feature-zero-copy 2>/dev/null)
+[ "$fz$bz" = 11 ] && [ "$(fstat $XVDA zero_copy)" = 1 ] &&
+	t_ok "both ends write feature-zero-copy, xvda zero-copy (threshold $(fstat $XVDA zerocopy_threshold))" ||
+	t_fail "both ends write feature-zero-copy" "frontend '$fz' backend '$bz' zero_copy '$(fstat $XVDA zero_copy)'"
+# copies DD-ARGS: bytes the frontend copied through bounce pages, zero-copy
+# requests sent, grants dom0 mapped for one dd.
+copies() {
+	c0=$(fstat $XVDA copied_bytes); z0=$(fstat $XVDA zc_reqs); g0=$(gmaps)
+	dd "$@" 2>/dev/null
+	echo "$(($(fstat $XVDA copied_bytes) - c0)) $(($(fstat $XVDA zc_reqs) - z0)) $(($(gmaps) - g0))"
+}
+# gmaps: dom0's grant maps so far (debugfs pvio/domains)
+gmaps() { awk '$1 == 0 && NF >= 14 { print $7; exit }' /sys/kernel/debug/pvio/domains; }
+set -- $(copies if=/dev/xvda of=/dev/null bs=1M count=1 skip=2 iflag=direct)
+[ "$1" = 0 ] && [ "$2" = 1 ] && t_ok "a 1 MiB read: zero-copy, nothing copied ($3 grants mapped)" ||
+	t_fail "a 1 MiB read: zero-copy, nothing copied" "copied $1, zero-copy requests $2, maps $3"
+dd if=/dev/xvda of=/tmp/mib bs=1M count=1 skip=2 iflag=direct 2>/dev/null
+set -- $(copies if=/tmp/mib of=/dev/xvda bs=1M count=1 seek=2 oflag=direct)
+[ "$1" = 0 ] && [ "$2" = 1 ] && t_ok "a 1 MiB write: zero-copy, nothing copied ($3 grants mapped)" ||
+	t_fail "a 1 MiB write: zero-copy, nothing copied" "copied $1, zero-copy requests $2, maps $3"
+set -- $(copies if=/dev/xvda of=/dev/null bs=4k count=1 skip=2 iflag=direct)
+[ "$1" = 4096 ] && [ "$2" = 0 ] && t_ok "a 4 KiB read: bounced (4096 bytes copied)" ||
+	t_fail "a 4 KiB read: bounced" "copied $1, zero-copy requests $2"
+echo "# dom0's grant maps so far: $(gmaps)"
+
 # ---- persistent grants --------------------------------------------------
 fp=$(pvctl store read $fe/feature-persistent 2>/dev/null)
 bp=$(pvctl store read $be/feature-persistent 2>/dev/null)
@@ -126,21 +161,23 @@ bp=$(pvctl store read $be/feature-persistent 2>/dev/null)
 	t_fail "both ends offer feature-persistent" "frontend '$fp' backend '$bp'"
 # The same id serves reads in a row: once its pages are persistent, a read
 # maps nothing. The fio runs above filled the 1056 persistent grants; the
-# LRU purge (every 100 ms) makes room for the pages in use now.
-reads_per_mib xvda $XVDA >/dev/null
+# LRU purge (every 100 ms) makes room for the pages in use now. A 32 KiB
+# read (below the zero-copy threshold) goes through them.
 k=0
 while [ $k -lt 30 ]; do
+	r0=$(bstat $domid $XVDA rd_req)
 	m0=$(bstat $domid $XVDA map_calls)
-	n=$(reads_per_mib xvda $XVDA)
+	dd if=/dev/xvda of=/dev/null bs=32k count=1 skip=3 iflag=direct 2>/dev/null
 	m1=$(bstat $domid $XVDA map_calls)
+	n=$(($(bstat $domid $XVDA rd_req) - r0))
 	[ "$m1" = "$m0" ] && break
 	sleep 0.2; k=$((k + 1))
 done
 pg=$(bstat $domid $XVDA pgrants)
 echo "# persistent: a read mapped nothing after $k reads; $pg kept, $(bstat $domid $XVDA pgrants_purged) purged"
 [ "$n" = 1 ] && [ "$pg" -gt 0 ] && [ "$m1" = "$m0" ] &&
-	t_ok "persistent grants: $pg kept mapped, a repeated 1 MiB read maps no grant" ||
-	t_fail "persistent grants: a repeated 1 MiB read maps no grant" "$n requests, pgrants $pg, map_calls $m0 -> $m1"
+	t_ok "persistent grants: $pg kept mapped, a repeated 32 KiB read maps no grant" ||
+	t_fail "persistent grants: a repeated 32 KiB read maps no grant" "$n requests, pgrants $pg, map_calls $m0 -> $m1"
 
 # ---- throughput ---------------------------------------------------------
 echo "# throughput, 4 KiB random reads, iodepth 32, 3 s:"
@@ -225,6 +262,35 @@ if lo=$(/usr/sbin/losetup -f --show /tmp/rs.img 2>/tmp/lo.err) &&
 else
 	t_fail "attach a loop device as xvde" "$(cat /tmp/lo.err)"
 fi
+
+# ---- zerocopy_threshold: 0 (never, every request bounced), 4096 (always) -
+zpar=/sys/module/pvio_blkfront/parameters/zerocopy_threshold
+for zt in 0 4096; do
+	echo $zt >$zpar
+	if pvctl block-attach $domid /dev/ram1 xvdc && wait_for 10 test -b /dev/xvdc; then
+		fz=$(pvctl store read /local/domain/$domid/device/vbd/$XVDC/feature-zero-copy 2>/dev/null)
+		if [ $zt = 0 ]; then want=""; else want=1; fi
+		c0=$(fstat $XVDC copied_bytes)
+		fio_verify zt$zt /dev/xvdc 4k 2M && fio_verify zt$zt /dev/xvdc 1M 4M &&
+			ok=1 || ok=0
+		c=$(($(fstat $XVDC copied_bytes) - c0))
+		z=$(fstat $XVDC zc_reqs); b=$(fstat $XVDC bounce_reqs)
+		if [ $zt = 0 ]; then
+			[ $ok = 1 ] && [ "$fz" = "" ] && [ "$z" = 0 ] && [ "$c" -gt 0 ] &&
+				t_ok "zerocopy_threshold 0: no feature-zero-copy, every request bounced ($c bytes copied), fio verify 4k, 1M" ||
+				t_fail "zerocopy_threshold 0: every request bounced" "verify $ok, key '$fz', zc $z, copied $c"
+		else
+			[ $ok = 1 ] && [ "$fz" = 1 ] && [ "$b" = 0 ] && [ "$c" = 0 ] && [ "$z" -gt 0 ] &&
+				t_ok "zerocopy_threshold 4096: every read and write zero-copy ($z), nothing copied, fio verify 4k, 1M" ||
+				t_fail "zerocopy_threshold 4096: every request zero-copy" "verify $ok, key '$fz', zc $z, bounced $b, copied $c"
+		fi
+	else
+		t_fail "attach ram1 as xvdc with zerocopy_threshold $zt"
+	fi
+	pvctl block-detach $domid xvdc
+	wait_for 5 vbd_gone $domid $XVDC
+done
+echo 65536 >$zpar
 
 # ---- without indirect requests: a backend or a frontend that has none ---
 for side in blkback blkfront; do
