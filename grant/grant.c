@@ -790,7 +790,15 @@ static int pvio_grant_attach(struct pvio_domain *d)
 		goto err;
 	}
 	g->max_frames = min_t(u32, qs.max_nr_frames, PVIO_GRANT_MAX_FRAMES);
-	rc = pvio_grant_grow(g, min(qs.nr_frames, g->max_frames));
+	/*
+	 * Growth on demand needs to know that it may sleep (preemptible()).
+	 * A kernel without a preempt count (UML: ARCH_NO_PREEMPT) never can
+	 * tell, so its table would stay at the initial frames (2040 free
+	 * refs, too few for a disk's persistent grants): it takes every
+	 * frame now, in process context.
+	 */
+	rc = pvio_grant_grow(g, IS_ENABLED(CONFIG_PREEMPT_COUNT) ?
+			     min(qs.nr_frames, g->max_frames) : g->max_frames);
 	if (rc)
 		goto err;
 	pvio_guest_set_priv(d, PVIO_SLOT_GRANT, g);

@@ -16,7 +16,12 @@
  * Its upcall, raised when vcpu_info[0].evtchn_upcall_pending goes 0 -> 1,
  * is the device's poll wake-up and SIGIO (kill_fasync()), from any
  * context. The last close of the file (the process exiting, whichever
- * way) destroys the domain as pvctl destroy does.
+ * way) destroys the domain as pvctl destroy does; so does the exit of the
+ * process that created it, while other processes still hold the file:
+ * UML's userspace processes share its file table (clone(CLONE_FILES)),
+ * so after a kill -9 of the UML kernel's process its stopped children
+ * keep the file open. The creator's exit is seen on its struct pid's
+ * pidfd wait queue, as a pidfd's poll sees it.
  *
  * Lifetime: the open file holds a reference on the domain; the domain
  * owns its struct pvio_hv_fdom (freed with the struct), which points back
@@ -37,6 +42,9 @@
 #include <linux/bits.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/pid.h>
+#include <linux/workqueue.h>
 #include <linux/shmem_fs.h>
 #include <xen/privcmd.h>
 #include <xen/interface/memory.h>
@@ -57,6 +65,9 @@ struct pvio_hv_dev {
 	struct pvio_domain *d;		/* referenced; set once */
 	wait_queue_head_t wq;		/* poll */
 	struct fasync_struct *fasync;	/* SIGIO */
+	struct pid *creator;		/* its thread group; set once */
+	struct wait_queue_entry exit_wait;	/* on creator->wait_pidfd */
+	struct work_struct exit_work;	/* destroys d */
 };
 
 /* ---- the memory model's lifetime (domain.c calls these) --------------- */
@@ -209,6 +220,9 @@ static long pvio_hv_dev_create(struct pvio_hv_dev *dev, void __user *arg)
 	kref_get(&d->ref);
 	/* Pairs with smp_load_acquire() in pvio_hv_dev_domain() and poll. */
 	smp_store_release(&dev->d, d);
+	/* The creator's exit destroys the domain (exit_work). */
+	dev->creator = get_task_pid(current, PIDTYPE_TGID);
+	add_wait_queue(&dev->creator->wait_pidfd, &dev->exit_wait);
 	mutex_unlock(&dev->lock);
 	if (put_user(pvio_domain_id(d),
 		     &((struct pvio_hv_create __user *)arg)->domid))
@@ -399,6 +413,35 @@ static int pvio_hv_dev_fasync(int fd, struct file *file, int on)
 	return fasync_helper(fd, file, on, &dev->fasync);
 }
 
+/*
+ * The creator's thread group exited while the file is still open (other
+ * processes share it): destroy the domain now, as release() would.
+ */
+static void pvio_hv_dev_exit_work(struct work_struct *work)
+{
+	struct pvio_hv_dev *dev = container_of(work, struct pvio_hv_dev,
+					       exit_work);
+	struct pvio_domain *d = dev->d;
+
+	if (READ_ONCE(d->state) != PVIO_DOMAIN_DYING)
+		pr_info("pvio: d%u: its process exited: destroyed\n",
+			pvio_domain_id(d));
+	pvio_domain_destroy(pvio_domain_id(d));
+	wake_up_all(&dev->wq);		/* poll: EPOLLHUP */
+}
+
+/* do_notify_pidfd(), any context: the creator's pidfd became readable. */
+static int pvio_hv_dev_exit_wake(struct wait_queue_entry *wait,
+				 unsigned int mode, int sync, void *key)
+{
+	struct pvio_hv_dev *dev = container_of(wait, struct pvio_hv_dev,
+					       exit_wait);
+
+	if (thread_group_exited(dev->creator))
+		schedule_work(&dev->exit_work);
+	return 0;
+}
+
 static int pvio_hv_dev_open(struct inode *inode, struct file *file)
 {
 	struct pvio_hv_dev *dev;
@@ -410,6 +453,8 @@ static int pvio_hv_dev_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&dev->lock);
 	init_waitqueue_head(&dev->wq);
+	init_waitqueue_func_entry(&dev->exit_wait, pvio_hv_dev_exit_wake);
+	INIT_WORK(&dev->exit_work, pvio_hv_dev_exit_work);
 	file->private_data = dev;
 	return stream_open(inode, file);
 }
@@ -425,6 +470,9 @@ static int pvio_hv_dev_release(struct inode *inode, struct file *file)
 	struct pvio_domain *d = dev->d;
 
 	if (d) {
+		remove_wait_queue(&dev->creator->wait_pidfd, &dev->exit_wait);
+		cancel_work_sync(&dev->exit_work);
+		put_pid(dev->creator);
 		/* Its domid is not reused while we hold the reference. */
 		pvio_domain_destroy(pvio_domain_id(d));
 		pvio_domain_set_upcall(d, NULL);

@@ -15,6 +15,13 @@
  * request) happen at once, the ring is attached and later detached,
  * unbound and unmapped from an ordered work item.
  * pvio_store_sync() waits for that work.
+ *
+ * A domain destroyed while introduced (a process domain whose process
+ * died: nobody sent XS_RELEASE) is released as xenstored's
+ * domain_cleanup() does on VIRQ_DOM_EXC: dom0's store binds that VIRQ and,
+ * on each, asks the hypervisor which introduced domains are gone
+ * (GNTTABOP_query_size answers GNTST_bad_domain for those) and releases
+ * them (@releaseDomain fires, the ring is unmapped and its port closed).
  */
 #define pr_fmt(fmt) "pvio-store: " fmt
 
@@ -41,6 +48,9 @@ struct xs_domain {
 static struct workqueue_struct *xs_domain_wq;
 /* Under the store's mutex (the hooks) and the attach work's ordering. */
 static struct xs_domain *xs_domains[PVIO_MAX_DOMID + 1];
+/* VIRQ_DOM_EXC: look for introduced domains that are gone. */
+static int xs_dom_exc_irq = -1;
+static struct work_struct xs_dom_exc_work;
 
 /* domU -> dom0: the domain notified its ring. */
 static irqreturn_t xs_domain_irq(int irq, void *data)
@@ -164,6 +174,38 @@ static void xs_domain_release(void *priv, domid_t domid)
 	queue_work(xs_domain_wq, &xd->detach_work);
 }
 
+/* Does @domid still exist? dom0 may query any domain's table. */
+static bool xs_domain_alive(domid_t domid)
+{
+	struct gnttab_query_size qs = { .dom = domid };
+
+	if (pvio_grant_table_op(pvio_dom0(), GNTTABOP_query_size, &qs, 1))
+		return true;	/* cannot tell: keep it */
+	return qs.status != GNTST_bad_domain;
+}
+
+/* xenstored's domain_cleanup(): release the introduced domains gone. */
+static void xs_dom_exc_work_fn(struct work_struct *work)
+{
+	struct pvio_store *s = pvio_store_get_main();
+	unsigned int i;
+
+	for (i = 1; i <= PVIO_MAX_DOMID; i++) {
+		/* A racy look: the release rechecks under the store's mutex. */
+		if (!READ_ONCE(xs_domains[i]) || xs_domain_alive(i))
+			continue;
+		pr_info("d%u: destroyed while introduced: released\n", i);
+		pvio_store_release_domain(s, i);
+	}
+}
+
+static irqreturn_t xs_dom_exc_irq_fn(int irq, void *data)
+{
+	/* Not on xs_domain_wq: the release queues its detach work there. */
+	schedule_work(&xs_dom_exc_work);
+	return IRQ_HANDLED;
+}
+
 static const struct pvio_store_ops xs_domain_ops = {
 	.introduce = xs_domain_introduce,
 	.release = xs_domain_release,
@@ -194,6 +236,13 @@ int pvio_store_domains_init(struct pvio_store *s)
 	if (!xs_domain_wq)
 		return -ENOMEM;
 	pvio_store_set_ops(s, &xs_domain_ops, NULL);
+	INIT_WORK(&xs_dom_exc_work, xs_dom_exc_work_fn);
+	xs_dom_exc_irq = pvio_bind_virq_to_irqhandler(pvio_dom0(), VIRQ_DOM_EXC,
+						      0, xs_dom_exc_irq_fn, 0,
+						      "pvio-xs-dom-exc", NULL);
+	if (xs_dom_exc_irq < 0)
+		pr_warn("cannot bind VIRQ_DOM_EXC (%d): destroyed domains stay introduced until XS_RELEASE\n",
+			xs_dom_exc_irq);
 	return 0;
 }
 
@@ -202,6 +251,10 @@ void pvio_store_domains_exit(struct pvio_store *s)
 {
 	unsigned int i;
 
+	if (xs_dom_exc_irq >= 0)
+		pvio_unbind_from_irqhandler(xs_dom_exc_irq, NULL);
+	xs_dom_exc_irq = -1;
+	cancel_work_sync(&xs_dom_exc_work);
 	pvio_store_set_ops(s, NULL, NULL);
 	for (i = 1; i <= PVIO_MAX_DOMID; i++) {
 		if (!xs_domains[i])

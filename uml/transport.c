@@ -532,6 +532,10 @@ static char *dev_path = PVIO_HV_DEVICE;
 module_param(dev_path, charp, 0444);
 MODULE_PARM_DESC(dev_path, "dom0's /dev/pvio-hv, as the host sees it");
 
+static char *name;
+module_param(name, charp, 0444);
+MODULE_PARM_DESC(name, "the domain's name in dom0 (pvctl create --kernel uml gives it; default: the host name)");
+
 static void pvio_uml_close(struct pvio_domain *d)
 {
 	if (d->irq >= 0)
@@ -564,7 +568,8 @@ static int __init pvio_uml_init(void)
 		pr_err("cannot open %s on the host: %d\n", dev_path, d->fd);
 		return d->fd;
 	}
-	strscpy(c.name, init_utsname()->nodename, sizeof(c.name));
+	strscpy(c.name, name && *name ? name : init_utsname()->nodename,
+		sizeof(c.name));
 	rc = pvio_uml_ioctl(d, PVIO_HV_IOC_CREATE, &c);
 	if (rc)
 		goto fail;

@@ -841,6 +841,7 @@ enum child_mode {
 	CHILD_LOOP,		/* maps a's grant, binds a's port, copies forever */
 	CHILD_BLOCK,		/* SCHEDOP_block */
 	CHILD_PIN_BIG,		/* pins 128 MiB */
+	CHILD_SHARED,		/* a forked process keeps its file open */
 };
 
 static int child_run(enum child_mode mode, struct dom *a, int wfd)
@@ -857,6 +858,18 @@ static int child_run(enum child_mode mode, struct dom *a, int wfd)
 		return 1;
 	if (mode == CHILD_EXIT_CREATED)
 		_exit(0);
+	if (mode == CHILD_SHARED) {
+		/* As UML's userspace processes (clone(CLONE_FILES)). */
+		pid_t g = fork();
+
+		if (g == 0)
+			for (;;)
+				pause();
+		if (write(wfd, &g, sizeof(g)) != sizeof(g))
+			return 1;
+		for (;;)
+			pause();
+	}
 	if (mode == CHILD_PIN_BIG) {
 		struct pvio_hv_memory m = { .nr_frames = 32768 };
 		struct pvio_hv_pin p = { .first = 0, .nr = 32768 };
@@ -920,19 +933,20 @@ static void t_dying(void)
 		"kill -9 in a loop of grant copies, holding a map of a's grant and a port bound to a's",
 		"kill -9 while blocked in SCHEDOP_block",
 		"kill -9 while pinning 128 MiB",
+		"kill -9 while a process it forked still holds its file",
 	};
 	struct evtchn_alloc_unbound au;
 	struct evtchn_status es;
 	struct dom a;
-	unsigned int mode, domid, port;
+	unsigned int mode, domid, port, ms;
 	int sv[2], st;
-	pid_t pid;
+	pid_t pid, g = 0;
 
 	if (dom_up(&a, "hvdom-survivor")) {
 		t_result(false, "the surviving domain");
 		return;
 	}
-	for (mode = CHILD_EXIT_CREATED; mode <= CHILD_PIN_BIG; mode++) {
+	for (mode = CHILD_EXIT_CREATED; mode <= CHILD_SHARED; mode++) {
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
 			return;
 		pid = fork();
@@ -967,9 +981,23 @@ static void t_dying(void)
 		} else if (mode == CHILD_BLOCK || mode == CHILD_PIN_BIG) {
 			usleep(mode == CHILD_BLOCK ? 500 * 1000 : 50 * 1000);
 			kill(pid, SIGKILL);
+		} else if (mode == CHILD_SHARED) {
+			if (read(sv[0], &g, sizeof(g)) != sizeof(g))
+				g = 0;
+			kill(pid, SIGKILL);
 		}
 		waitpid(pid, &st, 0);
 		close(sv[0]);
+		/* The creator's exit destroys it from a work item. */
+		for (ms = 0; ms < 3000 && domain_listed(domid); ms += 10)
+			usleep(10 * 1000);
+		if (mode == CHILD_SHARED) {
+			t_result(g > 0 && !kill(g, 0),
+				 "child d%u's forked process %d still holds the file",
+				 domid, (int)g);
+			if (g > 0)
+				kill(g, SIGKILL);
+		}
 		t_result(!domain_listed(domid) &&
 			 (mode < CHILD_LOOP ? WIFEXITED(st) && !WEXITSTATUS(st) :
 			  WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL),

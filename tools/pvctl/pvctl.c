@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <linux/fs.h>
 #include <time.h>
 #include <unistd.h>
@@ -497,6 +498,8 @@ static unsigned int parse_uint(const char *s, const char *what,
 	return v;
 }
 
+static int cmd_create_uml(int argc, char **argv);
+
 static int cmd_create(int argc, char **argv)
 {
 	static const char *const keys[] = { "vcpus" };
@@ -509,6 +512,8 @@ static int cmd_create(int argc, char **argv)
 	uint32_t tx;
 	int err, tries = 0;
 
+	if (argc > 1 && !strcmp(argv[1], "--kernel"))
+		return cmd_create_uml(argc, argv);
 	if (argc < 2)
 		usage_die("missing NAME");
 	if (!valid_name(argv[1]))
@@ -601,22 +606,16 @@ static int cmd_list(int argc, char **argv)
  * process domain, UML): its home owned by it, then XS_INTRODUCE with
  * what it recorded in start_info (libxl: xs_introduce_domain()).
  */
-static int cmd_introduce(int argc, char **argv)
+static int dom_introduce(const struct pvio_ctl_domain *dom,
+			 const struct pvio_ctl_store *stp)
 {
-	struct pvio_ctl_domain d;
-	struct pvio_ctl_store st = { 0 };
+	const struct pvio_ctl_domain d = *dom;
+	const struct pvio_ctl_store st = *stp;
 	char path[64], p[80], perm[16], a[3][32];
 	const char *parts[3] = { a[0], a[1], a[2] };
 	unsigned int lens[3], i;
 	int err;
 
-	if (argc != 2)
-		usage_die(argc < 2 ? "missing DOM" : "unexpected argument");
-	d = resolve_domu(argv[1]);
-	st.domid = d.domid;
-	if (ioctl(ctl_fd, PVIO_IOC_GET_STORE, &st))
-		die(EX_FAIL, "domain %u: no store ring in its start_info: %s",
-		    d.domid, strerror(errno));
 	xs_open();
 	snprintf(path, sizeof(path), "/local/domain/%u", d.domid);
 	snprintf(perm, sizeof(perm), "n%u", d.domid);
@@ -636,6 +635,23 @@ static int cmd_introduce(int argc, char **argv)
 		lens[i] = strlen(a[i]) + 1;
 	if (!err)
 		err = xs_talk(XS_INTRODUCE, 0, parts, lens, 3, NULL, NULL);
+	return err;
+}
+
+static int cmd_introduce(int argc, char **argv)
+{
+	struct pvio_ctl_domain d;
+	struct pvio_ctl_store st = { 0 };
+	int err;
+
+	if (argc != 2)
+		usage_die(argc < 2 ? "missing DOM" : "unexpected argument");
+	d = resolve_domu(argv[1]);
+	st.domid = d.domid;
+	if (ioctl(ctl_fd, PVIO_IOC_GET_STORE, &st))
+		die(EX_FAIL, "domain %u: no store ring in its start_info: %s",
+		    d.domid, strerror(errno));
+	err = dom_introduce(&d, &st);
 	if (err)
 		die(EX_FAIL, "introducing domain %u: %s", d.domid,
 		    xs_strerror(-err));
@@ -1668,13 +1684,52 @@ static int cmd_device_list(int argc, char **argv)
 	return EX_OK;
 }
 
+/*
+ * Everything a domain has in the store: its backends first, gracefully
+ * (libxl__devices_destroy(); @wait_ms for each to close), a process
+ * domain's store ring (introduced by pvctl, not by a bus of dom0's
+ * kernel: libxl's xs_release_domain(); not introduced is fine), its home.
+ */
+static void dom_store_teardown(unsigned int domid, int process,
+			       unsigned int wait_ms)
+{
+	char **types, **ids, p[128];
+	unsigned int nt, ni, i, j;
+
+	xs_open();
+	if (!xs_dir(0, "/local/domain/0/backend", &types, &nt)) {
+		for (i = 0; i < nt; i++) {
+			snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u",
+				 types[i], domid);
+			if (xs_dir(0, p, &ids, &ni))
+				continue;
+			for (j = 0; j < ni; j++)
+				device_remove(domid, types[i],
+					      strtoul(ids[j], NULL, 10),
+					      wait_ms, 0);
+			xs_dir_free(ids, ni);
+		}
+		xs_dir_free(types, nt);
+	}
+	if (process) {
+		snprintf(p, sizeof(p), "%u", domid);
+		xs_talk1(XS_RELEASE, 0, p, NULL, NULL);
+	}
+	snprintf(p, sizeof(p), "/local/domain/%u", domid);
+	xs_rm(0, p);
+	/* A suspended domain's saved backends (pvctl suspend). */
+	snprintf(p, sizeof(p), "%s/%u", SAVED_DIR, domid);
+	xs_rm(0, p);
+	rm_if_empty(0, SAVED_DIR);
+}
+
+static int uml_stop(const char *name);
+
 /* Remove everything a domain has in the store and destroy it. */
 static int cmd_destroy(int argc, char **argv)
 {
 	struct pvio_ctl_destroy dd = { 0 };
 	struct pvio_ctl_domain d;
-	char **types, **ids, p[128];
-	unsigned int nt, ni, i, j;
 
 	if (argc != 2)
 		usage_die(argc < 2 ? "missing DOM" : "unexpected argument '%s'",
@@ -1682,43 +1737,330 @@ static int cmd_destroy(int argc, char **argv)
 	d = resolve_dom(argv[1]);
 	if (d.flags & PVIO_CTL_DOMF_PRIVILEGED)
 		die(EX_USAGE, "dom0 cannot be destroyed");
-	xs_open();
-	/* Backends first, gracefully (libxl__devices_destroy()). */
-	if (!xs_dir(0, "/local/domain/0/backend", &types, &nt)) {
-		for (i = 0; i < nt; i++) {
-			snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u",
-				 types[i], d.domid);
-			if (xs_dir(0, p, &ids, &ni))
-				continue;
-			for (j = 0; j < ni; j++)
-				device_remove(d.domid, types[i],
-					      strtoul(ids[j], NULL, 10), 5000,
-					      0);
-			xs_dir_free(ids, ni);
-		}
-		xs_dir_free(types, nt);
-	}
-	/*
-	 * A process domain's store ring was introduced by pvctl introduce,
-	 * not by a bus in dom0's kernel: release it here (libxl's
-	 * xs_release_domain()); not introduced is fine.
-	 */
-	if (d.flags & PVIO_CTL_DOMF_PROCESS) {
-		snprintf(p, sizeof(p), "%u", d.domid);
-		xs_talk1(XS_RELEASE, 0, p, NULL, NULL);
-	}
-	snprintf(p, sizeof(p), "/local/domain/%u", d.domid);
-	xs_rm(0, p);
-	/* A suspended domain's saved backends (pvctl suspend). */
-	snprintf(p, sizeof(p), "%s/%u", SAVED_DIR, d.domid);
-	xs_rm(0, p);
-	rm_if_empty(0, SAVED_DIR);
+	dom_store_teardown(d.domid, d.flags & PVIO_CTL_DOMF_PROCESS, 5000);
+	/* A UML domain started by pvctl create: its process goes too. */
+	if (d.flags & PVIO_CTL_DOMF_PROCESS)
+		uml_stop(d.name);
 	dd.domid = d.domid;
 	/* A process domain whose process exited is destroyed already. */
 	if (ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd) &&
 	    !(errno == ESRCH && (d.flags & PVIO_CTL_DOMF_PROCESS)))
 		die(errno == ESRCH ? EX_NOTFOUND : EX_FAIL,
 		    "destroying domain %u: %s", d.domid, strerror(errno));
+	return EX_OK;
+}
+
+/* ---- UML domains: pvctl create --kernel uml --------------------------- */
+
+/*
+ * A UML domain is a process of dom0: pvctl create forks a monitor (as xl
+ * create leaves a daemon per domain), which starts the UML kernel in a
+ * process group of its own, waits for the domain its pvio-uml module
+ * creates (named by the pvio.name= parameter), introduces it to the store
+ * once its bus has recorded the store ring, and, when the UML process
+ * ends (exit, crash, kill -9), kills the rest of its process group (its
+ * userspace processes share its file table) and tears down what the
+ * domain had in the store (backends closed, ring released, home removed).
+ * RUN_DIR/NAME.pid holds "UML_PID MONITOR_PID" while the monitor runs.
+ */
+#define UML_RUN_DIR	"/run/pvio"
+#define UML_WAIT_S	600	/* boot + insmod under TCG */
+#define UML_STOP_MS	30000
+
+struct uml_opts {
+	const char *name;
+	const char *linux_bin;
+	const char *initramfs;
+	const char *console;
+	const char *run;
+	unsigned int mem;	/* MiB */
+};
+
+static void uml_pidfile(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, UML_RUN_DIR "/%s.pid", name);
+}
+
+static int uml_read_pids(const char *name, pid_t *uml, pid_t *mon)
+{
+	char path[PATH_MAX];
+	long a, b;
+	FILE *f;
+	int ok;
+
+	uml_pidfile(path, sizeof(path), name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%ld %ld", &a, &b) == 2;
+	fclose(f);
+	if (!ok || a <= 1 || b <= 1)
+		return -EINVAL;
+	*uml = a;
+	*mon = b;
+	return 0;
+}
+
+/*
+ * Kill a UML domain started by pvctl create (its whole process group) and
+ * wait until its monitor has cleaned up (its pid file is gone).
+ */
+static int uml_stop(const char *name)
+{
+	char path[PATH_MAX];
+	unsigned int waited = 0;
+	pid_t uml, mon;
+
+	if (uml_read_pids(name, &uml, &mon))
+		return -ENOENT;
+	kill(-uml, SIGKILL);
+	uml_pidfile(path, sizeof(path), name);
+	while (!access(path, F_OK) && waited < UML_STOP_MS) {
+		msleep(100);
+		waited += 100;
+	}
+	return access(path, F_OK) ? 0 : -ETIMEDOUT;
+}
+
+/* The UML process: its own process group, console to a file. */
+static void __noreturn uml_exec(const struct uml_opts *o)
+{
+	char mem[32], initrd[PATH_MAX + 8], umid[64], name[64], run[4096];
+	char *args[12];
+	int n = 0, fd;
+
+	setpgid(0, 0);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd >= 0)
+		dup2(fd, 0);
+	fd = open(o->console, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	snprintf(mem, sizeof(mem), "mem=%uM", o->mem);
+	snprintf(initrd, sizeof(initrd), "initrd=%s", o->initramfs);
+	snprintf(umid, sizeof(umid), "umid=%s", o->name);
+	snprintf(name, sizeof(name), "pvio.name=%s", o->name);
+	args[n++] = (char *)o->linux_bin;
+	args[n++] = mem;
+	args[n++] = initrd;
+	args[n++] = umid;
+	args[n++] = "uml_dir=" UML_RUN_DIR "/uml";
+	args[n++] = "con0=null,fd:1";
+	args[n++] = "con=null";
+	args[n++] = "ssl=null";
+	args[n++] = name;
+	if (o->run) {
+		snprintf(run, sizeof(run), "pvio.run=\"%s\"", o->run);
+		args[n++] = run;
+	}
+	args[n] = NULL;
+	execv(o->linux_bin, args);
+	fprintf(stderr, "pvctl: cannot run %s: %s\n", o->linux_bin,
+		strerror(errno));
+	_exit(127);
+}
+
+/* Our domain: a process domain named o->name; 0 if none yet. */
+static int uml_find(const char *name, struct pvio_ctl_domain *out)
+{
+	struct pvio_ctl_domain *d;
+	unsigned int nr, i;
+	int found = 0;
+
+	d = ctl_list(&nr);
+	for (i = 0; i < nr; i++)
+		if ((d[i].flags & PVIO_CTL_DOMF_PROCESS) &&
+		    !strcmp(d[i].name, name)) {
+			*out = d[i];
+			found = 1;
+			break;
+		}
+	free(d);
+	return found;
+}
+
+static void __noreturn uml_monitor(const struct uml_opts *o, int report_fd)
+{
+	struct pvio_ctl_destroy dd = { 0 };
+	struct pvio_ctl_domain d = { 0 };
+	struct pvio_ctl_store st = { 0 };
+	char path[PATH_MAX];
+	int have = 0, introduced = 0, status = 0, fd;
+	pid_t uml;
+	FILE *f;
+
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	uml = fork();
+	if (uml < 0) {
+		dprintf(report_fd, "exit fork: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if (!uml) {
+		close(report_fd);
+		uml_exec(o);
+	}
+	setpgid(uml, uml);
+	uml_pidfile(path, sizeof(path), o->name);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%d %d\n", (int)uml, (int)getpid());
+		fclose(f);
+	}
+	for (;;) {
+		if (waitpid(uml, &status, WNOHANG) == uml)
+			break;
+		if (!have && uml_find(o->name, &d)) {
+			have = 1;
+			dprintf(report_fd, "%u\n", d.domid);
+			close(report_fd);
+			report_fd = -1;
+		} else if (have && !introduced) {
+			st.domid = d.domid;
+			if (!ioctl(ctl_fd, PVIO_IOC_GET_STORE, &st))
+				introduced = !dom_introduce(&d, &st);
+		}
+		msleep(introduced ? 500 : 200);
+	}
+	if (report_fd >= 0)
+		dprintf(report_fd, "exit %s %d\n",
+			WIFSIGNALED(status) ? "signal" : "status",
+			WIFSIGNALED(status) ? WTERMSIG(status) :
+			WEXITSTATUS(status));
+	/* Its userspace processes share its files: the domain's too. */
+	kill(-uml, SIGKILL);
+	if (have) {
+		dom_store_teardown(d.domid, 1, 5000);
+		dd.domid = d.domid;
+		ioctl(ctl_fd, PVIO_IOC_DESTROY, &dd);	/* ESRCH: gone */
+	}
+	unlink(path);
+	_exit(0);
+}
+
+/*
+ * pvctl create --kernel uml NAME [--mem MiB] [--vcpus 1] [--console FILE]
+ *	[--linux PATH] [--initramfs PATH] [--run CMD]
+ */
+static int cmd_create_uml(int argc, char **argv)
+{
+	struct uml_opts o = {
+		.linux_bin = getenv("PVIO_UML_KERNEL"),
+		.initramfs = getenv("PVIO_UML_INITRAMFS"),
+		.mem = 256,
+	};
+	struct pvio_ctl_domain d;
+	char console[PATH_MAX], path[PATH_MAX], line[128];
+	struct pollfd pfd;
+	unsigned int domid, waited = 0;
+	pid_t uml, mon, pid;
+	char *end;
+	int i, p[2];
+	ssize_t n;
+
+	if (argc < 3 || strcmp(argv[2], "uml"))
+		usage_die("--kernel takes 'uml'");
+	for (i = 3; i < argc; i++) {
+		const char *opt = argv[i];
+
+		if (strncmp(opt, "--", 2)) {
+			if (o.name)
+				usage_die("unexpected argument '%s'", opt);
+			o.name = opt;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage_die("%s needs a value", opt);
+		if (!strcmp(opt, "--mem"))
+			o.mem = parse_uint(argv[++i], "mem (MiB)", 1 << 20);
+		else if (!strcmp(opt, "--vcpus"))
+			parse_uint(argv[++i], "vcpus", 1);
+		else if (!strcmp(opt, "--console"))
+			o.console = argv[++i];
+		else if (!strcmp(opt, "--linux"))
+			o.linux_bin = argv[++i];
+		else if (!strcmp(opt, "--initramfs"))
+			o.initramfs = argv[++i];
+		else if (!strcmp(opt, "--run"))
+			o.run = argv[++i];
+		else
+			usage_die("unknown option '%s'", opt);
+	}
+	if (!o.name)
+		usage_die("missing NAME");
+	if (!valid_name(o.name))
+		usage_die("bad domain name '%s'", o.name);
+	if (o.mem < 32)
+		usage_die("mem %u MiB: 32 at least", o.mem);
+	if (o.run && strchr(o.run, '"'))
+		usage_die("--run: no double quotes (UML's command line)");
+	if (!o.linux_bin)
+		o.linux_bin = "/pvio/uml/linux";
+	if (!o.initramfs)
+		o.initramfs = "/pvio/uml/initramfs.cpio.gz";
+	if (access(o.linux_bin, X_OK))
+		die(EX_ENV, "UML kernel %s: %s (--linux or PVIO_UML_KERNEL)",
+		    o.linux_bin, strerror(errno));
+	if (access(o.initramfs, R_OK))
+		die(EX_ENV, "UML initramfs %s: %s (--initramfs or PVIO_UML_INITRAMFS)",
+		    o.initramfs, strerror(errno));
+	if (uml_find(o.name, &d))
+		die(EX_FAIL, "domain '%s' already exists (domid %u)", o.name,
+		    d.domid);
+	mkdir(UML_RUN_DIR, 0755);
+	mkdir(UML_RUN_DIR "/uml", 0755);
+	if (!o.console) {
+		snprintf(console, sizeof(console), UML_RUN_DIR "/%s.console",
+			 o.name);
+		o.console = console;
+	}
+	if (!uml_read_pids(o.name, &uml, &mon) && !kill(mon, 0))
+		die(EX_FAIL, "a UML process for '%s' runs already (pid %d)",
+		    o.name, (int)uml);
+	uml_pidfile(path, sizeof(path), o.name);
+	unlink(path);
+	if (pipe(p))
+		die(EX_FAIL, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die(EX_FAIL, "fork: %s", strerror(errno));
+	if (!pid) {
+		close(p[0]);
+		/* The monitor: not our child, it outlives us. */
+		pid = fork();
+		if (pid)
+			_exit(pid < 0);
+		uml_monitor(&o, p[1]);
+	}
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	while (waited < UML_WAIT_S * 1000U) {
+		if (poll(&pfd, 1, 1000) > 0)
+			break;
+		waited += 1000;
+	}
+	n = waited < UML_WAIT_S * 1000U ? read(p[0], line, sizeof(line) - 1) : -1;
+	if (n <= 0) {
+		uml_stop(o.name);
+		die(EX_FAIL, "no domain '%s' after %u s: UML stopped (console: %s)",
+		    o.name, waited / 1000, o.console);
+	}
+	line[n] = 0;
+	domid = strtoul(line, &end, 10);
+	if (end == line || *end != '\n')
+		die(EX_FAIL, "UML ended before its domain was created (%.*s; console: %s)",
+		    (int)strcspn(line, "\n"), line, o.console);
+	printf("%u\n", domid);
 	return EX_OK;
 }
 
@@ -2189,12 +2531,23 @@ static int cmd_top(int argc, char **argv)
 static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "create", cmd_create, "NAME [vcpus=N]",
+	{ "create", cmd_create,
+	  "NAME [vcpus=N] | --kernel uml NAME [--mem MiB] [--console FILE]\n"
+	  "\t[--linux PATH] [--initramfs PATH] [--run CMD]",
 	  "Create a domU named NAME with N vCPUs (1..32, default 1), write its\n"
-	  "/local/domain/<domid>/{name,domid} and print its domid.\n" },
+	  "/local/domain/<domid>/{name,domid} and print its domid.\n"
+	  "With --kernel uml: start a User-Mode Linux domU (one vCPU, MiB of\n"
+	  "memory, default 256) as a process of dom0: the kernel and initramfs\n"
+	  "from --linux/--initramfs, $PVIO_UML_KERNEL/$PVIO_UML_INITRAMFS or\n"
+	  "/pvio/uml/; its console to FILE (default /run/pvio/NAME.console);\n"
+	  "CMD is run by its /init. Waits (600 s at most) for the domain its\n"
+	  "pvio-uml creates and prints its domid; a monitor process introduces\n"
+	  "it to the store and, when the UML process ends however it ends,\n"
+	  "cleans up (backends closed, store released, domain destroyed).\n" },
 	{ "destroy", cmd_destroy, "DOM",
 	  "Close and remove every device of DOM (domid or name), remove\n"
-	  "/local/domain/<domid> and destroy the domain.\n" },
+	  "/local/domain/<domid> and destroy the domain; a UML domain's\n"
+	  "processes are killed (and its monitor waited for).\n" },
 	{ "introduce", cmd_introduce, "DOM",
 	  "Introduce DOM, a domain whose kernel is not dom0's (UML), to the\n"
 	  "store: /local/domain/<domid> owned by it, then XS_INTRODUCE with\n"
@@ -2335,7 +2688,7 @@ int main(int argc, char **argv)
 				cmd_usage(&cmds[i], stdout);
 				return EX_OK;
 			}
-		for (j = 2; j < argc; j++)
+		for (j = 2; j < argc && cmds[i].fn != cmd_create; j++)
 			if (argv[j][0] == '-' && argv[j][1] == '-')
 				usage_die("unknown option '%s'", argv[j]);
 		return cmds[i].fn(argc - 1, argv + 1);
