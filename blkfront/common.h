@@ -129,6 +129,8 @@ struct pvio_blkfront_ring {
  * @recover_work: fails the held I/O if no backend comes back in time
  * @resubmit_work: submits @held_bios again (process context)
  * @recovery_timeout: seconds to hold I/O, read when the backend left
+ * @hold_deadline: jiffies after which the current hold fails its I/O (a
+ *	stale run of @recover_work from an earlier hold does nothing)
  * @replayed: held bios and requests issued again after reconnects
  * @victim: a page of dom0's whose frame number the next read or write
  *	names in a grant (PVIO_BLKFRONT_INJECT_DOM0_FRAME, tests), filled
@@ -197,7 +199,7 @@ struct pvio_blkfront {
 	struct delayed_work recover_work;
 	struct work_struct resubmit_work;
 	unsigned int recovery_timeout;
-	unsigned long hold_deadline;	/* jiffies: the held I/O fails after */
+	unsigned long hold_deadline;
 	unsigned long replayed;
 	struct page *victim;
 	grant_ref_t victim_ref;

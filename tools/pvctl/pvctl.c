@@ -2532,8 +2532,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create,
-	  "NAME [vcpus=N] | --kernel uml NAME [--mem MiB] [--console FILE] "
-	  "[--linux PATH] [--initramfs PATH] [--run CMD]",
+	  "NAME [vcpus=N] | --kernel uml NAME [--mem MiB] [--console FILE] [--linux PATH] [--initramfs PATH] [--run CMD]",
 	  "Create a domU named NAME with N vCPUs (1..32, default 1), write its\n"
 	  "/local/domain/<domid>/{name,domid} and print its domid.\n"
 	  "With --kernel uml: start a User-Mode Linux domU (one vCPU, MiB of\n"
