@@ -126,6 +126,34 @@ pvio_blkfront_shadow_iter(struct pvio_blkfront *info, unsigned int *r,
 }
 
 /*
+ * End the grants of a shadow entry's indirect pages (persistent grants or
+ * per-request ones): a page the backend still holds goes to the grant
+ * layer's deferred list and is never reused here. Caller holds info->lock.
+ * Return: false if the backend still held one of them.
+ */
+static bool pvio_blkfront_end_ind(struct pvio_blkfront *info,
+				  struct pvio_blkfront_shadow *s)
+{
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < s->nr_ind; i++) {
+		if (pvio_gnttab_end_foreign_access_ref(info->d,
+						       s->ind_gref[i])) {
+			pvio_gnttab_free_grant_reference(info->d,
+							 s->ind_gref[i]);
+			continue;
+		}
+		pvio_gnttab_end_foreign_access(info->d, s->ind_gref[i],
+					       s->ind_page[i]);
+		s->ind_page[i] = NULL;
+		ok = false;
+	}
+	s->nr_ind = 0;
+	return ok;
+}
+
+/*
  * End the zero-copy grants of a shadow entry (its @zc_segs refs claimed
  * from the disk's reservation, the first @nr_segs granted): each ref goes
  * back to the reservation; one the backend still holds goes to the grant
@@ -151,20 +179,9 @@ static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
 		pvio_gnttab_release_grant_reference(info->d, &info->zc_head,
 						    s->gref[i]);
 	}
-	for (i = 0; i < s->nr_ind; i++) {
-		if (pvio_gnttab_end_foreign_access_ref(info->d,
-						       s->ind_gref[i])) {
-			pvio_gnttab_free_grant_reference(info->d,
-							 s->ind_gref[i]);
-			continue;
-		}
-		pvio_gnttab_end_foreign_access(info->d, s->ind_gref[i],
-					       s->ind_page[i]);
-		s->ind_page[i] = NULL;
+	if (!pvio_blkfront_end_ind(info, s))
 		ok = false;
-	}
 	s->nr_segs = 0;
-	s->nr_ind = 0;
 	/* Claimed again by the next zero-copy request of this id. */
 	info->zc_inflight -= s->zc_segs;
 	s->zc_segs = 0;
@@ -236,20 +253,9 @@ static bool pvio_blkfront_end_grants(struct pvio_blkfront *info,
 		s->page[i] = NULL;
 		ok = false;
 	}
-	for (i = 0; i < s->nr_ind; i++) {
-		if (pvio_gnttab_end_foreign_access_ref(info->d,
-						       s->ind_gref[i])) {
-			pvio_gnttab_free_grant_reference(info->d,
-							 s->ind_gref[i]);
-			continue;
-		}
-		pvio_gnttab_end_foreign_access(info->d, s->ind_gref[i],
-					       s->ind_page[i]);
-		s->ind_page[i] = NULL;
+	if (!pvio_blkfront_end_ind(info, s))
 		ok = false;
-	}
 	s->nr_segs = 0;
-	s->nr_ind = 0;
 	return ok;
 }
 
