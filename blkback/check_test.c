@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <pvio/grant.h>
 #include <pvio/hypervisor.h>
+#include <pvio/kunit_keys.h>
 #include <pvio/kunit_pair.h>
 #include <pvio/ring.h>
 #include "check.h"
@@ -462,38 +463,6 @@ static void blkback_copy_out(struct kunit *test)
 
 /* ---- ring negotiation: the frontend's keys in a table ----------------- */
 
-struct fake_key {
-	const char *dir;	/* below "fe" */
-	const char *node;
-	unsigned int val;
-};
-
-struct fake_store {
-	const struct fake_key *keys;
-	unsigned int n;
-};
-
-static int fake_read(void *ctx, const char *dir, const char *node,
-		     unsigned int *val)
-{
-	const struct fake_store *fs = ctx;
-	unsigned int i;
-
-	if (strncmp(dir, "fe", 2))
-		return -ENOENT;
-	dir += 2;
-	if (*dir == '/')
-		dir++;
-	for (i = 0; i < fs->n; i++) {
-		if (!strcmp(fs->keys[i].dir, dir) &&
-		    !strcmp(fs->keys[i].node, node)) {
-			*val = fs->keys[i].val;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static struct pvio_blkback_ring_keys *new_keys(struct kunit *test)
 {
 	struct pvio_blkback_ring_keys *k = kunit_kzalloc(test, sizeof(*k),
@@ -503,20 +472,20 @@ static struct pvio_blkback_ring_keys *new_keys(struct kunit *test)
 	return k;
 }
 
-static int nego(const struct fake_key *keys, unsigned int n,
+static int nego(const struct pvio_kunit_key *keys, unsigned int n,
 		unsigned int max_queues, unsigned int max_order,
 		struct pvio_blkback_ring_keys *out, char *why)
 {
-	struct fake_store fs = { keys, n };
+	struct pvio_kunit_keys fs = { keys, n };
 
-	return pvio_blkback_read_ring_keys(fake_read, &fs, "fe", max_queues,
-					   max_order, out, why, 128);
+	return pvio_blkback_read_ring_keys(pvio_kunit_keys_read, &fs, "fe",
+					   max_queues, max_order, out, why, 128);
 }
 
 /* Xen's one-page ring: ring-ref and event-channel, flat. */
 static void nego_flat(struct kunit *test)
 {
-	static const struct fake_key keys[] = {
+	static const struct pvio_kunit_key keys[] = {
 		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
 	};
 	struct pvio_blkback_ring_keys *k = new_keys(test);
@@ -536,7 +505,7 @@ static void nego_flat(struct kunit *test)
 /* Two queues of four pages: queue-N/ring-ref0..3, queue-N/event-channel. */
 static void nego_multi(struct kunit *test)
 {
-	static const struct fake_key keys[] = {
+	static const struct pvio_kunit_key keys[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "", "ring-page-order", 2 },
 		{ "queue-0", "ring-ref0", 10 }, { "queue-0", "ring-ref1", 11 },
@@ -565,20 +534,20 @@ static void nego_multi(struct kunit *test)
 /* multi-queue-num-queues 0 and above the offer: refused, with a reason. */
 static void nego_num_queues(struct kunit *test)
 {
-	static const struct fake_key zero[] = {
+	static const struct pvio_kunit_key zero[] = {
 		{ "", "multi-queue-num-queues", 0 },
 		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
 	};
-	static const struct fake_key five[] = {
+	static const struct pvio_kunit_key five[] = {
 		{ "", "multi-queue-num-queues", 5 },
 	};
-	static const struct fake_key two[] = {
+	static const struct pvio_kunit_key two[] = {
 		{ "", "multi-queue-num-queues", 2 },
 	};
-	static const struct fake_key huge[] = {
+	static const struct pvio_kunit_key huge[] = {
 		{ "", "multi-queue-num-queues", 0xffffffff },
 	};
-	static const struct fake_key one[] = {
+	static const struct pvio_kunit_key one[] = {
 		{ "", "multi-queue-num-queues", 1 },
 		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
 	};
@@ -601,16 +570,16 @@ static void nego_num_queues(struct kunit *test)
 /* ring-page-order above the offer (or without one): refused. */
 static void nego_order(struct kunit *test)
 {
-	static const struct fake_key five[] = {
+	static const struct pvio_kunit_key five[] = {
 		{ "", "ring-page-order", 5 },
 		{ "", "ring-ref0", 8 }, { "", "event-channel", 5 },
 	};
-	static const struct fake_key one[] = {
+	static const struct pvio_kunit_key one[] = {
 		{ "", "ring-page-order", 1 },
 		{ "", "ring-ref0", 8 }, { "", "ring-ref1", 9 },
 		{ "", "event-channel", 5 },
 	};
-	static const struct fake_key zero[] = {
+	static const struct pvio_kunit_key zero[] = {
 		{ "", "ring-page-order", 0 },
 		{ "", "ring-ref0", 8 }, { "", "event-channel", 5 },
 	};
@@ -632,13 +601,13 @@ static void nego_order(struct kunit *test)
 /* A queue-N key missing: refused, naming the key. */
 static void nego_missing(struct kunit *test)
 {
-	static const struct fake_key no_port[] = {
+	static const struct pvio_kunit_key no_port[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "queue-0", "ring-ref", 10 },
 		{ "queue-0", "event-channel", 7 },
 		{ "queue-1", "ring-ref", 20 },
 	};
-	static const struct fake_key no_ref[] = {
+	static const struct pvio_kunit_key no_ref[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "", "ring-page-order", 1 },
 		{ "queue-0", "ring-ref0", 10 }, { "queue-0", "ring-ref1", 11 },
@@ -646,11 +615,11 @@ static void nego_missing(struct kunit *test)
 		{ "queue-1", "ring-ref0", 20 },
 		{ "queue-1", "event-channel", 9 },
 	};
-	static const struct fake_key flat[] = {
+	static const struct pvio_kunit_key flat[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "", "ring-ref", 8 }, { "", "event-channel", 5 },
 	};
-	static const struct fake_key none[] = {
+	static const struct pvio_kunit_key none[] = {
 		{ "", "protocol", 0 },
 	};
 	struct pvio_blkback_ring_keys *k = new_keys(test);
@@ -669,7 +638,7 @@ static void nego_missing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nego(no_ref, ARRAY_SIZE(no_ref), 2, 0, k, why), -EINVAL);
 	KUNIT_EXPECT_EQ(test, nego(no_port, ARRAY_SIZE(no_port), 4, 0, k, why), -ENOENT);
 	{
-		static const struct fake_key good[] = {
+		static const struct pvio_kunit_key good[] = {
 			{ "", "multi-queue-num-queues", 2 },
 			{ "queue-0", "ring-ref", 10 },
 			{ "queue-0", "event-channel", 7 },

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/string.h>
+#include <pvio/kunit_keys.h>
 #include "common.h"
 
 #define REQ(_off, _size, _flags) \
@@ -460,59 +461,28 @@ static void nb_queues(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(8, 8), 0);
 }
 
-/* A frontend's store directory "fe" for pvio_netback_read_queue_keys(). */
-struct nbq_key {
-	const char *dir;	/* "" or "queue-N" */
-	const char *node;
-	unsigned int val;
-};
-
-struct nbq_store {
-	const struct nbq_key *keys;
-	unsigned int n;
-};
-
-static int nbq_read(void *ctx, const char *dir, const char *node,
-		    unsigned int *val)
+/* pvio_netback_read_queue_keys() on the frontend directory "fe" of @keys. */
+static int nbq(struct kunit *test, const struct pvio_kunit_key *keys,
+	       unsigned int n, unsigned int max,
+	       struct pvio_nb_queue_keys **out, char *why)
 {
-	const struct nbq_store *fs = ctx;
-	unsigned int i;
-
-	if (strncmp(dir, "fe", 2))
-		return -ENOENT;
-	dir += 2;
-	if (*dir == '/')
-		dir++;
-	for (i = 0; i < fs->n; i++) {
-		if (!strcmp(fs->keys[i].dir, dir) &&
-		    !strcmp(fs->keys[i].node, node)) {
-			*val = fs->keys[i].val;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static int nbq(struct kunit *test, const struct nbq_key *keys, unsigned int n,
-	       unsigned int max, struct pvio_nb_queue_keys **out, char *why)
-{
-	struct nbq_store fs = { keys, n };
+	struct pvio_kunit_keys fs = { keys, n };
 
 	*out = kunit_kzalloc(test, sizeof(**out), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, *out);
 	why[0] = 0;
-	return pvio_netback_read_queue_keys(nbq_read, &fs, "fe", max, *out,
-					    why, 160);
+	return pvio_netback_read_queue_keys(pvio_kunit_keys_read, &fs, "fe",
+					    max, *out, why, 160);
 }
 
 /* One queue: flat keys, one port or split; num-queues 1 written or not. */
 static void nb_qkeys_flat(struct kunit *test)
 {
-	static const struct nbq_key one[] = {
+	static const struct pvio_kunit_key one[] = {
 		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
 		{ "", "event-channel", 5 },
 	};
-	static const struct nbq_key split[] = {
+	static const struct pvio_kunit_key split[] = {
 		{ "", "multi-queue-num-queues", 1 },
 		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
 		{ "", "event-channel-tx", 5 }, { "", "event-channel-rx", 6 },
@@ -539,7 +509,7 @@ static void nb_qkeys_flat(struct kunit *test)
 /* Two queues: queue-N/ keys; keys of a queue-2 not asked for are ignored. */
 static void nb_qkeys_multi(struct kunit *test)
 {
-	static const struct nbq_key keys[] = {
+	static const struct pvio_kunit_key keys[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
 		{ "queue-0", "event-channel-tx", 3 },
@@ -565,15 +535,15 @@ static void nb_qkeys_multi(struct kunit *test)
 /* More queues than offered, none, or a queue index beyond any offer. */
 static void nb_qkeys_too_many(struct kunit *test)
 {
-	static const struct nbq_key four[] = {
+	static const struct pvio_kunit_key four[] = {
 		{ "", "multi-queue-num-queues", 4 },
 	};
-	static const struct nbq_key zero[] = {
+	static const struct pvio_kunit_key zero[] = {
 		{ "", "multi-queue-num-queues", 0 },
 		{ "", "tx-ring-ref", 8 }, { "", "rx-ring-ref", 9 },
 		{ "", "event-channel", 5 },
 	};
-	static const struct nbq_key huge[] = {
+	static const struct pvio_kunit_key huge[] = {
 		{ "", "multi-queue-num-queues", 0xffffffff },
 	};
 	struct pvio_nb_queue_keys *k;
@@ -595,14 +565,14 @@ static void nb_qkeys_too_many(struct kunit *test)
 /* A ring ref or port missing in one queue; a queue-0 for a single queue. */
 static void nb_qkeys_missing(struct kunit *test)
 {
-	static const struct nbq_key no_rx[] = {
+	static const struct pvio_kunit_key no_rx[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
 		{ "queue-0", "event-channel", 3 },
 		{ "queue-1", "tx-ring-ref", 20 },
 		{ "queue-1", "event-channel", 5 },
 	};
-	static const struct nbq_key no_port[] = {
+	static const struct pvio_kunit_key no_port[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
 		{ "queue-0", "event-channel", 3 },
@@ -610,7 +580,7 @@ static void nb_qkeys_missing(struct kunit *test)
 		/* half a split pair is no port */
 		{ "queue-1", "event-channel-tx", 5 },
 	};
-	static const struct nbq_key nested_one[] = {
+	static const struct pvio_kunit_key nested_one[] = {
 		{ "", "multi-queue-num-queues", 1 },
 		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
 		{ "queue-0", "event-channel", 3 },
@@ -633,7 +603,7 @@ static void nb_qkeys_missing(struct kunit *test)
 /* Queues mixing split and single ports. */
 static void nb_qkeys_mixed(struct kunit *test)
 {
-	static const struct nbq_key keys[] = {
+	static const struct pvio_kunit_key keys[] = {
 		{ "", "multi-queue-num-queues", 2 },
 		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
 		{ "queue-0", "event-channel-tx", 3 },
