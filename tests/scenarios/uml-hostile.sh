@@ -4,21 +4,23 @@
 # pvio-timeout: 1500
 # A hostile User-Mode Linux domU (docs/uml-domu.md, "A hostile UML
 # guest"): inside UML, pvio-uml-hostile (tests/uml/hostile) binds three
-# vbds in place of pvio-blkfront and talks to dom0's unchanged blkback
-# with rings it fills by hand. xvda (persistent grants): grants of frames
-# outside UML's memory file (just beyond it, 0xfffffff0), entries whose
-# flags are garbage (accept_transfer, transitive, sub_page, invalid,
-# read-only for a read, another domid, unknown high bits), an entry whose
-# frame and flags UML rewrites while dom0's blkback maps it, then a close.
-# xvdb: malformed requests (segment counts 0/12/255, a huge and a free
-# gref, sector ranges reversed/past the page/past the disk/huge, an
-# unknown op), a valid read, then req_prod going backwards. xvdc: req_prod
-# jumping beyond the ring. A vif: TX req_prod beyond the ring. UML prints one "PVIO-HOSTILE: ok|not ok" line
-# per act; dom0 checks, meanwhile an in-kernel domU (kdom, its own brd
-# disk) runs fio verify: the rings halted only where UML broke them, what
-# blkback logged, no BUG/WARN/Oops in dom0, a marker file and the refused
-# writes' sectors untouched; after pvctl destroy of the UML domain every
-# map and port is back, and pvio unloads.
+# vbds and a vif in place of pvio-blkfront and pvio-netfront and talks to
+# dom0's unchanged blkback and netback with rings it fills by hand.
+# xvda (persistent grants): grants of frames outside UML's memory file
+# (just beyond it, 0xfffffff0), entries whose flags are garbage
+# (accept_transfer, transitive, sub_page, invalid, read-only for a read,
+# another domid, unknown high bits), an entry whose frame and flags UML
+# rewrites while dom0's blkback maps it, then a close. xvdb: malformed
+# requests (segment counts 0/12/255, a huge and a free gref, sector
+# ranges reversed/past the page/past the disk/huge, an unknown op), a
+# valid read, then req_prod going backwards. xvdc: req_prod jumping beyond
+# the ring. The vif: its TX req_prod beyond the ring. UML prints one
+# "PVIO-HOSTILE: ok|not ok" line per act; dom0 checks, meanwhile an
+# in-kernel domU (kdom, its own brd disk) runs fio verify: the rings
+# halted only where UML broke them, the vif disabled, what the backends
+# logged, no kernel report in dom0, a marker file and the refused writes'
+# sectors untouched; after pvctl destroy of the UML domain every map and
+# port is back, and pvio unloads.
 . /pvio/lib.sh
 
 UML_TIMEOUT=${PVIO_UML_TIMEOUT:-600}
@@ -147,6 +149,9 @@ done </tmp/acts
 [ "$(bstat $dom $XVDB halted)" = 1 ] && [ "$(bstat $dom $XVDC halted)" = 1 ] &&
 	t_ok "dom0: blkback halted xvdb's ring (req_prod backwards) and xvdc's (req_prod beyond the ring)" ||
 	t_fail "dom0: blkback halted xvdb's and xvdc's rings" "halted $(bstat $dom $XVDB halted) $(bstat $dom $XVDC halted)"
+[ "$(bstat $dom $XVDA halted)" = 0 ] &&
+	t_ok "dom0: xvda's ring (garbage grants, no garbage index) was never halted" ||
+	t_fail "dom0: xvda's ring was never halted" "halted $(bstat $dom $XVDA halted)"
 bad=$(bstat $dom $XVDB bad_req)
 [ "$bad" -ge 8 ] && t_ok "dom0: blkback answered xvdb's malformed requests with errors (bad_req $bad)" ||
 	t_fail "dom0: blkback counted xvdb's malformed requests" "bad_req $bad"
@@ -158,6 +163,8 @@ for v in $XVDA $XVDB $XVDC; do
 	e=$(pvctl store read /local/domain/0/backend/vbd/$dom/$v/error 2>/dev/null)
 	echo "# store: backend/vbd/$dom/$v/error: ${e:-(none)}"
 done
+e=$(pvctl store read /local/domain/0/backend/vif/$dom/0/error 2>/dev/null)
+echo "# store: backend/vif/$dom/0/error: ${e:-(none)}"
 for v in $XVDB $XVDC; do
 	[ "$(pvctl store read /local/domain/0/backend/vbd/$dom/$v/state 2>/dev/null)" = 4 ] ||
 		echo "# vbd $v backend state $(pvctl store read /local/domain/0/backend/vbd/$dom/$v/state 2>/dev/null)"

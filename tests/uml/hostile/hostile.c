@@ -142,7 +142,6 @@ static int hostile_connect(struct hostile_vbd *v, bool persistent)
 		return 0;
 	if (!hostile_wait_be(v, XenbusStateInitWait, 60000))
 		return -ETIMEDOUT;
-	v->sectors = pvio_xs_read_unsigned(dev->xs, dev->otherend, "sectors", 0);
 	v->ring_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	if (!v->ring_page)
 		return -ENOMEM;
@@ -172,6 +171,8 @@ static int hostile_connect(struct hostile_vbd *v, bool persistent)
 		return err;
 	if (!hostile_wait_be(v, XenbusStateConnected, 60000))
 		return -ETIMEDOUT;
+	/* Xen's blkback writes the size when it connects. */
+	v->sectors = pvio_xs_read_unsigned(dev->xs, dev->otherend, "sectors", 0);
 	v->connected = true;
 	return 0;
 }
@@ -225,6 +226,8 @@ static int hostile_connect_vif(struct hostile_vbd *v)
 		return err;
 	if (!hostile_wait_be(v, XenbusStateConnected, 60000))
 		return -ETIMEDOUT;
+	/* Xen's blkback writes the size when it connects. */
+	v->sectors = pvio_xs_read_unsigned(dev->xs, dev->otherend, "sectors", 0);
 	v->connected = true;
 	return 0;
 }
@@ -369,9 +372,11 @@ static void hostile_bad_flags(struct hostile_vbd *v, const char *act,
 	if (st == BLKIF_RSP_OKAY)
 		after &= ~(GTF_reading | GTF_writing);
 	hostile_result(v, st == expect && after == flags, act,
-		       "flags %#x domid %u: read %s (Xen: %s), flags after %#x (but dom0's map bits), page %s",
+		       "flags %#x domid %u: read %s (Xen: %s), flags after %#x%s, page %s",
 		       flags, domid, hostile_status(st), hostile_status(expect),
-		       after, memchr_inv(page_address(page), 0x5a, PAGE_SIZE) ?
+		       after, st == BLKIF_RSP_OKAY ?
+		       " but for dom0's GTF_reading/GTF_writing" : "",
+		       memchr_inv(page_address(page), 0x5a, PAGE_SIZE) ?
 		       "written" : "untouched");
 	if (st == BLKIF_RSP_OKAY)
 		return;	/* may be kept mapped (persistent): leave it */
