@@ -3,7 +3,7 @@
 # pvio-uml: yes
 # pvio-timeout: 1500
 # A hostile User-Mode Linux domU (docs/uml-domu.md, "A hostile UML
-# guest"): inside UML, pvio-uml-hostile (tests/uml/hostile) binds three
+# guest"): inside UML, pvio-uml-hostile (tests/uml/hostile) binds four
 # vbds and a vif in place of pvio-blkfront and pvio-netfront and talks to
 # dom0's unchanged blkback and netback with rings it fills by hand.
 # xvda (persistent grants): grants of frames outside UML's memory file
@@ -14,7 +14,8 @@
 # requests (segment counts 0/12/255, a huge and a free gref, sector
 # ranges reversed/past the page/past the disk/huge, an unknown op), a
 # valid read, then req_prod going backwards. xvdc: req_prod jumping beyond
-# the ring. The vif: its TX req_prod beyond the ring. UML prints one
+# the ring. xvdd: a ring-ref naming a frame outside UML's memory (the
+# connect refused, the error node). The vif: its TX req_prod beyond the ring. UML prints one
 # "PVIO-HOSTILE: ok|not ok" line per act; dom0 checks, meanwhile an
 # in-kernel domU (kdom, its own brd disk) runs fio verify: the rings
 # halted only where UML broke them, the vif disabled, what the backends
@@ -28,6 +29,7 @@ out=/tmp/uml-hostile.out
 XVDA=51712
 XVDB=51728
 XVDC=51744
+XVDD=51760
 
 if [ -e /pvio/uml/unavailable ]; then
 	t_ok "hostile UML domU # SKIP $(cat /pvio/uml/unavailable)"
@@ -87,14 +89,14 @@ mkimg() {
 	done >$2
 	head -c $((8388608 - 8192)) /dev/zero >>$2
 }
-mkimg a /tmp/h-a.img; mkimg b /tmp/h-b.img; mkimg c /tmp/h-c.img
+mkimg a /tmp/h-a.img; mkimg b /tmp/h-b.img; mkimg c /tmp/h-c.img; mkimg d /tmp/h-d.img
 sum_a8=$(dd if=/tmp/h-a.img bs=512 skip=8 count=8 2>/dev/null | md5sum)
 
 # UML's command: each act through pvio-uml-hostile's debugfs file.
 run='c() { echo $* >/sys/kernel/debug/pvio-uml-hostile/ctl || echo PVIO-HOSTILE-CTL-FAILED: $*; };'
 run=$run' w() { i=0; until echo $* >/sys/kernel/debug/pvio-uml-hostile/ctl 2>/dev/null; do i=$((i + 1)); [ $i -lt 180 ] || { echo PVIO-HOSTILE-CTL-FAILED: $*; return 1; }; sleep 1; done; };'
 run=$run' insmod /pvio/extra/pvio-bus.ko && insmod /pvio/extra/pvio-uml-hostile.ko && echo PVIO-HOSTILE-LOADED;'
-run=$run" w $XVDA connect-persistent; w $XVDB connect; w $XVDC connect;"
+run=$run" w $XVDA connect-persistent; w $XVDB connect; w $XVDC connect; w $XVDD connect-badring;"
 run=$run" for a in frame_beyond frame_huge flags_transfer flags_transitive flags_subpage flags_invalid flags_readonly flags_domid flags_unknown good flip; do c $XVDA \$a; done;"
 run=$run" for a in nseg0 nseg12 nseg255 gref_huge gref_free sect_order sect_big sector_end sector_huge op_bad good prod_back halted; do c $XVDB \$a; done;"
 run=$run" c $XVDC good; c $XVDC prod_jump; c $XVDC halted; c $XVDA close;"
@@ -113,11 +115,11 @@ else
 fi
 if [ -n "$dom" ] && until_ok "$UML_TIMEOUT" pvctl store read /local/domain/$dom/name; then
 	ok=1
-	for v in a:xvda b:xvdb c:xvdc; do
+	for v in a:xvda b:xvdb c:xvdc d:xvdd; do
 		pvctl block-attach "$dom" /tmp/h-${v%%:*}.img ${v#*:} >/dev/null 2>&1 || ok=0
 	done
-	[ $ok = 1 ] && t_ok "dom0: three disks attached to the UML domain d$dom" ||
-		t_fail "dom0: three disks attached to the UML domain d$dom"
+	[ $ok = 1 ] && t_ok "dom0: four disks attached to the UML domain d$dom" ||
+		t_fail "dom0: four disks attached to the UML domain d$dom"
 	vifid=$(pvctl network-attach "$dom" 2>/tmp/uml-hostile.net)
 	[ "$vifid" = 0 ] && t_ok "dom0: a vif attached to the UML domain (vif$dom.0)" ||
 		t_fail "dom0: a vif attached to the UML domain" "$vifid $(cat /tmp/uml-hostile.net)"
@@ -142,7 +144,7 @@ while read -r line; do
 	*) t_fail "UML: ${line#PVIO-HOSTILE: not ok }" ;;
 	esac
 done </tmp/acts
-[ "$n" = 35 ] && t_ok "UML reported all 35 results of its hostile acts" ||
+[ "$n" = 36 ] && t_ok "UML reported all 36 results of its hostile acts" ||
 	t_fail "UML reported every hostile act" "$n lines; $(grep -m3 -E 'CTL-FAILED|pvio-uml-hostile' $out)"
 
 # dom0's side, while UML still holds xvdb and xvdc on their halted rings.
@@ -159,6 +161,9 @@ c=$(dmesg | grep -c "frontend $dom published an impossible req_prod")
 [ "$c" = 2 ] && t_ok "dom0's log says why, once per halted ring ($c lines)" ||
 	t_fail "dom0's log says why each ring halted" "$c lines"
 dmesg | grep -E "frontend $dom published|bad request op" | head -n 4 | sed 's/^/# dom0: /'
+e=$(pvctl store read /local/domain/0/backend/vbd/$dom/$XVDD/error 2>/dev/null)
+[ -n "$e" ] && t_ok "dom0: xvdd's ring-ref outside UML's memory refused, the error node says why: $e" ||
+	t_fail "dom0: xvdd's error node says why its ring was refused" "state $(pvctl store read /local/domain/0/backend/vbd/$dom/$XVDD/state 2>/dev/null)"
 for v in $XVDA $XVDB $XVDC; do
 	e=$(pvctl store read /local/domain/0/backend/vbd/$dom/$v/error 2>/dev/null)
 	echo "# store: backend/vbd/$dom/$v/error: ${e:-(none)}"
@@ -190,9 +195,10 @@ until_ok 60 test ! -e /run/pvio/h1.pid
 pvctl list | awk -v d="$dom" '$1 == d' | grep -q . &&
 	t_fail "dom0: d$dom destroyed" "$(pvctl list)" || t_ok "dom0: d$dom destroyed (not in pvctl list)"
 gone() { vbd_gone "$dom" $XVDA && vbd_gone "$dom" $XVDB && vbd_gone "$dom" $XVDC &&
+	vbd_gone "$dom" $XVDD &&
 	[ ! -e /sys/class/net/vif$dom.0 ]; }
-until_ok 20 gone && t_ok "dom0: the three vbds and the vif closed and removed" ||
-	t_fail "dom0: the three vbds and the vif closed and removed" "$(ls /sys/bus/pvio-backend/devices/ /sys/class/net)"
+until_ok 20 gone && t_ok "dom0: the four vbds and the vif closed and removed" ||
+	t_fail "dom0: the four vbds and the vif closed and removed" "$(ls /sys/bus/pvio-backend/devices/ /sys/class/net)"
 left=$(grep -l 'pvio/uml/linu[x]' /proc/[0-9]*/cmdline 2>/dev/null)
 [ -z "$left" ] && t_ok "no UML process left" || t_fail "no UML process left" "$left"
 secs=$(($(date +%s) - start))

@@ -8,7 +8,8 @@
  * talks to dom0's unchanged blkback with a ring of its own, which it
  * fills by hand: garbage grant entries (frames outside its memory file,
  * flags of an unknown or refused type, an entry rewritten while dom0 maps
- * it), malformed requests, and ring indices that jump or go backwards;
+ * it), a ring-ref naming a frame outside its memory, malformed requests,
+ * and ring indices that jump or go backwards;
  * and binds "vif" devices to publish a TX req_prod beyond the ring.
  * Each act is written to debugfs pvio-uml-hostile/ctl as "DEVID ACT" and
  * prints one line "PVIO-HOSTILE: ok|not ok DEVID ACT - what happened"
@@ -132,7 +133,13 @@ static bool hostile_wait_be(struct hostile_vbd *v, enum xenbus_state s,
 	return hostile_be_state(v) == s;
 }
 
-static int hostile_connect(struct hostile_vbd *v, bool persistent)
+/*
+ * @bad_ring: the ring-ref names a frame outside this domain's memory:
+ * blkback's ring map must fail, the device go Closing with the reason
+ * in its error node (Xen's xenbus_dev_fatal()).
+ */
+static int hostile_connect(struct hostile_vbd *v, bool persistent,
+			   bool bad_ring)
 {
 	struct pvio_xenbus_device *dev = v->dev;
 	struct pvio_domain *d = dev->domain;
@@ -148,6 +155,7 @@ static int hostile_connect(struct hostile_vbd *v, bool persistent)
 	v->sring = page_address(v->ring_page);
 	SHARED_RING_INIT(v->sring);
 	ref = pvio_gnttab_grant_foreign_access(d, dev->otherend_id,
+					       bad_ring ? 0xfffffff0 :
 					       pvio_page_to_gfn(d, v->ring_page),
 					       false);
 	if (ref < 0)
@@ -169,6 +177,9 @@ static int hostile_connect(struct hostile_vbd *v, bool persistent)
 	err = pvio_xenbus_switch_state(dev, XenbusStateConnected);
 	if (err)
 		return err;
+	if (bad_ring)
+		return hostile_wait_be(v, XenbusStateClosing, 30000) ?
+		       0 : -ETIMEDOUT;
 	if (!hostile_wait_be(v, XenbusStateConnected, 60000))
 		return -ETIMEDOUT;
 	/* Xen's blkback writes the size when it connects. */
@@ -226,8 +237,6 @@ static int hostile_connect_vif(struct hostile_vbd *v)
 		return err;
 	if (!hostile_wait_be(v, XenbusStateConnected, 60000))
 		return -ETIMEDOUT;
-	/* Xen's blkback writes the size when it connects. */
-	v->sectors = pvio_xs_read_unsigned(dev->xs, dev->otherend, "sectors", 0);
 	v->connected = true;
 	return 0;
 }
@@ -588,8 +597,15 @@ static int hostile_act(struct hostile_vbd *v, const char *act)
 		hostile_tx_jump(v);
 		return 0;
 	}
+	if (!strcmp(act, "connect-badring")) {
+		err = hostile_connect(v, false, true);
+		hostile_result(v, !err, act,
+			       "ring-ref %u naming frame 0xfffffff0: backend state %d (Closing: %d)",
+			       v->ring_ref, hostile_be_state(v), err);
+		return err;
+	}
 	if (!strcmp(act, "connect") || !strcmp(act, "connect-persistent")) {
-		err = hostile_connect(v, !strcmp(act, "connect-persistent"));
+		err = hostile_connect(v, !strcmp(act, "connect-persistent"), false);
 		hostile_result(v, !err, act, "ring-ref %u port %u, %llu sectors: %d",
 			       v->ring_ref, v->port, v->sectors, err);
 		return err;
