@@ -69,6 +69,8 @@ PATH_NAMES = {
     ("blk", "dmlinear"): "dm-linear",
     ("blk", "nvmetcp"): "NVMe/TCP",
     ("blk", "nbd"): "NBD",
+    ("blk", "uml"): "UML domU xvda",
+    ("net", "uml"): "UML domU vif",
 }
 KIND_OF = {r[0]: r[2] for r in ROWS}
 
@@ -397,10 +399,26 @@ def aggregate(con):
                 row["peers"][p] = cell
             ahead = [row["peers"][p].get("pvio_ahead") for p in PEERS_TO_BEAT]
             row["ahead_of_peers"] = None if None in ahead else all(ahead)
+        if has_uml(con):
+            # The UML domU (docs/uml-domu.md): the same workload from a
+            # separate kernel's frontends; over native and over the
+            # in-kernel domU (pvio), per round.
+            cell, per["uml"] = path_cell(con, wl, kind, key, "uml")
+            cell["ratio"], cell["cpu_ratio"] = ratios(per, "uml", key, cpukey)
+            reps = sorted(set(per["pvio"]) & set(per["uml"]))
+            cell["vs_pvio"] = stats([per["uml"][i]["m"][key] / per["pvio"][i]["m"][key]
+                                     for i in reps if per["pvio"][i]["m"][key]])
+            row["uml"] = cell
         row["goal_met"] = goal_met(goal, row["ratio"] and row["ratio"]["median"])
         row["cpu_goal_met"] = goal_met(CPU_GOAL, row["cpu_ratio"] and row["cpu_ratio"]["median"])
         out.append(row)
     return out
+
+
+def has_uml(con):
+    """The run had a UML domU (its runs, or the reason it had none)."""
+    return any(r.get("path") == "uml" for r in con.runs) or any(
+        p == "uml" for _, p in con.na)
 
 
 def path_cell(con, wl, kind, key, path):
@@ -621,6 +639,55 @@ def peer_md_table(rows):
     return lines + md_lines(PEER_HEAD, body)
 
 
+UML_HEAD = ["workload", "native", "in-kernel domU", "UML domU", "UML/native",
+            "UML/in-kernel", "CPU UML", "UML per I/O"]
+
+
+def uml_rows(rows):
+    out = []
+    for r in rows:
+        if "uml" not in r:
+            continue
+        u = r["uml"]
+        parts = []
+        for k, n in (("hypercalls_per_io", "hc"), ("events_per_io", "ev"),
+                     ("dyn_irqs_per_io", "irq")):
+            if u.get(k):
+                parts.append("%s %.2f" % (n, u[k]["median"]))
+        out.append([r["title"], cell_text(r, "native"), cell_text(r, "pvio"), cell_text(r, u),
+                    ratio_text(u.get("ratio")), ratio_text(u.get("vs_pvio")),
+                    cpu_text(r, "uml"), " ".join(parts) or "-"])
+    return out
+
+
+def uml_text_table(rows):
+    body = uml_rows(rows)
+    if not body:
+        return []
+    notes = []
+    for b in body:
+        for i in (1, 2, 3):
+            if len(b[i]) > 34:
+                if b[i] not in notes:
+                    notes.append(b[i])
+                b[i] = "(u%d) %s" % (notes.index(b[i]) + 1, b[i].split(" (")[0])
+    lines = ["UML domU (User-Mode Linux, a separate kernel: pvio-blkfront and "
+             "pvio-netfront insmod-ed inside it), same boot:"]
+    lines += aligned(UML_HEAD, body)
+    for i, n in enumerate(notes):
+        lines.append("  (u%d) %s" % (i + 1, n))
+    return lines
+
+
+def uml_md_table(rows):
+    body = uml_rows(rows)
+    if not body:
+        return []
+    lines = ["UML domU (User-Mode Linux, a separate kernel, its frontends insmod-ed "
+             "inside it), same boot: ratio to native and to the in-kernel domU.", ""]
+    return lines + md_lines(UML_HEAD, body)
+
+
 LEGEND = """\
 ratio: pvio over native, median of the per-round ratios [min-max], same
 boot; goal: pvio's goal for that ratio (>= for throughput, <= for latency
@@ -661,6 +728,11 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
         print("", file=f)
         for ln in pt:
             print(ln, file=f)
+    ut = uml_text_table(rows)
+    if ut:
+        print("", file=f)
+        for ln in ut:
+            print(ln, file=f)
     print("", file=f)
     for ln in LEGEND.splitlines():
         print("  " + ln, file=f)
@@ -672,7 +744,9 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
     profiles = [(k, "perf profile of %s (cpu-clock, whole machine)" % k.split(":", 1)[1])
                 for k in con.texts if k.startswith("profile:")]
     for k, title in [("interrupts", "Dynamic-irq lines of /proc/interrupts"),
-                     ("top", "pvctl top -b")] + profiles:
+                     ("top", "pvctl top -b"),
+                     ("uml-lsmod", "the UML domU's lsmod (its own kernel)"),
+                     ("uml-interrupts", "the UML domU's /proc/interrupts (Dynamic-irq: its event channels)")] + profiles:
         if k in con.texts:
             print("", file=f)
             print(title + ":", file=f)
@@ -715,6 +789,8 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
         "profiles": {k: v for k, v in con.texts.items() if k.startswith("profile:")},
         "interrupts": con.texts.get("interrupts"),
         "pvctl_top": con.texts.get("top"),
+        "uml_lsmod": con.texts.get("uml-lsmod"),
+        "uml_interrupts": con.texts.get("uml-interrupts"),
         "tap": con.tap,
         "runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in con.runs],
     }
@@ -728,6 +804,9 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
     pm = peer_md_table(rows)
     if pm:
         md += [""] + pm
+    um = uml_md_table(rows)
+    if um:
+        md += [""] + um
     md += ["", LEGEND.replace("\n", " "), ""]
     if con.netdevs:
         md += ["Network pairs (MTU, offloads): " + "; ".join(n.replace("_", " ") for n in con.netdevs), ""]
@@ -1014,6 +1093,8 @@ def main():
                                                    if p in con.meta.get("peers", "").split(",")]
                                                   if kind == "blk" else [])
                     total += reps * n * sum(1 for p in paths if (kind, p) not in con.na)
+                    if con.meta.get("uml") == "1" and (kind, "uml") not in con.na:
+                        total += n
             where = PATH_NAMES.get((KIND_OF.get(r["wl"]), r["path"]), r["path"])
             print("bench: [%d/%s] %-6s %-6s %-15s round %d: " % (
                 r.get("n", 0), total, r["wl"], r["path"], where, r.get("rep", 0)), end="", flush=True)

@@ -200,3 +200,89 @@ net_ns_up() {
 	$IP addr add $BE_IP/24 dev $VIF
 	$IP link set $VIF up
 }
+
+# ---- the User-Mode Linux domU (docs/uml-domu.md) -------------------------
+# until_ok SECONDS COMMAND...: COMMAND succeeds within SECONDS of the clock
+# (wait_for counts sleeps, which take far longer under TCG).
+until_ok() {
+	_end=$(($(date +%s) + $1)); shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 1
+	done
+}
+# UML_S: the start of a UML domU's pvio.run: s NAME COMMAND... runs
+# COMMAND between "PVIO-UML-STEP: NAME" and "PVIO-UML-STATUS: <status>" on
+# its console (uml_step and uml_step_ok read them back). No double quotes
+# anywhere in pvio.run (it is on UML's kernel command line).
+UML_S='s() { echo PVIO-UML-STEP: $1; shift; eval $*; echo PVIO-UML-STATUS: $?; };'
+# uml_net_steps MAC FE_IP BE_IP: UML's steps for its vif: insmod
+# pvio-netfront (step netfront), wait up to 120 s for the interface with
+# MAC, give it FE_IP/24 and bring it up (step eth: prints its name; no
+# glob: eval $* would expand it too early), then
+# wait up to 120 s for the first answer from BE_IP (dom0's end of the vif)
+# and ping it 3 times (step ping).
+uml_net_steps() {
+	printf '%s' ' s netfront insmod /pvio/extra/pvio-netfront.ko;'
+	printf '%s' " s eth 'i=0; e=; while [ x\$e = x ] && [ \$i -lt 120 ]; do for d in \$(ls /sys/class/net); do grep -qs $1 /sys/class/net/\$d/address && e=\$d; done; [ x\$e != x ] || sleep 1; i=\$((i + 1)); done; echo \$e; ip link set lo up; ip addr add $2/24 dev \$e && ip link set \$e up';"
+	printf '%s' " s ping 'i=0; until ping -c 1 -W 2 $3 >/dev/null 2>&1 || [ \$i -ge 60 ]; do sleep 1; i=\$((i + 1)); done; ping -c 3 -W 5 $3';"
+}
+# uml_start NAME RUN DISK MAC BE_IP: start a UML domU: pvctl create
+# --kernel uml NAME --mem 256, its console in /tmp/NAME.out.raw, RUN its
+# pvio.run (timeout PVIO_UML_TIMEOUT, 600 s). Once pvctl's monitor has
+# introduced it to dom0's store (its pvio-bus recorded the store ring),
+# DISK becomes its xvda (pvctl block-attach) and, if MAC is not empty, it
+# gets a vif with MAC (pvctl network-attach) whose dom0 end is UVIF; if
+# BE_IP is not empty, UVIF gets BE_IP/24 and goes up. Sets UDOM (its
+# domid), UPID (the UML process), UVIF, UML_T (seconds from create to
+# domid), UML_BLK and UML_NET (block-attach's and network-attach's
+# output), UML_BLK_OK (1 once block-attach succeeded) and UML_WHY (the
+# first step that failed, one line). Returns 0 when every step was done.
+uml_start() {
+	UDOM= UPID= UVIF= UML_BLK= UML_NET= UML_WHY= UML_BLK_OK=
+	_t0=$(date +%s)
+	UDOM=$(TMPDIR=/tmp pvctl create --kernel uml "$1" --mem 256 \
+		--console /tmp/$1.out.raw --run "$2" 2>/tmp/$1.create)
+	_rc=$?
+	UML_T=$(($(date +%s) - _t0))
+	read -r UPID _mon </run/pvio/$1.pid 2>/dev/null
+	if [ $_rc != 0 ] || [ -z "$UDOM" ]; then
+		UML_WHY="pvctl create --kernel uml $1: exit $_rc: $(head -n 1 /tmp/$1.create)"
+		UDOM=; return 1
+	fi
+	if ! until_ok "${PVIO_UML_TIMEOUT:-600}" pvctl store read /local/domain/$UDOM/name; then
+		UML_WHY="pvctl's monitor did not introduce d$UDOM to the store"
+		return 1
+	fi
+	if ! UML_BLK=$(pvctl block-attach "$UDOM" "$3" xvda 2>&1); then
+		UML_WHY="pvctl block-attach $UDOM $3 xvda: $UML_BLK"
+		return 1
+	fi
+	UML_BLK_OK=1
+	[ -n "$4" ] || return 0
+	if ! UML_NET=$(pvctl network-attach "$UDOM" mac=$4 2>&1); then
+		UML_WHY="pvctl network-attach $UDOM mac=$4: $UML_NET"
+		return 1
+	fi
+	UVIF=vif$UDOM.$UML_NET
+	if ! until_ok 60 test -e /sys/class/net/$UVIF; then
+		UML_WHY="dom0's $UVIF did not appear"
+		return 1
+	fi
+	[ -n "$5" ] || return 0
+	$IP addr add $5/24 dev $UVIF && $IP link set $UVIF up || {
+		UML_WHY="ip addr add $5/24 dev $UVIF failed"; return 1; }
+}
+# uml_step FILE NAME: the output of UML's step NAME in its console FILE
+# (\r removed); uml_step_ok FILE NAME: that step exited 0.
+uml_step() { sed -n "/^PVIO-UML-STEP: $2\$/,/^PVIO-UML-STATUS: /p" $1 | sed '1d;$d'; }
+uml_step_ok() {
+	sed -n "/^PVIO-UML-STEP: $2\$/,/^PVIO-UML-STATUS: /p" $1 | tail -n 1 |
+		grep -qx 'PVIO-UML-STATUS: 0'
+}
+# vif_gone DOMID: no vif of DOMID in dom0 (neither its netdev nor its
+# backend device).
+vif_gone() {
+	! ls /sys/class/net/ /sys/bus/pvio-backend/devices/ 2>/dev/null |
+		grep -qE "^vif(-$1-|$1\\.)"
+}

@@ -243,7 +243,7 @@ offloads() {
 }
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT uml=$([ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ] && echo 1 || echo 0)"
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
@@ -487,6 +487,122 @@ while [ $rep -le "$REPS" ]; do
 	done
 	rep=$((rep + 1))
 done
+
+# ---- the UML domU (make run; BENCH_UML=1 in make bench) -------------------
+# A second kind of domU (docs/uml-domu.md): a User-Mode Linux kernel, a
+# process of this kernel, that insmods pvio-bus, pvio-blkfront and
+# pvio-netfront itself and runs the same fio and iperf3 workloads on its
+# own /dev/xvda (a file on /tmp, tmpfs) and vif, after mke2fs and an fio
+# verify on that disk. Its runs are path=uml blocks like the others: the
+# window is taken by dom0 (its CPU and pvio counters) once UML's
+# workload moves data (UML's fio and iperf3 take tens of seconds to start
+# under TCG); the JSON comes from UML's console. Without a UML kernel
+# (/pvio/uml/unavailable) its rows are n/a with the reason, in one line.
+UML_NA=
+UML_RUNS=
+if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
+	UML_RUNS=$(echo $BLK_WL $NET_WL)
+	if [ ! -e /pvio/uml/linux ] || [ -e /pvio/uml/unavailable ]; then
+		UML_NA="no UML domU kernel: $(cat /pvio/uml/unavailable 2>/dev/null || echo 'not shipped (# pvio-uml: yes)')"
+	fi
+fi
+# uml_wl WL: UML's command for workload WL, its JSON to the console.
+uml_wl() {
+	case "$1" in
+	tcp1|tcp4|tcpR|udp64)
+		echo "iperf3 -c 10.90.3.1 -p $PORT -t $NET_T -O $NET_O $(iperf_args $1) -J --logfile /tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
+	*)	# fio's clock reads per I/O are UML system calls: gtod_reduce.
+		echo "fio --name=$1 --filename=/dev/xvda --direct=1 --ioengine=libaio --thread --time_based --runtime=$RT --ramp_time=$RAMP --gtod_reduce=1 --eta=never $(fio_job $1) --output-format=json --output=/tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
+	esac
+}
+# moved DEVSTAT: KiB UML's workload moved so far (its vif's bytes both
+# ways, or its vbd's sectors read and written).
+moved() {
+	case "$1" in
+	net:*) b=${1#net:}; ip netns exec "${b%%:*}" cat /sys/class/net/${b#*:}/statistics/rx_bytes /sys/class/net/${b#*:}/statistics/tx_bytes 2>/dev/null | awk '{ s += $1 } END { print int(s / 1024) }' ;;
+	*) echo $((($(bstat "$UDOM" $XVDA rd_sect) + $(bstat "$UDOM" $XVDA wr_sect)) / 2)) ;;
+	esac
+}
+if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
+	run=$UML_S' s bus insmod /pvio/extra/pvio-bus.ko;'
+	run=$run' s blkfront insmod /pvio/extra/pvio-blkfront.ko;'
+	run=$run$(uml_net_steps 00:16:3e:00:90:03 10.90.3.2 10.90.3.1)
+	run=$run' s xvda '\''i=0; while [ ! -b /dev/xvda ] && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done; test -b /dev/xvda'\'';'
+	run=$run' s mkfs /sbin/mke2fs -t ext4 -q -F /dev/xvda;'
+	run=$run' s verify fio --name=v --filename=/dev/xvda --rw=randwrite --bs=4k --size=16M --direct=1 --verify=crc32c --verify_fatal=1 --gtod_reduce=1 --eta=never;'
+	for w in $UML_RUNS; do
+		run=$run" s $w '$(uml_wl $w)';"
+	done
+	run=$run' s lsmod lsmod; s interrupts cat /proc/interrupts'
+	head -c $((64 << 20)) /dev/zero >/tmp/uml-xvda.img
+	ip netns add umlb
+	if ! uml_start umlrun "$run" /tmp/uml-xvda.img 00:16:3e:00:90:03 ""; then
+		UML_NA=$UML_WHY
+	elif ! ip link set "$UVIF" netns umlb || ! ip -n umlb addr add 10.90.3.1/24 dev "$UVIF" ||
+	     ! ip -n umlb link set "$UVIF" up || ! ip -n umlb link set lo up; then
+		UML_NA="could not put $UVIF into netns umlb"
+	elif ! msg=$(server umlb); then
+		UML_NA=$msg
+	fi
+fi
+if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
+	say "UML domU d$UDOM (process $UPID, pvctl create in ${UML_T}s): its xvda and vif attached, $UVIF in netns umlb"
+	con=/tmp/umlrun.out.raw
+	# The steps' markers, as UML reaches them.
+	reached() { tr -d '\r' <$con | grep -q "^PVIO-UML-STEP: $1\$" || [ ! -e /run/pvio/umlrun.pid ]; }
+	ended() { tr -d '\r' <$con | sed -n "/^PVIO-UML-STEP: $1\$/,\$p" | grep -q '^PVIO-UML-STATUS: ' || [ ! -e /run/pvio/umlrun.pid ]; }
+	for w in $UML_RUNS; do
+		case $w in tcp*|udp*) d=net:umlb:$UVIF; ramp=$NET_O; rt=$NET_T ;;
+		*) d=none; ramp=$RAMP; rt=$RT ;; esac
+		until_ok 900 reached $w
+		m0=$(moved $d)
+		# Moving data: its run's ramp has begun.
+		going() { [ "$(moved $d)" -gt $((m0 + 1024)) ] || ended $w; }
+		until_ok 300 going
+		sleep $((ramp + 1))
+		eval "UW0_$w=\$(win $d)"
+		sleep "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')"
+		eval "UW1_$w=\$(win $d)"
+		until_ok 300 ended $w
+	done
+	until_ok 600 test ! -e /run/pvio/umlrun.pid
+	tr -d '\r' <$con >/tmp/umlrun.out
+	for w in $UML_RUNS; do
+		RUN_N=$((RUN_N + 1))
+		echo "PVIO-BENCH-RUN wl=$w path=uml rep=1 n=$RUN_N"
+		eval "echo \"\$UW0_$w\"; echo \"\$UW1_$w\""
+		echo "@json"
+		uml_step /tmp/umlrun.out $w | grep -v '^\[ *[0-9]*\.[0-9]*\]'
+		echo
+		if uml_step_ok /tmp/umlrun.out $w; then
+			echo "PVIO-BENCH-END rc=0"
+		else
+			echo "PVIO-BENCH-END rc=1 UML's $w: $(uml_step /tmp/umlrun.out $w | tail -n 2 | one_line)"
+			FAILED=$((FAILED + 1))
+		fi
+	done
+	for st in netfront eth ping mkfs verify; do
+		uml_step_ok /tmp/umlrun.out $st && t_ok "UML domU: $st" ||
+			t_fail "UML domU: $st" "$(uml_step /tmp/umlrun.out $st | tail -n 3 | one_line)"
+	done
+	uml_step /tmp/umlrun.out verify | grep -q 'err= 0' && t_ok "UML domU: fio --verify=crc32c on its /dev/xvda: err= 0" ||
+		t_fail "UML domU: fio verify on its /dev/xvda" "$(uml_step /tmp/umlrun.out verify | tail -n 3 | one_line)"
+	echo "PVIO-BENCH-TEXT uml-lsmod"
+	uml_step /tmp/umlrun.out lsmod
+	echo "PVIO-BENCH-TEXT uml-interrupts"
+	uml_step /tmp/umlrun.out interrupts | head -n 1
+	uml_step /tmp/umlrun.out interrupts | grep -E 'Dynamic-irq|pvio-hv'
+	echo "PVIO-BENCH-TEXT end"
+	server_stop umlb
+	[ -e /run/pvio/umlrun.pid ] && pvctl destroy umlrun
+elif [ -n "$UML_RUNS" ]; then
+	say "UML domU: not available: $UML_NA"
+	[ -s /tmp/umlrun.out.raw ] && tail -n 15 /tmp/umlrun.out.raw | tr -d '\r' | sed 's/^/# uml: /'
+	echo "PVIO-BENCH-NA path=uml kind=blk $UML_NA"
+	echo "PVIO-BENCH-NA path=uml kind=net $UML_NA"
+	[ -e /run/pvio/umlrun.pid ] && pvctl destroy umlrun
+fi
+ip netns del umlb 2>/dev/null
 [ $FAILED = 0 ] && t_ok "every benchmark run completed" || t_fail "every benchmark run completed" "$FAILED run(s) failed"
 
 echo "PVIO-BENCH-TEXT interrupts"
