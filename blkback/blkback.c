@@ -192,7 +192,8 @@ static unsigned int pvio_blkback_fetch(struct pvio_blkback_ring *ring,
 		struct pvio_blkback_limits lim = ring->blkif->lim;
 		unsigned int i;
 
-		if (avail == 0)
+		/* A polled ring asks for no event (pvio_blkback_poll()). */
+		if (avail == 0 && !ring->poll_ns)
 			avail = PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&ring->ring);
 		if (avail < 0) {
 			pvio_blkback_halt(ring);
@@ -751,6 +752,36 @@ static bool pvio_blkback_has_work(struct pvio_blkback_ring *ring)
 	       pvio_blkback_done_pending(ring);
 }
 
+/*
+ * pvio's poll window (the frontend's poll queue, docs/block.md): after
+ * the ring ran dry, watch it for ring->poll_ns without asking for an
+ * event, so a request that comes within the window is taken without an
+ * event or a wake-up; then ask for one (RING_FINAL_CHECK_FOR_REQUESTS)
+ * and look a last time before sleeping. Return: there is work.
+ */
+static bool pvio_blkback_poll(struct pvio_blkback_ring *ring)
+{
+	u64 end = ktime_get_ns() + ring->poll_ns;
+
+	if (ring->halted)
+		return false;
+	do {
+		if (PVIO_RING_REQUESTS_AVAIL(&ring->ring) ||
+		    pvio_blkback_done_pending(ring)) {
+			ring->stats.poll_hits++;
+			return true;
+		}
+		if (kthread_should_stop() ||
+		    test_bit(PVIO_BLKBACK_WORK, &ring->work))
+			break;
+		cond_resched();
+		cpu_relax();
+	} while (ktime_get_ns() < end);
+	ring->stats.poll_misses++;
+	return PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&ring->ring) != 0 ||
+	       pvio_blkback_done_pending(ring);
+}
+
 static int pvio_blkback_thread(void *data)
 {
 	struct pvio_blkback_ring *ring = data;
@@ -785,8 +816,10 @@ static int pvio_blkback_thread(void *data)
 				   bdev_nr_sectors(ring->blkif->bdev));
 			pvio_blkback_resize(ring->blkif);
 		}
-		while (pvio_blkback_round(ring))
-			;
+		do {
+			while (pvio_blkback_round(ring))
+				;
+		} while (ring->poll_ns && pvio_blkback_poll(ring));
 		if (eoi) {
 			if (ring->eoi_flags & PVIO_EOI_FLAG_SPURIOUS)
 				ring->stats.spurious_eoi++;

@@ -80,6 +80,8 @@ struct pvio_blkback_stats {
 	u64 pgrants;				/* persistent grants mapped */
 	u64 pgrants_purged;			/* unmapped by the LRU purge */
 	u64 map_refused;			/* GNTST_no_space: quota */
+	u64 poll_hits;		/* requests found by the poll window */
+	u64 poll_misses;	/* windows that ended with none */
 };
 
 /*
@@ -131,6 +133,8 @@ struct pvio_blkback_stats {
  * @next_lru: jiffies of the next LRU purge (kthread only)
  * @quota_reported: the store's error node told of a map refused for the
  *	frontend domain's quota since the connect (kthread only)
+ * @poll_ns: the poll window of a ring the frontend asked to be polled
+ *	(pvio's queue-N/poll, docs/block.md), in ns; 0: sleep at once
  * @stats: counters (kthread writes, sysfs reads the sum of the rings)
  */
 struct pvio_blkback_ring {
@@ -173,6 +177,7 @@ struct pvio_blkback_ring {
 	bool pgrant_squeeze;
 	unsigned long next_lru;
 	bool quota_reported;
+	u64 poll_ns;
 
 	struct pvio_blkback_stats stats;
 };
@@ -208,6 +213,8 @@ struct pvio_blkback_ring {
  * @max_pgrants: the most persistent grants kept per ring (set before the
  *	kthreads)
  * @offer_zero_copy: feature-zero-copy written with the offers
+ * @offer_poll_us: feature-poll-window-us written with the offers, in
+ *	microseconds (0: not offered)
  * @zero_copy: feature-zero-copy on both ends: the data grants of
  *	BLKIF_OP_INDIRECT requests are never kept persistent (set before the
  *	kthreads)
@@ -235,6 +242,7 @@ struct pvio_blkif {
 	bool persistent;
 	unsigned int max_pgrants;
 	bool offer_zero_copy;
+	unsigned int offer_poll_us;
 	bool zero_copy;
 
 	atomic_t inject;		/* debugfs fault injection */

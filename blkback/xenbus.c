@@ -55,6 +55,19 @@ MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
  * persistent (they are the frontend's bio pages, ended at the response).
  */
 static bool pvio_blkback_zero_copy = true;
+
+/*
+ * pvio's poll window (docs/block.md): offered as feature-poll-window-us
+ * with multi-queue; a ring whose frontend writes queue-N/poll = 1 (a
+ * blk-mq poll queue) is polled this long after its last request before
+ * its kthread sleeps, without asking for an event (req_event). 0: not
+ * offered.
+ */
+#define PVIO_BLKBACK_MAX_POLL_US	1000
+static unsigned int pvio_blkback_poll_us = 50;
+module_param_named(poll_window_us, pvio_blkback_poll_us, uint, 0644);
+MODULE_PARM_DESC(poll_window_us,
+		 "microseconds a polled ring is polled before its thread sleeps (0: not offered; at most 1000)");
 module_param_named(feature_zero_copy, pvio_blkback_zero_copy, bool, 0644);
 MODULE_PARM_DESC(feature_zero_copy,
 		 "offer feature-zero-copy: indirect requests' data grants never persistent");
@@ -134,6 +147,8 @@ PVIO_BLKBACK_STAT(spurious_eoi, spurious_eoi);
 PVIO_BLKBACK_STAT(pgrants, pgrants);
 PVIO_BLKBACK_STAT(pgrants_purged, pgrants_purged);
 PVIO_BLKBACK_STAT(map_refused, map_refused);
+PVIO_BLKBACK_STAT(poll_hits, poll_hits);
+PVIO_BLKBACK_STAT(poll_misses, poll_misses);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -155,6 +170,8 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_pgrants.attr,
 	&dev_attr_pgrants_purged.attr,
 	&dev_attr_map_refused.attr,
+	&dev_attr_poll_hits.attr,
+	&dev_attr_poll_misses.attr,
 	NULL
 };
 
@@ -344,6 +361,15 @@ static void pvio_blkback_write_offers(struct pvio_blkif *blkif)
 	else
 		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
 			   "max-ring-page-order");
+	blkif->offer_poll_us = min(READ_ONCE(pvio_blkback_poll_us),
+				   PVIO_BLKBACK_MAX_POLL_US);
+	if (blkif->offer_poll_us && queues > 1)
+		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			       "feature-poll-window-us", "%u",
+			       blkif->offer_poll_us);
+	else
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "feature-poll-window-us");
 	blkif->offer_zero_copy = READ_ONCE(pvio_blkback_zero_copy);
 	if (blkif->offer_zero_copy)
 		pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename,
@@ -504,6 +530,34 @@ static int pvio_blkback_write_connected(struct pvio_blkif *blkif)
 				      XenbusStateConnected);
 }
 
+/*
+ * pvio's poll window: each ring of several whose frontend wrote
+ * queue-N/poll = 1, when we offered feature-poll-window-us (absent:
+ * Xen's behaviour, the kthread sleeps as soon as the ring is empty).
+ */
+static void pvio_blkback_read_poll(struct pvio_blkif *blkif)
+{
+	struct pvio_xenbus_device *dev = blkif->dev;
+	unsigned int i, polled = 0;
+	char key[24];
+
+	for (i = 0; i < blkif->nr_rings; i++) {
+		struct pvio_blkback_ring *ring = &blkif->rings[i];
+
+		ring->poll_ns = 0;
+		if (!blkif->offer_poll_us || blkif->nr_rings < 2)
+			continue;
+		snprintf(key, sizeof(key), "queue-%u/poll", i);
+		if (pvio_xs_read_unsigned(dev->xs, dev->otherend, key, 0) != 1)
+			continue;
+		ring->poll_ns = (u64)blkif->offer_poll_us * NSEC_PER_USEC;
+		polled++;
+	}
+	if (polled)
+		dev_info(&dev->dev, "%u ring%s polled for %u us\n", polled,
+			 polled > 1 ? "s" : "", blkif->offer_poll_us);
+}
+
 static int pvio_blkback_connect(struct pvio_blkif *blkif)
 {
 	struct pvio_xenbus_device *dev = blkif->dev;
@@ -561,6 +615,7 @@ static int pvio_blkback_connect(struct pvio_blkif *blkif)
 				      keys->nr_rings);
 		goto fail;
 	}
+	pvio_blkback_read_poll(blkif);
 	for (i = 0; i < blkif->nr_rings; i++) {
 		struct pvio_blkback_ring *ring = &blkif->rings[i];
 

@@ -368,6 +368,39 @@ int pvio_blkfront_grant_persistent(struct pvio_blkfront *info)
 }
 
 /**
+ * pvio_blkfront_grow_grants() - make room for per-request grants
+ * @info: the disk, pages allocated, not connected, without persistent
+ *	grants
+ *
+ * Per-request grants are taken in ->queue_rq, inside blk-mq's RCU
+ * read-side section, where pvio-grant cannot grow its table; so the table
+ * grows here, in process context, to hold a grant for every page of every
+ * id at once (a chain of that many refs taken and given back). When the
+ * table cannot grow that far, requests wait for refs (BLK_STS_RESOURCE)
+ * instead.
+ *
+ * Context: process context.
+ * Return: 0, or -ENOSPC when the table's maximum is smaller than needed.
+ */
+int pvio_blkfront_grow_grants(struct pvio_blkfront *info)
+{
+	unsigned int need = 0, r, i;
+	grant_ref_t head;
+	int err;
+
+	for (r = 0, i = 0; pvio_blkfront_shadow_iter(info, &r, &i); i++)
+		need += pvio_blkfront_id_segs(info, &info->rings[r], i) +
+			pvio_blkfront_id_ind(info, &info->rings[r], i);
+	need = min_t(unsigned int, need, U16_MAX);
+	if (!need)
+		return 0;
+	err = pvio_gnttab_alloc_grant_references(info->d, need, &head);
+	if (!err)
+		pvio_gnttab_free_grant_references(info->d, head);
+	return err;
+}
+
+/**
  * pvio_blkfront_end_persistent() - end the persistent grants
  * @info: the disk, no request in flight (pvio_blkfront_fail_all() done)
  *
@@ -579,13 +612,24 @@ void pvio_blkfront_resubmit(struct work_struct *work)
 /* Responses completed per hold of the lock (their requests on the stack). */
 #define PVIO_BLKFRONT_RSP_BATCH	PVIO_BLK_RING_SIZE
 
-irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
+/*
+ * Complete the responses of ring @idx (Linux's blkif_interrupt() body):
+ * each copied out of the ring before it is checked, in batches of
+ * PVIO_BLKFRONT_RSP_BATCH per hold of the lock. An interrupt-driven ring
+ * re-arms rsp_event (RING_FINAL_CHECK_FOR_RESPONSES) before it stops; a
+ * poll ring never does, so its backend sends no event. The ring is
+ * looked up under the lock each time (->poll runs unsynchronised with a
+ * reconnect). @eoi loses PVIO_EOI_FLAG_SPURIOUS when a response was
+ * taken. Return: responses completed, -ENODEV when the disk takes none
+ * (not connected), -EIO when it broke (its I/O failed, no EOI).
+ */
+static int pvio_blkfront_reap(struct pvio_blkfront *info, unsigned int idx,
+			      bool from_poll, unsigned int *eoi)
 {
-	struct pvio_blkfront_ring *rinfo = data;
-	struct pvio_blkfront *info = rinfo->info;
 	struct request *rqs[PVIO_BLKFRONT_RSP_BATCH];
 	blk_status_t sts[PVIO_BLKFRONT_RSP_BATCH];
-	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS, n, i, total = 0;
+	struct pvio_blkfront_ring *rinfo;
+	unsigned int n, i, total = 0;
 	struct blkif_response rsp;
 	unsigned long flags;
 	bool broken, more;
@@ -595,14 +639,13 @@ again:
 	n = 0;
 	more = false;
 	spin_lock_irqsave(&info->lock, flags);
-	if (info->state != PVIO_BLKFRONT_CONNECTED &&
-	    info->state != PVIO_BLKFRONT_CLOSING) {
+	if ((info->state != PVIO_BLKFRONT_CONNECTED &&
+	     info->state != PVIO_BLKFRONT_CLOSING) || !info->nr_rings) {
 		broken = info->state == PVIO_BLKFRONT_BROKEN;
 		spin_unlock_irqrestore(&info->lock, flags);
-		if (!broken)
-			pvio_irq_lateeoi(irq, eoi);
-		return IRQ_HANDLED;
+		return broken ? -EIO : -ENODEV;
 	}
+	rinfo = &info->rings[idx % info->nr_rings];
 	avail = PVIO_RING_RESPONSES_AVAIL(&rinfo->ring);
 	for (;;) {
 		if (avail < 0) {
@@ -617,7 +660,7 @@ again:
 			PVIO_RING_COPY_RESPONSE(&rinfo->ring,
 						rinfo->ring.rsp_cons, &rsp);
 			rinfo->ring.rsp_cons++;
-			eoi = 0;
+			*eoi = 0;
 			id = pvio_blkfront_check_rsp(&rsp, rinfo->shadow,
 						     rinfo->nr_shadow);
 			if (id < 0) {
@@ -643,6 +686,8 @@ again:
 			sts[n++] = st;
 			pvio_blkfront_put_id(rinfo, id);
 			rinfo->inflight--;
+			if (from_poll)
+				rinfo->polled++;
 		}
 		if (info->state == PVIO_BLKFRONT_BROKEN)
 			break;
@@ -651,7 +696,9 @@ again:
 			more = true;
 			break;
 		}
-		avail = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring);
+		/* A poll ring asks for no event: ->poll comes back. */
+		avail = rinfo->poll ? PVIO_RING_RESPONSES_AVAIL(&rinfo->ring) :
+			PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&rinfo->ring);
 		if (!avail)
 			break;
 	}
@@ -662,9 +709,8 @@ again:
 		blk_mq_end_request(rqs[i], sts[i]);
 	total += n;
 	if (broken) {
-		/* No further EOI: the port stays masked. */
 		pvio_blkfront_fail_all(info);
-		return IRQ_HANDLED;
+		return -EIO;
 	}
 	if (more)
 		goto again;
@@ -673,8 +719,43 @@ again:
 		if (info->gd)
 			blk_mq_start_stopped_hw_queues(info->gd->queue, true);
 	}
-	pvio_irq_lateeoi(irq, eoi);
+	return total;
+}
+
+irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
+{
+	struct pvio_blkfront_ring *rinfo = data;
+	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS;
+
+	/*
+	 * A poll ring's only event (rsp_event starts at 1): its responses
+	 * are its poller's to complete, in task context (a polled bio from
+	 * the per-CPU cache must not be freed in an interrupt).
+	 */
+	if (rinfo->poll) {
+		pvio_irq_lateeoi(irq, 0);
+		return IRQ_HANDLED;
+	}
+	/* -EIO: no further EOI, the port stays masked. */
+	if (pvio_blkfront_reap(rinfo->info, rinfo->idx, false, &eoi) != -EIO)
+		pvio_irq_lateeoi(irq, eoi);
 	return IRQ_HANDLED;
+}
+
+/*
+ * blk-mq's ->poll for an HCTX_TYPE_POLL queue (io_uring's IOPOLL, a
+ * polled O_DIRECT read or write): reap its ring's responses without an
+ * interrupt, as virtio-blk's virtblk_poll() does.
+ */
+static int pvio_blkfront_poll(struct blk_mq_hw_ctx *hctx,
+			      struct io_comp_batch *iob)
+{
+	unsigned int eoi = 0;
+	int n;
+
+	n = pvio_blkfront_reap(hctx->queue->queuedata, hctx->queue_num, true,
+			       &eoi);
+	return max(n, 0);
 }
 
 /* Tests: break the next indirect request the way the fault asks. */
@@ -1227,7 +1308,32 @@ void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info)
 	spin_unlock_irq(&info->lock);
 }
 
+/*
+ * blk-mq's map of CPUs to hardware queues: the interrupt-driven queues
+ * first (HCTX_TYPE_DEFAULT, reads too), then the poll queues
+ * (HCTX_TYPE_POLL), as virtio-blk's virtblk_map_queues().
+ */
+static void pvio_blkfront_map_queues(struct blk_mq_tag_set *set)
+{
+	struct pvio_blkfront *info = set->driver_data;
+	unsigned int nr[HCTX_MAX_TYPES] = {
+		[HCTX_TYPE_DEFAULT] = set->nr_hw_queues - info->tag_poll,
+		[HCTX_TYPE_POLL] = info->tag_poll,
+	};
+	unsigned int i, off = 0;
+
+	for (i = 0; i < set->nr_maps; i++) {
+		set->map[i].nr_queues = nr[i];
+		set->map[i].queue_offset = off;
+		off += nr[i];
+		if (nr[i])
+			blk_mq_map_queues(&set->map[i]);
+	}
+}
+
 const struct blk_mq_ops pvio_blkfront_mq_ops = {
 	.queue_rq = pvio_blkfront_queue_rq,
 	.commit_rqs = pvio_blkfront_commit_rqs,
+	.map_queues = pvio_blkfront_map_queues,
+	.poll = pvio_blkfront_poll,
 };

@@ -52,6 +52,9 @@ struct pvio_blkfront;
  * @free_big: first free id below @nr_big, @nr_shadow if none
  * @free_small: first free id from @nr_big on, @nr_shadow if none
  * @inflight: ids waiting for a response
+ * @poll: a poll ring (HCTX_TYPE_POLL): responses are reaped by blk-mq's
+ *	->poll and never ask for an event (rsp_event is not moved)
+ * @polled: responses reaped by ->poll
  * @irq_name: the IRQ's name, pvio-blkfront or pvio-blkfront-<queue>
  *
  * Everything here is under the disk's lock (&pvio_blkfront.lock).
@@ -73,6 +76,8 @@ struct pvio_blkfront_ring {
 	unsigned int free_big;
 	unsigned int free_small;
 	unsigned int inflight;
+	bool poll;
+	unsigned long polled;
 	char irq_name[24];
 };
 
@@ -150,6 +155,11 @@ struct pvio_blkfront_ring {
  * @zc_head: PVIO_BLKFRONT_ZC_GRANTS grant refs reserved for zero-copy
  *	while @zc_pool (claimed and released under @lock)
  * @zc_pool: @zc_head holds the reservation
+ * @nr_poll: poll rings of this connection (the last @nr_poll rings; 0
+ *	when a reconnect could not keep the disk's poll queues)
+ * @tag_poll: HCTX_TYPE_POLL hardware queues of the disk's tag set (the
+ *	last @tag_poll of tag_set.nr_hw_queues)
+ * @be_poll_us: the backend's feature-poll-window-us (0: absent)
  */
 struct pvio_blkfront {
 	struct pvio_xenbus_device *dev;
@@ -213,6 +223,9 @@ struct pvio_blkfront {
 	struct dentry *dbg_stats;
 	grant_ref_t zc_head;
 	bool zc_pool;
+	unsigned int nr_poll;
+	unsigned int tag_poll;
+	unsigned int be_poll_us;
 };
 
 /* Faults a test can inject through debugfs (pvio-blkfront/<device>). */
@@ -246,6 +259,7 @@ void pvio_blkfront_fail_all(struct pvio_blkfront *info);
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);
 void pvio_blkfront_free_pages(struct pvio_blkfront *info);
 int pvio_blkfront_grant_persistent(struct pvio_blkfront *info);
+int pvio_blkfront_grow_grants(struct pvio_blkfront *info);
 void pvio_blkfront_end_persistent(struct pvio_blkfront *info);
 void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);

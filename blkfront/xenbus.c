@@ -93,6 +93,19 @@ MODULE_PARM_DESC(max_queues,
 		 "most queues (rings) per disk asked for (1: one queue)");
 
 /*
+ * Poll queues (docs/block.md; as virtio-blk's poll_queues): rings beyond
+ * the interrupt-driven ones, as blk-mq HCTX_TYPE_POLL queues whose
+ * responses are reaped by ->poll (io_uring IOPOLL, fio --hipri) and never
+ * ask for an event. They need a backend offering multi-queue-max-queues
+ * of at least 2 (one interrupt-driven queue stays); read when the rings
+ * are set up.
+ */
+static unsigned int pvio_blkfront_poll_queues;
+module_param_named(poll_queues, pvio_blkfront_poll_queues, uint, 0644);
+MODULE_PARM_DESC(poll_queues,
+		 "blk-mq poll queues per disk, beside the interrupt-driven ones (default 0)");
+
+/*
  * Ring slots of one disk, all queues together (ring-page-order is lowered
  * to stay within them): each slot has 11 bounce pages (persistent grants
  * with feature-persistent); without zero-copy the 32 MiB of large-request
@@ -253,11 +266,20 @@ static int pvio_blkfront_stats_show(struct seq_file *m, void *v)
 {
 	struct pvio_blkfront *info = m->private;
 
+	unsigned long polled = 0;
+	unsigned int i;
+
 	seq_printf(m, "zero_copy %d\nzerocopy_threshold %u\ncopied_bytes %ld\nzc_reqs %ld\nbounce_reqs %ld\n",
 		   READ_ONCE(info->zero_copy), READ_ONCE(info->zc_threshold),
 		   atomic_long_read(&info->copied),
 		   atomic_long_read(&info->zc_reqs),
 		   atomic_long_read(&info->bounce_reqs));
+	spin_lock_irq(&info->lock);
+	for (i = 0; i < info->nr_rings; i++)
+		polled += info->rings[i].polled;
+	seq_printf(m, "poll_queues %u\npoll_window_us %u\npolled %lu\n",
+		   info->nr_poll, info->nr_poll ? info->be_poll_us : 0, polled);
+	spin_unlock_irq(&info->lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvio_blkfront_stats);
@@ -584,9 +606,9 @@ static int pvio_blkfront_write_rings(struct pvio_blkfront *info,
 	int err;
 
 	/* + protocol, feature-persistent, feature-zero-copy, the order, queues */
-	kv = kcalloc(info->nr_rings * (nrefs + 1) + 5, sizeof(*kv),
+	kv = kcalloc(info->nr_rings * (nrefs + 2) + 5, sizeof(*kv),
 		     GFP_KERNEL);
-	keys = kcalloc(info->nr_rings * (nrefs + 1), sizeof(*keys),
+	keys = kcalloc(info->nr_rings * (nrefs + 2), sizeof(*keys),
 		       GFP_KERNEL);
 	if (!kv || !keys) {
 		err = -ENOMEM;
@@ -622,6 +644,14 @@ static int pvio_blkfront_write_rings(struct pvio_blkfront *info,
 		kv[n].fmt = "%lu";
 		kv[n].val = rinfo->port;
 		n++;
+		/* pvio's poll window: asked for only where it was offered. */
+		if (rinfo->poll && info->be_poll_us) {
+			snprintf(keys[n], sizeof(keys[n]), "%spoll", dir);
+			kv[n].key = keys[n];
+			kv[n].fmt = "%lu";
+			kv[n].val = 1;
+			n++;
+		}
 	}
 	kv[n++] = (struct pvio_xenbus_kv){ .key = "protocol", .fmt = "%s",
 					   .str = XEN_IO_PROTO_ABI_X86_64 };
@@ -654,6 +684,40 @@ out:
 	return err;
 }
 
+/*
+ * How many rings to ask for, and how many of them (the last ones) are
+ * poll rings: interrupt-driven queues as Linux's negotiate_mq(), plus
+ * poll_queues when the backend offers room for them beside one
+ * interrupt-driven queue. A reconnect keeps the disk's hardware queues:
+ * its poll rings only if the new backend takes them all, else none (the
+ * poll queues then fold onto interrupt-driven rings, which ->poll reaps
+ * as well).
+ */
+static unsigned int pvio_blkfront_queues(struct pvio_blkfront *info,
+					 unsigned int *nr_poll)
+{
+	unsigned int be_max = info->be_max_queues, param, npoll = 0, nr;
+
+	param = READ_ONCE(pvio_blkfront_max_queues);
+	if (info->gd) {
+		nr = pvio_blkfront_nr_queues(be_max, param, num_online_cpus(),
+					     info->tag_set.nr_hw_queues);
+		if (info->tag_poll && be_max >= info->tag_set.nr_hw_queues)
+			nr = info->tag_set.nr_hw_queues;
+		*nr_poll = nr == info->tag_set.nr_hw_queues ? info->tag_poll :
+			   0;
+		return nr;
+	}
+	if (be_max >= 2)
+		npoll = min3(READ_ONCE(pvio_blkfront_poll_queues), be_max - 1,
+			     PVIO_BLKFRONT_MAX_QUEUES - 1);
+	nr = min(pvio_blkfront_nr_queues(be_max - npoll, param,
+					 num_online_cpus(), 0),
+		 PVIO_BLKFRONT_MAX_QUEUES - npoll);
+	*nr_poll = npoll;
+	return nr + npoll;
+}
+
 static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
@@ -682,10 +746,10 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	if (!slots)
 		slots = info->offer_zero_copy ? PVIO_BLKFRONT_MAX_SLOTS_ZC :
 			PVIO_BLKFRONT_MAX_SLOTS;
-	nr = pvio_blkfront_nr_queues(info->be_max_queues,
-				     READ_ONCE(pvio_blkfront_max_queues),
-				     num_online_cpus(),
-				     info->gd ? info->tag_set.nr_hw_queues : 0);
+	info->be_poll_us = pvio_xenbus_read_otherend_feature(dev,
+							     "feature-poll-window-us",
+							     0);
+	nr = pvio_blkfront_queues(info, &info->nr_poll);
 	order = pvio_blkfront_ring_order(info->be_max_order,
 					 READ_ONCE(pvio_blkfront_max_ring_order),
 					 nr,
@@ -701,6 +765,7 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 	for (i = 0; i < nr; i++) {
 		info->rings[i].info = info;
 		info->rings[i].idx = i;
+		info->rings[i].poll = i >= nr - info->nr_poll;
 	}
 	for (i = 0; i < nr; i++) {
 		err = pvio_blkfront_alloc_ring(info, &info->rings[i], order);
@@ -718,9 +783,9 @@ static int pvio_blkfront_setup_ring(struct pvio_blkfront *info)
 		pvio_xenbus_dev_fatal(dev, err, "writing ring-ref");
 		goto fail;
 	}
-	dev_info(&dev->dev, "%u queue%s, rings of %u page%s (%u requests)\n",
-		 nr, nr > 1 ? "s" : "", 1U << order, order ? "s" : "",
-		 info->rings[0].nr_shadow);
+	dev_info(&dev->dev, "%u queue%s (%u polled), rings of %u page%s (%u requests)\n",
+		 nr, nr > 1 ? "s" : "", info->nr_poll, 1U << order,
+		 order ? "s" : "", info->rings[0].nr_shadow);
 	return 0;
 fail:
 	pvio_blkfront_free_pages(info);
@@ -828,6 +893,8 @@ static int pvio_blkfront_alloc_gendisk(struct pvio_blkfront *info)
 	memset(&info->tag_set, 0, sizeof(info->tag_set));
 	info->tag_set.ops = &pvio_blkfront_mq_ops;
 	info->tag_set.nr_hw_queues = info->nr_rings;
+	info->tag_poll = info->nr_poll;
+	info->tag_set.nr_maps = info->nr_poll ? HCTX_MAX_TYPES : 1;
 	info->tag_set.queue_depth = info->rings[0].nr_shadow;
 	info->tag_set.numa_node = NUMA_NO_NODE;
 	info->tag_set.flags = BLK_MQ_F_SHOULD_MERGE;
@@ -941,6 +1008,37 @@ static void pvio_blkfront_set_big(struct pvio_blkfront *info)
 	spin_unlock_irq(&info->lock);
 }
 
+/*
+ * Both ends agreed on feature-persistent: the backend keeps every grant
+ * it sees mapped, so per-request grants are no longer an option. When
+ * the grant table cannot hold a persistent grant for every page, retry
+ * with 11 segments per request (far fewer pages); failing that, the
+ * device goes into an error state (xenbus_dev_fatal), as a connect that
+ * cannot honour what was negotiated must.
+ */
+static int pvio_blkfront_connect_persistent(struct pvio_blkfront *info)
+{
+	struct pvio_xenbus_device *dev = info->dev;
+	int err;
+
+	err = pvio_blkfront_grant_persistent(info);
+	if (err && info->max_segs > PVIO_BLK_MAX_SEGS) {
+		dev_warn(&dev->dev,
+			 "persistent grants for %u segments failed (%d): 11\n",
+			 info->max_segs, err);
+		pvio_blkfront_end_persistent(info);
+		info->max_segs = PVIO_BLK_MAX_SEGS;
+		pvio_blkfront_set_big(info);
+		err = pvio_blkfront_grant_persistent(info);
+	}
+	info->persistent = !err;
+	if (err) {
+		pvio_blkfront_end_persistent(info);
+		pvio_xenbus_dev_fatal(dev, err, "granting persistent grants");
+	}
+	return err;
+}
+
 static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 {
 	struct pvio_xenbus_device *dev = info->dev;
@@ -969,20 +1067,26 @@ static int pvio_blkfront_connect_disk(struct pvio_blkfront *info)
 	}
 	if (info->offer_persistent &&
 	    pvio_xenbus_read_otherend_feature(dev, "feature-persistent", 0)) {
-		err = pvio_blkfront_grant_persistent(info);
-		info->persistent = !err;
-		if (err) {
-			dev_warn(&dev->dev,
-				 "persistent grants failed (%d): per request\n",
-				 err);
-			pvio_blkfront_end_persistent(info);
-		}
+		err = pvio_blkfront_connect_persistent(info);
+		if (err)
+			return err;
+	} else if (pvio_blkfront_grow_grants(info)) {
+		dev_info(&dev->dev, "grant table too small for every page\n");
 	}
 
 	if (info->gd) {
 		/* Reconnected: the new backend's limits, then the held I/O. */
 		gd = info->gd;
 		pvio_blkfront_set_limits(info, gd->queue);
+		/*
+		 * Poll queues folded onto interrupt-driven rings: polled bios
+		 * become ordinary ones (submit_bio clears REQ_POLLED) until
+		 * a reconnect brings the poll rings back.
+		 */
+		if (info->tag_poll && info->nr_poll)
+			blk_queue_flag_set(QUEUE_FLAG_POLL, gd->queue);
+		else if (info->tag_poll)
+			blk_queue_flag_clear(QUEUE_FLAG_POLL, gd->queue);
 		set_disk_ro(gd, info->info & (VDISK_READONLY | VDISK_CDROM));
 		if (get_capacity(gd) != info->sectors)
 			set_capacity_and_notify(gd, info->sectors);

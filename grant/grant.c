@@ -21,6 +21,7 @@
 #include <linux/spinlock.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
+#include <linux/rcupdate.h>
 #include <linux/nospec.h>
 #include <pvio/guest.h>
 #include <pvio/hypervisor.h>
@@ -168,8 +169,13 @@ static int pvio_grant_get_free(struct pvio_grant_dom *g, unsigned int count,
 		if (g->free_count >= count)
 			break;
 		spin_unlock_irqrestore(&g->lock, flags);
-		/* Growth needs process context (setup_table may sleep). */
-		if (!preemptible() || g->nr_frames >= g->max_frames ||
+		/*
+		 * Growth needs to sleep (setup_table, the mutex): not in
+		 * atomic context, nor in a preemptible RCU read-side section
+		 * (blk-mq's ->queue_rq), where preemptible() is true.
+		 */
+		if (!preemptible() || rcu_preempt_depth() ||
+		    g->nr_frames >= g->max_frames ||
 		    pvio_grant_grow(g, g->nr_frames + 1))
 			return -ENOSPC;
 	}
@@ -206,7 +212,8 @@ static void pvio_grant_put_free(struct pvio_grant_dom *g, grant_ref_t ref)
  * pvio_gnttab_claim_grant_reference() and returned with
  * pvio_gnttab_free_grant_references().
  *
- * Context: any; the table grows (one more frame) only in process context.
+ * Context: any; the table grows (one more frame) only where the caller may
+ * sleep (process context, outside an RCU read-side section).
  * Return: 0; -ENOSPC if not enough free refs; -EINVAL for @count 0;
  * -ENODEV if @d has no grant state.
  */
@@ -382,7 +389,8 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_grant_foreign_access_ref);
  * @gfn: the caller's frame (pvio_page_to_gfn())
  * @readonly: grant read-only access
  *
- * Context: any; the table grows only in process context.
+ * Context: any; the table grows only where the caller may sleep (process
+ * context, outside an RCU read-side section).
  * Return: the grant ref (>= 8), -ENOSPC if none is free, -ENODEV if @d
  * has no grant state.
  */

@@ -12,6 +12,9 @@
 # max, ring-page-order above the max, a queue-N key missing, a ring-ref
 # that does not map) is refused with the reason in the backend's error
 # node, nothing stays mapped, and the same vbd then connects correctly.
+# Poll queues (poll_queues=1): a blk-mq HCTX_TYPE_POLL queue whose
+# responses fio's io_uring --hipri reaps without events, the backend's
+# poll window (feature-poll-window-us, queue-N/poll), and its fallbacks.
 . /pvio/lib.sh
 
 XVDA=51712
@@ -141,6 +144,80 @@ combo "frontend max_queues=1 max_ring_page_order=0 (Xen's one ring)" 0 4 1 0 1 -
 combo "frontend max_ring_page_order=2, backend max 1" 0 1 4 2 2 1
 echo 0 >$BP/max_queues; echo 4 >$BP/max_ring_page_order
 echo 4 >$FP/max_queues; echo 4 >$FP/max_ring_page_order; echo 0 >$FP/max_ring_slots
+
+# ---- poll queues: blk-mq HCTX_TYPE_POLL, reaped by ->poll ----------------------
+# qd1 ENGINE [HIPRI]: 4 KiB random reads at QD1 for 3 s, "p50 p99" in us.
+qd1() {
+	fio --name=qd1 --filename=/dev/xvda --direct=1 --ioengine=$1 $2 \
+	    --rw=randread --bs=4k --iodepth=1 --size=16M --runtime=3 --time_based \
+	    --allow_file_create=0 --output-format=terse 2>/dev/null |
+	awk -F';' '{ split($24, a, "="); split($30, b, "="); print a[2], b[2] }'
+}
+pverify() {	# fio randwrite 4k-64k QD8 + verify through io_uring polled I/O
+	fio --name=p --filename=/dev/xvda --direct=1 --ioengine=io_uring --hipri \
+	    --rw=randwrite --bsrange=4k-64k --iodepth=8 --size=8M \
+	    --verify=crc32c --verify_fatal=1 --do_verify=1 \
+	    --allow_file_create=0 >/tmp/fio.out 2>&1
+}
+fstat() { awk -v k="$1" '$1 == k { print $2 }' $FDBG/d$domid-vbd-$XVDA-stats; }
+echo 1 >$FP/poll_queues
+if attach; then
+	t_ok "poll_queues=1: xvda attached"
+	if [ "$(rd $fe/multi-queue-num-queues)" = 2 ] && [ "$(rd $fe/queue-1/poll)" = 1 ] &&
+	   ! has $fe/queue-0/poll && [ "$(rd $be/feature-poll-window-us)" = 50 ]; then
+		t_ok "keys: feature-poll-window-us 50 offered, queue-1/poll = 1 asked (queue 0 not)"
+	else
+		t_fail "poll keys" "$(pvctl store ls $fe | tr '\n' ' ') be $(rd $be/feature-poll-window-us)"
+	fi
+	[ "$(cat /sys/block/xvda/queue/io_poll)" = 1 ] && [ "$(nqueues)" = 2 ] &&
+		t_ok "xvda: io_poll 1, 2 hardware queues (1 interrupt-driven, 1 polled)" ||
+		t_fail "xvda io_poll" "io_poll $(cat /sys/block/xvda/queue/io_poll), $(nqueues) queues"
+	e0=$(dynirq_count 'pvio-blkfront-1$'); p0=$(fstat polled); h0=$(bstat $domid $XVDA poll_hits)
+	if pverify; then
+		t_ok "fio io_uring --hipri randwrite 4k-64k QD8 + verify on the poll queue"
+	else
+		t_fail "fio --hipri verify" "$(grep -i err /tmp/fio.out | head -3)"
+	fi
+	e=$(($(dynirq_count 'pvio-blkfront-1$') - e0)); p=$(($(fstat polled) - p0))
+	h=$(($(bstat $domid $XVDA poll_hits) - h0))
+	[ "$p" -gt 0 ] && [ "$e" -le 1 ] &&
+		t_ok "the poll queue: $p responses reaped by ->poll, $e events (at most the first)" ||
+		t_fail "poll queue without events" "$p polled, $e events"
+	[ "$h" -gt 0 ] && t_ok "blkback's poll window took $h requests without an event" ||
+		t_fail "blkback poll window" "poll_hits $h misses $(bstat $domid $XVDA poll_misses)"
+	lp=$(qd1 io_uring --hipri); li=$(qd1 libaio)
+	echo "# QD1 4 KiB randread clat p50 p99 (us): polled $lp; interrupts $li"
+	t_check "detach" detach
+else
+	t_fail "poll_queues=1: attach" "$(dmesg | tail -5)"
+fi
+# Fallbacks: a backend without the window (sleeps at once), one without
+# multi-queue (no poll queue: --hipri completes by interrupt).
+echo 0 >$BP/poll_window_us
+if attach; then
+	! has $be/feature-poll-window-us && ! has $fe/queue-1/poll &&
+	[ "$(cat /sys/block/xvda/queue/io_poll)" = 1 ] &&
+		t_ok "backend poll_window_us=0: no window key, no queue-1/poll, still a poll queue" ||
+		t_fail "no window key" "$(pvctl store ls $fe | tr '\n' ' ')"
+	pverify && t_ok "backend without the window: fio --hipri verify" ||
+		t_fail "backend without the window: fio --hipri verify" "$(grep -i err /tmp/fio.out | head -3)"
+	t_check "detach" detach
+else
+	t_fail "poll_window_us=0: attach" "$(dmesg | tail -5)"
+fi
+echo 50 >$BP/poll_window_us; echo 1 >$BP/max_queues
+if attach; then
+	[ "$(cat /sys/block/xvda/queue/io_poll)" = 0 ] && [ "$(nqueues)" = 1 ] &&
+	! has $be/feature-poll-window-us &&
+		t_ok "backend max_queues=1: one queue, no poll queue, no window key" ||
+		t_fail "backend max_queues=1 with poll_queues" "io_poll $(cat /sys/block/xvda/queue/io_poll), $(nqueues) queues"
+	pverify && t_ok "no poll queue: fio --hipri verify completes by interrupt" ||
+		t_fail "no poll queue: fio --hipri verify" "$(grep -i err /tmp/fio.out | head -3)"
+	t_check "detach" detach
+else
+	t_fail "max_queues=1 with poll_queues: attach" "$(dmesg | tail -5)"
+fi
+echo 0 >$BP/max_queues; echo 0 >$FP/poll_queues
 
 # ---- a frontend asking for what was not offered -----------------------------
 # hostile FAULT TEXT: inject FAULT into the frontend's next connect, make it
