@@ -450,13 +450,10 @@ static void nb_credit_grid(struct kunit *test)
 static void nb_queues(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, 1), 0);
-	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(1, PVIO_NB_MAX_QUEUES),
-			0);
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(0, 1), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(2, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(PVIO_NB_MAX_QUEUES + 1,
-							PVIO_NB_MAX_QUEUES),
-			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(2, 2), 0);
+	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(3, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(UINT_MAX, 8), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_netback_check_queues(8, 8), 0);
 }
@@ -600,6 +597,45 @@ static void nb_qkeys_missing(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, why, "reading fe/tx-ring-ref");
 }
 
+/*
+ * Bad queue indexes: directories numbered from 1 (a queue-N of N =
+ * num-queues is never read, queue-0 is missing), or one skipped.
+ */
+static void nb_qkeys_bad_index(struct kunit *test)
+{
+	static const struct pvio_kunit_key from_one[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-1", "tx-ring-ref", 10 }, { "queue-1", "rx-ring-ref", 11 },
+		{ "queue-1", "event-channel", 3 },
+		{ "queue-2", "tx-ring-ref", 20 }, { "queue-2", "rx-ring-ref", 21 },
+		{ "queue-2", "event-channel", 5 },
+	};
+	static const struct pvio_kunit_key skipped[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "queue-0", "tx-ring-ref", 10 }, { "queue-0", "rx-ring-ref", 11 },
+		{ "queue-0", "event-channel", 3 },
+		{ "queue-2", "tx-ring-ref", 20 }, { "queue-2", "rx-ring-ref", 21 },
+		{ "queue-2", "event-channel", 5 },
+	};
+	static const struct pvio_kunit_key flat_for_two[] = {
+		{ "", "multi-queue-num-queues", 2 },
+		{ "", "tx-ring-ref", 10 }, { "", "rx-ring-ref", 11 },
+		{ "", "event-channel", 3 },
+	};
+	struct pvio_nb_queue_keys *k;
+	char why[160];
+
+	KUNIT_EXPECT_EQ(test, nbq(test, from_one, ARRAY_SIZE(from_one), 2, &k,
+				  why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-0/tx-ring-ref");
+	KUNIT_EXPECT_EQ(test, nbq(test, skipped, ARRAY_SIZE(skipped), 2, &k,
+				  why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-1/tx-ring-ref");
+	KUNIT_EXPECT_EQ(test, nbq(test, flat_for_two, ARRAY_SIZE(flat_for_two),
+				  2, &k, why), -ENOENT);
+	KUNIT_EXPECT_STREQ(test, why, "reading fe/queue-0/tx-ring-ref");
+}
+
 /* Queues mixing split and single ports. */
 static void nb_qkeys_mixed(struct kunit *test)
 {
@@ -641,6 +677,7 @@ static struct kunit_case pvio_nb_tx_cases[] = {
 	KUNIT_CASE(nb_qkeys_too_many),
 	KUNIT_CASE(nb_qkeys_missing),
 	KUNIT_CASE(nb_qkeys_mixed),
+	KUNIT_CASE(nb_qkeys_bad_index),
 	KUNIT_CASE(nb_one_slot),
 	KUNIT_CASE(nb_two_slots),
 	KUNIT_CASE(nb_slot_limit),

@@ -122,8 +122,6 @@ struct pvio_nb_credit {
 	u64 window_start;
 };
 
-/* Queues a vif offers (multi-queue-max-queues): one until multi-queue. */
-#define PVIO_NB_MAX_QUEUES	1
 /* The most queues a frontend's keys may describe (Linux's netback: no cap). */
 #define PVIO_NB_QUEUES_LIMIT	64
 
@@ -189,27 +187,27 @@ struct pvio_nb_stats {
 	u64 tx_spurious, rx_spurious;
 };
 
-struct pvio_nb_vif {
-	/* control */
-	struct pvio_xenbus_device *xdev;
-	struct net_device *dev;
-	struct pvio_domain *d;		/* dom0: the caller of our hypercalls */
-	domid_t domid;			/* the frontend */
-	unsigned int handle;
-	bool connected;
-	bool can_sg, gso_v4, gso_v6, ipv6_csum;
+/*
+ * struct pvio_nb_queue - one ring pair of a vif (netif.h's queue-N)
+ *
+ * Everything a queue's data path touches: its rings and ports, its NAPI
+ * context (guest TX), its RX kthread (guest RX), its credit (each queue
+ * has the vif's rate, as xen-netback's queues) and its counters. Only the
+ * vif's control fields (@vif) are shared between queues.
+ */
+struct pvio_nb_queue {
+	struct pvio_nb_vif *vif;
+	unsigned int id;		/* N of queue-N, the netdev queue */
 
 	/* rings */
 	struct xen_netif_tx_back_ring tx;
 	struct xen_netif_rx_back_ring rx;
 	struct page *tx_page, *rx_page;
 	grant_handle_t tx_handle, rx_handle;
-	evtchn_port_t port;		/* event-channel or event-channel-tx */
 	int irq;			/* its irq: TX (and RX if not split) */
 	int rx_irq;			/* event-channel-rx's, 0 if not split */
-	char tx_irq_name[IFNAMSIZ + 4];
-	char rx_irq_name[IFNAMSIZ + 4];
-	bool disabled;			/* hostile frontend: ring halted */
+	char tx_irq_name[IFNAMSIZ + 12];
+	char rx_irq_name[IFNAMSIZ + 12];
 	/* events being handled: bit 0 on irq, bit 1 on rx_irq */
 	atomic_t eoi_pending;
 
@@ -232,9 +230,7 @@ struct pvio_nb_vif {
 	bool credit_armed;		/* credit_timer started, not consumed */
 	bool credit_fired;		/* set by credit_timer */
 	struct hrtimer credit_timer;
-	spinlock_t rate_lock;		/* rate_bytes, rate_usec, rate_new */
-	u64 rate_bytes, rate_usec;	/* from the store's "rate" */
-	bool rate_new;			/* NAPI has not applied them yet */
+	bool rate_new;			/* NAPI has not applied the vif's rate */
 
 	/* guest RX (kthread) */
 	struct task_struct *rx_task;
@@ -249,33 +245,59 @@ struct pvio_nb_vif {
 	struct pvio_nb_stats stats;
 };
 
+struct pvio_nb_vif {
+	/* control */
+	struct pvio_xenbus_device *xdev;
+	struct net_device *dev;
+	struct pvio_domain *d;		/* dom0: the caller of our hypercalls */
+	domid_t domid;			/* the frontend */
+	unsigned int handle;
+	bool connected;
+	bool can_sg, gso_v4, gso_v6, ipv6_csum;
+	bool disabled;			/* hostile frontend: rings halted */
+
+	/* queues: max_queues allocated, nr_queues connected */
+	unsigned int max_queues;	/* multi-queue-max-queues offered */
+	unsigned int nr_queues;
+	struct pvio_nb_queue *queues;
+
+	spinlock_t rate_lock;		/* rate_bytes, rate_usec */
+	u64 rate_bytes, rate_usec;	/* from the store's "rate" */
+};
+
+/* The netdev TX queue (dom0 -> guest) that feeds @queue's RX ring. */
+static inline struct netdev_queue *pvio_nb_txq(struct pvio_nb_queue *queue)
+{
+	return netdev_get_tx_queue(queue->vif->dev, queue->id);
+}
+
 /* interface.c */
-void pvio_nb_eoi(struct pvio_nb_vif *vif, bool rx);
-void pvio_nb_notify(struct pvio_nb_vif *vif, bool rx);
+void pvio_nb_eoi(struct pvio_nb_queue *queue, bool rx);
+void pvio_nb_notify(struct pvio_nb_queue *queue, bool rx);
 struct pvio_nb_vif *pvio_nb_vif_create(struct pvio_xenbus_device *xdev,
-				       unsigned int handle, const u8 *mac);
+				       unsigned int handle,
+				       unsigned int max_queues);
 void pvio_nb_vif_destroy(struct pvio_nb_vif *vif);
-int pvio_nb_connect(struct pvio_nb_vif *vif, grant_ref_t tx_ref,
-		    grant_ref_t rx_ref, evtchn_port_t tx_port,
-		    evtchn_port_t rx_port);
+int pvio_nb_connect(struct pvio_nb_vif *vif,
+		    const struct pvio_nb_queue_keys *keys);
 void pvio_nb_disconnect(struct pvio_nb_vif *vif);
 void pvio_nb_fatal(struct pvio_nb_vif *vif, const char *why);
 
 void pvio_nb_set_rate(struct pvio_nb_vif *vif, u64 bytes, u64 usec);
 
 /* tx.c */
-int pvio_nb_tx_init(struct pvio_nb_vif *vif);
-void pvio_nb_tx_free(struct pvio_nb_vif *vif);
+int pvio_nb_tx_init(struct pvio_nb_queue *queue);
+void pvio_nb_tx_free(struct pvio_nb_queue *queue);
 int pvio_nb_poll(struct napi_struct *napi, int budget);
 enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t);
-bool pvio_nb_tx_work(struct pvio_nb_vif *vif);
-void pvio_nb_tx_drain(struct pvio_nb_vif *vif);
+bool pvio_nb_tx_work(struct pvio_nb_queue *queue);
+void pvio_nb_tx_drain(struct pvio_nb_queue *queue);
 
 /* rx.c */
-int pvio_nb_rx_init(struct pvio_nb_vif *vif);
-void pvio_nb_rx_free(struct pvio_nb_vif *vif);
+int pvio_nb_rx_init(struct pvio_nb_queue *queue);
+void pvio_nb_rx_free(struct pvio_nb_queue *queue);
 int pvio_nb_rx_thread(void *data);
-bool pvio_nb_rx_work(struct pvio_nb_vif *vif);
+bool pvio_nb_rx_work(struct pvio_nb_queue *queue);
 netdev_tx_t pvio_nb_start_xmit(struct sk_buff *skb, struct net_device *dev);
 
 #endif /* PVIO_NETBACK_COMMON_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pvio-netback guest RX (dom0 -> frontend): start_xmit queues skbs (up to
- * a bound, then drops and counts rx_dropped); one kthread per vif
+ * a bound, then drops and counts rx_dropped); one kthread per queue
  * grant-copies them into the buffers the frontend posted, split at 4 KiB
  * slots, in multicalls of up to 256 copy ops, writes the responses (with
  * a GSO extra-info slot) and notifies once per batch. With no buffers
@@ -41,54 +41,54 @@ static unsigned int pvio_nb_rx_slots(const struct sk_buff *skb)
 }
 
 /* Enough posted buffers for @needed slots? Arms req_event if not. */
-static bool pvio_nb_rx_slots_ok(struct pvio_nb_vif *vif, unsigned int needed)
+static bool pvio_nb_rx_slots_ok(struct pvio_nb_queue *queue, unsigned int needed)
 {
 	int n;
 
 	for (;;) {
-		n = PVIO_RING_REQUESTS_AVAIL(&vif->rx);
+		n = PVIO_RING_REQUESTS_AVAIL(&queue->rx);
 		if (n < 0) {
-			pvio_nb_fatal(vif, "impossible rx req_prod");
+			pvio_nb_fatal(queue->vif, "impossible rx req_prod");
 			return false;
 		}
 		if (n >= needed)
 			return true;
 		/* wake us when the frontend posts anything new */
-		WRITE_ONCE(vif->rx_seen_prod, vif->rx.req_cons + n);
-		WRITE_ONCE(vif->rx.sring->req_event, vif->rx.req_cons + n + 1);
+		WRITE_ONCE(queue->rx_seen_prod, queue->rx.req_cons + n);
+		WRITE_ONCE(queue->rx.sring->req_event, queue->rx.req_cons + n + 1);
 		virt_mb(); /* req_event visible before req_prod is re-read */
-		if (PVIO_RING_REQUESTS_AVAIL(&vif->rx) == n)
+		if (PVIO_RING_REQUESTS_AVAIL(&queue->rx) == n)
 			return false;
 	}
 }
 
 /**
  * pvio_nb_rx_work() - is there guest RX work the kthread can do now?
- * @vif: the vif
+ * @queue: the queue
  *
  * Return: true if an skb is queued and the frontend has posted at least
  * the buffers the head skb waits for (or the ring must be halted).
  */
-bool pvio_nb_rx_work(struct pvio_nb_vif *vif)
+bool pvio_nb_rx_work(struct pvio_nb_queue *queue)
 {
 	RING_IDX n;
 
-	if (vif->disabled || !READ_ONCE(vif->connected) ||
-	    skb_queue_empty_lockless(&vif->rx_queue))
+	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected) ||
+	    skb_queue_empty_lockless(&queue->rx_queue))
 		return false;
-	n = READ_ONCE(vif->rx.sring->req_prod) - vif->rx.req_cons;
-	return n >= max(1U, READ_ONCE(vif->rx_needed));
+	n = READ_ONCE(queue->rx.sring->req_prod) - queue->rx.req_cons;
+	return n >= max(1U, READ_ONCE(queue->rx_needed));
 }
 
-static void pvio_nb_rx_op(struct gnttab_copy *op, struct pvio_nb_vif *vif,
+static void pvio_nb_rx_op(struct gnttab_copy *op, struct pvio_nb_queue *queue,
 			  struct page *page, unsigned int off, grant_ref_t ref,
 			  unsigned int dst_off, unsigned int len)
 {
-	op->source.u.gmfn = pvio_page_to_gfn(vif->d, page);
+	op->source.u.gmfn = pvio_page_to_gfn(queue->vif->d, page);
 	op->source.domid = DOMID_SELF;
 	op->source.offset = off;
 	op->dest.u.ref = ref;
-	op->dest.domid = vif->domid;
+	op->dest.domid = queue->vif->domid;
 	op->dest.offset = dst_off;
 	op->len = len;
 	op->flags = GNTCOPY_dest_gref;
@@ -101,7 +101,7 @@ struct pvio_nb_rxpos {
 };
 
 /* Copy ops for @len bytes at @page + @off, split at pages and slots. */
-static void pvio_nb_rx_chunk(struct pvio_nb_vif *vif, struct pvio_nb_rxpos *pos,
+static void pvio_nb_rx_chunk(struct pvio_nb_queue *queue, struct pvio_nb_rxpos *pos,
 			     struct gnttab_copy *ops, struct page *page,
 			     unsigned int off, unsigned int len)
 {
@@ -116,7 +116,7 @@ static void pvio_nb_rx_chunk(struct pvio_nb_vif *vif, struct pvio_nb_rxpos *pos,
 		}
 		c = min3(len, (unsigned int)(PAGE_SIZE - off),
 			 PVIO_NB_PAGE - pos->off);
-		pvio_nb_rx_op(&ops[pos->nops++], vif, page, off,
+		pvio_nb_rx_op(&ops[pos->nops++], queue, page, off,
 			      pos->refs[pos->slot], pos->off, c);
 		pos->off += c;
 		off += c;
@@ -129,7 +129,7 @@ static void pvio_nb_rx_chunk(struct pvio_nb_vif *vif, struct pvio_nb_rxpos *pos,
 }
 
 /* Consume the buffers for @skb and write its copy ops at @ops. */
-static unsigned int pvio_nb_rx_build(struct pvio_nb_vif *vif,
+static unsigned int pvio_nb_rx_build(struct pvio_nb_queue *queue,
 				     struct sk_buff *skb,
 				     struct gnttab_copy *ops)
 {
@@ -143,7 +143,7 @@ static unsigned int pvio_nb_rx_build(struct pvio_nb_vif *vif,
 	cb->nr_slots = nr;
 	cb->gso = skb_is_gso(skb);
 	for (i = 0; i < nr + cb->gso; i++) {
-		PVIO_RING_COPY_REQUEST(&vif->rx, vif->rx.req_cons++, &req);
+		PVIO_RING_COPY_REQUEST(&queue->rx, queue->rx.req_cons++, &req);
 		/* ring order: data 0, the GSO extra slot, data 1.. */
 		if (cb->gso && i == 1)
 			continue;
@@ -151,19 +151,19 @@ static unsigned int pvio_nb_rx_build(struct pvio_nb_vif *vif,
 		cb->ids[i - (cb->gso && i > 1)] = req.id;
 	}
 	if (headlen)
-		pvio_nb_rx_chunk(vif, &pos, ops, virt_to_page(skb->data),
+		pvio_nb_rx_chunk(queue, &pos, ops, virt_to_page(skb->data),
 				 offset_in_page(skb->data), headlen);
 	for (i = 0; i < skb_shinfo(skb)->nr_frags; i++) {
 		const skb_frag_t *f = &skb_shinfo(skb)->frags[i];
 
-		pvio_nb_rx_chunk(vif, &pos, ops, skb_frag_page(f),
+		pvio_nb_rx_chunk(queue, &pos, ops, skb_frag_page(f),
 				 skb_frag_off(f), skb_frag_size(f));
 	}
 	cb->nr_ops = pos.nops;
 	return pos.nops;
 }
 
-static void pvio_nb_rx_respond(struct pvio_nb_vif *vif, struct sk_buff *skb,
+static void pvio_nb_rx_respond(struct pvio_nb_queue *queue, struct sk_buff *skb,
 			       bool failed)
 {
 	struct pvio_nb_rxcb *cb = pvio_nb_rxcb(skb);
@@ -171,7 +171,7 @@ static void pvio_nb_rx_respond(struct pvio_nb_vif *vif, struct sk_buff *skb,
 
 	for (i = 0; i < cb->nr_slots; i++) {
 		struct xen_netif_rx_response *rsp =
-			PVIO_RING_NEXT_RESPONSE(&vif->rx);
+			PVIO_RING_NEXT_RESPONSE(&queue->rx);
 		unsigned int c = min_t(unsigned int, left, PVIO_NB_PAGE);
 		u16 flags = 0;
 
@@ -195,7 +195,7 @@ static void pvio_nb_rx_respond(struct pvio_nb_vif *vif, struct sk_buff *skb,
 		left -= c;
 		if (i == 0 && cb->gso) {
 			struct xen_netif_extra_info *extra =
-				(void *)PVIO_RING_NEXT_RESPONSE(&vif->rx);
+				(void *)PVIO_RING_NEXT_RESPONSE(&queue->rx);
 
 			if (WARN_ON_ONCE(!extra))
 				return;
@@ -213,68 +213,68 @@ static void pvio_nb_rx_respond(struct pvio_nb_vif *vif, struct sk_buff *skb,
 }
 
 /* One batch: as many skbs as buffers and the op array allow. */
-static void pvio_nb_rx_action(struct pvio_nb_vif *vif)
+static void pvio_nb_rx_action(struct pvio_nb_queue *queue)
 {
-	struct sk_buff_head *done = &vif->rx_done;
+	struct sk_buff_head *done = &queue->rx_done;
 	struct sk_buff *skb;
 	unsigned int nops = 0, needed;
 	bool notify;
 	int err;
 
 	while (nops + PVIO_NB_RX_SKB_OPS <= PVIO_NB_RX_BATCH_OPS &&
-	       !vif->disabled) {
-		skb = skb_peek(&vif->rx_queue);
+	       !queue->vif->disabled) {
+		skb = skb_peek(&queue->rx_queue);
 		if (!skb)
 			break;
 		needed = pvio_nb_rx_slots(skb);
-		if (!pvio_nb_rx_slots_ok(vif, needed)) {
-			WRITE_ONCE(vif->rx_needed, needed);
-			if (!netif_queue_stopped(vif->dev)) {
-				vif->stats.rx_stalls++;
-				netif_stop_queue(vif->dev);
+		if (!pvio_nb_rx_slots_ok(queue, needed)) {
+			WRITE_ONCE(queue->rx_needed, needed);
+			if (!netif_tx_queue_stopped(pvio_nb_txq(queue))) {
+				queue->stats.rx_stalls++;
+				netif_tx_stop_queue(pvio_nb_txq(queue));
 			}
 			break;
 		}
-		WRITE_ONCE(vif->rx_needed, 0);
-		skb = skb_dequeue(&vif->rx_queue);
+		WRITE_ONCE(queue->rx_needed, 0);
+		skb = skb_dequeue(&queue->rx_queue);
 		pvio_nb_rxcb(skb)->op_first = nops;
-		nops += pvio_nb_rx_build(vif, skb, &vif->rx_copy[nops]);
+		nops += pvio_nb_rx_build(queue, skb, &queue->rx_copy[nops]);
 		__skb_queue_tail(done, skb);
 	}
 	if (skb_queue_empty(done))
 		goto wake;
 
-	err = pvio_gnttab_batch_mixed(vif->d, NULL, 0, vif->rx_copy, nops,
+	err = pvio_gnttab_batch_mixed(queue->vif->d, NULL, 0, queue->rx_copy, nops,
 				      NULL, 0);
-	vif->stats.rx_batches++;
-	vif->stats.rx_copy_ops += nops;
+	queue->stats.rx_batches++;
+	queue->stats.rx_copy_ops += nops;
 	while ((skb = __skb_dequeue(done))) {
 		struct pvio_nb_rxcb *cb = pvio_nb_rxcb(skb);
 		bool failed = false;
 		unsigned int i;
 
 		for (i = 0; err && i < cb->nr_ops; i++)
-			if (vif->rx_copy[cb->op_first + i].status != GNTST_okay)
+			if (queue->rx_copy[cb->op_first + i].status != GNTST_okay)
 				failed = true;
-		if (!vif->disabled)
-			pvio_nb_rx_respond(vif, skb, failed);
+		if (!queue->vif->disabled)
+			pvio_nb_rx_respond(queue, skb, failed);
 		if (failed) {
-			vif->stats.rx_errors++;
+			queue->stats.rx_errors++;
 			kfree_skb(skb);
 			continue;
 		}
-		vif->stats.rx_packets++;
-		vif->stats.rx_bytes += skb->len;
+		queue->stats.rx_packets++;
+		queue->stats.rx_bytes += skb->len;
 		if (skb_is_gso(skb))
-			vif->stats.rx_gso++;
+			queue->stats.rx_gso++;
 		if (skb->ip_summed == CHECKSUM_PARTIAL)
-			vif->stats.rx_csum_partial++;
+			queue->stats.rx_csum_partial++;
 		consume_skb(skb);
 	}
-	if (!vif->disabled) {
-		notify = PVIO_RING_PUSH_RESPONSES(&vif->rx);
+	if (!queue->vif->disabled) {
+		notify = PVIO_RING_PUSH_RESPONSES(&queue->rx);
 		if (notify)
-			pvio_nb_notify(vif, true);
+			pvio_nb_notify(queue, true);
 	}
 	/*
 	 * The event that woke us is handled: let the next one in. An RX
@@ -282,31 +282,31 @@ static void pvio_nb_rx_action(struct pvio_nb_vif *vif)
 	 * thread is idle instead: a kick let in mid-batch finds its buffers
 	 * taken, and spurious events raise the late-EOI back-off.
 	 */
-	if (vif->rx_irq <= 0)
-		pvio_nb_eoi(vif, true);
+	if (queue->rx_irq <= 0)
+		pvio_nb_eoi(queue, true);
 wake:
-	if (netif_queue_stopped(vif->dev) && !vif->disabled &&
-	    skb_queue_len(&vif->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
-	    !READ_ONCE(vif->rx_needed))
-		netif_wake_queue(vif->dev);
+	if (netif_tx_queue_stopped(pvio_nb_txq(queue)) && !queue->vif->disabled &&
+	    skb_queue_len(&queue->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
+	    !READ_ONCE(queue->rx_needed))
+		netif_tx_wake_queue(pvio_nb_txq(queue));
 }
 
 /**
- * pvio_nb_rx_thread() - the guest RX kthread of a vif
- * @data: the vif
+ * pvio_nb_rx_thread() - the guest RX kthread of a queue
+ * @data: the queue
  *
  * Return: 0 when stopped.
  */
 int pvio_nb_rx_thread(void *data)
 {
-	struct pvio_nb_vif *vif = data;
+	struct pvio_nb_queue *queue = data;
 
 	DEFINE_WAIT(wait);
 
 	while (!kthread_should_stop()) {
 		for (;;) {
-			prepare_to_wait(&vif->rx_wq, &wait, TASK_INTERRUPTIBLE);
-			if (kthread_should_stop() || pvio_nb_rx_work(vif))
+			prepare_to_wait(&queue->rx_wq, &wait, TASK_INTERRUPTIBLE);
+			if (kthread_should_stop() || pvio_nb_rx_work(queue))
 				break;
 			/*
 			 * Idle: let events in. rx_active is clear before
@@ -314,16 +314,16 @@ int pvio_nb_rx_thread(void *data)
 			 * fetch_or before it reads rx_active): an event
 			 * that saw us active leaves its bit for this EOI.
 			 */
-			WRITE_ONCE(vif->rx_active, false);
+			WRITE_ONCE(queue->rx_active, false);
 			smp_mb(); /* rx_active clear before the EOI bit is read */
-			pvio_nb_eoi(vif, true);
+			pvio_nb_eoi(queue, true);
 			schedule();
 		}
-		finish_wait(&vif->rx_wq, &wait);
-		WRITE_ONCE(vif->rx_active, true);
+		finish_wait(&queue->rx_wq, &wait);
+		WRITE_ONCE(queue->rx_active, true);
 		if (kthread_should_stop())
 			break;
-		pvio_nb_rx_action(vif);
+		pvio_nb_rx_action(queue);
 		cond_resched();
 	}
 	return 0;
@@ -334,56 +334,64 @@ int pvio_nb_rx_thread(void *data)
  * @skb: the packet
  * @dev: the vif
  *
+ * The queue is the one the stack picked (skb_get_queue_mapping(): the
+ * flow hash over the connected queues, as xen-netback's default).
+ *
  * Context: softirq (the qdisc), BHs off.
  * Return: NETDEV_TX_OK (the skb is queued or dropped).
  */
 netdev_tx_t pvio_nb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct pvio_nb_vif *vif = netdev_priv(dev);
+	unsigned int q = skb_get_queue_mapping(skb);
+	struct pvio_nb_queue *queue;
 
+	if (q >= READ_ONCE(vif->nr_queues))
+		q = 0;
+	queue = &vif->queues[q];
 	if (!READ_ONCE(vif->connected) || vif->disabled ||
 	    pvio_nb_rx_slots(skb) > PVIO_NB_MAX_SLOTS ||
 	    skb_shinfo(skb)->nr_frags > MAX_SKB_FRAGS ||
-	    skb_queue_len(&vif->rx_queue) >= PVIO_NB_RX_QUEUE_MAX) {
-		vif->stats.rx_dropped++;
+	    skb_queue_len(&queue->rx_queue) >= PVIO_NB_RX_QUEUE_MAX) {
+		queue->stats.rx_dropped++;
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
 	skb_orphan(skb);
-	skb_queue_tail(&vif->rx_queue, skb);
-	if (skb_queue_len(&vif->rx_queue) >= PVIO_NB_RX_QUEUE_MAX)
-		netif_stop_queue(dev);
-	wake_up(&vif->rx_wq);
+	skb_queue_tail(&queue->rx_queue, skb);
+	if (skb_queue_len(&queue->rx_queue) >= PVIO_NB_RX_QUEUE_MAX)
+		netif_tx_stop_queue(pvio_nb_txq(queue));
+	wake_up(&queue->rx_wq);
 	return NETDEV_TX_OK;
 }
 
 /**
  * pvio_nb_rx_init() - allocate the guest RX state
- * @vif: the vif
+ * @queue: the queue
  *
  * Return: 0 or -ENOMEM.
  */
-int pvio_nb_rx_init(struct pvio_nb_vif *vif)
+int pvio_nb_rx_init(struct pvio_nb_queue *queue)
 {
-	vif->rx_copy = kvcalloc(PVIO_NB_RX_BATCH_OPS, sizeof(*vif->rx_copy),
-				GFP_KERNEL);
-	if (!vif->rx_copy)
+	queue->rx_copy = kvcalloc(PVIO_NB_RX_BATCH_OPS,
+				  sizeof(*queue->rx_copy), GFP_KERNEL);
+	if (!queue->rx_copy)
 		return -ENOMEM;
-	skb_queue_head_init(&vif->rx_done);
-	vif->rx_needed = 0;
-	vif->rx_active = false;
-	vif->rx_seen_prod = 0;
+	skb_queue_head_init(&queue->rx_done);
+	queue->rx_needed = 0;
+	queue->rx_active = false;
+	queue->rx_seen_prod = 0;
 	return 0;
 }
 
 /**
  * pvio_nb_rx_free() - drop queued skbs, free the RX state
- * @vif: the vif, its kthread stopped
+ * @queue: the queue, its kthread stopped
  */
-void pvio_nb_rx_free(struct pvio_nb_vif *vif)
+void pvio_nb_rx_free(struct pvio_nb_queue *queue)
 {
-	skb_queue_purge(&vif->rx_queue);
-	skb_queue_purge(&vif->rx_done);
-	kvfree(vif->rx_copy);
-	vif->rx_copy = NULL;
+	skb_queue_purge(&queue->rx_queue);
+	skb_queue_purge(&queue->rx_done);
+	kvfree(queue->rx_copy);
+	queue->rx_copy = NULL;
 }

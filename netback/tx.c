@@ -8,7 +8,7 @@
  * batches and answered. Packets whose fragments do not fit an skb, or
  * when no pending slot is free, are grant-copied whole into our pages.
  *
- * Delivery: every skb enters dom0's stack from the vif's NAPI poll through
+ * Delivery: every skb enters dom0's stack from the queue's NAPI poll through
  * napi_gro_receive(), flushed when the poll completes, as a NIC driver's
  * (and veth's NAPI mode). GRO never merges an skb holding zero-copy
  * fragments (skb_gro_receive() refuses skb_zcopy()), so a non-GSO packet
@@ -52,9 +52,9 @@ struct pvio_nb_txbuild {
 	u8 nr_reqs;
 };
 
-static void pvio_nb_tx_respond(struct pvio_nb_vif *vif, u16 id, s16 status)
+static void pvio_nb_tx_respond(struct pvio_nb_queue *queue, u16 id, s16 status)
 {
-	struct xen_netif_tx_response *rsp = PVIO_RING_NEXT_RESPONSE(&vif->tx);
+	struct xen_netif_tx_response *rsp = PVIO_RING_NEXT_RESPONSE(&queue->tx);
 
 	if (WARN_ON_ONCE(!rsp))
 		return;
@@ -62,10 +62,10 @@ static void pvio_nb_tx_respond(struct pvio_nb_vif *vif, u16 id, s16 status)
 	rsp->status = status;
 }
 
-static void pvio_nb_tx_push(struct pvio_nb_vif *vif)
+static void pvio_nb_tx_push(struct pvio_nb_queue *queue)
 {
-	if (PVIO_RING_PUSH_RESPONSES(&vif->tx))
-		pvio_nb_notify(vif, false);
+	if (PVIO_RING_PUSH_RESPONSES(&queue->tx))
+		pvio_nb_notify(queue, false);
 }
 
 static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
@@ -73,85 +73,85 @@ static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
 {
 	struct pvio_nb_pending *head = container_of(ubuf, struct pvio_nb_pending,
 						    ubuf);
-	struct pvio_nb_vif *vif = container_of(head - head->idx,
-					       struct pvio_nb_vif, pending[0]);
+	struct pvio_nb_queue *queue = container_of(head - head->idx,
+					       struct pvio_nb_queue, pending[0]);
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&vif->dealloc_lock, flags);
-	vif->dealloc[vif->nr_dealloc++] = head->idx;
+	spin_lock_irqsave(&queue->dealloc_lock, flags);
+	queue->dealloc[queue->nr_dealloc++] = head->idx;
 	for (i = 0; i < head->nr_chain; i++)
-		vif->dealloc[vif->nr_dealloc++] = head->chain[i];
-	spin_unlock_irqrestore(&vif->dealloc_lock, flags);
+		queue->dealloc[queue->nr_dealloc++] = head->chain[i];
+	spin_unlock_irqrestore(&queue->dealloc_lock, flags);
 	if (success)
-		vif->stats.tx_zerocopy_done++;
-	atomic_dec(&vif->inflight);
+		queue->stats.tx_zerocopy_done++;
+	atomic_dec(&queue->inflight);
 	if (in_interrupt() || irqs_disabled()) {
-		napi_schedule(&vif->napi);
+		napi_schedule(&queue->napi);
 	} else {
 		local_bh_disable();
-		napi_schedule(&vif->napi);
+		napi_schedule(&queue->napi);
 		local_bh_enable();
 	}
 }
 
 /* Unmap the released slots in one batch, then answer them. */
-static void pvio_nb_dealloc(struct pvio_nb_vif *vif)
+static void pvio_nb_dealloc(struct pvio_nb_queue *queue)
 {
 	u16 idx[PVIO_NB_PENDING];
 	unsigned long flags;
 	unsigned int i, n;
 	int err;
 
-	spin_lock_irqsave(&vif->dealloc_lock, flags);
-	n = vif->nr_dealloc;
-	memcpy(idx, vif->dealloc, n * sizeof(idx[0]));
-	vif->nr_dealloc = 0;
-	spin_unlock_irqrestore(&vif->dealloc_lock, flags);
+	spin_lock_irqsave(&queue->dealloc_lock, flags);
+	n = queue->nr_dealloc;
+	memcpy(idx, queue->dealloc, n * sizeof(idx[0]));
+	queue->nr_dealloc = 0;
+	spin_unlock_irqrestore(&queue->dealloc_lock, flags);
 	if (!n)
 		return;
 	for (i = 0; i < n; i++)
-		pvio_gnttab_set_unmap_op(&vif->tx_unmap[i],
-					 vif->pending[idx[i]].handle);
-	err = pvio_gnttab_unmap_refs(vif->d, vif->tx_unmap, NULL, n);
+		pvio_gnttab_set_unmap_op(&queue->tx_unmap[i],
+					 queue->pending[idx[i]].handle);
+	err = pvio_gnttab_unmap_refs(queue->vif->d, queue->tx_unmap, NULL, n);
 	if (err)
-		netdev_warn_once(vif->dev, "unmapping TX slots: %d\n", err);
+		netdev_warn_once(queue->vif->dev, "unmapping TX slots: %d\n", err);
 	for (i = 0; i < n; i++) {
-		struct pvio_nb_pending *p = &vif->pending[idx[i]];
+		struct pvio_nb_pending *p = &queue->pending[idx[i]];
 
-		if (!vif->disabled)
-			pvio_nb_tx_respond(vif, p->req_id, XEN_NETIF_RSP_OKAY);
+		if (!queue->vif->disabled)
+			pvio_nb_tx_respond(queue, p->req_id, XEN_NETIF_RSP_OKAY);
 		p->handle = PVIO_GRANT_INVALID_HANDLE;
 		p->page = NULL;
 		p->nr_chain = 0;
-		vif->pending_free[vif->nr_pending_free++] = idx[i];
+		queue->pending_free[queue->nr_pending_free++] = idx[i];
 	}
-	if (!vif->disabled)
-		pvio_nb_tx_push(vif);
+	if (!queue->vif->disabled)
+		pvio_nb_tx_push(queue);
 }
 
 /* Answer a whole packet at once (dropped, or nothing left mapped). */
-static void pvio_nb_tx_answer(struct pvio_nb_vif *vif,
+static void pvio_nb_tx_answer(struct pvio_nb_queue *queue,
 			      const struct pvio_nb_txbuild *b, s16 status)
 {
 	unsigned int i;
 
 	for (i = 0; i < b->nr_reqs; i++) {
 		if (b->extra_mask & BIT(i))
-			pvio_nb_tx_respond(vif, 0, XEN_NETIF_RSP_NULL);
+			pvio_nb_tx_respond(queue, 0, XEN_NETIF_RSP_NULL);
 		else if (!(b->mapped_mask & BIT(i)))
-			pvio_nb_tx_respond(vif, b->ids[i], status);
+			pvio_nb_tx_respond(queue, b->ids[i], status);
 	}
 }
 
-static void pvio_nb_copy_op(struct gnttab_copy *op, struct pvio_nb_vif *vif,
+static void pvio_nb_copy_op(struct gnttab_copy *op, struct pvio_nb_queue *queue,
 			    const struct xen_netif_tx_request *req,
 			    unsigned int src_off, void *dst, unsigned int len)
 {
 	op->source.u.ref = req->gref;
-	op->source.domid = vif->domid;
+	op->source.domid = queue->vif->domid;
 	op->source.offset = src_off;
-	op->dest.u.gmfn = pvio_page_to_gfn(vif->d, virt_to_page(dst));
+	op->dest.u.gmfn = pvio_page_to_gfn(queue->vif->d, virt_to_page(dst));
 	op->dest.domid = DOMID_SELF;
 	op->dest.offset = offset_in_page(dst);
 	op->len = len;
@@ -164,7 +164,7 @@ static void pvio_nb_copy_op(struct gnttab_copy *op, struct pvio_nb_vif *vif,
  * @dst crosses a page. Returns the number of ops written.
  */
 static unsigned int pvio_nb_copy_ops(struct gnttab_copy *op,
-				     struct pvio_nb_vif *vif,
+				     struct pvio_nb_queue *queue,
 				     const struct xen_netif_tx_request *req,
 				     unsigned int src_off, void *dst,
 				     unsigned int len)
@@ -174,7 +174,7 @@ static unsigned int pvio_nb_copy_ops(struct gnttab_copy *op,
 	while (len) {
 		c = min_t(unsigned int, len,
 			  PAGE_SIZE - offset_in_page(dst));
-		pvio_nb_copy_op(&op[n++], vif, req, src_off, dst, c);
+		pvio_nb_copy_op(&op[n++], queue, req, src_off, dst, c);
 		src_off += c;
 		dst += c;
 		len -= c;
@@ -196,11 +196,11 @@ static void pvio_nb_set_gso(struct sk_buff *skb,
 
 enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t)
 {
-	struct pvio_nb_vif *vif = container_of(t, struct pvio_nb_vif,
+	struct pvio_nb_queue *queue = container_of(t, struct pvio_nb_queue,
 					       credit_timer);
 
-	WRITE_ONCE(vif->credit_fired, true);
-	napi_schedule(&vif->napi);
+	WRITE_ONCE(queue->credit_fired, true);
+	napi_schedule(&queue->napi);
 	return HRTIMER_NORESTART;
 }
 
@@ -208,27 +208,27 @@ enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t)
  * Is guest TX waiting for its credit timer? Then NAPI neither EOIs the
  * event nor re-arms the frontend's notification: the timer schedules it.
  */
-static bool pvio_nb_tx_throttled(struct pvio_nb_vif *vif)
+static bool pvio_nb_tx_throttled(struct pvio_nb_queue *queue)
 {
-	return READ_ONCE(vif->credit_armed) && !READ_ONCE(vif->credit_fired);
+	return READ_ONCE(queue->credit_armed) && !READ_ONCE(queue->credit_fired);
 }
 
 /* A new "rate" from the store (pvio_nb_set_rate()), applied by NAPI. */
-static void pvio_nb_rate_apply(struct pvio_nb_vif *vif)
+static void pvio_nb_rate_apply(struct pvio_nb_queue *queue)
 {
 	u64 bytes, usec;
 
-	spin_lock_bh(&vif->rate_lock);
-	bytes = vif->rate_bytes;
-	usec = vif->rate_usec;
-	WRITE_ONCE(vif->rate_new, false);
-	spin_unlock_bh(&vif->rate_lock);
-	pvio_netback_credit_set(&vif->credit, bytes, usec, ktime_get_ns());
+	spin_lock_bh(&queue->vif->rate_lock);
+	bytes = queue->vif->rate_bytes;
+	usec = queue->vif->rate_usec;
+	WRITE_ONCE(queue->rate_new, false);
+	spin_unlock_bh(&queue->vif->rate_lock);
+	pvio_netback_credit_set(&queue->credit, bytes, usec, ktime_get_ns());
 	/* unlimited now: do not wait out the old interval */
-	if (!bytes && vif->credit_armed &&
-	    hrtimer_try_to_cancel(&vif->credit_timer) >= 0) {
-		WRITE_ONCE(vif->credit_armed, false);
-		WRITE_ONCE(vif->credit_fired, false);
+	if (!bytes && queue->credit_armed &&
+	    hrtimer_try_to_cancel(&queue->credit_timer) >= 0) {
+		WRITE_ONCE(queue->credit_armed, false);
+		WRITE_ONCE(queue->credit_fired, false);
 	}
 }
 
@@ -236,61 +236,61 @@ static void pvio_nb_rate_apply(struct pvio_nb_vif *vif)
  * Credit-based scheduling (xen-netback's tx_credit_exceeded()): take
  * @size bytes of credit, or arm the credit timer and return false.
  */
-static bool pvio_nb_tx_credit(struct pvio_nb_vif *vif, unsigned int size)
+static bool pvio_nb_tx_credit(struct pvio_nb_queue *queue, unsigned int size)
 {
 	u64 wake;
 
-	if (READ_ONCE(vif->rate_new))
-		pvio_nb_rate_apply(vif);
-	if (vif->credit_armed) {
-		if (!READ_ONCE(vif->credit_fired))
+	if (READ_ONCE(queue->rate_new))
+		pvio_nb_rate_apply(queue);
+	if (queue->credit_armed) {
+		if (!READ_ONCE(queue->credit_fired))
 			return false;
-		WRITE_ONCE(vif->credit_armed, false);
-		WRITE_ONCE(vif->credit_fired, false);
-		pvio_netback_credit_add(&vif->credit);
+		WRITE_ONCE(queue->credit_armed, false);
+		WRITE_ONCE(queue->credit_fired, false);
+		pvio_netback_credit_add(&queue->credit);
 	}
-	if (pvio_netback_credit_take(&vif->credit, size, ktime_get_ns(),
+	if (pvio_netback_credit_take(&queue->credit, size, ktime_get_ns(),
 				     &wake))
 		return true;
-	WRITE_ONCE(vif->credit_armed, true);
-	vif->stats.tx_rate_limited++;
-	hrtimer_start(&vif->credit_timer, ns_to_ktime(wake), HRTIMER_MODE_ABS);
+	WRITE_ONCE(queue->credit_armed, true);
+	queue->stats.tx_rate_limited++;
+	hrtimer_start(&queue->credit_timer, ns_to_ktime(wake), HRTIMER_MODE_ABS);
 	return false;
 }
 
 /*
  * Copy the next packet's requests out of the ring and parse them into
- * vif->pkt; consume them and start @b for it (ids, extra slots, the first
+ * queue->pkt; consume them and start @b for it (ids, extra slots, the first
  * op of each kind). Returns the slots used, 0 if the ring is empty, or
- * -EPROTO (the vif is disabled).
+ * -EPROTO (the queue is disabled).
  */
-static int pvio_nb_tx_next(struct pvio_nb_vif *vif, struct pvio_nb_txbuild *b,
+static int pvio_nb_tx_next(struct pvio_nb_queue *queue, struct pvio_nb_txbuild *b,
 			   unsigned int nr_copy, unsigned int nr_map)
 {
 	struct xen_netif_tx_request reqs[PVIO_NB_SCAN];
-	struct pvio_nb_txpkt *pkt = &vif->pkt;
-	unsigned int i, n, cons = vif->tx.req_cons;
+	struct pvio_nb_txpkt *pkt = &queue->pkt;
+	unsigned int i, n, cons = queue->tx.req_cons;
 	int avail, used;
 
-	avail = PVIO_RING_REQUESTS_AVAIL(&vif->tx);
+	avail = PVIO_RING_REQUESTS_AVAIL(&queue->tx);
 	if (avail < 0) {
-		pvio_nb_fatal(vif, "impossible tx req_prod");
+		pvio_nb_fatal(queue->vif, "impossible tx req_prod");
 		return -EPROTO;
 	}
 	if (!avail)
 		return 0;
 	n = min_t(unsigned int, avail, PVIO_NB_SCAN);
 	for (i = 0; i < n; i++)
-		PVIO_RING_COPY_REQUEST(&vif->tx, cons + i, &reqs[i]);
+		PVIO_RING_COPY_REQUEST(&queue->tx, cons + i, &reqs[i]);
 	used = pvio_netback_tx_parse(reqs, n, pkt);
 	if (used < 0) {
-		pvio_nb_fatal(vif, "malformed tx packet");
+		pvio_nb_fatal(queue->vif, "malformed tx packet");
 		return -EPROTO;
 	}
 	/* out of credit: the packet stays on the ring until the timer */
-	if (!pvio_nb_tx_credit(vif, reqs[0].size))
+	if (!pvio_nb_tx_credit(queue, reqs[0].size))
 		return 0;
-	vif->tx.req_cons += used;
+	queue->tx.req_cons += used;
 
 	memset(b, 0, offsetof(struct pvio_nb_txbuild, pend));
 	b->nr_reqs = used;
@@ -303,7 +303,7 @@ static int pvio_nb_tx_next(struct pvio_nb_vif *vif, struct pvio_nb_txbuild *b,
 }
 
 /* Grant copies of the packet's first hdr_len bytes into @skb's data. */
-static void pvio_nb_tx_copy_header(struct pvio_nb_vif *vif,
+static void pvio_nb_tx_copy_header(struct pvio_nb_queue *queue,
 				   const struct pvio_nb_txpkt *pkt,
 				   struct sk_buff *skb, unsigned int *nr_copy)
 {
@@ -312,7 +312,7 @@ static void pvio_nb_tx_copy_header(struct pvio_nb_vif *vif,
 	for (i = 0; i < pkt->nr_copy; i++) {
 		const struct pvio_nb_seg *seg = &pkt->copy[i];
 
-		*nr_copy += pvio_nb_copy_ops(&vif->tx_copy[*nr_copy], vif,
+		*nr_copy += pvio_nb_copy_ops(&queue->tx_copy[*nr_copy], queue,
 					     &pkt->data[seg->slot], seg->offset,
 					     skb->data + n, seg->len);
 		n += seg->len;
@@ -324,7 +324,7 @@ static void pvio_nb_tx_copy_header(struct pvio_nb_vif *vif,
  * slot (the caller checked there are enough); the slot's request is
  * answered when the stack releases the skb (@b->mapped_mask).
  */
-static void pvio_nb_tx_map_frags(struct pvio_nb_vif *vif,
+static void pvio_nb_tx_map_frags(struct pvio_nb_queue *queue,
 				 const struct pvio_nb_txpkt *pkt,
 				 struct pvio_nb_txbuild *b,
 				 unsigned int *nr_map)
@@ -334,13 +334,13 @@ static void pvio_nb_tx_map_frags(struct pvio_nb_vif *vif,
 	for (i = 0; i < pkt->nr_frags; i++) {
 		const struct pvio_nb_seg *seg = &pkt->frags[i];
 		const struct xen_netif_tx_request *req = &pkt->data[seg->slot];
-		u16 p = vif->pending_free[--vif->nr_pending_free];
+		u16 p = queue->pending_free[--queue->nr_pending_free];
 
 		b->mapped_mask |= BIT(seg->req);
-		vif->pending[p].req_id = req->id;
-		vif->pending[p].nr_chain = 0;
-		pvio_gnttab_set_map_op(&vif->tx_map[*nr_map], GNTMAP_readonly,
-				       req->gref, vif->domid);
+		queue->pending[p].req_id = req->id;
+		queue->pending[p].nr_chain = 0;
+		pvio_gnttab_set_map_op(&queue->tx_map[*nr_map], GNTMAP_readonly,
+				       req->gref, queue->vif->domid);
 		b->pend[b->nr_map] = p;
 		b->frag_off[b->nr_map] = seg->offset;
 		b->frag_len[b->nr_map] = seg->len;
@@ -354,7 +354,7 @@ static void pvio_nb_tx_map_frags(struct pvio_nb_vif *vif,
  * attached to @skb as they are allocated. Returns 0, or -ENOMEM (the
  * pages attached so far go with the skb; the ops written are abandoned).
  */
-static int pvio_nb_tx_copy_frags(struct pvio_nb_vif *vif,
+static int pvio_nb_tx_copy_frags(struct pvio_nb_queue *queue,
 				 const struct pvio_nb_txpkt *pkt,
 				 struct sk_buff *skb, unsigned int *nr_copy)
 {
@@ -383,7 +383,7 @@ static int pvio_nb_tx_copy_frags(struct pvio_nb_vif *vif,
 			}
 			c = min_t(unsigned int, seg->len - done,
 				  PAGE_SIZE - poff);
-			pvio_nb_copy_op(&vif->tx_copy[(*nr_copy)++], vif,
+			pvio_nb_copy_op(&queue->tx_copy[(*nr_copy)++], queue,
 					&pkt->data[seg->slot],
 					seg->offset + done,
 					page_address(page) + poff, c);
@@ -399,40 +399,40 @@ static int pvio_nb_tx_copy_frags(struct pvio_nb_vif *vif,
  * fits an skb and enough pending slots are free, copying them otherwise.
  * A packet dropped here is answered at once (@b->skb stays NULL).
  * Returns 1 if a packet was consumed, 0 if the ring is empty, or -EPROTO
- * (the vif is disabled).
+ * (the queue is disabled).
  */
-static int pvio_nb_tx_build(struct pvio_nb_vif *vif,
+static int pvio_nb_tx_build(struct pvio_nb_queue *queue,
 			    struct pvio_nb_txbuild *b,
 			    unsigned int *nr_copy, unsigned int *nr_map)
 {
-	struct pvio_nb_txpkt *pkt = &vif->pkt;
+	struct pvio_nb_txpkt *pkt = &queue->pkt;
 	struct sk_buff *skb;
 	int used;
 
-	used = pvio_nb_tx_next(vif, b, *nr_copy, *nr_map);
+	used = pvio_nb_tx_next(queue, b, *nr_copy, *nr_map);
 	if (used <= 0)
 		return used;
 
 	if (pkt->drop) {
-		vif->stats.tx_bad++;
-		vif->stats.tx_errors++;
-		pvio_nb_tx_answer(vif, b, XEN_NETIF_RSP_ERROR);
+		queue->stats.tx_bad++;
+		queue->stats.tx_errors++;
+		pvio_nb_tx_answer(queue, b, XEN_NETIF_RSP_ERROR);
 		return 1;
 	}
-	skb = napi_alloc_skb(&vif->napi, PVIO_NB_TX_COPY_LEN);
+	skb = napi_alloc_skb(&queue->napi, PVIO_NB_TX_COPY_LEN);
 	if (!skb)
 		goto drop;
 	skb_put(skb, pkt->hdr_len);
-	pvio_nb_tx_copy_header(vif, pkt, skb, nr_copy);
+	pvio_nb_tx_copy_header(queue, pkt, skb, nr_copy);
 
 	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
-	    vif->nr_pending_free >= pkt->nr_frags &&
+	    queue->nr_pending_free >= pkt->nr_frags &&
 	    (pkt->gso.type == XEN_NETIF_EXTRA_TYPE_GSO ||
 	     pkt->len > READ_ONCE(gro_copy_len))) {
-		pvio_nb_tx_map_frags(vif, pkt, b, nr_map);
+		pvio_nb_tx_map_frags(queue, pkt, b, nr_map);
 	} else if (pkt->nr_frags) {
-		vif->stats.tx_frag_copy++;
-		if (pvio_nb_tx_copy_frags(vif, pkt, skb, nr_copy))
+		queue->stats.tx_frag_copy++;
+		if (pvio_nb_tx_copy_frags(queue, pkt, skb, nr_copy))
 			goto free;
 	}
 	b->nr_copy = *nr_copy - b->copy_first;
@@ -449,8 +449,8 @@ free:
 	kfree_skb(skb);
 	*nr_copy = b->copy_first;
 drop:
-	vif->stats.tx_dropped++;
-	pvio_nb_tx_answer(vif, b, XEN_NETIF_RSP_DROPPED);
+	queue->stats.tx_dropped++;
+	pvio_nb_tx_answer(queue, b, XEN_NETIF_RSP_DROPPED);
 	return 1;
 }
 
@@ -468,7 +468,7 @@ static int pvio_nb_checksum_setup(struct sk_buff *skb)
 }
 
 /* After the hypercall: attach the mapped pages, hand the skb up. */
-static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
+static void pvio_nb_tx_finish(struct pvio_nb_queue *queue,
 			      struct pvio_nb_txbuild *b)
 {
 	struct sk_buff *skb = b->skb;
@@ -477,19 +477,19 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 	unsigned int i;
 
 	for (i = 0; i < b->nr_copy; i++)
-		if (vif->tx_copy[b->copy_first + i].status != GNTST_okay)
+		if (queue->tx_copy[b->copy_first + i].status != GNTST_okay)
 			failed = true;
 	for (i = 0; i < b->nr_map; i++) {
-		struct gnttab_map_grant_ref *op = &vif->tx_map[b->map_first + i];
-		struct pvio_nb_pending *p = &vif->pending[b->pend[i]];
+		struct gnttab_map_grant_ref *op = &queue->tx_map[b->map_first + i];
+		struct pvio_nb_pending *p = &queue->pending[b->pend[i]];
 		struct page *page = op->status == GNTST_okay ?
-				    pvio_gnttab_map_op_page(vif->d, op) : NULL;
+				    pvio_gnttab_map_op_page(queue->vif->d, op) : NULL;
 
 		if (!page) {
 			/* never mapped: answer it now, slot back */
 			failed = true;
-			pvio_nb_tx_respond(vif, p->req_id, XEN_NETIF_RSP_ERROR);
-			vif->pending_free[vif->nr_pending_free++] = b->pend[i];
+			pvio_nb_tx_respond(queue, p->req_id, XEN_NETIF_RSP_ERROR);
+			queue->pending_free[queue->nr_pending_free++] = b->pend[i];
 			continue;
 		}
 		p->handle = op->handle;
@@ -503,25 +503,26 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 			head->chain[head->nr_chain++] = b->pend[i];
 	}
 	/* answer the copied slots (and the extras) now */
-	pvio_nb_tx_answer(vif, b, failed ? XEN_NETIF_RSP_ERROR :
+	pvio_nb_tx_answer(queue, b, failed ? XEN_NETIF_RSP_ERROR :
 			  XEN_NETIF_RSP_OKAY);
 	if (head) {
 		skb_zcopy_init(skb, &head->ubuf);
-		atomic_inc(&vif->inflight);
-		vif->stats.tx_zerocopy++;
+		atomic_inc(&queue->inflight);
+		queue->stats.tx_zerocopy++;
 	} else {
-		vif->stats.tx_copied++;
+		queue->stats.tx_copied++;
 	}
 	if (failed) {
-		vif->stats.tx_errors++;
+		queue->stats.tx_errors++;
 		kfree_skb(skb);
 		return;
 	}
-	skb->dev = vif->dev;
-	skb->protocol = eth_type_trans(skb, vif->dev);
+	skb->dev = queue->vif->dev;
+	skb->protocol = eth_type_trans(skb, queue->vif->dev);
 	skb_reset_network_header(skb);
+	skb_record_rx_queue(skb, queue->id);
 	if (pvio_nb_checksum_setup(skb)) {
-		vif->stats.tx_errors++;
+		queue->stats.tx_errors++;
 		kfree_skb(skb);
 		return;
 	}
@@ -531,23 +532,23 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 				      tcp_hdrlen(skb);
 
 		if (skb->len <= hdrlen) {
-			vif->stats.tx_errors++;
+			queue->stats.tx_errors++;
 			kfree_skb(skb);
 			return;
 		}
 		skb_shinfo(skb)->gso_segs =
 			DIV_ROUND_UP(skb->len - hdrlen,
 				     skb_shinfo(skb)->gso_size);
-		vif->stats.tx_gso++;
+		queue->stats.tx_gso++;
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
-		vif->stats.tx_csum_partial++;
-	vif->stats.tx_packets++;
-	vif->stats.tx_bytes += skb->len;
-	switch (napi_gro_receive(&vif->napi, skb)) {
+		queue->stats.tx_csum_partial++;
+	queue->stats.tx_packets++;
+	queue->stats.tx_bytes += skb->len;
+	switch (napi_gro_receive(&queue->napi, skb)) {
 	case GRO_MERGED:
 	case GRO_MERGED_FREE:
-		vif->stats.tx_gro_merged++;
+		queue->stats.tx_gro_merged++;
 		break;
 	default:
 		break;
@@ -555,46 +556,46 @@ static void pvio_nb_tx_finish(struct pvio_nb_vif *vif,
 }
 
 /* One round: build up to a batch, one multicall, finish. */
-static int pvio_nb_tx_round(struct pvio_nb_vif *vif, int budget)
+static int pvio_nb_tx_round(struct pvio_nb_queue *queue, int budget)
 {
 	unsigned int nr_copy = 0, nr_map = 0, nb = 0, i;
 	int r, done = 0;
 
-	while (nb < PVIO_NB_TX_BATCH && done < budget && !vif->disabled) {
-		r = pvio_nb_tx_build(vif, &vif->tx_build[nb], &nr_copy,
+	while (nb < PVIO_NB_TX_BATCH && done < budget && !queue->vif->disabled) {
+		r = pvio_nb_tx_build(queue, &queue->tx_build[nb], &nr_copy,
 				     &nr_map);
 		if (r <= 0)
 			break;
 		done++;
-		if (vif->tx_build[nb].skb)
+		if (queue->tx_build[nb].skb)
 			nb++;
 	}
 	if (nr_copy || nr_map)
-		pvio_gnttab_batch_mixed(vif->d, vif->tx_map, nr_map,
-					vif->tx_copy, nr_copy, NULL, 0);
+		pvio_gnttab_batch_mixed(queue->vif->d, queue->tx_map, nr_map,
+					queue->tx_copy, nr_copy, NULL, 0);
 	for (i = 0; i < nb; i++)
-		pvio_nb_tx_finish(vif, &vif->tx_build[i]);
-	if (!vif->disabled)
-		pvio_nb_tx_push(vif);
+		pvio_nb_tx_finish(queue, &queue->tx_build[i]);
+	if (!queue->vif->disabled)
+		pvio_nb_tx_push(queue);
 	return done;
 }
 
 /**
  * pvio_nb_poll() - NAPI poll: release dealloc'd slots, then guest TX
- * @napi: the vif's NAPI context
+ * @napi: the queue's NAPI context
  * @budget: packets we may hand up
  *
  * Return: packets processed.
  */
 int pvio_nb_poll(struct napi_struct *napi, int budget)
 {
-	struct pvio_nb_vif *vif = container_of(napi, struct pvio_nb_vif, napi);
+	struct pvio_nb_queue *queue = container_of(napi, struct pvio_nb_queue, napi);
 	bool throttled;
 	int done = 0, r;
 
-	pvio_nb_dealloc(vif);
-	while (done < budget && !vif->disabled) {
-		r = pvio_nb_tx_round(vif, budget - done);
+	pvio_nb_dealloc(queue);
+	while (done < budget && !queue->vif->disabled) {
+		r = pvio_nb_tx_round(queue, budget - done);
 		if (!r)
 			break;
 		done += r;
@@ -605,7 +606,7 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 	 * credit timer schedules NAPI again; an EOI here would let every
 	 * notification of the waiting frontend in as a spurious event.
 	 */
-	throttled = pvio_nb_tx_throttled(vif);
+	throttled = pvio_nb_tx_throttled(queue);
 	/*
 	 * One port for both directions: unmask after work, so RX events are
 	 * not held behind a long poll. A TX port of its own (split event
@@ -614,92 +615,92 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 	 * and each such spurious event raises the late-EOI back-off (up to a
 	 * second per event).
 	 */
-	if (done && !throttled && vif->rx_irq <= 0)
-		pvio_nb_eoi(vif, false);
+	if (done && !throttled && queue->rx_irq <= 0)
+		pvio_nb_eoi(queue, false);
 	if (done < budget && napi_complete_done(napi, done)) {
-		r = vif->disabled || throttled ? 0 :
-		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&vif->tx);
+		r = queue->vif->disabled || throttled ? 0 :
+		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&queue->tx);
 		if (r < 0)
-			pvio_nb_fatal(vif, "impossible tx req_prod");
-		if (r > 0 || READ_ONCE(vif->nr_dealloc))
+			pvio_nb_fatal(queue->vif, "impossible tx req_prod");
+		if (r > 0 || READ_ONCE(queue->nr_dealloc))
 			napi_schedule(napi);
 		else if (!throttled)
-			pvio_nb_eoi(vif, false);
+			pvio_nb_eoi(queue, false);
 	}
 	return done;
 }
 
 /**
  * pvio_nb_tx_work() - does guest TX have anything for NAPI?
- * @vif: the vif
+ * @queue: the queue
  *
  * Return: true if requests or released slots are waiting.
  */
-bool pvio_nb_tx_work(struct pvio_nb_vif *vif)
+bool pvio_nb_tx_work(struct pvio_nb_queue *queue)
 {
-	if (vif->disabled || !READ_ONCE(vif->connected))
+	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected))
 		return false;
-	return READ_ONCE(vif->tx.sring->req_prod) != vif->tx.req_cons ||
-	       READ_ONCE(vif->nr_dealloc);
+	return READ_ONCE(queue->tx.sring->req_prod) != queue->tx.req_cons ||
+	       READ_ONCE(queue->nr_dealloc);
 }
 
 /**
  * pvio_nb_tx_drain() - wait for the stack to release every mapped slot
- * @vif: the vif, NAPI disabled
+ * @queue: the queue, NAPI disabled
  *
  * Context: process context, sleeps (up to about 10 s, then warns).
  */
-void pvio_nb_tx_drain(struct pvio_nb_vif *vif)
+void pvio_nb_tx_drain(struct pvio_nb_queue *queue)
 {
 	unsigned int waited = 0;
 
 	for (;;) {
 		local_bh_disable();
-		pvio_nb_dealloc(vif);
+		pvio_nb_dealloc(queue);
 		local_bh_enable();
-		if (!atomic_read(&vif->inflight) && !READ_ONCE(vif->nr_dealloc))
+		if (!atomic_read(&queue->inflight) && !READ_ONCE(queue->nr_dealloc))
 			break;
 		if (++waited == 1000)
-			netdev_warn(vif->dev, "%d TX skbs still held by the stack\n",
-				    atomic_read(&vif->inflight));
+			netdev_warn(queue->vif->dev, "%d TX skbs still held by the stack\n",
+				    atomic_read(&queue->inflight));
 		usleep_range(10000, 20000);
 	}
 }
 
 /**
- * pvio_nb_tx_init() - allocate the guest TX state of a vif
- * @vif: the vif
+ * pvio_nb_tx_init() - allocate the guest TX state of a queue
+ * @queue: the queue
  *
  * Return: 0 or -ENOMEM.
  */
-int pvio_nb_tx_init(struct pvio_nb_vif *vif)
+int pvio_nb_tx_init(struct pvio_nb_queue *queue)
 {
 	unsigned int i;
 
-	vif->tx_copy = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_TX_PKT_OPS,
-				sizeof(*vif->tx_copy), GFP_KERNEL);
-	vif->tx_map = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_MAX_SLOTS,
-			       sizeof(*vif->tx_map), GFP_KERNEL);
-	vif->tx_unmap = kvcalloc(PVIO_NB_PENDING, sizeof(*vif->tx_unmap),
-				 GFP_KERNEL);
-	vif->tx_build = kvcalloc(PVIO_NB_TX_BATCH, sizeof(*vif->tx_build),
-				 GFP_KERNEL);
-	if (!vif->tx_copy || !vif->tx_map || !vif->tx_unmap ||
-	    !vif->tx_build) {
-		pvio_nb_tx_free(vif);
+	queue->tx_copy = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_TX_PKT_OPS,
+				  sizeof(*queue->tx_copy), GFP_KERNEL);
+	queue->tx_map = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_MAX_SLOTS,
+				 sizeof(*queue->tx_map), GFP_KERNEL);
+	queue->tx_unmap = kvcalloc(PVIO_NB_PENDING, sizeof(*queue->tx_unmap),
+				   GFP_KERNEL);
+	queue->tx_build = kvcalloc(PVIO_NB_TX_BATCH, sizeof(*queue->tx_build),
+				   GFP_KERNEL);
+	if (!queue->tx_copy || !queue->tx_map || !queue->tx_unmap ||
+	    !queue->tx_build) {
+		pvio_nb_tx_free(queue);
 		return -ENOMEM;
 	}
-	spin_lock_init(&vif->dealloc_lock);
-	atomic_set(&vif->inflight, 0);
+	spin_lock_init(&queue->dealloc_lock);
+	atomic_set(&queue->inflight, 0);
 	/* a fresh interval's credit at each connect, as xen-netback */
-	memset(&vif->credit, 0, sizeof(vif->credit));
-	vif->credit_armed = false;
-	vif->credit_fired = false;
-	WRITE_ONCE(vif->rate_new, true);
-	vif->nr_dealloc = 0;
-	vif->nr_pending_free = PVIO_NB_PENDING;
+	memset(&queue->credit, 0, sizeof(queue->credit));
+	queue->credit_armed = false;
+	queue->credit_fired = false;
+	WRITE_ONCE(queue->rate_new, true);
+	queue->nr_dealloc = 0;
+	queue->nr_pending_free = PVIO_NB_PENDING;
 	for (i = 0; i < PVIO_NB_PENDING; i++) {
-		struct pvio_nb_pending *p = &vif->pending[i];
+		struct pvio_nb_pending *p = &queue->pending[i];
 
 		memset(p, 0, sizeof(*p));
 		p->idx = i;
@@ -707,7 +708,7 @@ int pvio_nb_tx_init(struct pvio_nb_vif *vif)
 		p->ubuf.flags = SKBFL_ZEROCOPY_FRAG;
 		refcount_set(&p->ubuf.refcnt, 1);
 		p->handle = PVIO_GRANT_INVALID_HANDLE;
-		vif->pending_free[i] = PVIO_NB_PENDING - 1 - i;
+		queue->pending_free[i] = PVIO_NB_PENDING - 1 - i;
 	}
 	return 0;
 }
@@ -718,39 +719,44 @@ int pvio_nb_tx_init(struct pvio_nb_vif *vif)
  * @bytes: credit_bytes, 0 for unlimited
  * @usec: credit_usec
  *
- * Recorded for the vif's NAPI poll, which applies it before its next
- * packet (and at every connect); NAPI is scheduled so a vif waiting for
- * its credit timer sees an unlimited rate at once.
+ * Recorded for every queue's NAPI poll, which applies it before its next
+ * packet (and at every connect); each queue has the whole rate, as
+ * xen-netback's. NAPI is scheduled so a queue waiting for its credit
+ * timer sees an unlimited rate at once.
  *
  * Context: process context (the store's watch thread).
  */
 void pvio_nb_set_rate(struct pvio_nb_vif *vif, u64 bytes, u64 usec)
 {
+	unsigned int i;
+
 	spin_lock_bh(&vif->rate_lock);
 	vif->rate_bytes = bytes;
 	vif->rate_usec = usec;
-	WRITE_ONCE(vif->rate_new, true);
+	for (i = 0; i < vif->max_queues; i++)
+		WRITE_ONCE(vif->queues[i].rate_new, true);
 	spin_unlock_bh(&vif->rate_lock);
 	if (READ_ONCE(vif->connected)) {
 		local_bh_disable();
-		napi_schedule(&vif->napi);
+		for (i = 0; i < READ_ONCE(vif->nr_queues); i++)
+			napi_schedule(&vif->queues[i].napi);
 		local_bh_enable();
 	}
 }
 
 /**
  * pvio_nb_tx_free() - free what pvio_nb_tx_init() allocated
- * @vif: the vif, drained
+ * @queue: the queue, drained
  */
-void pvio_nb_tx_free(struct pvio_nb_vif *vif)
+void pvio_nb_tx_free(struct pvio_nb_queue *queue)
 {
-	hrtimer_cancel(&vif->credit_timer);
-	kvfree(vif->tx_copy);
-	kvfree(vif->tx_map);
-	kvfree(vif->tx_unmap);
-	kvfree(vif->tx_build);
-	vif->tx_copy = NULL;
-	vif->tx_map = NULL;
-	vif->tx_unmap = NULL;
-	vif->tx_build = NULL;
+	hrtimer_cancel(&queue->credit_timer);
+	kvfree(queue->tx_copy);
+	kvfree(queue->tx_map);
+	kvfree(queue->tx_unmap);
+	kvfree(queue->tx_build);
+	queue->tx_copy = NULL;
+	queue->tx_map = NULL;
+	queue->tx_unmap = NULL;
+	queue->tx_build = NULL;
 }

@@ -71,6 +71,15 @@ module_param(split_event_channels, bool, 0644);
 MODULE_PARM_DESC(split_event_channels,
 		 "Offer feature-split-event-channels to frontends probed from now on (default on)");
 
+/*
+ * Queues offered to frontends probed from now on (multi-queue-max-queues);
+ * 0 at load means one per online CPU, as xen-netback's xenvif_max_queues.
+ */
+static unsigned int max_queues;
+module_param(max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues,
+		 "Maximum queues (ring pairs) per vif offered to frontends probed from now on (default: online CPUs at load, at most 64)");
+
 static int pvio_nb_read_key(void *ctx, const char *dir, const char *node,
 			    unsigned int *val)
 {
@@ -95,7 +104,7 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 	int err;
 
 	err = pvio_netback_read_queue_keys(pvio_nb_read_key, dev->xs, fe,
-					   PVIO_NB_MAX_QUEUES, keys, why,
+					   vif->max_queues, keys, why,
 					   sizeof(why));
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "%s", why);
@@ -140,8 +149,9 @@ static int pvio_nb_be_connect(struct pvio_xenbus_device *dev)
 	if (keys->split)
 		dev_info(&dev->dev, "split event channels: tx %u, rx %u\n",
 			 keys->q[0].tx_port, keys->q[0].rx_port);
-	err = pvio_nb_connect(be->vif, keys->q[0].tx_ref, keys->q[0].rx_ref,
-			      keys->q[0].tx_port, keys->q[0].rx_port);
+	if (keys->nr_queues > 1)
+		dev_info(&dev->dev, "%u queues\n", keys->nr_queues);
+	err = pvio_nb_connect(be->vif, keys);
 	if (err && dev->state != XenbusStateClosing)
 		pvio_xenbus_dev_fatal(dev, err, "connecting the rings");
 out:
@@ -166,6 +176,8 @@ static void pvio_nb_be_changed(struct pvio_xenbus_device *dev,
 static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 			    const struct pvio_xenbus_device_id *id)
 {
+	unsigned int nq = clamp(READ_ONCE(max_queues), 1U,
+				(unsigned int)PVIO_NB_QUEUES_LIMIT);
 	const struct pvio_xenbus_kv kv[] = {
 		{ .key = "feature-sg", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
@@ -176,7 +188,7 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 		{ .key = "feature-split-event-channels", .fmt = "%lu",
 		  .val = READ_ONCE(split_event_channels) },
 		{ .key = "multi-queue-max-queues", .fmt = "%lu",
-		  .val = PVIO_NB_MAX_QUEUES },
+		  .val = nq },
 	};
 	struct pvio_nb_backend *be;
 	enum xenbus_state fe;
@@ -190,7 +202,7 @@ static int pvio_nb_be_probe(struct pvio_xenbus_device *dev,
 	be = kzalloc(sizeof(*be), GFP_KERNEL);
 	if (!be)
 		return -ENOMEM;
-	be->vif = pvio_nb_vif_create(dev, handle, NULL);
+	be->vif = pvio_nb_vif_create(dev, handle, nq);
 	if (IS_ERR(be->vif)) {
 		err = PTR_ERR(be->vif);
 		kfree(be);
@@ -264,6 +276,9 @@ static struct pvio_xenbus_driver pvio_nb_driver = {
 
 static int __init pvio_netback_init(void)
 {
+	if (!max_queues)
+		max_queues = min_t(unsigned int, num_online_cpus(),
+				   PVIO_NB_QUEUES_LIMIT);
 	return pvio_xenbus_register_backend(&pvio_nb_driver, THIS_MODULE,
 					    KBUILD_MODNAME);
 }

@@ -35,7 +35,7 @@
  * trimmed test kernel does not); otherwise from the page allocator.
  */
 #ifdef CONFIG_PAGE_POOL
-static int pvio_nf_pool_create(struct pvio_nf *nf)
+static int pvio_nf_pool_create(struct pvio_nf_queue *queue)
 {
 	struct page_pool_params pp = {
 		.order = 0,
@@ -43,21 +43,21 @@ static int pvio_nf_pool_create(struct pvio_nf *nf)
 		.nid = NUMA_NO_NODE,
 	};
 
-	nf->pool = page_pool_create(&pp);
-	if (IS_ERR(nf->pool)) {
-		int err = PTR_ERR(nf->pool);
+	queue->pool = page_pool_create(&pp);
+	if (IS_ERR(queue->pool)) {
+		int err = PTR_ERR(queue->pool);
 
-		nf->pool = NULL;
+		queue->pool = NULL;
 		return err;
 	}
 	return 0;
 }
 
-static void pvio_nf_pool_destroy(struct pvio_nf *nf)
+static void pvio_nf_pool_destroy(struct pvio_nf_queue *queue)
 {
-	if (nf->pool)
-		page_pool_destroy(nf->pool);
-	nf->pool = NULL;
+	if (queue->pool)
+		page_pool_destroy(queue->pool);
+	queue->pool = NULL;
 }
 
 /*
@@ -65,21 +65,21 @@ static void pvio_nf_pool_destroy(struct pvio_nf *nf)
  * new to the pool; a recycled page has only held what the backend wrote
  * into it for this domain.
  */
-static struct page *pvio_nf_page_alloc(struct pvio_nf *nf)
+static struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
 {
-	return page_pool_alloc_pages(nf->pool,
+	return page_pool_alloc_pages(queue->pool,
 				     GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
 
-static void pvio_nf_page_put(struct pvio_nf *nf, struct page *page)
+static void pvio_nf_page_put(struct pvio_nf_queue *queue, struct page *page)
 {
-	page_pool_put_full_page(nf->pool, page, false);
+	page_pool_put_full_page(queue->pool, page, false);
 }
 
 /* The page leaves the pool for good (its grant could not be ended). */
-static void pvio_nf_page_unpool(struct pvio_nf *nf, struct page *page)
+static void pvio_nf_page_unpool(struct pvio_nf_queue *queue, struct page *page)
 {
-	page_pool_release_page(nf->pool, page);
+	page_pool_release_page(queue->pool, page);
 }
 
 static void pvio_nf_skb_recycle(struct sk_buff *skb)
@@ -87,26 +87,26 @@ static void pvio_nf_skb_recycle(struct sk_buff *skb)
 	skb_mark_for_recycle(skb);
 }
 #else
-static int pvio_nf_pool_create(struct pvio_nf *nf)
+static int pvio_nf_pool_create(struct pvio_nf_queue *queue)
 {
 	return 0;
 }
 
-static void pvio_nf_pool_destroy(struct pvio_nf *nf)
+static void pvio_nf_pool_destroy(struct pvio_nf_queue *queue)
 {
 }
 
-static struct page *pvio_nf_page_alloc(struct pvio_nf *nf)
+static struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
 {
 	return alloc_page(GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
 
-static void pvio_nf_page_put(struct pvio_nf *nf, struct page *page)
+static void pvio_nf_page_put(struct pvio_nf_queue *queue, struct page *page)
 {
 	put_page(page);
 }
 
-static void pvio_nf_page_unpool(struct pvio_nf *nf, struct page *page)
+static void pvio_nf_page_unpool(struct pvio_nf_queue *queue, struct page *page)
 {
 }
 
@@ -126,22 +126,28 @@ static void pvio_nf_broken(struct pvio_nf *nf, const char *why)
 	netif_tx_stop_all_queues(nf->dev);
 }
 
+/* The netdev TX queue that feeds @queue's TX ring. */
+static struct netdev_queue *pvio_nf_txq(struct pvio_nf_queue *queue)
+{
+	return netdev_get_tx_queue(queue->nf->dev, queue->id);
+}
+
 /*
  * End the grant on @page. On failure the backend still has access: the
  * page is handed to pvio-grant's deferred list (which puts our reference
  * once the grant really ends) and never reused; the device is broken.
  */
-static bool pvio_nf_end_access(struct pvio_nf *nf, grant_ref_t ref,
+static bool pvio_nf_end_access(struct pvio_nf_queue *queue, grant_ref_t ref,
 			       struct page *page)
 {
-	if (pvio_gnttab_end_foreign_access_ref(nf->d, ref)) {
-		pvio_gnttab_free_grant_reference(nf->d, ref);
+	if (pvio_gnttab_end_foreign_access_ref(queue->nf->d, ref)) {
+		pvio_gnttab_free_grant_reference(queue->nf->d, ref);
 		return true;
 	}
-	nf->stats.end_access_failed++;
-	pvio_nf_broken(nf, "backend kept access to a page");
+	queue->stats.end_access_failed++;
+	pvio_nf_broken(queue->nf, "backend kept access to a page");
 	get_page(page);
-	pvio_gnttab_end_foreign_access(nf->d, ref, page);
+	pvio_gnttab_end_foreign_access(queue->nf->d, ref, page);
 	return false;
 }
 
@@ -188,16 +194,18 @@ static unsigned int pvio_nf_pieces(struct sk_buff *skb,
 	return n;
 }
 
-static unsigned int pvio_nf_tx_free_slots(struct pvio_nf *nf)
+static unsigned int pvio_nf_tx_free_slots(struct pvio_nf_queue *queue)
 {
-	return min(pvio_ring_free_slots(nf->tx.req_prod_pvt, nf->tx.rsp_cons,
-					PVIO_NF_RING), nf->nr_tx_free);
+	return min(pvio_ring_free_slots(queue->tx.req_prod_pvt, queue->tx.rsp_cons,
+					PVIO_NF_RING), queue->nr_tx_free);
 }
 
 static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 				      struct net_device *dev)
 {
 	struct pvio_nf *nf = netdev_priv(dev);
+	unsigned int q = skb_get_queue_mapping(skb);
+	struct pvio_nf_queue *queue;
 	struct pvio_nf_piece p[PVIO_NF_MAX_SLOTS];
 	unsigned int n, i, need;
 	grant_ref_t refs[PVIO_NF_MAX_SLOTS];
@@ -205,13 +213,16 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	u16 id, flags = 0;
 	bool gso = skb_is_gso(skb);
 
+	if (q >= READ_ONCE(nf->nr_queues))
+		q = 0;
+	queue = &nf->queues[q];
 	if (!READ_ONCE(nf->connected) || nf->broken)
 		goto drop;
 	n = pvio_nf_pieces(skb, p, PVIO_NF_MAX_SLOTS);
 	if (n > PVIO_NF_MAX_SLOTS) {
 		if (skb_linearize(skb))
 			goto drop;
-		nf->stats.tx_linearized++;
+		queue->stats.tx_linearized++;
 		n = pvio_nf_pieces(skb, p, PVIO_NF_MAX_SLOTS);
 		if (n > PVIO_NF_MAX_SLOTS)
 			goto drop;
@@ -219,27 +230,27 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	if (skb->len > XEN_NETIF_MAX_TX_SIZE)
 		goto drop;
 	for (i = 0; i < n; i++) {
-		int r = pvio_gnttab_grant_foreign_access(nf->d, nf->beid,
-							 pvio_page_to_gfn(nf->d,
+		int r = pvio_gnttab_grant_foreign_access(queue->nf->d, queue->nf->beid,
+							 pvio_page_to_gfn(queue->nf->d,
 									  p[i].page),
 							 true);
 
 		if (r < 0) {
 			while (i--)
-				pvio_nf_end_access(nf, refs[i], p[i].page);
+				pvio_nf_end_access(queue, refs[i], p[i].page);
 			goto drop;
 		}
 		refs[i] = r;
 	}
 	need = n + gso;
 
-	spin_lock_bh(&nf->tx_lock);
+	spin_lock_bh(&queue->tx_lock);
 	/* pvio_nf_teardown() clears connected under tx_lock */
-	if (!nf->connected || nf->broken ||
-	    pvio_nf_tx_free_slots(nf) < need) {
-		spin_unlock_bh(&nf->tx_lock);
+	if (!queue->nf->connected || queue->nf->broken ||
+	    pvio_nf_tx_free_slots(queue) < need) {
+		spin_unlock_bh(&queue->tx_lock);
 		for (i = 0; i < n; i++)
-			pvio_nf_end_access(nf, refs[i], p[i].page);
+			pvio_nf_end_access(queue, refs[i], p[i].page);
 		goto drop;
 	}
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
@@ -247,12 +258,12 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	else if (skb->ip_summed == CHECKSUM_UNNECESSARY)
 		flags |= XEN_NETTXF_data_validated;
 	for (i = 0; i < n; i++) {
-		id = nf->tx_free[--nf->nr_tx_free];
-		nf->tx_slots[id].skb = i ? skb_get(skb) : skb;
-		nf->tx_slots[id].page = p[i].page;
-		nf->tx_slots[id].ref = refs[i];
-		__set_bit(id, nf->tx_busy);
-		req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt++);
+		id = queue->tx_free[--queue->nr_tx_free];
+		queue->tx_slots[id].skb = i ? skb_get(skb) : skb;
+		queue->tx_slots[id].page = p[i].page;
+		queue->tx_slots[id].ref = refs[i];
+		__set_bit(id, queue->tx_busy);
+		req = RING_GET_REQUEST(&queue->tx, queue->tx.req_prod_pvt++);
 		req->gref = refs[i];
 		req->offset = p[i].off;
 		req->id = id;
@@ -262,7 +273,7 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 			     (!i && gso ? XEN_NETTXF_extra_info : 0);
 		if (!i && gso) {
 			struct xen_netif_extra_info *extra = (void *)
-				RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt++);
+				RING_GET_REQUEST(&queue->tx, queue->tx.req_prod_pvt++);
 
 			memset(extra, 0, sizeof(struct xen_netif_tx_request));
 			extra->type = XEN_NETIF_EXTRA_TYPE_GSO;
@@ -271,135 +282,136 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 				skb_shinfo(skb)->gso_type & SKB_GSO_TCPV6 ?
 				XEN_NETIF_GSO_TYPE_TCPV6 :
 				XEN_NETIF_GSO_TYPE_TCPV4;
-			nf->stats.tx_gso++;
+			queue->stats.tx_gso++;
 		}
 	}
-	nf->stats.tx_packets++;
-	nf->stats.tx_bytes += skb->len;
+	queue->stats.tx_packets++;
+	queue->stats.tx_bytes += skb->len;
 	skb_tx_timestamp(skb);
-	if (PVIO_RING_PUSH_REQUESTS(&nf->tx))
-		pvio_notify_remote_via_irq(nf->irq);
-	if (pvio_nf_tx_free_slots(nf) < PVIO_NF_TX_MIN_FREE) {
-		nf->stats.tx_stops++;
-		netif_stop_queue(dev);
+	if (PVIO_RING_PUSH_REQUESTS(&queue->tx))
+		pvio_notify_remote_via_irq(queue->irq);
+	if (pvio_nf_tx_free_slots(queue) < PVIO_NF_TX_MIN_FREE) {
+		queue->stats.tx_stops++;
+		netif_tx_stop_queue(pvio_nf_txq(queue));
 	}
-	spin_unlock_bh(&nf->tx_lock);
+	spin_unlock_bh(&queue->tx_lock);
 	return NETDEV_TX_OK;
 drop:
-	nf->stats.tx_dropped++;
+	queue->stats.tx_dropped++;
 	dev_kfree_skb_any(skb);
 	return NETDEV_TX_OK;
 }
 
 /* Collect TX responses; tx_lock held. */
-static void pvio_nf_tx_gc(struct pvio_nf *nf)
+static void pvio_nf_tx_gc(struct pvio_nf_queue *queue)
 {
 	struct xen_netif_tx_response rsp;
 	int n, r;
 
 	do {
-		n = PVIO_RING_RESPONSES_AVAIL(&nf->tx);
+		n = PVIO_RING_RESPONSES_AVAIL(&queue->tx);
 		if (n < 0) {
-			pvio_nf_broken(nf, "impossible tx rsp_prod");
+			pvio_nf_broken(queue->nf, "impossible tx rsp_prod");
 			return;
 		}
 		while (n--) {
 			struct pvio_nf_txslot *s;
 
-			PVIO_RING_COPY_RESPONSE(&nf->tx, nf->tx.rsp_cons, &rsp);
-			r = pvio_netfront_tx_rsp_check(&rsp, nf->tx_busy,
+			PVIO_RING_COPY_RESPONSE(&queue->tx, queue->tx.rsp_cons, &rsp);
+			r = pvio_netfront_tx_rsp_check(&rsp, queue->tx_busy,
 						       PVIO_NF_RING);
 			if (r < 0) {
-				pvio_nf_broken(nf, "bad tx response id");
+				pvio_nf_broken(queue->nf, "bad tx response id");
 				return;
 			}
-			nf->tx.rsp_cons++;
+			queue->tx.rsp_cons++;
 			if (r > 0)
 				continue;
-			s = &nf->tx_slots[rsp.id];
+			s = &queue->tx_slots[rsp.id];
 			if (rsp.status != XEN_NETIF_RSP_OKAY)
-				nf->stats.tx_errors++;
-			pvio_nf_end_access(nf, s->ref, s->page);
+				queue->stats.tx_errors++;
+			pvio_nf_end_access(queue, s->ref, s->page);
 			dev_kfree_skb_any(s->skb);
 			s->skb = NULL;
 			s->page = NULL;
-			__clear_bit(rsp.id, nf->tx_busy);
-			nf->tx_free[nf->nr_tx_free++] = rsp.id;
+			__clear_bit(rsp.id, queue->tx_busy);
+			queue->tx_free[queue->nr_tx_free++] = rsp.id;
 		}
-		n = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&nf->tx);
+		n = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&queue->tx);
 	} while (n > 0);
 	if (n < 0) {
-		pvio_nf_broken(nf, "impossible tx rsp_prod");
+		pvio_nf_broken(queue->nf, "impossible tx rsp_prod");
 		return;
 	}
-	if (netif_queue_stopped(nf->dev) && READ_ONCE(nf->connected) &&
-	    pvio_nf_tx_free_slots(nf) >= PVIO_NF_TX_MIN_FREE)
-		netif_wake_queue(nf->dev);
+	if (netif_tx_queue_stopped(pvio_nf_txq(queue)) &&
+	    READ_ONCE(queue->nf->connected) &&
+	    pvio_nf_tx_free_slots(queue) >= PVIO_NF_TX_MIN_FREE)
+		netif_tx_wake_queue(pvio_nf_txq(queue));
 }
 
 /* ---- RX --------------------------------------------------------------- */
 
-static void pvio_nf_rx_refill(struct pvio_nf *nf)
+static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 {
 	unsigned int posted;
 	struct page *page;
 	int ref;
 
-	if (nf->broken || !READ_ONCE(nf->connected))
+	if (queue->nf->broken || !READ_ONCE(queue->nf->connected))
 		return;
-	while (nf->rx.req_prod_pvt - nf->rx.rsp_cons < PVIO_NF_RING) {
-		unsigned int idx = nf->rx.req_prod_pvt & (PVIO_NF_RING - 1);
+	while (queue->rx.req_prod_pvt - queue->rx.rsp_cons < PVIO_NF_RING) {
+		unsigned int idx = queue->rx.req_prod_pvt & (PVIO_NF_RING - 1);
 		struct xen_netif_rx_request *req;
 
-		page = pvio_nf_page_alloc(nf);
+		page = pvio_nf_page_alloc(queue);
 		if (!page)
 			break;
-		ref = pvio_gnttab_grant_foreign_access(nf->d, nf->beid,
-						       pvio_page_to_gfn(nf->d,
+		ref = pvio_gnttab_grant_foreign_access(queue->nf->d, queue->nf->beid,
+						       pvio_page_to_gfn(queue->nf->d,
 									page),
 						       false);
 		if (ref < 0) {
-			pvio_nf_page_put(nf, page);
+			pvio_nf_page_put(queue, page);
 			break;
 		}
-		nf->rx_pages[idx] = page;
-		nf->rx_refs[idx] = ref;
-		req = RING_GET_REQUEST(&nf->rx, nf->rx.req_prod_pvt++);
+		queue->rx_pages[idx] = page;
+		queue->rx_refs[idx] = ref;
+		req = RING_GET_REQUEST(&queue->rx, queue->rx.req_prod_pvt++);
 		req->id = idx;
 		req->gref = ref;
 	}
-	posted = nf->rx.req_prod_pvt - nf->rx.rsp_cons;
+	posted = queue->rx.req_prod_pvt - queue->rx.rsp_cons;
 	if (posted < PVIO_NF_RX_MIN)
-		mod_timer(&nf->refill_timer, jiffies + HZ / 10);
-	if (PVIO_RING_PUSH_REQUESTS(&nf->rx))
-		pvio_notify_remote_via_irq(nf->split ? nf->rx_irq : nf->irq);
+		mod_timer(&queue->refill_timer, jiffies + HZ / 10);
+	if (PVIO_RING_PUSH_REQUESTS(&queue->rx))
+		pvio_notify_remote_via_irq(queue->nf->split ? queue->rx_irq : queue->irq);
 }
 
 static void pvio_nf_refill_timer(struct timer_list *t)
 {
-	struct pvio_nf *nf = from_timer(nf, t, refill_timer);
+	struct pvio_nf_queue *queue = from_timer(queue, t, refill_timer);
 
-	napi_schedule(&nf->napi);
+	napi_schedule(&queue->napi);
 }
 
 /* Take the buffer of ring index @i back from the backend. */
-static struct page *pvio_nf_rx_take(struct pvio_nf *nf, RING_IDX i)
+static struct page *pvio_nf_rx_take(struct pvio_nf_queue *queue, RING_IDX i)
 {
 	unsigned int idx = i & (PVIO_NF_RING - 1);
-	struct page *page = nf->rx_pages[idx];
+	struct page *page = queue->rx_pages[idx];
 
-	nf->rx_pages[idx] = NULL;
+	queue->rx_pages[idx] = NULL;
 	if (!page)
 		return NULL;
-	if (!pvio_gnttab_end_foreign_access_ref(nf->d, nf->rx_refs[idx])) {
+	if (!pvio_gnttab_end_foreign_access_ref(queue->nf->d, queue->rx_refs[idx])) {
 		/* never reuse it: out of the pool, freed when access ends */
-		nf->stats.end_access_failed++;
-		pvio_nf_broken(nf, "backend kept access to an rx buffer");
-		pvio_nf_page_unpool(nf, page);
-		pvio_gnttab_end_foreign_access(nf->d, nf->rx_refs[idx], page);
+		queue->stats.end_access_failed++;
+		pvio_nf_broken(queue->nf, "backend kept access to an rx buffer");
+		pvio_nf_page_unpool(queue, page);
+		pvio_gnttab_end_foreign_access(queue->nf->d, queue->rx_refs[idx], page);
 		return NULL;
 	}
-	pvio_gnttab_free_grant_reference(nf->d, nf->rx_refs[idx]);
+	pvio_gnttab_free_grant_reference(queue->nf->d, queue->rx_refs[idx]);
 	return page;
 }
 
@@ -417,49 +429,49 @@ static int pvio_nf_checksum_setup(struct sk_buff *skb)
 }
 
 /* One packet at rsp_cons. Returns 1 if consumed, 0 if none, <0 broken. */
-static int pvio_nf_rx_one(struct pvio_nf *nf)
+static int pvio_nf_rx_one(struct pvio_nf_queue *queue)
 {
 	struct xen_netif_rx_response rsps[PVIO_NF_RX_SCAN];
 	struct pvio_nf_rxpkt pkt;
-	RING_IDX cons = nf->rx.rsp_cons;
+	RING_IDX cons = queue->rx.rsp_cons;
 	struct sk_buff *skb = NULL;
 	unsigned int i, n;
 	int avail, used;
 
-	avail = PVIO_RING_RESPONSES_AVAIL(&nf->rx);
+	avail = PVIO_RING_RESPONSES_AVAIL(&queue->rx);
 	if (avail < 0) {
-		pvio_nf_broken(nf, "impossible rx rsp_prod");
+		pvio_nf_broken(queue->nf, "impossible rx rsp_prod");
 		return -EPROTO;
 	}
 	if (!avail)
 		return 0;
 	n = min_t(unsigned int, avail, PVIO_NF_RX_SCAN);
 	for (i = 0; i < n; i++)
-		PVIO_RING_COPY_RESPONSE(&nf->rx, cons + i, &rsps[i]);
+		PVIO_RING_COPY_RESPONSE(&queue->rx, cons + i, &rsps[i]);
 	used = pvio_netfront_rx_parse(rsps, n, cons, &pkt);
 	if (used < 0) {
-		pvio_nf_broken(nf, "bad rx response");
+		pvio_nf_broken(queue->nf, "bad rx response");
 		return -EPROTO;
 	}
-	nf->rx.rsp_cons += used;
+	queue->rx.rsp_cons += used;
 	if (!pkt.drop)
-		skb = napi_alloc_skb(&nf->napi, PVIO_NF_RX_PULL);
+		skb = napi_alloc_skb(&queue->napi, PVIO_NF_RX_PULL);
 	for (i = 0; i < used; i++) {
-		struct page *page = pvio_nf_rx_take(nf, cons + i);
+		struct page *page = pvio_nf_rx_take(queue, cons + i);
 		const struct xen_netif_rx_response *r = &rsps[i];
 
 		if (!page)
 			continue;
 		if (!skb || (pkt.extra_mask & BIT(i)) || r->status <= 0 ||
 		    skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS) {
-			pvio_nf_page_put(nf, page);
+			pvio_nf_page_put(queue, page);
 			continue;
 		}
 		skb_add_rx_frag(skb, skb_shinfo(skb)->nr_frags, page,
 				r->offset, r->status, PAGE_SIZE);
 	}
-	if (!skb || skb->len != pkt.len || nf->broken) {
-		nf->stats.rx_errors++;
+	if (!skb || skb->len != pkt.len || queue->nf->broken) {
+		queue->stats.rx_errors++;
 		if (skb)
 			kfree_skb(skb);
 		return 1;
@@ -478,44 +490,45 @@ static int pvio_nf_rx_one(struct pvio_nf *nf)
 			(pkt.gso.u.gso.type == XEN_NETIF_GSO_TYPE_TCPV4 ?
 			 SKB_GSO_TCPV4 : SKB_GSO_TCPV6) | SKB_GSO_DODGY;
 		skb_shinfo(skb)->gso_segs = 0;
-		nf->stats.rx_gso++;
+		queue->stats.rx_gso++;
 	}
-	skb->protocol = eth_type_trans(skb, nf->dev);
+	skb->protocol = eth_type_trans(skb, queue->nf->dev);
 	skb_reset_network_header(skb);
+	skb_record_rx_queue(skb, queue->id);
 	if (pvio_nf_checksum_setup(skb))
 		goto drop;
-	nf->stats.rx_packets++;
-	nf->stats.rx_bytes += skb->len;
-	napi_gro_receive(&nf->napi, skb);
+	queue->stats.rx_packets++;
+	queue->stats.rx_bytes += skb->len;
+	napi_gro_receive(&queue->napi, skb);
 	return 1;
 drop:
-	nf->stats.rx_errors++;
+	queue->stats.rx_errors++;
 	kfree_skb(skb);
 	return 1;
 }
 
 static int pvio_nf_poll(struct napi_struct *napi, int budget)
 {
-	struct pvio_nf *nf = container_of(napi, struct pvio_nf, napi);
+	struct pvio_nf_queue *queue = container_of(napi, struct pvio_nf_queue, napi);
 	int done = 0, r;
 
-	spin_lock_bh(&nf->tx_lock);
-	if (!nf->broken)
-		pvio_nf_tx_gc(nf);
-	spin_unlock_bh(&nf->tx_lock);
-	while (done < budget && !nf->broken) {
-		r = pvio_nf_rx_one(nf);
+	spin_lock_bh(&queue->tx_lock);
+	if (!queue->nf->broken)
+		pvio_nf_tx_gc(queue);
+	spin_unlock_bh(&queue->tx_lock);
+	while (done < budget && !queue->nf->broken) {
+		r = pvio_nf_rx_one(queue);
 		if (r <= 0)
 			break;
 		done++;
 	}
-	pvio_nf_rx_refill(nf);
-	if (done < budget && napi_complete_done(napi, done) && !nf->broken) {
-		r = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&nf->rx);
+	pvio_nf_rx_refill(queue);
+	if (done < budget && napi_complete_done(napi, done) && !queue->nf->broken) {
+		r = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&queue->rx);
 		if (r < 0)
-			pvio_nf_broken(nf, "impossible rx rsp_prod");
-		else if (r > 0 || READ_ONCE(nf->tx.sring->rsp_prod) !=
-			 nf->tx.rsp_cons)
+			pvio_nf_broken(queue->nf, "impossible rx rsp_prod");
+		else if (r > 0 || READ_ONCE(queue->tx.sring->rsp_prod) !=
+			 queue->tx.rsp_cons)
 			napi_schedule(napi);
 	}
 	return done;
@@ -523,10 +536,10 @@ static int pvio_nf_poll(struct napi_struct *napi, int budget)
 
 static irqreturn_t pvio_nf_interrupt(int irq, void *data)
 {
-	struct pvio_nf *nf = data;
+	struct pvio_nf_queue *queue = data;
 
-	if (READ_ONCE(nf->napi_on) && !nf->broken)
-		napi_schedule(&nf->napi);
+	if (READ_ONCE(queue->napi_on) && !queue->nf->broken)
+		napi_schedule(&queue->napi);
 	return IRQ_HANDLED;
 }
 
@@ -535,10 +548,12 @@ static irqreturn_t pvio_nf_interrupt(int irq, void *data)
 static int pvio_nf_open(struct net_device *dev)
 {
 	struct pvio_nf *nf = netdev_priv(dev);
+	unsigned int q;
 
 	if (READ_ONCE(nf->connected) && !nf->broken) {
-		netif_start_queue(dev);
-		napi_schedule(&nf->napi);
+		netif_tx_start_all_queues(dev);
+		for (q = 0; q < nf->nr_queues; q++)
+			napi_schedule(&nf->queues[q].napi);
 	}
 	return 0;
 }
@@ -549,19 +564,53 @@ static int pvio_nf_close(struct net_device *dev)
 	return 0;
 }
 
+/*
+ * xen-netfront's xennet_select_queue(): the flow hash modulo the queues,
+ * so that the flows of one sending CPU spread over every queue (the XPS
+ * map set at connect is what netdev_pick_tx() would use instead).
+ */
+static u16 pvio_nf_select_queue(struct net_device *dev, struct sk_buff *skb,
+				struct net_device *sb_dev)
+{
+	unsigned int n = dev->real_num_tx_queues;
+
+	if (n <= 1)
+		return 0;
+	return skb_get_hash(skb) % n;
+}
+
+static u64 pvio_nf_stat(const struct pvio_nf_stats *st, size_t off)
+{
+	return READ_ONCE(*(u64 *)((char *)st + off));
+}
+
+/* The device's counters: its own and every queue's (kept across connects). */
+static u64 pvio_nf_stat_sum(const struct pvio_nf *nf, size_t off)
+{
+	u64 sum = pvio_nf_stat(&nf->stats, off);
+	unsigned int q;
+
+	for (q = 0; q < nf->max_queues; q++)
+		sum += pvio_nf_stat(&nf->queues[q].stats, off);
+	return sum;
+}
+
+#define PVIO_NF_SUM(nf, f) \
+	pvio_nf_stat_sum(nf, offsetof(struct pvio_nf_stats, f))
+
 static void pvio_nf_get_stats64(struct net_device *dev,
 				struct rtnl_link_stats64 *s)
 {
 	struct pvio_nf *nf = netdev_priv(dev);
 
-	s->rx_packets = READ_ONCE(nf->stats.rx_packets);
-	s->rx_bytes = READ_ONCE(nf->stats.rx_bytes);
-	s->rx_errors = READ_ONCE(nf->stats.rx_errors);
-	s->rx_dropped = READ_ONCE(nf->stats.rx_dropped);
-	s->tx_packets = READ_ONCE(nf->stats.tx_packets);
-	s->tx_bytes = READ_ONCE(nf->stats.tx_bytes);
-	s->tx_errors = READ_ONCE(nf->stats.tx_errors);
-	s->tx_dropped = READ_ONCE(nf->stats.tx_dropped);
+	s->rx_packets = PVIO_NF_SUM(nf, rx_packets);
+	s->rx_bytes = PVIO_NF_SUM(nf, rx_bytes);
+	s->rx_errors = PVIO_NF_SUM(nf, rx_errors);
+	s->rx_dropped = PVIO_NF_SUM(nf, rx_dropped);
+	s->tx_packets = PVIO_NF_SUM(nf, tx_packets);
+	s->tx_bytes = PVIO_NF_SUM(nf, tx_bytes);
+	s->tx_errors = PVIO_NF_SUM(nf, tx_errors);
+	s->tx_dropped = PVIO_NF_SUM(nf, tx_dropped);
 }
 
 static netdev_features_t pvio_nf_fix_features(struct net_device *dev,
@@ -594,6 +643,7 @@ static const struct net_device_ops pvio_nf_netdev_ops = {
 	.ndo_open = pvio_nf_open,
 	.ndo_stop = pvio_nf_close,
 	.ndo_start_xmit = pvio_nf_start_xmit,
+	.ndo_select_queue = pvio_nf_select_queue,
 	.ndo_get_stats64 = pvio_nf_get_stats64,
 	.ndo_fix_features = pvio_nf_fix_features,
 	.ndo_change_mtu = pvio_nf_change_mtu,
@@ -614,19 +664,37 @@ static const struct {
 #undef S
 };
 
+/* Per-queue counters in ethtool -S, after the device's totals. */
+static const struct {
+	const char *name;
+	size_t off;
+} pvio_nf_queue_stat_names[] = {
+#define S(f) { #f, offsetof(struct pvio_nf_stats, f) }
+	S(tx_packets), S(tx_bytes), S(rx_packets), S(rx_bytes),
+#undef S
+};
+
 static void pvio_nf_get_strings(struct net_device *dev, u32 sset, u8 *data)
 {
-	unsigned int i;
+	struct pvio_nf *nf = netdev_priv(dev);
+	unsigned int i, q;
 
 	if (sset != ETH_SS_STATS)
 		return;
 	for (i = 0; i < ARRAY_SIZE(pvio_nf_stat_names); i++)
 		ethtool_sprintf(&data, "%s", pvio_nf_stat_names[i].name);
+	for (q = 0; q < nf->max_queues; q++)
+		for (i = 0; i < ARRAY_SIZE(pvio_nf_queue_stat_names); i++)
+			ethtool_sprintf(&data, "q%u_%s", q,
+					pvio_nf_queue_stat_names[i].name);
 }
 
 static int pvio_nf_get_sset_count(struct net_device *dev, int sset)
 {
-	return sset == ETH_SS_STATS ? ARRAY_SIZE(pvio_nf_stat_names) :
+	struct pvio_nf *nf = netdev_priv(dev);
+
+	return sset == ETH_SS_STATS ? ARRAY_SIZE(pvio_nf_stat_names) +
+	       nf->max_queues * ARRAY_SIZE(pvio_nf_queue_stat_names) :
 	       -EOPNOTSUPP;
 }
 
@@ -634,14 +702,17 @@ static void pvio_nf_get_ethtool_stats(struct net_device *dev,
 				      struct ethtool_stats *st, u64 *data)
 {
 	struct pvio_nf *nf = netdev_priv(dev);
-	unsigned int i;
+	unsigned int i, q;
 
 	for (i = 0; i < ARRAY_SIZE(pvio_nf_stat_names); i++)
-		data[i] = READ_ONCE(*(u64 *)((char *)&nf->stats +
-					     pvio_nf_stat_names[i].off));
+		*data++ = pvio_nf_stat_sum(nf, pvio_nf_stat_names[i].off);
+	for (q = 0; q < nf->max_queues; q++)
+		for (i = 0; i < ARRAY_SIZE(pvio_nf_queue_stat_names); i++)
+			*data++ = pvio_nf_stat(&nf->queues[q].stats,
+					       pvio_nf_queue_stat_names[i].off);
 }
 
-/* ethtool -l: one queue (a TX and RX ring pair, one NAPI), as combined. */
+/* ethtool -l: the queues (a TX and RX ring pair, one NAPI each), combined. */
 static void pvio_nf_get_channels(struct net_device *dev,
 				 struct ethtool_channels *ch)
 {
@@ -659,129 +730,233 @@ static const struct ethtool_ops pvio_nf_ethtool_ops = {
 
 /* ---- set-up and teardown (called by the control path) ----------------- */
 
-static void pvio_nf_free_ring(struct pvio_nf *nf, struct page **page,
+static void pvio_nf_free_ring(struct pvio_nf_queue *queue, struct page **page,
 			      grant_ref_t ref)
 {
 	if (*page)
-		pvio_xenbus_end_ring(nf->xdev, ref, *page);
+		pvio_xenbus_end_ring(queue->nf->xdev, ref, *page);
 	*page = NULL;
 }
 
-static void pvio_nf_unbind(struct pvio_nf *nf)
+static void pvio_nf_unbind(struct pvio_nf_queue *queue)
 {
-	if (nf->rx_irq > 0)
-		pvio_unbind_from_irqhandler(nf->rx_irq, nf);
-	else if (nf->rx_port)
-		pvio_xenbus_free_evtchn(nf->xdev, nf->rx_port);
-	if (nf->irq > 0)
-		pvio_unbind_from_irqhandler(nf->irq, nf);
-	else if (nf->port)
-		pvio_xenbus_free_evtchn(nf->xdev, nf->port);
-	nf->irq = 0;
-	nf->port = 0;
-	nf->rx_irq = 0;
-	nf->rx_port = 0;
+	struct pvio_xenbus_device *xdev = queue->nf->xdev;
+
+	if (queue->rx_irq > 0)
+		pvio_unbind_from_irqhandler(queue->rx_irq, queue);
+	else if (queue->rx_port)
+		pvio_xenbus_free_evtchn(xdev, queue->rx_port);
+	if (queue->irq > 0)
+		pvio_unbind_from_irqhandler(queue->irq, queue);
+	else if (queue->port)
+		pvio_xenbus_free_evtchn(xdev, queue->port);
+	queue->irq = 0;
+	queue->port = 0;
+	queue->rx_irq = 0;
+	queue->rx_port = 0;
+	queue->cpu = -1;
 }
 
 /*
- * One port, or with @nf->split two (xen-netfront's setup_netfront_split()):
- * event-channel-tx for TX requests and completions, event-channel-rx for
- * RX. Both interrupts only schedule NAPI.
+ * One port, or with split event channels two (xen-netfront's
+ * setup_netfront_split()): event-channel-tx for TX requests and
+ * completions, event-channel-rx for RX. Both interrupts only schedule
+ * the queue's NAPI. Names as before with one queue (<eth>, or <eth>-tx
+ * and <eth>-rx), with several as xen-netfront's (<eth>-q<N>, -q<N>-tx,
+ * -q<N>-rx).
  */
-static int pvio_nf_bind(struct pvio_nf *nf)
+static int pvio_nf_bind(struct pvio_nf_queue *queue)
 {
+	struct pvio_nf *nf = queue->nf;
+	char base[IFNAMSIZ + 8];
 	int err;
 
-	snprintf(nf->tx_irq_name, sizeof(nf->tx_irq_name), "%s%s",
-		 nf->dev->name, nf->split ? "-tx" : "");
-	err = pvio_xenbus_alloc_evtchn(nf->xdev, &nf->port);
+	if (nf->nr_queues > 1)
+		snprintf(base, sizeof(base), "%s-q%u", nf->dev->name,
+			 queue->id);
+	else
+		snprintf(base, sizeof(base), "%s", nf->dev->name);
+	snprintf(queue->tx_irq_name, sizeof(queue->tx_irq_name), "%s%s",
+		 base, nf->split ? "-tx" : "");
+	err = pvio_xenbus_alloc_evtchn(nf->xdev, &queue->port);
 	if (err)
 		return err;
-	err = pvio_bind_evtchn_to_irqhandler(nf->d, nf->port, pvio_nf_interrupt,
-					     0, nf->tx_irq_name, nf);
+	err = pvio_bind_evtchn_to_irqhandler(nf->d, queue->port,
+					     pvio_nf_interrupt, 0,
+					     queue->tx_irq_name, queue);
 	if (err < 0)
 		goto fail;
-	nf->irq = err;
+	queue->irq = err;
 	if (!nf->split)
 		return 0;
-	snprintf(nf->rx_irq_name, sizeof(nf->rx_irq_name), "%s-rx",
-		 nf->dev->name);
-	err = pvio_xenbus_alloc_evtchn(nf->xdev, &nf->rx_port);
+	snprintf(queue->rx_irq_name, sizeof(queue->rx_irq_name), "%s-rx",
+		 base);
+	err = pvio_xenbus_alloc_evtchn(nf->xdev, &queue->rx_port);
 	if (err)
 		goto fail;
-	err = pvio_bind_evtchn_to_irqhandler(nf->d, nf->rx_port,
+	err = pvio_bind_evtchn_to_irqhandler(nf->d, queue->rx_port,
 					     pvio_nf_interrupt, 0,
-					     nf->rx_irq_name, nf);
+					     queue->rx_irq_name, queue);
 	if (err < 0)
 		goto fail;
-	nf->rx_irq = err;
+	queue->rx_irq = err;
 	return 0;
 fail:
-	pvio_nf_unbind(nf);
+	pvio_nf_unbind(queue);
 	return err;
 }
 
-/**
- * pvio_nf_setup_rings() - allocate and grant both rings, bind the port(s)
- * @nf: the device
- *
- * Context: process context (the control path).
- * Return: 0 or -errno with everything undone.
+/*
+ * With several queues, queue N's port(s) go to the N-th online CPU and
+ * its XPS map names that CPU: irq_set_affinity() reaches
+ * EVTCHNOP_bind_vcpu through the event channel's irq_chip (as blkfront's
+ * queues, Linux's xen_rebind_evtchn_to_cpu()); a port that cannot move
+ * stays where it is.
  */
-int pvio_nf_setup_rings(struct pvio_nf *nf)
+static void pvio_nf_bind_cpu(struct pvio_nf_queue *queue)
 {
+	unsigned int cpu;
+
+	queue->cpu = -1;
+	if (queue->nf->nr_queues <= 1)
+		return;
+	cpu = cpumask_local_spread(queue->id, NUMA_NO_NODE);
+	if (irq_set_affinity(queue->irq, cpumask_of(cpu)))
+		return;
+	if (queue->rx_irq > 0 &&
+	    irq_set_affinity(queue->rx_irq, cpumask_of(cpu)))
+		return;
+	queue->cpu = cpu;
+	netif_set_xps_queue(queue->nf->dev, cpumask_of(cpu), queue->id);
+}
+
+/* Undo pvio_nf_queue_setup(); NAPI disabled, the port(s) unbound. */
+static void pvio_nf_queue_release(struct pvio_nf_queue *queue)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVIO_NF_RING; i++) {
+		struct pvio_nf_txslot *s = &queue->tx_slots[i];
+
+		if (!test_bit(i, queue->tx_busy))
+			continue;
+		pvio_nf_end_access(queue, s->ref, s->page);
+		dev_kfree_skb_any(s->skb);
+		s->skb = NULL;
+		__clear_bit(i, queue->tx_busy);
+	}
+	for (i = 0; i < PVIO_NF_RING; i++) {
+		struct page *page = pvio_nf_rx_take(queue, i);
+
+		if (page)
+			pvio_nf_page_put(queue, page);
+	}
+	pvio_nf_pool_destroy(queue);
+	pvio_nf_free_ring(queue, &queue->tx_page, queue->tx_ring_ref);
+	pvio_nf_free_ring(queue, &queue->rx_page, queue->rx_ring_ref);
+}
+
+/* One queue's rings granted, its pool, its port(s) bound. */
+static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
+{
+	struct pvio_xenbus_device *xdev = queue->nf->xdev;
 	struct xen_netif_tx_sring *txs;
 	struct xen_netif_rx_sring *rxs;
 	unsigned int i;
 	int err;
 
-	pvio_nf_teardown(nf);
-	nf->broken = false;
-	nf->tx_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	nf->rx_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
-	if (!nf->tx_page || !nf->rx_page) {
+	queue->tx_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	queue->rx_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!queue->tx_page || !queue->rx_page) {
 		err = -ENOMEM;
 		goto free_pages;
 	}
-	txs = page_address(nf->tx_page);
-	rxs = page_address(nf->rx_page);
+	txs = page_address(queue->tx_page);
+	rxs = page_address(queue->rx_page);
 	SHARED_RING_INIT(txs);
 	SHARED_RING_INIT(rxs);
-	FRONT_RING_INIT(&nf->tx, txs, PVIO_NF_PAGE);
-	FRONT_RING_INIT(&nf->rx, rxs, PVIO_NF_PAGE);
-	err = pvio_xenbus_grant_ring(nf->xdev, nf->tx_page, &nf->tx_ring_ref);
+	FRONT_RING_INIT(&queue->tx, txs, PVIO_NF_PAGE);
+	FRONT_RING_INIT(&queue->rx, rxs, PVIO_NF_PAGE);
+	err = pvio_xenbus_grant_ring(xdev, queue->tx_page, &queue->tx_ring_ref);
 	if (err)
 		goto free_pages;
-	err = pvio_xenbus_grant_ring(nf->xdev, nf->rx_page, &nf->rx_ring_ref);
+	err = pvio_xenbus_grant_ring(xdev, queue->rx_page, &queue->rx_ring_ref);
 	if (err) {
-		pvio_nf_free_ring(nf, &nf->tx_page, nf->tx_ring_ref);
+		pvio_nf_free_ring(queue, &queue->tx_page, queue->tx_ring_ref);
 		goto free_pages;
 	}
-	err = pvio_nf_pool_create(nf);
+	err = pvio_nf_pool_create(queue);
 	if (err)
 		goto end_rings;
-	err = pvio_nf_bind(nf);
+	err = pvio_nf_bind(queue);
 	if (err)
 		goto destroy_pool;
-	nf->nr_tx_free = PVIO_NF_RING;
+	pvio_nf_bind_cpu(queue);
+	queue->nr_tx_free = PVIO_NF_RING;
 	for (i = 0; i < PVIO_NF_RING; i++)
-		nf->tx_free[i] = PVIO_NF_RING - 1 - i;
-	bitmap_zero(nf->tx_busy, PVIO_NF_RING);
-	nf->rings = true;
+		queue->tx_free[i] = PVIO_NF_RING - 1 - i;
+	bitmap_zero(queue->tx_busy, PVIO_NF_RING);
 	return 0;
 
 destroy_pool:
-	pvio_nf_pool_destroy(nf);
+	pvio_nf_pool_destroy(queue);
 end_rings:
-	pvio_nf_free_ring(nf, &nf->tx_page, nf->tx_ring_ref);
-	pvio_nf_free_ring(nf, &nf->rx_page, nf->rx_ring_ref);
+	pvio_nf_free_ring(queue, &queue->tx_page, queue->tx_ring_ref);
+	pvio_nf_free_ring(queue, &queue->rx_page, queue->rx_ring_ref);
 free_pages:
-	if (nf->tx_page)
-		__free_page(nf->tx_page);
-	if (nf->rx_page)
-		__free_page(nf->rx_page);
-	nf->tx_page = NULL;
-	nf->rx_page = NULL;
+	if (queue->tx_page)
+		__free_page(queue->tx_page);
+	if (queue->rx_page)
+		__free_page(queue->rx_page);
+	queue->tx_page = NULL;
+	queue->rx_page = NULL;
+	return err;
+}
+
+/**
+ * pvio_nf_setup_rings() - allocate and grant every queue's rings, bind ports
+ * @nf: the device
+ * @nr_queues: queues to set up (1 .. @nf->max_queues; the caller took the
+ *	minimum of its own, the backend's and the online CPUs)
+ *
+ * As xen-netfront's xennet_create_queues() and setup_netfront(): per
+ * queue, two granted rings and one port (two with @nf->split), bound to
+ * a CPU of its own when there are several (and that CPU in the queue's
+ * XPS map); the netdev's real TX and RX queues follow.
+ *
+ * Context: process context (the control path), takes the RTNL.
+ * Return: 0, -EINVAL (@nr_queues out of range) or -errno with everything
+ * undone.
+ */
+int pvio_nf_setup_rings(struct pvio_nf *nf, unsigned int nr_queues)
+{
+	unsigned int q;
+	int err;
+
+	pvio_nf_teardown(nf);
+	if (!nr_queues || nr_queues > nf->max_queues)
+		return -EINVAL;
+	nf->broken = false;
+	rtnl_lock();
+	err = netif_set_real_num_tx_queues(nf->dev, nr_queues);
+	if (!err)
+		err = netif_set_real_num_rx_queues(nf->dev, nr_queues);
+	rtnl_unlock();
+	if (err)
+		return err;
+	nf->nr_queues = nr_queues;
+	for (q = 0; q < nr_queues; q++) {
+		err = pvio_nf_queue_setup(&nf->queues[q]);
+		if (err)
+			goto undo;
+	}
+	nf->rings = true;
+	return 0;
+undo:
+	while (q--) {
+		pvio_nf_unbind(&nf->queues[q]);
+		pvio_nf_queue_release(&nf->queues[q]);
+	}
 	return err;
 }
 
@@ -793,6 +968,8 @@ free_pages:
  */
 void pvio_nf_start(struct pvio_nf *nf)
 {
+	unsigned int q;
+
 	if (!nf->rings || nf->connected)
 		return;
 	WRITE_ONCE(nf->connected, true);
@@ -805,13 +982,16 @@ void pvio_nf_start(struct pvio_nf *nf)
 		dev_set_mtu(nf->dev, ETH_DATA_LEN);
 	}
 	rtnl_unlock();
-	napi_enable(&nf->napi);
-	WRITE_ONCE(nf->napi_on, true);
+	for (q = 0; q < nf->nr_queues; q++) {
+		napi_enable(&nf->queues[q].napi);
+		WRITE_ONCE(nf->queues[q].napi_on, true);
+	}
 	netif_carrier_on(nf->dev);
 	if (netif_running(nf->dev))
-		netif_wake_queue(nf->dev);
+		netif_tx_wake_all_queues(nf->dev);
 	local_bh_disable();
-	napi_schedule(&nf->napi);
+	for (q = 0; q < nf->nr_queues; q++)
+		napi_schedule(&nf->queues[q].napi);
 	local_bh_enable();
 }
 
@@ -820,52 +1000,42 @@ void pvio_nf_start(struct pvio_nf *nf)
  * @nf: the device; harmless if nothing is set up
  *
  * The quiesce of xen-netfront's xennet_disconnect_backend(): the link
- * goes down and no transmit touches the ring once @nf->connected is
- * clear (start_xmit checks it under tx_lock), the TX queues stop, NAPI
- * is disabled (the interrupt handler then schedules nothing and no poll
- * notifies) and the port is unbound before any grant is ended. Unanswered
- * TX skbs are freed (TCP retransmits, as after xennet_release_tx_bufs())
- * with the posted RX buffers; a page the backend still maps goes to
- * pvio-grant's deferred end of access. The net_device stays registered.
+ * goes down and no transmit touches a ring once @nf->connected is clear
+ * (start_xmit checks it under the queue's tx_lock), the TX queues stop,
+ * every queue's NAPI is disabled (the interrupt handlers then schedule
+ * nothing and no poll notifies) and the ports are unbound before any
+ * grant is ended. Unanswered TX skbs are freed (TCP retransmits, as after
+ * xennet_release_tx_bufs()) with the posted RX buffers; a page the
+ * backend still maps goes to pvio-grant's deferred end of access. The
+ * net_device stays registered.
  *
  * Context: process context, sleeps (napi_disable()).
  */
 void pvio_nf_teardown(struct pvio_nf *nf)
 {
-	unsigned int i;
+	unsigned int q;
 
 	netif_carrier_off(nf->dev);
-	spin_lock_bh(&nf->tx_lock);
-	WRITE_ONCE(nf->connected, false);
-	spin_unlock_bh(&nf->tx_lock);
-	netif_tx_disable(nf->dev);
-	if (nf->napi_on) {
-		WRITE_ONCE(nf->napi_on, false);
-		napi_disable(&nf->napi);
+	for (q = 0; q < nf->max_queues; q++) {
+		spin_lock_bh(&nf->queues[q].tx_lock);
+		WRITE_ONCE(nf->connected, false);
+		spin_unlock_bh(&nf->queues[q].tx_lock);
 	}
-	del_timer_sync(&nf->refill_timer);
-	pvio_nf_unbind(nf);
+	netif_tx_disable(nf->dev);
+	for (q = 0; q < nf->max_queues; q++) {
+		struct pvio_nf_queue *queue = &nf->queues[q];
+
+		if (queue->napi_on) {
+			WRITE_ONCE(queue->napi_on, false);
+			napi_disable(&queue->napi);
+		}
+		del_timer_sync(&queue->refill_timer);
+		pvio_nf_unbind(queue);
+	}
 	if (!nf->rings)
 		return;
-	for (i = 0; i < PVIO_NF_RING; i++) {
-		struct pvio_nf_txslot *s = &nf->tx_slots[i];
-
-		if (!test_bit(i, nf->tx_busy))
-			continue;
-		pvio_nf_end_access(nf, s->ref, s->page);
-		dev_kfree_skb_any(s->skb);
-		s->skb = NULL;
-		__clear_bit(i, nf->tx_busy);
-	}
-	for (i = 0; i < PVIO_NF_RING; i++) {
-		struct page *page = pvio_nf_rx_take(nf, i);
-
-		if (page)
-			pvio_nf_page_put(nf, page);
-	}
-	pvio_nf_pool_destroy(nf);
-	pvio_nf_free_ring(nf, &nf->tx_page, nf->tx_ring_ref);
-	pvio_nf_free_ring(nf, &nf->rx_page, nf->rx_ring_ref);
+	for (q = 0; q < nf->nr_queues; q++)
+		pvio_nf_queue_release(&nf->queues[q]);
 	nf->rings = false;
 }
 
@@ -873,28 +1043,48 @@ void pvio_nf_teardown(struct pvio_nf *nf)
  * pvio_nf_create() - allocate and register eth<N>
  * @xdev: the frontend device
  * @mac: its MAC address (from the store)
+ * @max_queues: the most queues it will ever use (1 or more)
+ *
+ * The net_device has @max_queues TX and RX queues, one in use until a
+ * connect sets up more; each queue's NAPI context is added here.
  *
  * Context: process context.
  * Return: the device or an ERR_PTR.
  */
 struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
-			       const u8 *mac)
+			       const u8 *mac, unsigned int max_queues)
 {
 	struct net_device *dev;
 	struct pvio_nf *nf;
+	unsigned int q;
 	int err;
 
-	dev = alloc_etherdev(sizeof(*nf));
+	dev = alloc_etherdev_mq(sizeof(*nf), max_queues);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
 	nf = netdev_priv(dev);
+	nf->queues = kvcalloc(max_queues, sizeof(*nf->queues), GFP_KERNEL);
+	if (!nf->queues) {
+		free_netdev(dev);
+		return ERR_PTR(-ENOMEM);
+	}
 	nf->xdev = xdev;
 	nf->dev = dev;
 	nf->d = xdev->domain;
 	nf->beid = xdev->otherend_id;
-	spin_lock_init(&nf->tx_lock);
+	nf->max_queues = max_queues;
+	nf->nr_queues = 1;
 	mutex_init(&nf->ctl_lock);
-	timer_setup(&nf->refill_timer, pvio_nf_refill_timer, 0);
+	for (q = 0; q < max_queues; q++) {
+		struct pvio_nf_queue *queue = &nf->queues[q];
+
+		queue->nf = nf;
+		queue->id = q;
+		queue->cpu = -1;
+		spin_lock_init(&queue->tx_lock);
+		timer_setup(&queue->refill_timer, pvio_nf_refill_timer, 0);
+		netif_napi_add(dev, &queue->napi, pvio_nf_poll);
+	}
 	SET_NETDEV_DEV(dev, &xdev->dev);
 	dev->netdev_ops = &pvio_nf_netdev_ops;
 	dev->ethtool_ops = &pvio_nf_ethtool_ops;
@@ -906,11 +1096,16 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 	/* a GSO packet and its headers fit the 16-bit size of a request */
 	netif_set_tso_max_size(dev, XEN_NETIF_MAX_TX_SIZE - MAX_TCP_HEADER);
 	eth_hw_addr_set(dev, mac);
-	netif_napi_add(dev, &nf->napi, pvio_nf_poll);
 	netif_carrier_off(dev);
-	err = register_netdev(dev);
+	err = netif_set_real_num_tx_queues(dev, 1);
+	if (!err)
+		err = netif_set_real_num_rx_queues(dev, 1);
+	if (!err)
+		err = register_netdev(dev);
 	if (err) {
-		netif_napi_del(&nf->napi);
+		for (q = 0; q < max_queues; q++)
+			netif_napi_del(&nf->queues[q].napi);
+		kvfree(nf->queues);
 		free_netdev(dev);
 		return ERR_PTR(err);
 	}
@@ -926,9 +1121,13 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 void pvio_nf_destroy(struct pvio_nf *nf)
 {
 	struct net_device *dev = nf->dev;
+	struct pvio_nf_queue *queues = nf->queues;
+	unsigned int q;
 
 	pvio_nf_teardown(nf);
 	unregister_netdev(dev);
-	netif_napi_del(&nf->napi);
+	for (q = 0; q < nf->max_queues; q++)
+		netif_napi_del(&queues[q].napi);
 	free_netdev(dev);
+	kvfree(queues);
 }

@@ -84,38 +84,30 @@ struct pvio_nf_stats {
 	u64 backend_restarts, reconnects, recovery_timeouts;
 };
 
-struct pvio_nf {
-	/* control */
-	struct pvio_xenbus_device *xdev;
-	struct net_device *dev;
-	struct pvio_domain *d;
-	domid_t beid;
-	bool sg, gso_v4, gso_v6, ipv6_csum;	/* the backend offers */
-	bool rings;				/* set up */
-	bool connected;
-	bool broken;				/* hostile backend */
+struct pvio_nf;
 
-	/*
-	 * Backend recovery (xenbus.c): while @held, the backend went away
-	 * without being detached and the device waits for a new one;
-	 * @hold_work gives up after recovery_timeout seconds. @ctl_lock
-	 * serialises the state steps, the timeout and remove().
-	 */
-	struct mutex ctl_lock;
-	bool held;
-	struct delayed_work hold_work;
+/*
+ * struct pvio_nf_queue - one ring pair of eth<N> (netif.h's queue-N)
+ *
+ * Its rings, port(s) (bound to one CPU when there are several queues),
+ * TX slots under @tx_lock, its NAPI context (RX and TX completions), its
+ * RX buffers and pool, its counters.
+ */
+struct pvio_nf_queue {
+	struct pvio_nf *nf;
+	unsigned int id;		/* N of queue-N, the netdev queue */
+	int cpu;			/* its ports' CPU, or -1 */
 
 	struct xen_netif_tx_front_ring tx;
 	struct xen_netif_rx_front_ring rx;
 	struct page *tx_page, *rx_page;
 	grant_ref_t tx_ring_ref, rx_ring_ref;
-	bool split;			/* split event channels, this connect */
 	evtchn_port_t port;		/* event-channel or event-channel-tx */
 	int irq;
 	evtchn_port_t rx_port;		/* event-channel-rx if split, else 0 */
 	int rx_irq;
-	char tx_irq_name[IFNAMSIZ + 4];
-	char rx_irq_name[IFNAMSIZ + 4];
+	char tx_irq_name[IFNAMSIZ + 12];
+	char rx_irq_name[IFNAMSIZ + 12];
 
 	/* TX */
 	spinlock_t tx_lock;
@@ -135,11 +127,41 @@ struct pvio_nf {
 	struct pvio_nf_stats stats;
 };
 
+struct pvio_nf {
+	/* control */
+	struct pvio_xenbus_device *xdev;
+	struct net_device *dev;
+	struct pvio_domain *d;
+	domid_t beid;
+	bool sg, gso_v4, gso_v6, ipv6_csum;	/* the backend offers */
+	bool rings;				/* set up */
+	bool connected;
+	bool broken;				/* hostile backend */
+	bool split;			/* split event channels, this connect */
+
+	/*
+	 * Backend recovery (xenbus.c): while @held, the backend went away
+	 * without being detached and the device waits for a new one;
+	 * @hold_work gives up after recovery_timeout seconds. @ctl_lock
+	 * serialises the state steps, the timeout and remove().
+	 */
+	struct mutex ctl_lock;
+	bool held;
+	struct delayed_work hold_work;
+
+	/* queues: max_queues allocated, nr_queues set up */
+	unsigned int max_queues;
+	unsigned int nr_queues;
+	struct pvio_nf_queue *queues;
+
+	struct pvio_nf_stats stats;	/* the device's: restarts */
+};
+
 /* netfront.c */
 struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
-			       const u8 *mac);
+			       const u8 *mac, unsigned int max_queues);
 void pvio_nf_destroy(struct pvio_nf *nf);
-int pvio_nf_setup_rings(struct pvio_nf *nf);
+int pvio_nf_setup_rings(struct pvio_nf *nf, unsigned int nr_queues);
 void pvio_nf_teardown(struct pvio_nf *nf);
 void pvio_nf_start(struct pvio_nf *nf);
 

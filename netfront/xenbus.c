@@ -33,6 +33,18 @@ module_param(split_event_channels, bool, 0644);
 MODULE_PARM_DESC(split_event_channels,
 		 "Use split event channels (one port per direction) when the backend offers feature-split-event-channels; read at each connect (default on)");
 
+/*
+ * The most queues a vif uses; 0 at load means one per online CPU, as
+ * xen-netfront's xennet_max_queues.
+ */
+static unsigned int max_queues;
+module_param(max_queues, uint, 0644);
+MODULE_PARM_DESC(max_queues,
+		 "Maximum queues (ring pairs) per vif, read at each connect; devices created from now on allow at most this many (default: online CPUs at load, at most 64)");
+
+/* Queues a frontend's keys may describe (as pvio-netback's limit). */
+#define PVIO_NF_QUEUES_LIMIT	64
+
 /* Longest wait honoured: a day. */
 #define PVIO_NF_RECOVERY_MAX	(24 * 3600U)
 
@@ -51,22 +63,101 @@ static int pvio_nf_read_mac(struct pvio_xenbus_device *dev, u8 *mac)
 	return err;
 }
 
+/*
+ * The keys of queue @q (xen-netfront's write_queue_xenstore_keys()): flat
+ * in the frontend's directory with one queue, in queue-N/ with several.
+ * Returns the entries written at @kv; the key names are allocated in
+ * @names (PVIO_NF_QUEUE_KEYS per queue).
+ */
+#define PVIO_NF_QUEUE_KEYS	4
+static unsigned int pvio_nf_queue_kv(struct pvio_nf *nf, unsigned int q,
+				     struct pvio_xenbus_kv *kv,
+				     char (*names)[32])
+{
+	static const char *const single[] = {
+		"tx-ring-ref", "rx-ring-ref", "event-channel",
+	};
+	static const char *const split[] = {
+		"tx-ring-ref", "rx-ring-ref", "event-channel-tx",
+		"event-channel-rx",
+	};
+	const struct pvio_nf_queue *queue = &nf->queues[q];
+	const char *const *keys = nf->split ? split : single;
+	unsigned int n = nf->split ? 4 : 3, i;
+	unsigned long vals[4] = {
+		queue->tx_ring_ref, queue->rx_ring_ref, queue->port,
+		queue->rx_port,
+	};
+
+	for (i = 0; i < n; i++) {
+		if (nf->nr_queues > 1)
+			snprintf(names[i], sizeof(names[i]), "queue-%u/%s", q,
+				 keys[i]);
+		else
+			snprintf(names[i], sizeof(names[i]), "%s", keys[i]);
+		kv[i].key = names[i];
+		kv[i].fmt = "%lu";
+		kv[i].val = vals[i];
+		kv[i].str = NULL;
+	}
+	return n;
+}
+
+/*
+ * Keys of an earlier connect that this one does not write: the other
+ * kind of event channel keys, the flat keys when there are queue-N
+ * directories now, queue-N directories when the keys are flat, so the
+ * backend only ever sees this connect's.
+ */
+static void pvio_nf_rm_stale(struct pvio_xenbus_device *dev, struct pvio_nf *nf,
+			     bool offered)
+{
+	static const char *const flat[] = {
+		"tx-ring-ref", "rx-ring-ref", "event-channel",
+		"event-channel-tx", "event-channel-rx",
+	};
+	char name[32];
+	unsigned int i;
+
+	if (nf->nr_queues > 1) {
+		for (i = 0; i < ARRAY_SIZE(flat); i++)
+			pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+				   flat[i]);
+	} else {
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   nf->split ? "event-channel" : "event-channel-tx");
+		if (!nf->split)
+			pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+				   "event-channel-rx");
+	}
+	for (i = nf->nr_queues > 1 ? nf->nr_queues : 0;
+	     i < PVIO_NF_QUEUES_LIMIT; i++) {
+		snprintf(name, sizeof(name), "queue-%u", i);
+		if (!pvio_xs_exists(dev->xs, PVIO_XBT_NIL, dev->nodename,
+				    name))
+			break;
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename, name);
+	}
+	if (!offered)
+		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
+			   "multi-queue-num-queues");
+}
+
 static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 {
 	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
-	struct pvio_xenbus_kv kv[] = {
-		{ .key = "tx-ring-ref", .fmt = "%lu" },
-		{ .key = "rx-ring-ref", .fmt = "%lu" },
-		{ .key = "event-channel", .fmt = "%lu" },
+	static const struct pvio_xenbus_kv features[] = {
 		{ .key = "request-rx-copy", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-rx-notify", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-sg", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-gso-tcpv6", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu", .val = 1 },
-		/* last: written only with split event channels */
-		{ .key = "event-channel-rx", .fmt = "%lu" },
 	};
+	struct pvio_xenbus_kv *kv;
+	char (*names)[32];
+	unsigned int be_max, nq, n, q;
+	bool offered;
 	int err;
 
 	if (!pvio_xenbus_read_otherend_feature(dev, "feature-rx-copy", 0)) {
@@ -86,32 +177,54 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 		    pvio_xenbus_read_otherend_feature(dev,
 						      "feature-split-event-channels",
 						      0);
-	err = pvio_nf_setup_rings(nf);
+	/*
+	 * xen-netfront's talk_to_netback(): min(the backend's offer (absent:
+	 * 1), max_queues, online CPUs), capped by the netdev's queues.
+	 */
+	be_max = pvio_xenbus_read_otherend_feature(dev,
+						   "multi-queue-max-queues", 0);
+	offered = be_max > 0;
+	nq = min3(max(be_max, 1U), READ_ONCE(max_queues), num_online_cpus());
+	nq = clamp(nq, 1U, nf->max_queues);
+	err = pvio_nf_setup_rings(nf, nq);
 	if (err) {
 		pvio_xenbus_dev_fatal(dev, err, "setting up the rings");
 		return err;
 	}
-	kv[0].val = nf->tx_ring_ref;
-	kv[1].val = nf->rx_ring_ref;
-	kv[2].val = nf->port;
-	kv[ARRAY_SIZE(kv) - 1].val = nf->rx_port;
-	/*
-	 * event-channel, or event-channel-tx and -rx; a previous connect's
-	 * keys of the other kind go, so the backend reads only this one's.
-	 */
-	if (nf->split)
-		kv[2].key = "event-channel-tx";
-	pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
-		   nf->split ? "event-channel" : "event-channel-tx");
-	if (!nf->split)
-		pvio_xs_rm(dev->xs, PVIO_XBT_NIL, dev->nodename,
-			   "event-channel-rx");
-	err = pvio_xenbus_write_keys(dev, kv, ARRAY_SIZE(kv) - !nf->split,
-				     XenbusStateInitialised);
-	if (err) {
-		pvio_xenbus_dev_fatal(dev, err, "writing tx-ring-ref");
-		pvio_nf_teardown(nf);
+	kv = kcalloc(ARRAY_SIZE(features) + 1 + nq * PVIO_NF_QUEUE_KEYS,
+		     sizeof(*kv), GFP_KERNEL);
+	names = kcalloc(nq * PVIO_NF_QUEUE_KEYS, sizeof(*names), GFP_KERNEL);
+	if (!kv || !names) {
+		err = -ENOMEM;
+		goto fail;
 	}
+	n = 0;
+	for (q = 0; q < nq; q++)
+		n += pvio_nf_queue_kv(nf, q, &kv[n],
+				      &names[q * PVIO_NF_QUEUE_KEYS]);
+	memcpy(&kv[n], features, sizeof(features));
+	n += ARRAY_SIZE(features);
+	/* as xen-netfront: whenever the backend offers multi-queue */
+	if (offered)
+		kv[n++] = (struct pvio_xenbus_kv){
+			.key = "multi-queue-num-queues", .fmt = "%lu",
+			.val = nq,
+		};
+	pvio_nf_rm_stale(dev, nf, offered);
+	err = pvio_xenbus_write_keys(dev, kv, n, XenbusStateInitialised);
+	if (err)
+		goto fail;
+	if (nq > 1)
+		netdev_info(nf->dev, "%u queues%s\n", nq,
+			    nf->split ? ", split event channels" : "");
+	kfree(kv);
+	kfree(names);
+	return 0;
+fail:
+	kfree(kv);
+	kfree(names);
+	pvio_xenbus_dev_fatal(dev, err, "writing tx-ring-ref");
+	pvio_nf_teardown(nf);
 	return err;
 }
 
@@ -228,7 +341,9 @@ static int pvio_nf_probe(struct pvio_xenbus_device *dev,
 				      dev->nodename);
 		return err;
 	}
-	nf = pvio_nf_create(dev, mac);
+	nf = pvio_nf_create(dev, mac,
+			    clamp(READ_ONCE(max_queues), 1U,
+				  (unsigned int)PVIO_NF_QUEUES_LIMIT));
 	if (IS_ERR(nf)) {
 		pvio_xenbus_dev_fatal(dev, PTR_ERR(nf), "creating eth device");
 		return PTR_ERR(nf);
@@ -268,6 +383,9 @@ static struct pvio_xenbus_driver pvio_nf_driver = {
 
 static int __init pvio_netfront_init(void)
 {
+	if (!max_queues)
+		max_queues = min_t(unsigned int, num_online_cpus(),
+				   PVIO_NF_QUEUES_LIMIT);
 	return pvio_xenbus_register_frontend(&pvio_nf_driver, THIS_MODULE,
 					     KBUILD_MODNAME);
 }

@@ -11,7 +11,9 @@
 # each), ping and iperf3 TCP both ways, detach. Then a frontend asking
 # for more queues than the backend offers (multi-queue-max-queues 1) is
 # refused with Xen's message in the error node and a new vif works after
-# it; then everything unloads.
+# it; then everything unloads. One queue throughout (max_queues=1 at
+# both ends, written before any vif exists): multi-queue with and without
+# split event channels is net-mq.sh's.
 . /pvio/lib.sh
 
 DOM=nets1
@@ -79,6 +81,8 @@ round() {
 }
 
 t_load
+echo 1 >/sys/module/pvio_netback/parameters/max_queues
+echo 1 >/sys/module/pvio_netfront/parameters/max_queues
 [ "$(cat $NBP)" = Y ] && [ "$(cat $NFP)" = Y ] &&
 	t_ok "split event channels on by default at both ends" ||
 	t_fail "split event channels on by default" "netback $(cat $NBP) netfront $(cat $NFP)"
@@ -90,21 +94,25 @@ round "backend without split" N Y
 echo Y >$NBP; echo Y >$NFP
 
 # More queues than offered: the backend offers multi-queue-max-queues 1
-# (no multi-queue yet); a frontend asking for 4 is refused as Xen does
-# (error node, Closing), and the backend driver stays usable: a new vif
-# connects and carries traffic. The key is planted while pvio-netback is
-# unloaded, so the re-loaded backend reads it when the frontend connects.
+# (max_queues=1); a frontend asking for 4 is refused as Xen does (error
+# node, Closing), and the backend driver stays usable: a new vif connects
+# and carries traffic. pvio-netfront asks for no more than offered, so
+# the frontend is played by this script: pvio-netfront is unloaded, the
+# vif attached (the backend waits in InitWait), and its keys and
+# Initialised written to the store by hand.
+rmmod pvio-netfront
 devid=$(pvctl network-attach $domid mac=$MAC)
 BE=/local/domain/0/backend/vif/$domid/$devid
 FE=/local/domain/$domid/device/vif/$devid
-if wait_for 20 sh -c "[ \"\$(pvctl store read $BE/state)\" = 4 ]"; then
-	t_ok "queues: vif connected, backend offers multi-queue-max-queues $(pvctl store read $BE/multi-queue-max-queues)"
+if wait_for 20 state_is $BE 2; then
+	t_ok "queues: backend in InitWait, offers multi-queue-max-queues $(pvctl store read $BE/multi-queue-max-queues)"
 else
-	t_fail "queues: vif connected" "$(pvctl network-list $domid)"
+	t_fail "queues: backend in InitWait" "$(pvctl network-list $domid)"
 fi
-rmmod pvio-netback
-pvctl store write $FE/multi-queue-num-queues 4
-insmod /pvio/modules/pvio-netback.ko
+for kv in multi-queue-num-queues=4 request-rx-copy=1 feature-rx-notify=1 \
+	  queue-0/tx-ring-ref=8 queue-0/rx-ring-ref=9 queue-0/event-channel=5 state=3; do
+	pvctl store write $FE/${kv%%=*} ${kv#*=}
+done
 if wait_for 30 sh -c "pvctl store read $BE/error 2>/dev/null | grep -q 'requested 4 queues'"; then
 	t_ok "frontend asking for 4 queues -> error: $(pvctl store read $BE/error)"
 else
@@ -113,8 +121,10 @@ fi
 st=$(pvctl store read $BE/state 2>/dev/null)
 [ "$st" = 5 ] || [ "$st" = 6 ] && t_ok "that backend is Closing/Closed ($st)" ||
 	t_fail "that backend is Closing/Closed" "state $st"
+pvctl store write $FE/state 6
 t_check "queues: pvctl network-detach" pvctl network-detach $domid $devid
 wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
+insmod /pvio/modules/pvio-netfront.ko max_queues=1
 round "after the refused vif" Y Y
 $IP netns del $DOM
 t_check "pvctl destroy $DOM" pvctl destroy $domid
