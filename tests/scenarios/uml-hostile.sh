@@ -42,14 +42,6 @@ else
 	t_done; exit
 fi
 wait_for 5 pvctl store ls /local/domain/0
-# until SECONDS COMMAND...: COMMAND succeeds within SECONDS of the clock.
-until_ok() {
-	end=$(($(date +%s) + $1)); shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 1
-	done
-}
 uml_alive() { [ -e /run/pvio/h1.pid ]; }
 dmesg_bad() { dmesg | grep -E 'BUG:|WARNING:|Oops|general protection|KASAN|Call Trace' | head -n 5; }
 
