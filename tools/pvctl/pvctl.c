@@ -451,6 +451,14 @@ static int dom_suspended(const struct pvio_ctl_domain *d)
 }
 
 /* One word: running, suspended, shutdown(REASON), dying. */
+/* What a domain is: dom0, a context in dom0's kernel, or a UML process. */
+static const char *dom_kind(const struct pvio_ctl_domain *d)
+{
+	if (d->flags & PVIO_CTL_DOMF_PRIVILEGED)
+		return "dom0";
+	return d->flags & PVIO_CTL_DOMF_PROCESS ? "uml" : "kernel";
+}
+
 static const char *state_name(const struct pvio_ctl_domain *d)
 {
 	static char buf[32];
@@ -595,8 +603,7 @@ static int cmd_list(int argc, char **argv)
 		printf("%-5u %-24s %-18s %5u %7u %s\n", d[i].domid,
 		       d[i].name[0] ? d[i].name : "-", state_name(&d[i]),
 		       d[i].nr_vcpus, count_devices(d[i].domid),
-		       d[i].flags & PVIO_CTL_DOMF_PRIVILEGED ? "dom0" :
-		       d[i].flags & PVIO_CTL_DOMF_PROCESS ? "uml" : "kernel");
+		       dom_kind(&d[i]));
 	free(d);
 	return EX_OK;
 }
@@ -2475,9 +2482,9 @@ static void top_once(int batch)
 	d = ctl_list(&nr);
 	if (!batch)
 		printf("\033[H\033[2J");
-	printf("%-5s %-16s %-8s %5s %12s %10s %10s %10s %12s %12s\n", "domid",
-	       "name", "state", "vcpus", "hypercalls", "mc-entries",
-	       "gnt-maps", "gnt-copies", "events-sent", "events-dlvd");
+	printf("%-5s %-16s %-8s %5s %12s %10s %10s %10s %12s %12s %s\n",
+	       "domid", "name", "state", "vcpus", "hypercalls", "mc-entries",
+	       "gnt-maps", "gnt-copies", "events-sent", "events-dlvd", "kind");
 	for (i = 0; i < nr; i++) {
 		memset(&st, 0, sizeof(st));
 		st.domid = d[i].domid;
@@ -2485,14 +2492,15 @@ static void top_once(int batch)
 			continue;
 		for (hc = 0, k = 0; k < 64; k++)
 			hc += st.hypercalls[k];
-		printf("%-5u %-16.16s %-8s %5u %12llu %10llu %10llu %10llu %12llu %12llu\n",
+		printf("%-5u %-16.16s %-8s %5u %12llu %10llu %10llu %10llu %12llu %12llu %s\n",
 		       d[i].domid, d[i].name[0] ? d[i].name : "-",
 		       state_name(&d[i]), d[i].nr_vcpus, hc,
 		       (unsigned long long)st.multicall_entries,
 		       (unsigned long long)st.grant_maps,
 		       (unsigned long long)st.grant_copies,
 		       (unsigned long long)st.events_sent,
-		       (unsigned long long)st.events_delivered);
+		       (unsigned long long)st.events_delivered,
+		       dom_kind(&d[i]));
 	}
 	free(d);
 	fflush(stdout);
@@ -2617,7 +2625,8 @@ static const struct cmd cmds[] = {
 	  "a signal.\n" },
 	{ "top", cmd_top, "[-b] [-d SECONDS] [-n ITERATIONS]",
 	  "Per-domain counters since creation: hypercalls, multicall entries,\n"
-	  "grant maps and copies, events sent and delivered; refreshed every\n"
+	  "grant maps and copies, events sent and delivered, and the kind (dom0,\n"
+	  "kernel or uml); refreshed every\n"
 	  "SECONDS (default 1) like xentop. -b: batch mode, no screen control,\n"
 	  "one iteration unless -n.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help.\n" },
