@@ -55,6 +55,9 @@ MODULE_PARM_DESC(feature_persistent, "offer persistent grants");
  * persistent (they are the frontend's bio pages, ended at the response).
  */
 static bool pvio_blkback_zero_copy = true;
+module_param_named(feature_zero_copy, pvio_blkback_zero_copy, bool, 0644);
+MODULE_PARM_DESC(feature_zero_copy,
+		 "offer feature-zero-copy: indirect requests' data grants never persistent");
 
 /*
  * pvio's poll window (docs/block.md): offered as feature-poll-window-us
@@ -68,9 +71,6 @@ static unsigned int pvio_blkback_poll_us = 50;
 module_param_named(poll_window_us, pvio_blkback_poll_us, uint, 0644);
 MODULE_PARM_DESC(poll_window_us,
 		 "microseconds a polled ring is polled before its thread sleeps (0: not offered; at most 1000)");
-module_param_named(feature_zero_copy, pvio_blkback_zero_copy, bool, 0644);
-MODULE_PARM_DESC(feature_zero_copy,
-		 "offer feature-zero-copy: indirect requests' data grants never persistent");
 
 /*
  * xen-blkback's max_persistent_grants (default 1056): each ring keeps up

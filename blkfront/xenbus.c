@@ -700,13 +700,14 @@ static unsigned int pvio_blkfront_queues(struct pvio_blkfront *info,
 
 	param = READ_ONCE(pvio_blkfront_max_queues);
 	if (info->gd) {
-		nr = pvio_blkfront_nr_queues(be_max, param, num_online_cpus(),
-					     info->tag_set.nr_hw_queues);
-		if (info->tag_poll && be_max >= info->tag_set.nr_hw_queues)
-			nr = info->tag_set.nr_hw_queues;
-		*nr_poll = nr == info->tag_set.nr_hw_queues ? info->tag_poll :
-			   0;
-		return nr;
+		nr = info->tag_set.nr_hw_queues;
+		if (info->tag_poll && be_max >= nr) {
+			*nr_poll = info->tag_poll;
+			return nr;
+		}
+		*nr_poll = 0;
+		return pvio_blkfront_nr_queues(be_max, param,
+					       num_online_cpus(), nr);
 	}
 	if (be_max >= 2)
 		npoll = min3(READ_ONCE(pvio_blkfront_poll_queues), be_max - 1,
