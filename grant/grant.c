@@ -191,14 +191,21 @@ static int pvio_grant_get_free(struct pvio_grant_dom *g, unsigned int count,
 	return 0;
 }
 
+static void pvio_grant_put_free_locked(struct pvio_grant_dom *g,
+				       grant_ref_t ref)
+{
+	lockdep_assert_held(&g->lock);
+	g->next[ref] = g->free_head;
+	g->free_head = ref;
+	g->free_count++;
+}
+
 static void pvio_grant_put_free(struct pvio_grant_dom *g, grant_ref_t ref)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&g->lock, flags);
-	g->next[ref] = g->free_head;
-	g->free_head = ref;
-	g->free_count++;
+	pvio_grant_put_free_locked(g, ref);
 	spin_unlock_irqrestore(&g->lock, flags);
 }
 
@@ -487,7 +494,13 @@ static void pvio_grant_deferred_work(struct work_struct *work)
 	spin_lock_irqsave(&g->lock, flags);
 	list_for_each_entry_safe(e, tmp, &g->deferred, list) {
 		if (pvio_gnttab_end_foreign_access_ref(g->d, e->ref)) {
+			/*
+			 * Back on the free list in the same critical section
+			 * as it leaves the deferred count, so a reader of
+			 * both counts never sees the ref in neither.
+			 */
 			list_move(&e->list, &done);
+			pvio_grant_put_free_locked(g, e->ref);
 			g->nr_deferred--;
 		} else if (!e->warned &&
 			   time_after(jiffies, e->since + PVIO_GRANT_WARN_DELAY)) {
@@ -500,7 +513,6 @@ static void pvio_grant_deferred_work(struct work_struct *work)
 	spin_unlock_irqrestore(&g->lock, flags);
 
 	list_for_each_entry_safe(e, tmp, &done, list) {
-		pvio_grant_put_free(g, e->ref);
 		if (e->page)
 			put_page(e->page);
 		kfree(e);
