@@ -333,9 +333,14 @@ static void upcall_vcpu(struct pvio_evtchn_dom *ed, unsigned int vcpu)
 			break;
 		}
 		WRITE_ONCE(vi->evtchn_upcall_pending, 0);
-		/* Clear upcall_pending before reading the selector. */
-		smp_mb();
+		/*
+		 * Clear upcall_pending before reading the selector. virt_mb():
+		 * the writer is dom0 on another CPU even in a uniprocessor
+		 * guest (UML), where smp_mb() is only a compiler barrier.
+		 */
+		virt_mb();
 		upcall_round(ed, v, vi);
+		virt_rmb();	/* dom0 may have raised it again: re-read */
 	} while (READ_ONCE(vi->evtchn_upcall_pending));
 	rcu_read_unlock();
 }
