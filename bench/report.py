@@ -744,9 +744,11 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
     profiles = [(k, "perf profile of %s (cpu-clock, whole machine)" % k.split(":", 1)[1])
                 for k in con.texts if k.startswith("profile:")]
     for k, title in [("interrupts", "Dynamic-irq lines of /proc/interrupts"),
+                     ("eoi", "late EOIs per domain and IRQ (debugfs pvio-evtchn/dN: spurious, delayed, delay total)"),
                      ("top", "pvctl top -b"),
                      ("uml-lsmod", "the UML domU's lsmod (its own kernel)"),
-                     ("uml-interrupts", "the UML domU's /proc/interrupts (Dynamic-irq: its event channels)")] + profiles:
+                     ("uml-interrupts", "the UML domU's /proc/interrupts (Dynamic-irq: its event channels)"),
+                     ("uml-eoi", "the UML domU's late EOIs (debugfs pvio-evtchn/dN: spurious, delayed, delay total)")] + profiles:
         if k in con.texts:
             print("", file=f)
             print(title + ":", file=f)
@@ -789,8 +791,10 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
         "profiles": {k: v for k, v in con.texts.items() if k.startswith("profile:")},
         "interrupts": con.texts.get("interrupts"),
         "pvctl_top": con.texts.get("top"),
+        "eoi": con.texts.get("eoi"),
         "uml_lsmod": con.texts.get("uml-lsmod"),
         "uml_interrupts": con.texts.get("uml-interrupts"),
+        "uml_eoi": con.texts.get("uml-eoi"),
         "tap": con.tap,
         "runs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in con.runs],
     }
@@ -905,7 +909,9 @@ def from_json(path):
     con.netdevs = doc.get("network_pairs") or []
     con.runs = doc.get("runs") or []
     con.texts = dict(doc.get("profiles") or {})
-    for k, key in (("interrupts", "interrupts"), ("top", "pvctl_top")):
+    for k, key in (("interrupts", "interrupts"), ("top", "pvctl_top"), ("eoi", "eoi"),
+                   ("uml-interrupts", "uml_interrupts"), ("uml-eoi", "uml_eoi"),
+                   ("uml-lsmod", "uml_lsmod")):
         if doc.get(key) is not None:
             con.texts[k] = doc[key]
     con.tap = doc.get("tap") or []

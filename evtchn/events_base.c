@@ -22,16 +22,20 @@
  * Storms (XSA-332/391): drivers bind with late EOI and report interrupts
  * that found no work with PVIO_EOI_FLAG_SPURIOUS; the next EOI is then
  * delayed exponentially, up to one second. The upcall handles a bounded
- * number of rounds and defers the rest to an irq_work.
+ * number of rounds and defers the rest to an irq_work. debugfs
+ * pvio-evtchn/dN counts, per IRQ, the spurious EOIs and the delays they
+ * cost.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -68,6 +72,7 @@ struct pvio_evtchn_vcpu {
 
 struct pvio_evtchn_dom {
 	struct pvio_domain *d;
+	struct dentry *dbg;		/* debugfs pvio-evtchn/dN */
 	struct shared_info *si;
 	struct fwnode_handle *fwnode;
 	struct irq_domain *irqd;
@@ -90,6 +95,10 @@ struct pvio_evtchn_irq {
 	raw_spinlock_t mask_lock;
 	u8 mask_reason;
 	u8 spurious_cnt;
+	/* Late-EOI statistics (debugfs pvio-evtchn/dN): plain counters. */
+	unsigned long eoi_spurious;	/* EOIs flagged spurious */
+	unsigned long eoi_delayed;	/* of those, unmasked only later */
+	unsigned long eoi_delay_jiffies;	/* the sum of those delays */
 	struct delayed_work eoi_work;
 	struct rcu_head rcu;
 };
@@ -394,12 +403,15 @@ void pvio_irq_lateeoi(unsigned int irq, unsigned int eoi_flags)
 	if (!info || !info->lateeoi)
 		return;
 	if (eoi_flags & PVIO_EOI_FLAG_SPURIOUS) {
+		info->eoi_spurious++;
 		if ((1UL << info->spurious_cnt) < (HZ << 2) &&
 		    info->spurious_cnt != 0xff)
 			info->spurious_cnt++;
 		if (info->spurious_cnt > 1) {
 			delay = min_t(unsigned long,
 				      1UL << (info->spurious_cnt - 2), HZ);
+			info->eoi_delayed++;
+			info->eoi_delay_jiffies += delay;
 			mod_delayed_work(system_wq, &info->eoi_work, delay);
 			return;
 		}
@@ -859,6 +871,32 @@ static const struct irq_domain_ops pvio_evtchn_domain_ops = {
 	.xlate = irq_domain_xlate_onecell,
 };
 
+/* ---- debugfs ---------------------------------------------------------- */
+
+static struct dentry *pvio_evtchn_dbg_root;
+
+/*
+ * pvio-evtchn/dN: one line per bound IRQ: "irq port lateeoi eoi_spurious
+ * eoi_delayed delay_ms": the late-EOI back-off at work (a spurious EOI
+ * past the first in a row unmasks only after 2^(n-2) jiffies, up to HZ).
+ */
+static int pvio_evtchn_dbg_show(struct seq_file *m, void *v)
+{
+	struct pvio_evtchn_dom *ed = m->private;
+	struct pvio_evtchn_irq *info;
+
+	seq_puts(m, "irq port lateeoi eoi_spurious eoi_delayed delay_ms\n");
+	mutex_lock(&ed->lock);
+	list_for_each_entry(info, &ed->irqs, list)
+		seq_printf(m, "%u %u %u %lu %lu %u\n", info->irq, info->port,
+			   info->lateeoi, READ_ONCE(info->eoi_spurious),
+			   READ_ONCE(info->eoi_delayed),
+			   jiffies_to_msecs(READ_ONCE(info->eoi_delay_jiffies)));
+	mutex_unlock(&ed->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pvio_evtchn_dbg);
+
 static int pvio_evtchn_attach(struct pvio_domain *d)
 {
 	unsigned int nr = pvio_domain_nr_vcpus(d), v;
@@ -895,6 +933,9 @@ static int pvio_evtchn_attach(struct pvio_domain *d)
 	 * shared_info (raw hypercall users, tests) see Xen's initial state.
 	 * A pending port without an IRQ is skipped by the upcall.
 	 */
+	snprintf(name, sizeof(name), "d%u", pvio_domain_id(d));
+	ed->dbg = debugfs_create_file(name, 0400, pvio_evtchn_dbg_root, ed,
+				      &pvio_evtchn_dbg_fops);
 	pvio_guest_set_priv(d, PVIO_SLOT_EVTCHN, ed);
 	pvio_domain_set_upcall(d, pvio_evtchn_upcall);
 	return 0;
@@ -914,6 +955,7 @@ static void pvio_evtchn_detach(struct pvio_domain *d)
 
 	if (!ed)
 		return;
+	debugfs_remove(ed->dbg);
 	pvio_domain_set_upcall(d, NULL);
 	for (v = 0; v < ed->nr_vcpus; v++)
 		irq_work_sync(&ed->vcpus[v].again);
@@ -943,13 +985,20 @@ static struct pvio_guest_ops pvio_evtchn_ops = {
 
 static int __init pvio_evtchn_init(void)
 {
-	return pvio_guest_register(&pvio_evtchn_ops);
+	int rc;
+
+	pvio_evtchn_dbg_root = debugfs_create_dir("pvio-evtchn", NULL);
+	rc = pvio_guest_register(&pvio_evtchn_ops);
+	if (rc)
+		debugfs_remove_recursive(pvio_evtchn_dbg_root);
+	return rc;
 }
 module_init(pvio_evtchn_init);
 
 static void __exit pvio_evtchn_exit(void)
 {
 	pvio_guest_unregister(&pvio_evtchn_ops);
+	debugfs_remove_recursive(pvio_evtchn_dbg_root);
 }
 module_exit(pvio_evtchn_exit);
 

@@ -533,7 +533,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 	for w in $UML_RUNS; do
 		run=$run" s $w '$(uml_wl $w)';"
 	done
-	run=$run' s lsmod lsmod; s interrupts cat /proc/interrupts'
+	run=$run' s lsmod lsmod; s interrupts cat /proc/interrupts; s eoi cat /sys/kernel/debug/pvio-evtchn/d*'
 	head -c $((64 << 20)) /dev/zero >/tmp/uml-xvda.img
 	ip netns add umlb
 	if ! uml_start umlrun "$run" /tmp/uml-xvda.img 00:16:3e:00:90:03 ""; then
@@ -592,6 +592,8 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 	echo "PVIO-BENCH-TEXT uml-interrupts"
 	uml_step /tmp/umlrun.out interrupts | head -n 1
 	uml_step /tmp/umlrun.out interrupts | grep -E 'Dynamic-irq|pvio-hv'
+	echo "PVIO-BENCH-TEXT uml-eoi"
+	uml_step /tmp/umlrun.out eoi
 	echo "PVIO-BENCH-TEXT end"
 	server_stop umlb
 	[ -e /run/pvio/umlrun.pid ] && pvctl destroy umlrun
@@ -608,6 +610,10 @@ ip netns del umlb 2>/dev/null
 echo "PVIO-BENCH-TEXT interrupts"
 head -n 1 /proc/interrupts
 grep Dynamic-irq /proc/interrupts
+echo "PVIO-BENCH-TEXT eoi"
+for f in /sys/kernel/debug/pvio-evtchn/d*; do
+	[ -e "$f" ] && sed "s|^|${f##*/} |" "$f"
+done
 echo "PVIO-BENCH-TEXT top"
 pvctl top -b
 echo "PVIO-BENCH-DONE failed=$FAILED"
