@@ -188,6 +188,7 @@ struct pvio_nb_pending {
  */
 struct pvio_nb_zc {
 	refcount_t ref;			/* the queue's, one per skb in flight */
+	struct rcu_head rcu;		/* the last put may be in any context */
 	spinlock_t lock;		/* queue, dealloc, nr_dealloc */
 	struct pvio_nb_queue *queue;	/* NULL once orphaned */
 	atomic_t inflight;		/* zero-copy skbs not yet released */

@@ -76,8 +76,9 @@ static void pvio_nb_tx_push(struct pvio_nb_queue *queue)
 
 static void pvio_nb_zc_put(struct pvio_nb_zc *zc)
 {
+	/* kvfree_rcu(): a vmalloc'd zc may not be vfree'd under a spinlock */
 	if (refcount_dec_and_test(&zc->ref))
-		kvfree(zc);
+		kvfree_rcu(zc, rcu);
 }
 
 /*
