@@ -192,10 +192,17 @@ ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 iperf3 -c $FE_IP -p 5201 -t 20 >/dev/null 2>&1 & ip3=$!
 sleep 2
 # pvctl top: a line per vif with the guest's rates (here guest RX).
-top=$(pvctl top -b 2>&1)
+# (iperf3 may take a few seconds to get going under TCG: up to 10 tries)
+top_rx() { echo "$top" | awk -v v=$VIF -v d=$domid '$1 == v && $2 == d && $4 > 0 { ok = 1 } END { exit !ok }'; }
+i=0
+while [ $i -lt 10 ]; do
+	top=$(pvctl top -b 2>&1)
+	top_rx && break
+	i=$((i + 1))
+done
 echo "$top" | grep -E "^(vif|$VIF) " | sed 's/^/# /'
-echo "$top" | awk -v v=$VIF -v d=$domid '$1 == v && $2 == d && $4 > 0 { ok = 1 } END { exit !ok }' &&
-	t_ok "pvctl top: $VIF with its guest RX rate" || t_fail "pvctl top: $VIF with its rates" "$top"
+top_rx && t_ok "pvctl top: $VIF with its guest RX rate (try $((i + 1)))" ||
+	t_fail "pvctl top: $VIF with its rates" "$top"
 t_check "pvctl network-detach $domid 0 while iperf3 runs" pvctl network-detach $domid 0
 if wait_for 10 sh -c "! test -e /sys/class/net/$VIF"; then t_ok "$VIF is gone"; else t_fail "$VIF is gone"; fi
 if wait_for 10 sh -c "! $IP netns exec $DOM test -e /sys/class/net/$ETH"; then t_ok "$ETH is gone"; else t_fail "$ETH is gone"; fi
