@@ -178,6 +178,27 @@ struct pvio_nb_pending {
 	u16 chain[MAX_SKB_FRAGS];
 };
 
+/*
+ * struct pvio_nb_zc - a queue's mapped TX slots, for one connect
+ *
+ * Allocated at each connect and referenced by the queue and by every
+ * zero-copy skb in dom0's stack (their ubuf_info is in @pending), so a
+ * completion that comes after the queue gave up waiting (its @queue then
+ * NULL) or after the vif is gone never touches freed memory.
+ */
+struct pvio_nb_zc {
+	refcount_t ref;			/* the queue's, one per skb in flight */
+	struct rcu_head rcu;		/* the last put may be in any context */
+	spinlock_t lock;		/* queue, dealloc, nr_dealloc */
+	struct pvio_nb_queue *queue;	/* NULL once orphaned */
+	atomic_t inflight;		/* zero-copy skbs not yet released */
+	unsigned int nr_dealloc;
+	u16 dealloc[PVIO_NB_PENDING];
+	u16 pending_free[PVIO_NB_PENDING];	/* NAPI's */
+	unsigned int nr_pending_free;
+	struct pvio_nb_pending pending[PVIO_NB_PENDING];
+};
+
 struct pvio_nb_stats {
 	u64 rx_packets, rx_bytes, rx_dropped, rx_errors;
 	u64 tx_packets, tx_bytes, tx_dropped, tx_errors;
@@ -185,6 +206,9 @@ struct pvio_nb_stats {
 	u64 tx_bad, tx_gso, tx_csum_partial, tx_gro_merged, tx_rate_limited;
 	u64 rx_gso, rx_copy_ops, rx_batches, rx_stalls, rx_csum_partial;
 	u64 tx_spurious, rx_spurious;
+	u64 tx_zerocopy_copied, tx_zerocopy_timeout, tx_map_ops, tx_copy_ops;
+	u64 tx_pending_full, tx_drop_nomem;
+	u64 rx_drop_down, rx_drop_oversize, rx_drop_queue_full;
 };
 
 /*
@@ -214,13 +238,7 @@ struct pvio_nb_queue {
 	/* guest TX (NAPI) */
 	struct napi_struct napi;
 	struct pvio_nb_txpkt pkt;
-	struct pvio_nb_pending pending[PVIO_NB_PENDING];
-	u16 pending_free[PVIO_NB_PENDING];
-	unsigned int nr_pending_free;
-	u16 dealloc[PVIO_NB_PENDING];
-	unsigned int nr_dealloc;
-	spinlock_t dealloc_lock;	/* dealloc, nr_dealloc */
-	atomic_t inflight;		/* zero-copy skbs not yet released */
+	struct pvio_nb_zc *zc;		/* mapped slots, this connect's */
 	struct gnttab_copy *tx_copy;
 	struct gnttab_map_grant_ref *tx_map;
 	struct gnttab_unmap_grant_ref *tx_unmap;
@@ -254,6 +272,7 @@ struct pvio_nb_vif {
 	unsigned int handle;
 	bool connected;
 	bool can_sg, gso_v4, gso_v6, ipv6_csum;
+	bool ip_csum;			/* no feature-no-csum-offload */
 	bool disabled;			/* hostile frontend: rings halted */
 
 	/* queues: max_queues allocated, nr_queues connected */

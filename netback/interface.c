@@ -28,6 +28,9 @@ static const struct {
 	S(tx_rate_limited),
 	S(rx_gso), S(rx_copy_ops), S(rx_batches), S(rx_stalls),
 	S(rx_csum_partial), S(tx_spurious), S(rx_spurious),
+	S(tx_zerocopy_copied), S(tx_zerocopy_timeout), S(tx_map_ops),
+	S(tx_copy_ops), S(tx_pending_full), S(tx_drop_nomem),
+	S(rx_drop_down), S(rx_drop_oversize), S(rx_drop_queue_full),
 #undef S
 };
 
@@ -38,6 +41,10 @@ static const struct {
 } pvio_nb_queue_stat_names[] = {
 #define S(f) { #f, offsetof(struct pvio_nb_stats, f) }
 	S(tx_packets), S(tx_bytes), S(rx_packets), S(rx_bytes),
+	S(tx_copy_ops), S(tx_map_ops), S(tx_zerocopy), S(tx_zerocopy_done),
+	S(tx_zerocopy_copied), S(tx_zerocopy_timeout), S(tx_pending_full),
+	S(tx_dropped), S(tx_bad), S(rx_copy_ops), S(rx_stalls), S(rx_dropped),
+	S(rx_drop_down), S(rx_drop_oversize), S(rx_drop_queue_full),
 #undef S
 };
 
@@ -143,6 +150,8 @@ static netdev_features_t pvio_nb_fix_features(struct net_device *dev,
 		features &= ~NETIF_F_TSO6;
 	if (!vif->ipv6_csum)
 		features &= ~NETIF_F_IPV6_CSUM;
+	if (!vif->ip_csum)
+		features &= ~NETIF_F_IP_CSUM;
 	return features;
 }
 

@@ -349,19 +349,28 @@ netdev_tx_t pvio_nb_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (q >= READ_ONCE(vif->nr_queues))
 		q = 0;
 	queue = &vif->queues[q];
-	if (!READ_ONCE(vif->connected) || vif->disabled ||
-	    pvio_nb_rx_slots(skb) > PVIO_NB_MAX_SLOTS ||
-	    skb_shinfo(skb)->nr_frags > MAX_SKB_FRAGS ||
-	    skb_queue_len(&queue->rx_queue) >= PVIO_NB_RX_QUEUE_MAX) {
-		queue->stats.rx_dropped++;
-		dev_kfree_skb_any(skb);
-		return NETDEV_TX_OK;
+	if (!READ_ONCE(vif->connected) || vif->disabled) {
+		queue->stats.rx_drop_down++;
+		goto drop;
+	}
+	if (pvio_nb_rx_slots(skb) > PVIO_NB_MAX_SLOTS ||
+	    skb_shinfo(skb)->nr_frags > MAX_SKB_FRAGS) {
+		queue->stats.rx_drop_oversize++;
+		goto drop;
+	}
+	if (skb_queue_len(&queue->rx_queue) >= PVIO_NB_RX_QUEUE_MAX) {
+		queue->stats.rx_drop_queue_full++;
+		goto drop;
 	}
 	skb_orphan(skb);
 	skb_queue_tail(&queue->rx_queue, skb);
 	if (skb_queue_len(&queue->rx_queue) >= PVIO_NB_RX_QUEUE_MAX)
 		netif_tx_stop_queue(pvio_nb_txq(queue));
 	wake_up(&queue->rx_wq);
+	return NETDEV_TX_OK;
+drop:
+	queue->stats.rx_dropped++;
+	dev_kfree_skb_any(skb);
 	return NETDEV_TX_OK;
 }
 

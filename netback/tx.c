@@ -39,6 +39,12 @@ module_param(gro_copy_len, uint, 0644);
 MODULE_PARM_DESC(gro_copy_len,
 		 "guest TX: non-GSO packets up to this many bytes are grant-copied, so GRO can merge them (0: map every fragment)");
 
+/* xen-netback's rx_drain_timeout_msecs: how long a disconnect waits. */
+static unsigned int tx_drain_ms = 10000;
+module_param(tx_drain_ms, uint, 0644);
+MODULE_PARM_DESC(tx_drain_ms,
+		 "disconnect: milliseconds to wait for dom0's stack to release mapped guest TX slots before unmapping them anyway (default 10000)");
+
 /* Per-packet bookkeeping between building and the hypercall's results. */
 struct pvio_nb_txbuild {
 	struct sk_buff *skb;
@@ -68,63 +74,84 @@ static void pvio_nb_tx_push(struct pvio_nb_queue *queue)
 		pvio_nb_notify(queue, false);
 }
 
+static void pvio_nb_zc_put(struct pvio_nb_zc *zc)
+{
+	/* kvfree_rcu(): a vmalloc'd zc may not be vfree'd under a spinlock */
+	if (refcount_dec_and_test(&zc->ref))
+		kvfree_rcu(zc, rcu);
+}
+
+/*
+ * The stack released a zero-copy skb (freed it, or copied its fragments
+ * first: skb_copy_ubufs(), @success false). Its slots go to the dealloc
+ * list for NAPI to unmap and answer; once the queue gave up waiting
+ * (pvio_nb_tx_drain()) they are already unmapped and nothing is left to
+ * do but drop the skb's reference.
+ */
 static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
 				bool success)
 {
 	struct pvio_nb_pending *head = container_of(ubuf, struct pvio_nb_pending,
 						    ubuf);
-	struct pvio_nb_queue *queue = container_of(head - head->idx,
-					       struct pvio_nb_queue, pending[0]);
+	struct pvio_nb_zc *zc = container_of(head - head->idx,
+					     struct pvio_nb_zc, pending[0]);
+	struct pvio_nb_queue *queue;
 	unsigned long flags;
 	unsigned int i;
 
-	spin_lock_irqsave(&queue->dealloc_lock, flags);
-	queue->dealloc[queue->nr_dealloc++] = head->idx;
-	for (i = 0; i < head->nr_chain; i++)
-		queue->dealloc[queue->nr_dealloc++] = head->chain[i];
-	spin_unlock_irqrestore(&queue->dealloc_lock, flags);
-	if (success)
-		queue->stats.tx_zerocopy_done++;
-	atomic_dec(&queue->inflight);
-	if (in_interrupt() || irqs_disabled()) {
+	spin_lock_irqsave(&zc->lock, flags);
+	queue = zc->queue;
+	if (queue) {
+		zc->dealloc[zc->nr_dealloc++] = head->idx;
+		for (i = 0; i < head->nr_chain; i++)
+			zc->dealloc[zc->nr_dealloc++] = head->chain[i];
+		if (success)
+			queue->stats.tx_zerocopy_done++;
+		else
+			queue->stats.tx_zerocopy_copied++;
+		/* with IRQs off: raises NET_RX, run below or by ksoftirqd */
 		napi_schedule(&queue->napi);
-	} else {
+	}
+	atomic_dec(&zc->inflight);
+	spin_unlock_irqrestore(&zc->lock, flags);
+	if (queue && !in_interrupt() && !irqs_disabled()) {
 		local_bh_disable();
-		napi_schedule(&queue->napi);
 		local_bh_enable();
 	}
+	pvio_nb_zc_put(zc);
 }
 
 /* Unmap the released slots in one batch, then answer them. */
 static void pvio_nb_dealloc(struct pvio_nb_queue *queue)
 {
+	struct pvio_nb_zc *zc = queue->zc;
 	u16 idx[PVIO_NB_PENDING];
 	unsigned long flags;
 	unsigned int i, n;
 	int err;
 
-	spin_lock_irqsave(&queue->dealloc_lock, flags);
-	n = queue->nr_dealloc;
-	memcpy(idx, queue->dealloc, n * sizeof(idx[0]));
-	queue->nr_dealloc = 0;
-	spin_unlock_irqrestore(&queue->dealloc_lock, flags);
+	spin_lock_irqsave(&zc->lock, flags);
+	n = zc->nr_dealloc;
+	memcpy(idx, zc->dealloc, n * sizeof(idx[0]));
+	zc->nr_dealloc = 0;
+	spin_unlock_irqrestore(&zc->lock, flags);
 	if (!n)
 		return;
 	for (i = 0; i < n; i++)
 		pvio_gnttab_set_unmap_op(&queue->tx_unmap[i],
-					 queue->pending[idx[i]].handle);
+					 zc->pending[idx[i]].handle);
 	err = pvio_gnttab_unmap_refs(queue->vif->d, queue->tx_unmap, NULL, n);
 	if (err)
 		netdev_warn_once(queue->vif->dev, "unmapping TX slots: %d\n", err);
 	for (i = 0; i < n; i++) {
-		struct pvio_nb_pending *p = &queue->pending[idx[i]];
+		struct pvio_nb_pending *p = &zc->pending[idx[i]];
 
 		if (!queue->vif->disabled)
 			pvio_nb_tx_respond(queue, p->req_id, XEN_NETIF_RSP_OKAY);
 		p->handle = PVIO_GRANT_INVALID_HANDLE;
 		p->page = NULL;
 		p->nr_chain = 0;
-		queue->pending_free[queue->nr_pending_free++] = idx[i];
+		zc->pending_free[zc->nr_pending_free++] = idx[i];
 	}
 	if (!queue->vif->disabled)
 		pvio_nb_tx_push(queue);
@@ -329,16 +356,17 @@ static void pvio_nb_tx_map_frags(struct pvio_nb_queue *queue,
 				 struct pvio_nb_txbuild *b,
 				 unsigned int *nr_map)
 {
+	struct pvio_nb_zc *zc = queue->zc;
 	unsigned int i;
 
 	for (i = 0; i < pkt->nr_frags; i++) {
 		const struct pvio_nb_seg *seg = &pkt->frags[i];
 		const struct xen_netif_tx_request *req = &pkt->data[seg->slot];
-		u16 p = queue->pending_free[--queue->nr_pending_free];
+		u16 p = zc->pending_free[--zc->nr_pending_free];
 
 		b->mapped_mask |= BIT(seg->req);
-		queue->pending[p].req_id = req->id;
-		queue->pending[p].nr_chain = 0;
+		zc->pending[p].req_id = req->id;
+		zc->pending[p].nr_chain = 0;
 		pvio_gnttab_set_map_op(&queue->tx_map[*nr_map], GNTMAP_readonly,
 				       req->gref, queue->vif->domid);
 		b->pend[b->nr_map] = p;
@@ -347,6 +375,7 @@ static void pvio_nb_tx_map_frags(struct pvio_nb_queue *queue,
 		b->nr_map++;
 		(*nr_map)++;
 	}
+	queue->stats.tx_map_ops += pkt->nr_frags;
 }
 
 /*
@@ -372,8 +401,10 @@ static int pvio_nb_tx_copy_frags(struct pvio_nb_queue *queue,
 
 			if (poff == PAGE_SIZE) {
 				page = alloc_page(GFP_ATOMIC);
-				if (!page)
+				if (!page) {
+					queue->stats.tx_drop_nomem++;
 					return -ENOMEM;
+				}
 				skb_add_rx_frag(skb, f++, page, 0,
 						min_t(unsigned int, left,
 						      PAGE_SIZE),
@@ -420,22 +451,28 @@ static int pvio_nb_tx_build(struct pvio_nb_queue *queue,
 		return 1;
 	}
 	skb = napi_alloc_skb(&queue->napi, PVIO_NB_TX_COPY_LEN);
-	if (!skb)
+	if (!skb) {
+		queue->stats.tx_drop_nomem++;
 		goto drop;
+	}
 	skb_put(skb, pkt->hdr_len);
 	pvio_nb_tx_copy_header(queue, pkt, skb, nr_copy);
 
 	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
-	    queue->nr_pending_free >= pkt->nr_frags &&
+	    queue->zc->nr_pending_free >= pkt->nr_frags &&
 	    (pkt->gso.type == XEN_NETIF_EXTRA_TYPE_GSO ||
 	     pkt->len > READ_ONCE(gro_copy_len))) {
 		pvio_nb_tx_map_frags(queue, pkt, b, nr_map);
 	} else if (pkt->nr_frags) {
+		/* the stack holds every pending slot: copy, do not wait */
+		if (queue->zc->nr_pending_free < pkt->nr_frags)
+			queue->stats.tx_pending_full++;
 		queue->stats.tx_frag_copy++;
 		if (pvio_nb_tx_copy_frags(queue, pkt, skb, nr_copy))
 			goto free;
 	}
 	b->nr_copy = *nr_copy - b->copy_first;
+	queue->stats.tx_copy_ops += b->nr_copy;
 
 	if (pkt->flags & XEN_NETTXF_csum_blank)
 		skb->ip_summed = CHECKSUM_PARTIAL;
@@ -481,7 +518,7 @@ static void pvio_nb_tx_finish(struct pvio_nb_queue *queue,
 			failed = true;
 	for (i = 0; i < b->nr_map; i++) {
 		struct gnttab_map_grant_ref *op = &queue->tx_map[b->map_first + i];
-		struct pvio_nb_pending *p = &queue->pending[b->pend[i]];
+		struct pvio_nb_pending *p = &queue->zc->pending[b->pend[i]];
 		struct page *page = op->status == GNTST_okay ?
 				    pvio_gnttab_map_op_page(queue->vif->d, op) : NULL;
 
@@ -489,7 +526,8 @@ static void pvio_nb_tx_finish(struct pvio_nb_queue *queue,
 			/* never mapped: answer it now, slot back */
 			failed = true;
 			pvio_nb_tx_respond(queue, p->req_id, XEN_NETIF_RSP_ERROR);
-			queue->pending_free[queue->nr_pending_free++] = b->pend[i];
+			queue->zc->pending_free[queue->zc->nr_pending_free++] =
+				b->pend[i];
 			continue;
 		}
 		p->handle = op->handle;
@@ -506,8 +544,10 @@ static void pvio_nb_tx_finish(struct pvio_nb_queue *queue,
 	pvio_nb_tx_answer(queue, b, failed ? XEN_NETIF_RSP_ERROR :
 			  XEN_NETIF_RSP_OKAY);
 	if (head) {
+		/* the skb's reference on this connect's slots */
+		refcount_inc(&queue->zc->ref);
+		atomic_inc(&queue->zc->inflight);
 		skb_zcopy_init(skb, &head->ubuf);
-		atomic_inc(&queue->inflight);
 		queue->stats.tx_zerocopy++;
 	} else {
 		queue->stats.tx_copied++;
@@ -622,7 +662,7 @@ int pvio_nb_poll(struct napi_struct *napi, int budget)
 		    PVIO_RING_FINAL_CHECK_FOR_REQUESTS(&queue->tx);
 		if (r < 0)
 			pvio_nb_fatal(queue->vif, "impossible tx req_prod");
-		if (r > 0 || READ_ONCE(queue->nr_dealloc))
+		if (r > 0 || READ_ONCE(queue->zc->nr_dealloc))
 			napi_schedule(napi);
 		else if (!throttled)
 			pvio_nb_eoi(queue, false);
@@ -641,28 +681,72 @@ bool pvio_nb_tx_work(struct pvio_nb_queue *queue)
 	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected))
 		return false;
 	return READ_ONCE(queue->tx.sring->req_prod) != queue->tx.req_cons ||
-	       READ_ONCE(queue->nr_dealloc);
+	       READ_ONCE(queue->zc->nr_dealloc);
+}
+
+/*
+ * Give up waiting: the skbs still in dom0's stack keep their fragments'
+ * pages (each holds a page reference, so the memory stays valid), but
+ * their grants are unmapped now, so the frontend's end of access
+ * completes and no map outlives the connect. Their completions find the
+ * zc orphaned and only drop their reference.
+ */
+static void pvio_nb_tx_orphan(struct pvio_nb_queue *queue)
+{
+	struct pvio_nb_zc *zc = queue->zc;
+	unsigned int i, n = 0, held;
+	int err;
+
+	spin_lock_irq(&zc->lock);
+	zc->queue = NULL;
+	zc->nr_dealloc = 0;
+	held = atomic_read(&zc->inflight);
+	spin_unlock_irq(&zc->lock);
+	for (i = 0; i < PVIO_NB_PENDING; i++) {
+		struct pvio_nb_pending *p = &zc->pending[i];
+
+		if (p->handle == PVIO_GRANT_INVALID_HANDLE)
+			continue;
+		pvio_gnttab_set_unmap_op(&queue->tx_unmap[n++], p->handle);
+		p->handle = PVIO_GRANT_INVALID_HANDLE;
+	}
+	err = n ? pvio_gnttab_unmap_refs(queue->vif->d, queue->tx_unmap,
+					 NULL, n) : 0;
+	queue->stats.tx_zerocopy_timeout += held;
+	netdev_warn(queue->vif->dev,
+		    "%u TX skbs still held by the stack after %u ms: %u slots unmapped (%d)\n",
+		    held, READ_ONCE(tx_drain_ms), n, err);
 }
 
 /**
  * pvio_nb_tx_drain() - wait for the stack to release every mapped slot
- * @queue: the queue, NAPI disabled
+ * @queue: the queue, NAPI disabled, its port unbound
  *
- * Context: process context, sleeps (up to about 10 s, then warns).
+ * Waits up to tx_drain_ms for dom0's stack to free the zero-copy skbs
+ * (their slots are unmapped as they come back); past it, the slots of the
+ * skbs still held are unmapped anyway (pvio_nb_tx_orphan()). Linux's
+ * xen-netback waits for ever (xenvif_wait_unmap_timeout() only logs), so
+ * a packet parked in a qdisc or another vif's queue would hang the
+ * disconnect; here the frontend's pages stay referenced, never mapped,
+ * until the skb goes.
+ *
+ * Context: process context, sleeps (at most about tx_drain_ms).
  */
 void pvio_nb_tx_drain(struct pvio_nb_queue *queue)
 {
-	unsigned int waited = 0;
+	unsigned long end = jiffies + msecs_to_jiffies(READ_ONCE(tx_drain_ms));
+	struct pvio_nb_zc *zc = queue->zc;
 
 	for (;;) {
 		local_bh_disable();
 		pvio_nb_dealloc(queue);
 		local_bh_enable();
-		if (!atomic_read(&queue->inflight) && !READ_ONCE(queue->nr_dealloc))
+		if (!atomic_read(&zc->inflight) && !READ_ONCE(zc->nr_dealloc))
 			break;
-		if (++waited == 1000)
-			netdev_warn(queue->vif->dev, "%d TX skbs still held by the stack\n",
-				    atomic_read(&queue->inflight));
+		if (time_after(jiffies, end)) {
+			pvio_nb_tx_orphan(queue);
+			break;
+		}
 		usleep_range(10000, 20000);
 	}
 }
@@ -675,6 +759,7 @@ void pvio_nb_tx_drain(struct pvio_nb_queue *queue)
  */
 int pvio_nb_tx_init(struct pvio_nb_queue *queue)
 {
+	struct pvio_nb_zc *zc;
 	unsigned int i;
 
 	queue->tx_copy = kvcalloc(PVIO_NB_TX_BATCH * PVIO_NB_TX_PKT_OPS,
@@ -685,30 +770,33 @@ int pvio_nb_tx_init(struct pvio_nb_queue *queue)
 				   GFP_KERNEL);
 	queue->tx_build = kvcalloc(PVIO_NB_TX_BATCH, sizeof(*queue->tx_build),
 				   GFP_KERNEL);
+	zc = kvzalloc(sizeof(*zc), GFP_KERNEL);
+	if (zc)
+		refcount_set(&zc->ref, 1);
+	queue->zc = zc;
 	if (!queue->tx_copy || !queue->tx_map || !queue->tx_unmap ||
-	    !queue->tx_build) {
+	    !queue->tx_build || !zc) {
 		pvio_nb_tx_free(queue);
 		return -ENOMEM;
 	}
-	spin_lock_init(&queue->dealloc_lock);
-	atomic_set(&queue->inflight, 0);
+	spin_lock_init(&zc->lock);
+	zc->queue = queue;
+	atomic_set(&zc->inflight, 0);
 	/* a fresh interval's credit at each connect, as xen-netback */
 	memset(&queue->credit, 0, sizeof(queue->credit));
 	queue->credit_armed = false;
 	queue->credit_fired = false;
 	WRITE_ONCE(queue->rate_new, true);
-	queue->nr_dealloc = 0;
-	queue->nr_pending_free = PVIO_NB_PENDING;
+	zc->nr_pending_free = PVIO_NB_PENDING;
 	for (i = 0; i < PVIO_NB_PENDING; i++) {
-		struct pvio_nb_pending *p = &queue->pending[i];
+		struct pvio_nb_pending *p = &zc->pending[i];
 
-		memset(p, 0, sizeof(*p));
 		p->idx = i;
 		p->ubuf.callback = pvio_nb_zerocopy_cb;
 		p->ubuf.flags = SKBFL_ZEROCOPY_FRAG;
 		refcount_set(&p->ubuf.refcnt, 1);
 		p->handle = PVIO_GRANT_INVALID_HANDLE;
-		queue->pending_free[i] = PVIO_NB_PENDING - 1 - i;
+		zc->pending_free[i] = PVIO_NB_PENDING - 1 - i;
 	}
 	return 0;
 }
@@ -755,6 +843,10 @@ void pvio_nb_tx_free(struct pvio_nb_queue *queue)
 	kvfree(queue->tx_map);
 	kvfree(queue->tx_unmap);
 	kvfree(queue->tx_build);
+	/* skbs still holding slots (orphaned) keep the zc until released */
+	if (queue->zc)
+		pvio_nb_zc_put(queue->zc);
+	queue->zc = NULL;
 	queue->tx_copy = NULL;
 	queue->tx_map = NULL;
 	queue->tx_unmap = NULL;

@@ -130,6 +130,9 @@ static int pvio_nb_read_frontend(struct pvio_xenbus_device *dev,
 	vif->ipv6_csum = !!pvio_xs_read_unsigned(dev->xs, fe,
 						 "feature-ipv6-csum-offload",
 						 0);
+	/* xen-netback's read_xenbus_vif_flags(): absent = IPv4 offload on */
+	vif->ip_csum = !pvio_xs_read_unsigned(dev->xs, fe,
+					      "feature-no-csum-offload", 0);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/string.h>
 #include <linux/bitops.h>
 #include <linux/if_ether.h>
+#include <linux/netdev_features.h>
 #include "netfront.h"
 
 /**
@@ -124,3 +125,31 @@ int pvio_netfront_rx_parse(const struct xen_netif_rx_response *rsps,
 	return i;
 }
 EXPORT_SYMBOL_GPL(pvio_netfront_rx_parse);
+
+/**
+ * pvio_netfront_offload_keys() - the offload keys a frontend writes
+ * @want: eth<N>'s wanted features (what ethtool -K left on)
+ * @offload: pvio-netfront.offload at this connect
+ * @k: out: the keys' values
+ *
+ * Xen's netif.h keys describe what the frontend can receive. xen-netfront
+ * always advertises everything; here a frontend whose checksumming is off
+ * (the parameter, or ethtool -K tx off before the connect) asks for full
+ * checksums with feature-no-csum-offload=1, as xen-netback reads it
+ * (read_xenbus_vif_flags()). GSO needs the checksum of its family (a GSO
+ * packet is checksum-partial), so no checksum means no GSO key either.
+ *
+ * Context: any (pure function).
+ */
+void pvio_netfront_offload_keys(netdev_features_t want, bool offload,
+				struct pvio_nf_offload_keys *k)
+{
+	bool csum4 = offload && (want & NETIF_F_IP_CSUM);
+	bool csum6 = offload && (want & NETIF_F_IPV6_CSUM);
+
+	k->no_csum = !csum4;
+	k->ipv6_csum = csum6;
+	k->gso_v4 = csum4 && (want & NETIF_F_TSO);
+	k->gso_v6 = csum6 && (want & NETIF_F_TSO6);
+}
+EXPORT_SYMBOL_GPL(pvio_netfront_offload_keys);

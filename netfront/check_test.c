@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
+#include <linux/netdevice.h>
 #include "netfront.h"
 
 static void nf_tx_ids(struct kunit *test)
@@ -158,7 +159,43 @@ static void nf_rsp_prod_jump(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, PVIO_RING_RESPONSES_AVAIL(&ring), -EPROTO);
 }
 
+/* The offload keys from eth<N>'s wanted features and offload=. */
+static void nf_offload_keys(struct kunit *test)
+{
+	const netdev_features_t all = NETIF_F_SG | NETIF_F_IP_CSUM |
+				      NETIF_F_IPV6_CSUM | NETIF_F_TSO |
+				      NETIF_F_TSO6;
+	struct pvio_nf_offload_keys k;
+
+	pvio_netfront_offload_keys(all, true, &k);
+	KUNIT_EXPECT_FALSE(test, k.no_csum);
+	KUNIT_EXPECT_TRUE(test, k.ipv6_csum);
+	KUNIT_EXPECT_TRUE(test, k.gso_v4);
+	KUNIT_EXPECT_TRUE(test, k.gso_v6);
+	/* offload=0: nothing, whatever eth<N> wants */
+	pvio_netfront_offload_keys(all, false, &k);
+	KUNIT_EXPECT_TRUE(test, k.no_csum);
+	KUNIT_EXPECT_FALSE(test, k.ipv6_csum);
+	KUNIT_EXPECT_FALSE(test, k.gso_v4);
+	KUNIT_EXPECT_FALSE(test, k.gso_v6);
+	/* ethtool -K tx off: no checksum, so no GSO, though tso is wanted */
+	pvio_netfront_offload_keys(all & ~(NETIF_F_IP_CSUM | NETIF_F_IPV6_CSUM),
+				   true, &k);
+	KUNIT_EXPECT_TRUE(test, k.no_csum);
+	KUNIT_EXPECT_FALSE(test, k.ipv6_csum);
+	KUNIT_EXPECT_FALSE(test, k.gso_v4);
+	KUNIT_EXPECT_FALSE(test, k.gso_v6);
+	/* tso off, checksums on; IPv6 checksum alone off */
+	pvio_netfront_offload_keys(all & ~(NETIF_F_TSO | NETIF_F_IPV6_CSUM),
+				   true, &k);
+	KUNIT_EXPECT_FALSE(test, k.no_csum);
+	KUNIT_EXPECT_FALSE(test, k.ipv6_csum);
+	KUNIT_EXPECT_FALSE(test, k.gso_v4);
+	KUNIT_EXPECT_FALSE(test, k.gso_v6);
+}
+
 static struct kunit_case pvio_nf_rsp_cases[] = {
+	KUNIT_CASE(nf_offload_keys),
 	KUNIT_CASE(nf_tx_ids),
 	KUNIT_CASE(nf_rx_single),
 	KUNIT_CASE(nf_rx_bounds),

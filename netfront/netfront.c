@@ -626,6 +626,9 @@ static netdev_features_t pvio_nf_fix_features(struct net_device *dev,
 		features &= ~NETIF_F_TSO6;
 	if (!nf->ipv6_csum)
 		features &= ~NETIF_F_IPV6_CSUM;
+	/* offload=0: the guest computes its checksums, segments itself */
+	if (nf->no_offload)
+		features &= ~(NETIF_F_CSUM_MASK | NETIF_F_TSO | NETIF_F_TSO6);
 	return features;
 }
 
@@ -671,6 +674,8 @@ static const struct {
 } pvio_nf_queue_stat_names[] = {
 #define S(f) { #f, offsetof(struct pvio_nf_stats, f) }
 	S(tx_packets), S(tx_bytes), S(rx_packets), S(rx_bytes),
+	S(tx_gso), S(rx_gso), S(tx_linearized), S(tx_stops),
+	S(tx_errors), S(tx_dropped), S(rx_errors), S(rx_dropped),
 #undef S
 };
 

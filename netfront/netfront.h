@@ -70,6 +70,20 @@ int pvio_netfront_rx_parse(const struct xen_netif_rx_response *rsps,
 			   unsigned int avail, RING_IDX cons,
 			   struct pvio_nf_rxpkt *pkt);
 
+/**
+ * struct pvio_nf_offload_keys - the receive offloads a frontend advertises
+ * @gso_v4: feature-gso-tcpv4
+ * @gso_v6: feature-gso-tcpv6
+ * @ipv6_csum: feature-ipv6-csum-offload
+ * @no_csum: feature-no-csum-offload
+ */
+struct pvio_nf_offload_keys {
+	bool gso_v4, gso_v6, ipv6_csum, no_csum;
+};
+
+void pvio_netfront_offload_keys(netdev_features_t want, bool offload,
+				struct pvio_nf_offload_keys *k);
+
 struct pvio_nf_txslot {
 	struct sk_buff *skb;
 	struct page *page;
@@ -134,6 +148,7 @@ struct pvio_nf {
 	struct pvio_domain *d;
 	domid_t beid;
 	bool sg, gso_v4, gso_v6, ipv6_csum;	/* the backend offers */
+	bool no_offload;		/* offload=0 at this connect */
 	bool rings;				/* set up */
 	bool connected;
 	bool broken;				/* hostile backend */

@@ -28,6 +28,17 @@ module_param(recovery_timeout, uint, 0644);
 MODULE_PARM_DESC(recovery_timeout,
 		 "Seconds a vif keeps its device while its backend restarts (module reloaded, store directory re-created) before tearing it down; 0 tears down at once (default 60)");
 
+/*
+ * Offloads of the frontend's receive path, advertised at each connect:
+ * with offload off (or eth<N>'s checksumming or TSO turned off with
+ * ethtool -K before the connect) the keys say the frontend wants full
+ * checksums and no GSO (feature-no-csum-offload), and eth<N> sends none.
+ */
+static bool offload = true;
+module_param(offload, bool, 0644);
+MODULE_PARM_DESC(offload,
+		 "Advertise checksum offload and GSO to the backend (else feature-no-csum-offload=1, no feature-gso-*, no feature-ipv6-csum-offload) and use them on eth<N>; read at each connect (default on)");
+
 static bool split_event_channels = true;
 module_param(split_event_channels, bool, 0644);
 MODULE_PARM_DESC(split_event_channels,
@@ -146,13 +157,16 @@ static void pvio_nf_rm_stale(struct pvio_xenbus_device *dev, struct pvio_nf *nf,
 static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 {
 	struct pvio_nf *nf = dev_get_drvdata(&dev->dev);
-	static const struct pvio_xenbus_kv features[] = {
+	bool off = !READ_ONCE(offload);
+	struct pvio_nf_offload_keys ok;
+	struct pvio_xenbus_kv features[] = {
 		{ .key = "request-rx-copy", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-rx-notify", .fmt = "%lu", .val = 1 },
 		{ .key = "feature-sg", .fmt = "%lu", .val = 1 },
-		{ .key = "feature-gso-tcpv4", .fmt = "%lu", .val = 1 },
-		{ .key = "feature-gso-tcpv6", .fmt = "%lu", .val = 1 },
-		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu", .val = 1 },
+		{ .key = "feature-gso-tcpv4", .fmt = "%lu" },
+		{ .key = "feature-gso-tcpv6", .fmt = "%lu" },
+		{ .key = "feature-ipv6-csum-offload", .fmt = "%lu" },
+		{ .key = "feature-no-csum-offload", .fmt = "%lu" },
 	};
 	struct pvio_xenbus_kv *kv;
 	char (*names)[32];
@@ -173,6 +187,13 @@ static int pvio_nf_connect(struct pvio_xenbus_device *dev)
 	nf->ipv6_csum = pvio_xenbus_read_otherend_feature(dev,
 							  "feature-ipv6-csum-offload",
 							  0);
+	nf->no_offload = off;
+	pvio_netfront_offload_keys(READ_ONCE(nf->dev->wanted_features), !off,
+				   &ok);
+	features[3].val = ok.gso_v4;
+	features[4].val = ok.gso_v6;
+	features[5].val = ok.ipv6_csum;
+	features[6].val = ok.no_csum;
 	nf->split = READ_ONCE(split_event_channels) &&
 		    pvio_xenbus_read_otherend_feature(dev,
 						      "feature-split-event-channels",

@@ -144,18 +144,108 @@ ethtool -S $VIF | grep -E 'guest_(rx|tx)_(packets|bytes)|zerocopy|copy_ops|batch
 st=$(ethtool -S $VIF)
 echo "$st" | grep -q 'guest_tx_packets: [1-9]' && echo "$st" | grep -q 'guest_rx_packets: [1-9]' &&
 	t_ok "ethtool -S $VIF counts both directions" || t_fail "ethtool -S $VIF" "$st"
+# Zero-copy guest TX: every mapped skb came back (freed, or its fragments
+# copied by dom0's stack: local delivery copies them, skb_orphan_frags_rx())
+# and none was given up on; per-queue counters are there.
+vs() { ethtool -S $VIF | awk -v k="$1:" '$1 == k { print $2 }'; }
+zc_idle() { [ $(($(vs guest_tx_zerocopy) - $(vs guest_tx_zerocopy_done) - $(vs guest_tx_zerocopy_copied))) = 0 ]; }
+wait_for 10 zc_idle
+zc=$(vs guest_tx_zerocopy); zd=$(vs guest_tx_zerocopy_done); zcp=$(vs guest_tx_zerocopy_copied)
+if [ "${zc:-0}" -gt 0 ] && [ $((zc - zd - zcp)) = 0 ] && [ "$(vs guest_tx_zerocopy_timeout)" = 0 ]; then
+	t_ok "zero-copy guest TX: $zc skbs mapped, all released ($zd freed, $zcp copied by the stack), none timed out"
+else
+	t_fail "zero-copy guest TX: every mapped skb released" "zerocopy $zc done $zd copied $zcp timeout $(vs guest_tx_zerocopy_timeout)"
+fi
+miss=""
+for k in q0_guest_tx_packets q0_guest_tx_bytes q0_guest_tx_copy_ops q0_guest_tx_map_ops \
+	q0_guest_tx_zerocopy_done q0_guest_tx_zerocopy_copied q0_guest_tx_zerocopy_timeout \
+	q0_guest_tx_pending_full q0_guest_rx_stalls q0_guest_rx_copy_ops q0_guest_rx_drop_queue_full; do
+	[ -n "$(vs $k)" ] || miss="$miss $k"
+done
+[ "$(vs q0_guest_tx_map_ops)" -gt 0 ] 2>/dev/null && [ -z "$miss" ] &&
+	t_ok "ethtool -S $VIF per queue: packets, bytes, copies, maps, zero-copy, ring full, drops" ||
+	t_fail "ethtool -S $VIF per-queue counters" "missing:$miss; maps $(vs q0_guest_tx_map_ops)"
 ns ethtool -S "$ETH" | sed 's/^/# fe /' | head -n 14
 ns ethtool -S "$ETH" | grep -q 'tx_packets: [1-9]' && t_ok "ethtool -S $ETH" || t_fail "ethtool -S $ETH"
+
+# Offloads as negotiated (Xen's keys): both ends on by default.
+# kfeat DEV-PREFIX... FEATURE: "on" or "off" from ethtool -k.
+kfeat() { k=$1; shift; "$@" | awk -v k="$k:" '$1 == k { print $2 }'; }
+offl() { echo "sg $(kfeat scatter-gather "$@") tx-csum $(kfeat tx-checksumming "$@") tso $(kfeat tcp-segmentation-offload "$@")"; }
+[ "$(offl ethtool -k $VIF)" = "sg on tx-csum on tso on" ] &&
+	t_ok "ethtool -k $VIF: sg, tx-checksumming, tso on (negotiated)" ||
+	t_fail "ethtool -k $VIF: sg, tx-checksumming, tso on" "$(offl ethtool -k $VIF)"
+[ "$(offl ns ethtool -k $ETH)" = "sg on tx-csum on tso on" ] &&
+	t_ok "ethtool -k $ETH: sg, tx-checksumming, tso on (negotiated)" ||
+	t_fail "ethtool -k $ETH: sg, tx-checksumming, tso on" "$(offl ns ethtool -k $ETH)"
+[ "$(vs guest_tx_csum_partial)" -gt 0 ] 2>/dev/null && [ "$(vs guest_rx_csum_partial)" -gt 0 ] &&
+	[ "$(vs guest_tx_gso)" -gt 0 ] && [ "$(vs guest_rx_gso)" -gt 0 ] &&
+	t_ok "checksum-partial and GSO packets both ways: tx $(vs guest_tx_csum_partial)/$(vs guest_tx_gso), rx $(vs guest_rx_csum_partial)/$(vs guest_rx_gso)" ||
+	t_fail "checksum-partial and GSO packets both ways" "tx $(vs guest_tx_csum_partial)/$(vs guest_tx_gso), rx $(vs guest_rx_csum_partial)/$(vs guest_rx_gso)"
+[ "$(pvctl store read $FE/feature-no-csum-offload 2>/dev/null)" = 0 ] &&
+	[ "$(pvctl store read $FE/feature-gso-tcpv4 2>/dev/null)" = 1 ] &&
+	t_ok "frontend keys: feature-no-csum-offload 0, feature-gso-tcpv4 1" ||
+	t_fail "frontend keys with offload on" "$(pvctl store ls $FE 2>&1 | grep feature)"
 
 # Detach while iperf3 runs: the vif goes, nothing hangs.
 ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 iperf3 -c $FE_IP -p 5201 -t 20 >/dev/null 2>&1 & ip3=$!
 sleep 2
+# pvctl top: a line per vif with the guest's rates (here guest RX).
+# (iperf3 may take a few seconds to get going under TCG: up to 10 tries)
+top_rx() { echo "$top" | awk -v v=$VIF -v d=$domid '$1 == v && $2 == d && $4 > 0 { ok = 1 } END { exit !ok }'; }
+i=0
+while [ $i -lt 10 ]; do
+	top=$(pvctl top -b 2>&1)
+	top_rx && break
+	i=$((i + 1))
+done
+echo "$top" | grep -E "^(vif|$VIF) " | sed 's/^/# /'
+top_rx && t_ok "pvctl top: $VIF with its guest RX rate (try $((i + 1)))" ||
+	t_fail "pvctl top: $VIF with its rates" "$top"
 t_check "pvctl network-detach $domid 0 while iperf3 runs" pvctl network-detach $domid 0
 if wait_for 10 sh -c "! test -e /sys/class/net/$VIF"; then t_ok "$VIF is gone"; else t_fail "$VIF is gone"; fi
 if wait_for 10 sh -c "! $IP netns exec $DOM test -e /sys/class/net/$ETH"; then t_ok "$ETH is gone"; else t_fail "$ETH is gone"; fi
 kill $ip3 2>/dev/null; wait $ip3 2>/dev/null
 $IP netns del $DOM
+
+# A frontend that switches its offloads off (pvio-netfront.offload=0,
+# read at connect): feature-no-csum-offload=1 and no GSO keys, so the vif
+# drops tx-checksumming and TSO (its stack checksums what it sends to the
+# guest), eth<N> has none either; TCP still flows both ways.
+echo 0 >/sys/module/pvio_netfront/parameters/offload
+MAC=00:16:3e:00:99:02
+if net_attach $domid mac=$MAC; then
+	net_ns_up
+	wait_for 20 sh -c "grep -q 1 /sys/class/net/$VIF/carrier"
+	[ "$(pvctl store read $FE/feature-no-csum-offload 2>/dev/null)" = 1 ] &&
+		[ "$(pvctl store read $FE/feature-gso-tcpv4 2>/dev/null)" = 0 ] &&
+		[ "$(pvctl store read $FE/feature-ipv6-csum-offload 2>/dev/null)" = 0 ] &&
+		t_ok "offload=0: feature-no-csum-offload 1, no gso-tcpv4, no ipv6-csum-offload" ||
+		t_fail "offload=0: frontend keys" "$(pvctl store ls $FE 2>&1 | grep feature)"
+	o=$(offl ethtool -k $VIF)
+	case "$o" in *"tx-csum off tso off") t_ok "ethtool -k $VIF follows: $o" ;;
+		*) t_fail "ethtool -k $VIF: tx-checksumming and tso off" "$o" ;; esac
+	o=$(offl ns ethtool -k $ETH)
+	case "$o" in *"tx-csum off tso off") t_ok "ethtool -k $ETH follows: $o" ;;
+		*) t_fail "ethtool -k $ETH: tx-checksumming and tso off" "$o" ;; esac
+	wait_for 10 ping -c 1 -W 1 $FE_IP >/dev/null
+	ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+	out=$(iperf3 -c $FE_IP -p 5201 -t 2 2>&1) && t_ok "offload=0: iperf3 dom0 -> domU $(echo "$out" | iperf_mbps) Mbit/s" ||
+		t_fail "offload=0: iperf3 dom0 -> domU" "$(echo "$out" | tail -n 3)"
+	ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+	out=$(iperf3 -c $FE_IP -p 5201 -t 2 -R 2>&1) && t_ok "offload=0: iperf3 domU -> dom0 $(echo "$out" | iperf_mbps) Mbit/s" ||
+		t_fail "offload=0: iperf3 domU -> dom0" "$(echo "$out" | tail -n 3)"
+	[ "$(vs guest_rx_csum_partial)" = 0 ] && [ "$(vs guest_tx_csum_partial)" = 0 ] &&
+		t_ok "offload=0: no checksum-partial packet either way" ||
+		t_fail "offload=0: no checksum-partial packet" "rx $(vs guest_rx_csum_partial) tx $(vs guest_tx_csum_partial)"
+	t_check "pvctl network-detach $domid $devid (offload=0)" pvctl network-detach $domid $devid
+	wait_for 10 sh -c "! test -e /sys/class/net/$VIF"
+	$IP netns del $DOM
+else
+	t_fail "offload=0: attach" "$(pvctl network-list $domid)"
+fi
+echo 1 >/sys/module/pvio_netfront/parameters/offload
 t_check "pvctl destroy $DOM" pvctl destroy $domid
 t_check "every pvio module unloads" pvio_unload
 t_done

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -2472,6 +2473,127 @@ static int cmd_store(int argc, char **argv)
 
 /* ---- top -------------------------------------------------------------- */
 
+/* A vif's byte counters at the last sample (dom0's view: rx = guest TX). */
+struct top_vif {
+	char name[32];
+	unsigned long long rx, tx;
+	double t;
+};
+
+#define TOP_MAX_VIFS	256
+static struct top_vif top_vifs[TOP_MAX_VIFS];
+static unsigned int top_nr_vifs;
+
+static double top_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* /sys/class/net/@ifname/statistics/@what, 0 if unreadable. */
+static unsigned long long netdev_stat(const char *ifname, const char *what)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname,
+		 what);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+/*
+ * One line per vif<domid>.<handle> in dom0's namespace: the guest's TX and
+ * RX rates in Mbit/s since the last sample (the first sample of a vif
+ * measures over @first_wait seconds) and the totals, from its netdev
+ * statistics.
+ */
+static void top_vifs_once(double first_wait)
+{
+	struct top_vif cur[TOP_MAX_VIFS];
+	unsigned int n = 0, i, j;
+	struct dirent *de;
+	int waited = 0;
+	DIR *dir;
+
+	dir = opendir("/sys/class/net");
+	if (!dir)
+		return;
+	while ((de = readdir(dir)) && n < TOP_MAX_VIFS) {
+		unsigned int domid, handle;
+		char c;
+
+		if (sscanf(de->d_name, "vif%u.%u%c", &domid, &handle, &c) != 2)
+			continue;
+		snprintf(cur[n].name, sizeof(cur[n].name), "%.31s", de->d_name);
+		n++;
+	}
+	closedir(dir);
+	if (!n)
+		return;
+	/* a vif never sampled: take a first sample now */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < top_nr_vifs; j++)
+			if (!strcmp(top_vifs[j].name, cur[i].name))
+				break;
+		if (j < top_nr_vifs || waited)
+			continue;
+		for (j = 0; j < n; j++) {
+			cur[j].rx = netdev_stat(cur[j].name, "rx_bytes");
+			cur[j].tx = netdev_stat(cur[j].name, "tx_bytes");
+			cur[j].t = top_now();
+		}
+		usleep((useconds_t)(first_wait * 1e6));
+		waited = 1;
+	}
+	printf("\n%-12s %5s %14s %14s %12s %12s\n", "vif", "domid",
+	       "guest-tx-Mb/s", "guest-rx-Mb/s", "guest-tx-MB", "guest-rx-MB");
+	for (i = 0; i < n; i++) {
+		unsigned long long rx = netdev_stat(cur[i].name, "rx_bytes");
+		unsigned long long tx = netdev_stat(cur[i].name, "tx_bytes");
+		double now = top_now(), t0 = now, rx0 = rx, tx0 = tx, dt;
+		unsigned int domid = 0, handle;
+
+		if (sscanf(cur[i].name, "vif%u.%u", &domid, &handle) != 2)
+			continue;
+		for (j = 0; j < top_nr_vifs; j++)
+			if (!strcmp(top_vifs[j].name, cur[i].name))
+				break;
+		if (waited) {
+			t0 = cur[i].t;
+			rx0 = cur[i].rx;
+			tx0 = cur[i].tx;
+		}
+		if (j < top_nr_vifs) {
+			t0 = top_vifs[j].t;
+			rx0 = top_vifs[j].rx;
+			tx0 = top_vifs[j].tx;
+		}
+		dt = now - t0;
+		/* a counter that went back (a new vif of the same name) */
+		if (rx < rx0 || tx < tx0 || dt <= 0)
+			printf("%-12s %5u %14s %14s %12.1f %12.1f\n", cur[i].name,
+			       domid, "-", "-", rx / 1e6, tx / 1e6);
+		else
+			printf("%-12s %5u %14.1f %14.1f %12.1f %12.1f\n",
+			       cur[i].name, domid, (rx - rx0) * 8 / dt / 1e6,
+			       (tx - tx0) * 8 / dt / 1e6, rx / 1e6, tx / 1e6);
+		cur[i].rx = rx;
+		cur[i].tx = tx;
+		cur[i].t = now;
+	}
+	memcpy(top_vifs, cur, n * sizeof(cur[0]));
+	top_nr_vifs = n;
+}
+
 static void top_once(int batch)
 {
 	struct pvio_ctl_domain *d;
@@ -2503,6 +2625,7 @@ static void top_once(int batch)
 		       dom_kind(&d[i]));
 	}
 	free(d);
+	top_vifs_once(0.5);
 	fflush(stdout);
 }
 
@@ -2626,7 +2749,9 @@ static const struct cmd cmds[] = {
 	{ "top", cmd_top, "[-b] [-d SECONDS] [-n ITERATIONS]",
 	  "Per-domain counters since creation: hypercalls, multicall entries,\n"
 	  "grant maps and copies, events sent and delivered, and the kind (dom0,\n"
-	  "kernel or uml); refreshed every\n"
+	  "kernel or uml); then per vif (dom0's vifD.N) the guest's TX and RX\n"
+	  "in Mbit/s since the last refresh (a new vif: over 0.5 s) and in MB\n"
+	  "in all; refreshed every\n"
 	  "SECONDS (default 1) like xentop. -b: batch mode, no screen control,\n"
 	  "one iteration unless -n.\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help.\n" },
