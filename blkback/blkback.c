@@ -697,9 +697,13 @@ static bool pvio_blkback_round(struct pvio_blkback_ring *ring)
 			ring->stats.max_batch = n;
 	}
 	if (nr_map || nr_unmap) {
+		u64 t0 = ktime_get_ns();
+
 		err = pvio_gnttab_batch_mixed(ring->blkif->d, ring->map_ops, nr_map,
 					      NULL, 0, ring->unmap_ops,
 					      nr_unmap);
+		ring->stats.map_ns += ktime_get_ns() - t0;
+		ring->stats.unmap_ops += nr_unmap;
 		if (err && err != -EIO) {
 			/* The multicall itself failed: nothing was mapped. */
 			for (i = 0; i < nr_map; i++)

@@ -82,6 +82,8 @@ struct pvio_blkback_stats {
 	u64 map_refused;			/* GNTST_no_space: quota */
 	u64 poll_hits;		/* requests found by the poll window */
 	u64 poll_misses;	/* windows that ended with none */
+	u64 map_ns;		/* time in the map/unmap multicalls */
+	u64 unmap_ops;		/* grants unmapped (per-request maps) */
 };
 
 /*

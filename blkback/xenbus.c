@@ -149,6 +149,8 @@ PVIO_BLKBACK_STAT(pgrants_purged, pgrants_purged);
 PVIO_BLKBACK_STAT(map_refused, map_refused);
 PVIO_BLKBACK_STAT(poll_hits, poll_hits);
 PVIO_BLKBACK_STAT(poll_misses, poll_misses);
+PVIO_BLKBACK_STAT(map_ns, map_ns);
+PVIO_BLKBACK_STAT(unmap_ops, unmap_ops);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_rd_req.attr,
@@ -172,6 +174,8 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_map_refused.attr,
 	&dev_attr_poll_hits.attr,
 	&dev_attr_poll_misses.attr,
+	&dev_attr_map_ns.attr,
+	&dev_attr_unmap_ops.attr,
 	NULL
 };
 

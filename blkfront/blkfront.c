@@ -176,8 +176,8 @@ static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
 			ok = false;
 			continue;
 		}
-		pvio_gnttab_release_grant_reference(info->d, &info->zc_head,
-						    s->gref[i]);
+		if (!WARN_ON_ONCE(info->zc_nfree >= info->zc_grants))
+			info->zc_refs[info->zc_nfree++] = s->gref[i];
 	}
 	if (!pvio_blkfront_end_ind(info, s))
 		ok = false;
@@ -191,41 +191,88 @@ static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
 /**
  * pvio_blkfront_zc_pool_alloc() - reserve the refs of zero-copy grants
  * @info: the disk, not connected
+ * @count: refs to reserve (pvio_blkfront_zc_grants()), 1 to 65535
  *
- * PVIO_BLKFRONT_ZC_GRANTS refs from the domain's free pool, as Linux's
- * xen-blkfront reserves its grant refs with gnttab_alloc_grant_references()
- * (the table may grow here, in process context, never in queue_rq).
- * Kept while the disk stays connected; idempotent.
+ * @count refs from the domain's free pool, as Linux's xen-blkfront reserves
+ * its grant refs with gnttab_alloc_grant_references() (the table may grow
+ * here, in process context, never in queue_rq), taken off the chain at
+ * once onto the disk's own stack, so that queue_rq and the completion take
+ * and give back each ref under the disk's lock only. Kept while the disk
+ * stays connected; idempotent.
  *
  * Context: process context.
- * Return: 0 or -ENOSPC/-ENODEV from pvio-grant.
+ * Return: 0, -EINVAL for a @count of 0 or above 65535, -ENOMEM, or
+ * -ENOSPC/-ENODEV from pvio-grant.
  */
-int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info)
+int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info,
+				unsigned int count)
 {
-	int err;
+	grant_ref_t head;
+	grant_ref_t *refs;
+	unsigned int i;
+	int err, ref;
 
 	if (info->zc_pool)
 		return 0;
-	err = pvio_gnttab_alloc_grant_references(info->d,
-						 PVIO_BLKFRONT_ZC_GRANTS,
-						 &info->zc_head);
-	info->zc_pool = !err;
-	return err;
+	if (!count || count > U16_MAX)
+		return -EINVAL;
+	refs = kvmalloc_array(count, sizeof(*refs), GFP_KERNEL);
+	if (!refs)
+		return -ENOMEM;
+	err = pvio_gnttab_alloc_grant_references(info->d, count, &head);
+	if (err) {
+		kvfree(refs);
+		return err;
+	}
+	for (i = 0; i < count; i++) {
+		ref = pvio_gnttab_claim_grant_reference(info->d, &head);
+		if (WARN_ON_ONCE(ref < 0))
+			break;
+		refs[i] = ref;
+	}
+	spin_lock_irq(&info->lock);
+	info->zc_refs = refs;
+	info->zc_grants = i;
+	info->zc_nfree = i;
+	info->zc_pool = true;
+	spin_unlock_irq(&info->lock);
+	return 0;
 }
 
 /**
  * pvio_blkfront_zc_pool_free() - give the zero-copy refs back
  * @info: the disk, no request in flight (pvio_blkfront_fail_all() done)
  *
- * Context: any.
+ * The refs on the stack go back to the domain's free pool; a ref whose
+ * grant the backend still held left the reservation for the grant layer's
+ * deferred list when its request ended.
+ *
+ * Context: process context.
  */
 void pvio_blkfront_zc_pool_free(struct pvio_blkfront *info)
 {
-	if (!info->zc_pool)
+	grant_ref_t head = PVIO_GNTTAB_LIST_END;
+	grant_ref_t *refs;
+	unsigned int i, n;
+
+	spin_lock_irq(&info->lock);
+	if (!info->zc_pool) {
+		spin_unlock_irq(&info->lock);
 		return;
-	pvio_gnttab_free_grant_references(info->d, info->zc_head);
+	}
+	refs = info->zc_refs;
+	n = info->zc_nfree;
+	info->zc_refs = NULL;
+	info->zc_grants = 0;
+	info->zc_nfree = 0;
 	info->zc_pool = false;
 	info->zero_copy = false;
+	spin_unlock_irq(&info->lock);
+	for (i = 0; i < n; i++)
+		pvio_gnttab_release_grant_reference(info->d, &head, refs[i]);
+	if (n)
+		pvio_gnttab_free_grant_references(info->d, head);
+	kvfree(refs);
 }
 
 /*
@@ -1164,14 +1211,18 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 			zc_segs = info->max_segs + 1;	/* refused below */
 	}
 	rinfo = pvio_blkfront_hctx_ring(info, hctx);
-	/* At most PVIO_BLKFRONT_ZC_GRANTS of them in flight per disk. */
+	/* The disk's reservation holds them, or a response gives some back. */
 	if (zc_segs && info->zc_inflight &&
-	    info->zc_inflight + zc_segs > PVIO_BLKFRONT_ZC_GRANTS)
+	    min(zc_segs, info->max_segs) > info->zc_nfree) {
 		id = rinfo->nr_shadow;
-	else
+		info->zc_waits++;
+	} else {
 		id = pvio_blkfront_get_id(rinfo, (req_op(rq) == REQ_OP_READ ||
 						  req_op(rq) == REQ_OP_WRITE) &&
 					  !zc_segs && pages > PVIO_BLK_MAX_SEGS);
+		if (id >= rinfo->nr_shadow)
+			info->id_waits++;
+	}
 	if (id >= rinfo->nr_shadow) {
 		/* A response frees an id or zero-copy grants: restarted. */
 		blk_mq_stop_hw_queue(hctx);
@@ -1183,13 +1234,11 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 	s->nr_segs = 0;
 	s->zc_segs = 0;
 	/* The refs of its grants, from the disk's reservation. */
-	while (s->zc_segs < min(zc_segs, info->max_segs)) {
-		n = pvio_gnttab_claim_grant_reference(info->d, &info->zc_head);
-		if (n < 0)
-			break;
-		s->gref[s->zc_segs++] = n;
-	}
+	while (s->zc_segs < min(zc_segs, info->max_segs) && info->zc_nfree)
+		s->gref[s->zc_segs++] = info->zc_refs[--info->zc_nfree];
 	info->zc_inflight += s->zc_segs;
+	if (info->zc_inflight > info->zc_inflight_max)
+		info->zc_inflight_max = info->zc_inflight;
 	if (s->zc_segs != min(zc_segs, info->max_segs)) {
 		/* Impossible within the budget; never trust that blindly. */
 		pvio_blkfront_end_zc(info, s);

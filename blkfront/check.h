@@ -82,13 +82,43 @@ struct pvio_blkfront_shadow {
 /*
  * With feature-zero-copy no id has the 32 MiB of large-request pages: each
  * has its 11 bounce pages and one indirect page (12 persistent grants), and
- * a large request grants its own pages for its lifetime, at most
- * PVIO_BLKFRONT_ZC_GRANTS of them per disk at a time. 512 slots per disk:
- * 512 x 12 + 2048 = 8192 grants, three disks 24576 of a domain's 32768
- * entries (a vif's rings and slots, about 520, and the store's fit beside).
+ * a large request grants its own pages for its lifetime, on refs of the
+ * disk's zero-copy reservation (pvio_blkfront_zc_grants()). A disk's grants
+ * together stay within PVIO_BLKFRONT_ZC_BUDGET: 512 slots x 12 + 4096 =
+ * 10240, three disks 30720 of a domain's 32768 entries (a vif's rings and
+ * slots, about 520, and the store's fit beside).
  */
 #define PVIO_BLKFRONT_MAX_SLOTS_ZC	512
-#define PVIO_BLKFRONT_ZC_GRANTS		2048
+#define PVIO_BLKFRONT_ZC_BUDGET		10240
+
+/**
+ * pvio_blkfront_zc_grants() - size of a disk's zero-copy reservation
+ * @slots: ring slots of the disk, all rings together
+ * @max_segs: the negotiated segments per request (1 to 256)
+ *
+ * Enough refs for every slot to carry a request of @max_segs pages, as
+ * far as the disk's grant budget allows: PVIO_BLKFRONT_ZC_BUDGET minus the
+ * slots' persistent grants (11 bounce pages and one indirect page each),
+ * in whole requests of @max_segs, and always at least one such request.
+ * (Linux's xen-blkfront grants on demand, from a table that can grow; here
+ * queue_rq cannot grow it, so the refs are reserved at connect.)
+ *
+ * Context: any (pure function).
+ * Return: the refs to reserve, @max_segs to PVIO_BLKFRONT_ZC_BUDGET.
+ */
+static inline unsigned int pvio_blkfront_zc_grants(unsigned int slots,
+						   unsigned int max_segs)
+{
+	unsigned int fixed = slots * (PVIO_BLK_MAX_SEGS + 1), room;
+
+	max_segs = clamp(max_segs, 1U, PVIO_BLK_MAX_INDIRECT_SEGS);
+	room = fixed < PVIO_BLKFRONT_ZC_BUDGET ?
+	       PVIO_BLKFRONT_ZC_BUDGET - fixed : 0;
+	room = min(room, slots * max_segs);
+	room -= room % max_segs;
+	return max(room, max_segs);
+}
+
 /*
  * Default of zerocopy_threshold, in bytes: from 64 KiB on a request grants
  * its own pages (docs/block.md: the measurement).

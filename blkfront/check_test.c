@@ -289,19 +289,41 @@ static void blkfront_zero_copy_budget(struct kunit *test)
 {
 	unsigned int per_disk = PVIO_BLKFRONT_MAX_SLOTS_ZC *
 				(PVIO_BLK_MAX_SEGS + 1) +
-				PVIO_BLKFRONT_ZC_GRANTS;
+				pvio_blkfront_zc_grants(PVIO_BLKFRONT_MAX_SLOTS_ZC,
+							PVIO_BLK_MAX_INDIRECT_SEGS);
 
-	KUNIT_EXPECT_LE(test, 3 * per_disk + 1024, 32768U);
+	KUNIT_EXPECT_LE(test, per_disk, PVIO_BLKFRONT_ZC_BUDGET);
+	KUNIT_EXPECT_LE(test, 3 * PVIO_BLKFRONT_ZC_BUDGET + 1024, 32768U);
 	KUNIT_EXPECT_LE(test, PVIO_BLKFRONT_MAX_SLOTS_ZC,
 			PVIO_BLKFRONT_MAX_SLOTS_LIMIT);
-	KUNIT_EXPECT_GE(test, PVIO_BLKFRONT_ZC_GRANTS,
-			PVIO_BLK_MAX_INDIRECT_SEGS);
 	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 1,
 						       PVIO_BLKFRONT_MAX_SLOTS_ZC),
 			4);
 	KUNIT_EXPECT_EQ(test, pvio_blkfront_ring_order(4, 4, 2,
 						       PVIO_BLKFRONT_MAX_SLOTS_ZC),
 			3);
+}
+
+/*
+ * The reservation: what the slots can carry, within the budget, in whole
+ * requests, never less than one.
+ */
+static void blkfront_zc_grants(struct kunit *test)
+{
+	/* The default: 512 slots, 16 requests of 1 MiB. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(512, 256), 4096U);
+	/* 256 slots: 28 of 1 MiB (7168 of the 10240). */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(256, 256), 7168U);
+	/* Fewer slots than the budget could feed: one request per slot. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(32, 256), 8192U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(32, 64), 2048U);
+	/* Whole requests of an odd size. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(512, 100) % 100, 0U);
+	/* Slots past the budget (1024 x 12): still one request. */
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(1024, 256), 256U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(1024, 0), 1U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(0, 256), 256U);
+	KUNIT_EXPECT_EQ(test, pvio_blkfront_zc_grants(512, 1000), 4096U);
 }
 
 static struct kunit_case pvio_blkfront_rsp_cases[] = {
@@ -318,6 +340,7 @@ static struct kunit_case pvio_blkfront_rsp_cases[] = {
 	KUNIT_CASE(blkfront_zero_copy_on),
 	KUNIT_CASE(blkfront_zero_copy),
 	KUNIT_CASE(blkfront_zero_copy_budget),
+	KUNIT_CASE(blkfront_zc_grants),
 	{}
 };
 

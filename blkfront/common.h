@@ -147,14 +147,22 @@ struct pvio_blkfront_ring {
  * @zero_copy: large requests grant their own pages
  *	(pvio_blkfront_zero_copy_on(), set on Connected)
  * @zc_inflight: zero-copy grants of the requests in flight (at most
- *	PVIO_BLKFRONT_ZC_GRANTS; under @lock)
+ *	@zc_grants; under @lock)
  * @copied: bytes copied through bounce pages (debugfs <device>-stats)
  * @zc_reqs: requests sent zero-copy
  * @bounce_reqs: reads and writes sent through bounce pages
+ * @zc_waits: times queue_rq stopped its queue because the zero-copy
+ *	reservation could not hold the request's grants (under @lock)
+ * @id_waits: times queue_rq stopped its queue for want of a free id
+ *	(under @lock)
+ * @zc_inflight_max: the most zero-copy grants in flight at once (under
+ *	@lock)
  * @dbg_stats: debugfs statistics file
- * @zc_head: PVIO_BLKFRONT_ZC_GRANTS grant refs reserved for zero-copy
- *	while @zc_pool (claimed and released under @lock)
- * @zc_pool: @zc_head holds the reservation
+ * @zc_refs: the zero-copy reservation's free refs, a stack (@zc_nfree of
+ *	them; popped and pushed under @lock, no grant-layer lock per ref)
+ * @zc_grants: refs reserved at connect (pvio_blkfront_zc_grants())
+ * @zc_nfree: refs on @zc_refs
+ * @zc_pool: the reservation is held
  * @nr_poll: poll rings of this connection (the last @nr_poll rings; 0
  *	when a reconnect could not keep the disk's poll queues)
  * @tag_poll: HCTX_TYPE_POLL hardware queues of the disk's tag set (the
@@ -220,8 +228,13 @@ struct pvio_blkfront {
 	atomic_long_t copied;
 	atomic_long_t zc_reqs;
 	atomic_long_t bounce_reqs;
+	unsigned long zc_waits;
+	unsigned long id_waits;
+	unsigned int zc_inflight_max;
 	struct dentry *dbg_stats;
-	grant_ref_t zc_head;
+	grant_ref_t *zc_refs;
+	unsigned int zc_grants;
+	unsigned int zc_nfree;
 	bool zc_pool;
 	unsigned int nr_poll;
 	unsigned int tag_poll;
@@ -265,7 +278,8 @@ void pvio_blkfront_inject_req_prod(struct pvio_blkfront *info);
 unsigned int pvio_blkfront_hold_inflight(struct pvio_blkfront *info);
 void pvio_blkfront_resubmit(struct work_struct *work);
 void pvio_blkfront_end_victim(struct pvio_blkfront *info);
-int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info);
+int pvio_blkfront_zc_pool_alloc(struct pvio_blkfront *info,
+				unsigned int count);
 void pvio_blkfront_zc_pool_free(struct pvio_blkfront *info);
 
 #endif /* PVIO_BLKFRONT_COMMON_H */

@@ -279,6 +279,9 @@ static int pvio_blkfront_stats_show(struct seq_file *m, void *v)
 		polled += info->rings[i].polled;
 	seq_printf(m, "poll_queues %u\npoll_window_us %u\npolled %lu\n",
 		   info->nr_poll, info->nr_poll ? info->be_poll_us : 0, polled);
+	seq_printf(m, "zc_waits %lu\nid_waits %lu\nzc_inflight_max %u\nzc_grants %u\n",
+		   info->zc_waits, info->id_waits, info->zc_inflight_max,
+		   info->zc_grants);
 	spin_unlock_irq(&info->lock);
 	return 0;
 }
@@ -987,11 +990,16 @@ static void pvio_blkfront_set_big(struct pvio_blkfront *info)
 	bool zc = pvio_blkfront_zero_copy_on(info->zc_threshold, persistent,
 					     info->offer_zero_copy,
 					     info->max_segs);
+	unsigned int slots = 0;
 
+	for (i = 0; i < info->nr_rings; i++)
+		slots += info->rings[i].nr_shadow;
 	/* The zero-copy grants' refs, reserved here (queue_rq cannot grow
-	 * the grant table): without them, no zero-copy.
+	 * the grant table), sized from the rings: without them, no zero-copy.
 	 */
-	if (zc && pvio_blkfront_zc_pool_alloc(info))
+	if (zc && pvio_blkfront_zc_pool_alloc(info,
+					      pvio_blkfront_zc_grants(slots,
+								      info->max_segs)))
 		zc = false;
 	spin_lock_irq(&info->lock);
 	info->zero_copy = zc;
