@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvio-check: test
+# pvio-timeout: 1200
 # The block split driver end to end: pvctl attaches a ramdisk to a domU,
 # /dev/xvda appears (pvio-blkfront in the domU, pvio-blkback in dom0) and
 # carries fio verify runs, an ext4 file system, flushes; a file-backed vbd

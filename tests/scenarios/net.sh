@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # pvio-check: test
+# pvio-timeout: 1200
 # The network split driver end to end: pvctl network-attach gives a domU
 # an eth<N> (netfront) and dom0 a vif<domid>.0 (netback). The frontend is
 # moved to a network namespace named after the domain, the vif stays in
