@@ -11,7 +11,7 @@ t_ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
 t_fail() {
 	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1))
 	echo "not ok $T_N - $1"
-	[ -n "${2:-}" ] && echo "# $2"
+	[ -n "${2:-}" ] && echo "$2" | sed 's/^/# /'
 	return 0
 }
 # t_check DESCRIPTION COMMAND...: one result from a command's status.
