@@ -222,10 +222,20 @@ if wait_for 20 ns ping -c 1 -W 1 $BE_IP; then
 else
 	t_fail "after resume: ping domU -> dom0 from the same interface" "$(ns $IP -br addr 2>&1 | tr '\n' ' ')"
 fi
-if wait $ipid && [ "$(grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' /tmp/iperf-sr.out | grep -v sender | grep -v receiver | tail -n 5 | grep -c ' 0.00 Bytes')" = 0 ]; then
-	t_ok "iperf3 TCP across suspend/resume: the connection kept, bytes flowing at the end"
+# Kept = iperf3 ends without error and, after its first empty interval
+# (the outage), some interval carries bytes again. Not "the last seconds
+# all carry bytes": TCP's retransmit back-off after an outage of 10-20 s
+# on a loaded host can itself idle a few seconds.
+iperf_recovered() {
+	grep -E '^\[ *[0-9]+\] +[0-9.]+-[0-9.]+ +sec' /tmp/iperf-sr.out |
+		grep -v -e sender -e receiver |
+		awk '/ 0\.00 Bytes/ { gap = 1; next } gap { back = 1 }
+		     END { exit !(back || !gap) }'
+}
+if wait $ipid && iperf_recovered; then
+	t_ok "iperf3 TCP across suspend/resume: the connection kept, bytes flowing after the outage"
 else
-	t_fail "iperf3 TCP across suspend/resume: the connection kept" "$(tail -n 8 /tmp/iperf-sr.out | tr '\n' ' ')"
+	t_fail "iperf3 TCP across suspend/resume: the connection kept" "$(tail -n 12 /tmp/iperf-sr.out)"
 fi
 grep -E 'sender|receiver' /tmp/iperf-sr.out | sed 's/^/#   /'
 [ -s /tmp/iperf3-sr.pid ] && kill "$(cat /tmp/iperf3-sr.pid)" 2>/dev/null
