@@ -192,6 +192,7 @@ struct pvio_nb_zc {
 	spinlock_t lock;		/* queue, dealloc, nr_dealloc */
 	struct pvio_nb_queue *queue;	/* NULL once orphaned */
 	atomic_t inflight;		/* zero-copy skbs not yet released */
+	bool orphaned;			/* counted in pvio_nb_zc_orphans */
 	unsigned int nr_dealloc;
 	u16 dealloc[PVIO_NB_PENDING];
 	u16 pending_free[PVIO_NB_PENDING];	/* NAPI's */
@@ -307,6 +308,7 @@ void pvio_nb_set_rate(struct pvio_nb_vif *vif, u64 bytes, u64 usec);
 /* tx.c */
 int pvio_nb_tx_init(struct pvio_nb_queue *queue);
 void pvio_nb_tx_free(struct pvio_nb_queue *queue);
+void pvio_nb_tx_wait_orphans(void);
 int pvio_nb_poll(struct napi_struct *napi, int budget);
 enum hrtimer_restart pvio_nb_credit_timer(struct hrtimer *t);
 bool pvio_nb_tx_work(struct pvio_nb_queue *queue);

@@ -74,11 +74,35 @@ static void pvio_nb_tx_push(struct pvio_nb_queue *queue)
 		pvio_nb_notify(queue, false);
 }
 
+/*
+ * Zero-copy state orphaned by a drain that timed out (pvio_nb_tx_orphan())
+ * and not yet released by dom0's stack: each such skb's completion is this
+ * module's code, so the module stays (a module reference while it is live,
+ * pvio_nb_tx_wait_orphans() in its exit otherwise).
+ */
+static atomic_t pvio_nb_zc_orphans = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(pvio_nb_zc_orphans_wq);
+
+/*
+ * Drop a reference; the last frees. Called by the queue (process context)
+ * and by a completion, which runs it inside rcu_read_lock(): the module
+ * reference an orphaned zc held is put there, and free_module()'s
+ * synchronize_rcu() then waits for the completion to return.
+ */
 static void pvio_nb_zc_put(struct pvio_nb_zc *zc)
 {
+	bool orphaned;
+
+	if (!refcount_dec_and_test(&zc->ref))
+		return;
+	orphaned = zc->orphaned;
 	/* kvfree_rcu(): a vmalloc'd zc may not be vfree'd under a spinlock */
-	if (refcount_dec_and_test(&zc->ref))
-		kvfree_rcu(zc, rcu);
+	kvfree_rcu(zc, rcu);
+	if (!orphaned)
+		return;
+	if (atomic_dec_and_test(&pvio_nb_zc_orphans))
+		wake_up_all(&pvio_nb_zc_orphans_wq);
+	module_put(THIS_MODULE);
 }
 
 /*
@@ -99,6 +123,7 @@ static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
 	unsigned long flags;
 	unsigned int i;
 
+	rcu_read_lock();	/* ends after the last use of this module */
 	spin_lock_irqsave(&zc->lock, flags);
 	queue = zc->queue;
 	if (queue) {
@@ -119,6 +144,7 @@ static void pvio_nb_zerocopy_cb(struct sk_buff *skb, struct ubuf_info *ubuf,
 		local_bh_enable();
 	}
 	pvio_nb_zc_put(zc);
+	rcu_read_unlock();
 }
 
 /* Unmap the released slots in one batch, then answer them. */
@@ -701,6 +727,17 @@ static void pvio_nb_tx_orphan(struct pvio_nb_queue *queue)
 	zc->queue = NULL;
 	zc->nr_dealloc = 0;
 	held = atomic_read(&zc->inflight);
+	/*
+	 * The held skbs' completions will run this module's code: keep it
+	 * (the queue's own reference still holds zc, so no completion can
+	 * free it before the flag is set). During the module's exit no
+	 * reference can be taken: pvio_nb_tx_wait_orphans() waits instead.
+	 */
+	if (held) {
+		zc->orphaned = true;
+		atomic_inc(&pvio_nb_zc_orphans);
+		__module_get(THIS_MODULE);
+	}
 	spin_unlock_irq(&zc->lock);
 	for (i = 0; i < PVIO_NB_PENDING; i++) {
 		struct pvio_nb_pending *p = &zc->pending[i];
@@ -749,6 +786,28 @@ void pvio_nb_tx_drain(struct pvio_nb_queue *queue)
 		}
 		usleep_range(10000, 20000);
 	}
+}
+
+/**
+ * pvio_nb_tx_wait_orphans() - wait for the orphaned zero-copy TX skbs
+ *
+ * Description: called by the module's exit once every vif is gone: waits
+ * for dom0's stack to release every zero-copy skb whose queue gave up
+ * waiting for it (pvio_nb_tx_orphan()). A drain that timed out while the module was
+ * live took a module reference, so an unload is refused (-EBUSY) until
+ * those skbs go; one that timed out during the exit itself could not, and
+ * this waits for them, as xen-netback's disconnect waits for every mapped
+ * skb, logging every 10 s. Their completions return before the module's
+ * memory is freed (free_module()'s synchronize_rcu(); pvio_nb_zc_put()).
+ *
+ * Context: process context; sleeps while dom0's stack holds such a skb.
+ */
+void pvio_nb_tx_wait_orphans(void)
+{
+	while (!wait_event_timeout(pvio_nb_zc_orphans_wq,
+				   !atomic_read(&pvio_nb_zc_orphans), 10 * HZ))
+		pr_warn("unload waits for %d queue(s) of TX skbs still held by the stack\n",
+			atomic_read(&pvio_nb_zc_orphans));
 }
 
 /**

@@ -292,6 +292,7 @@ module_init(pvio_netback_init);
 static void __exit pvio_netback_exit(void)
 {
 	pvio_xenbus_unregister_driver(&pvio_nb_driver);
+	pvio_nb_tx_wait_orphans();
 }
 module_exit(pvio_netback_exit);
 
