@@ -45,8 +45,13 @@ ROWS = [
     ("rr4k", "4k randread QD32", "blk", "iops", "IOPS", True, ("ge", 0.90)),
     ("rr4k2", "4k randread QD32 x2 jobs", "blk", "iops", "IOPS", True, ("ge", 0.90)),
     ("rw4k", "4k randwrite QD32", "blk", "iops", "IOPS", True, None),
-    ("lat", "4k randread QD1 p50", "blk", "p50", "us", False, ("le", 1.5)),
+    ("lat", "4k randread QD1 p50", "blk", "p50", "us", False, ("le", 3.0)),
     ("lat", "4k randread QD1 p99", "blk", "p99", "us", False, None),
+    # io_uring --hipri; pvio's on a disk with a poll queue (poll_queues=1),
+    # the others as they are (a device without poll queues completes by
+    # interrupt while fio polls).
+    ("latpoll", "4k randread QD1 p50, polled", "blk", "p50", "us", False, ("le", 1.5)),
+    ("latpoll", "4k randread QD1 p99, polled", "blk", "p99", "us", False, None),
     ("sr1m", "1M seq read QD8", "blk", "mbs", "MB/s", True, ("ge", 0.95)),
     ("sw1m", "1M seq write QD8", "blk", "mbs", "MB/s", True, ("ge", 0.95)),
     ("tcp1", "TCP 1 stream", "net", "gbps", "Gbit/s", True, ("ge", 0.85)),
@@ -55,6 +60,8 @@ ROWS = [
     ("udp64", "UDP 64-byte", "net", "kpps", "kpps", True, None),
 ]
 CPU_GOAL = ("le", 1.3)
+# Workloads the UML domU does not run (its xvda has no poll queue).
+UML_SKIPS = ("latpoll",)
 PATHS = {"blk": ("native", "pvio"), "net": ("native", "pvio")}
 # The block peers a user could pick instead of a split driver (each over a
 # ramdisk of its own, in the same boot): path -> title. pvio's goal: ahead
@@ -294,7 +301,7 @@ def derive(r, meta):
             m["cpu_per_io_us"] = busy / m["iops"] * 1e6
             if m.get("mbs"):
                 m["cpu_s_per_gb"] = busy / (m["mbs"] / 1000.0)
-            bs = 4096 if wl in ("rr4k", "rr4k2", "rw4k", "lat") else 1 << 20
+            bs = 4096 if wl in ("rr4k", "rr4k2", "rw4k", "lat", "latpoll") else 1 << 20
             if win["dev_bytes_per_s"] > 0:
                 unit = win["dev_bytes_per_s"] / bs
                 m["requests_per_io"] = win["dev_ios_per_s"] / unit
@@ -320,7 +327,7 @@ def progress(r):
     if r.get("rc"):
         return "FAILED (%s)" % (r.get("error") or "rc %s" % r.get("rc"))
     wl = r["wl"]
-    if wl == "lat":
+    if wl in ("lat", "latpoll"):
         s = "p50 %.0f us, p99 %.0f us" % (m.get("p50", 0), m.get("p99", 0))
     elif KIND_OF.get(wl) == "blk":
         s = "%s IOPS, %.0f MB/s" % (fmt_num(m["iops"]), m["mbs"])
@@ -399,7 +406,7 @@ def aggregate(con):
                 row["peers"][p] = cell
             ahead = [row["peers"][p].get("pvio_ahead") for p in PEERS_TO_BEAT]
             row["ahead_of_peers"] = None if None in ahead else all(ahead)
-        if has_uml(con):
+        if has_uml(con) and wl not in UML_SKIPS:
             # The UML domU (docs/uml-domu.md): the same workload from a
             # separate kernel's frontends; over native and over the
             # in-kernel domU (pvio), per round.
@@ -428,6 +435,8 @@ def path_cell(con, wl, kind, key, path):
     cell = {"runs": len(runs), "ok": len(ok)}
     if (kind, path) in con.na:
         cell["na"] = con.na[(kind, path)]
+    elif (kind + ":" + wl, path) in con.na:	# one workload's path only
+        cell["na"] = con.na[(kind + ":" + wl, path)]
     elif not runs:
         cell["notrun"] = "the benchmark stopped before it"
     elif not ok:
@@ -938,12 +947,12 @@ the commit that published it (`git log -- bench/results/latest.json`).
 
 # Short column titles of the history table, by result id.
 HISTORY_TITLES = {"rr4k": "4k rr QD32", "rr4k2": "4k rr x2", "rw4k": "4k rw QD32", "lat_p50": "QD1 p50",
-                  "lat_p99": "QD1 p99", "sr1m": "1M read", "sw1m": "1M write",
+                  "lat_p99": "QD1 p99", "latpoll_p50": "QD1 poll p50", "latpoll_p99": "QD1 poll p99", "sr1m": "1M read", "sw1m": "1M write",
                   "tcp1": "TCP 1", "tcp4": "TCP -P 4", "tcpR": "TCP -R", "udp64": "UDP 64B"}
 
 
 # Columns added after the table began go at its end (older rows lack them).
-HISTORY_LATER = ("rr4k2",)
+HISTORY_LATER = ("rr4k2", "latpoll_p50", "latpoll_p99")
 
 
 def history_columns():
@@ -1100,7 +1109,8 @@ def main():
                                                   if kind == "blk" else [])
                     total += reps * n * sum(1 for p in paths if (kind, p) not in con.na)
                     if con.meta.get("uml") == "1" and (kind, "uml") not in con.na:
-                        total += n
+                        total += len([w for w in con.meta.get(key, "").split(",")
+                                      if w and w not in UML_SKIPS])
             where = PATH_NAMES.get((KIND_OF.get(r["wl"]), r["path"]), r["path"])
             print("bench: [%d/%s] %-6s %-6s %-15s round %d: " % (
                 r.get("n", 0), total, r["wl"], r["path"], where, r.get("rep", 0)), end="", flush=True)

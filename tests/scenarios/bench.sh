@@ -45,7 +45,7 @@ else
 	REPS=${BENCH_REPS:-5}
 	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
 	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
-	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat sr1m sw1m"}
+	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat latpoll sr1m sw1m"}
 	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR udp64"}
 fi
 [ "$BLK_WL" = none ] && BLK_WL=
@@ -60,6 +60,7 @@ BLK_NA=
 NET_NA=
 NATIVE_BLK_NA=
 NATIVE_NET_NA=
+POLL_NA=
 XVDA=51712
 
 say() { echo "bench: $*"; }
@@ -156,6 +157,8 @@ fio_job() {
 	rr4k2) echo "--rw=randread --bs=4k --iodepth=32 --numjobs=2" ;;
 	rw4k) echo "--rw=randwrite --bs=4k --iodepth=32" ;;
 	lat) echo "--rw=randread --bs=4k --iodepth=1" ;;
+	# polled: io_uring --hipri (after run_fio's --ioengine: the last wins)
+	latpoll) echo "--rw=randread --bs=4k --iodepth=1 --ioengine=io_uring --hipri" ;;
 	sr1m) echo "--rw=read --bs=1M --iodepth=8" ;;
 	sw1m) echo "--rw=write --bs=1M --iodepth=8" ;;
 	esac
@@ -270,7 +273,7 @@ if [ -n "${PVIO_DISK:-}" ]; then
 	fi
 else
 	BACK=/dev/ram0
-	if kmod_load brd rd_nr=4 rd_size=$((DISK_MIB * 1024)) && wait_for 5 test -b $BACK &&
+	if kmod_load brd rd_nr=5 rd_size=$((DISK_MIB * 1024)) && wait_for 5 test -b $BACK &&
 	   dd if=/dev/zero of=$BACK bs=1M count="$DISK_MIB" 2>/dev/null; then
 		t_ok "backing device $BACK (brd, $DISK_MIB MiB, filled)"
 	else
@@ -389,6 +392,36 @@ if [ -z "$BLK_NA" ]; then
 		echo "ok $((T_N += 1)) - /dev/xvda # SKIP not available: $BLK_NA"
 	fi
 fi
+# The polled QD1 row (latpoll) runs pvio on a second disk, xvdb on
+# /dev/ram4, connected with one poll queue (poll_queues=1 while it
+# attaches: xvda keeps its interrupt-driven queues for every other row).
+POLL_DEV=
+if [ -z "$BLK_NA" ] && case " $BLK_WL " in *" latpoll "*) true ;; *) false ;; esac; then
+	fp=/sys/module/pvio_blkfront/parameters/poll_queues
+	if ! peer_disk 4; then
+		POLL_NA="no ramdisk /dev/ram4"
+	elif [ ! -w $fp ]; then
+		POLL_NA="pvio-blkfront has no poll_queues parameter"
+	else
+		echo 1 >$fp
+		if ! out=$(pvctl block-attach "$DOM" /dev/ram4 xvdb 2>&1); then
+			POLL_NA="pvctl block-attach $DOM /dev/ram4 xvdb: $(echo "$out" | one_line)"
+		elif ! wait_for 15 test -b /dev/xvdb; then
+			POLL_NA="/dev/xvdb did not appear within 15 s"
+		elif [ "$(cat /sys/block/xvdb/queue/io_poll 2>/dev/null)" != 1 ]; then
+			POLL_NA="xvdb got no poll queue (the backend offers $(pvctl store read /local/domain/0/backend/vbd/$DOM/51728/multi-queue-max-queues 2>/dev/null || echo '?') queues)"
+		else
+			POLL_DEV=/dev/xvdb
+		fi
+		echo 0 >$fp
+	fi
+	if [ -n "$POLL_DEV" ]; then
+		t_ok "pvctl block-attach $DOM /dev/ram4 xvdb with a poll queue"
+	else
+		echo "ok $((T_N += 1)) - /dev/xvdb # SKIP not available: $POLL_NA"
+		echo "PVIO-BENCH-NA path=pvio kind=blk:latpoll $POLL_NA"
+	fi
+fi
 
 if [ -z "$NET_NA" ]; then
 	before=$(ls /sys/class/net | tr '\n' ' ')
@@ -475,7 +508,9 @@ rep=1
 while [ $rep -le "$REPS" ]; do
 	for w in $BLK_WL; do
 		[ -z "$NATIVE_BLK_NA" ] && usable native_blk && { run_fio "$w" native $rep "$BACK" && ok native_blk || fail native_blk; }
-		[ -z "$BLK_NA" ] && usable pvio_blk && { run_fio "$w" pvio $rep /dev/xvda && ok pvio_blk || fail pvio_blk; }
+		pdev=/dev/xvda
+		[ "$w" = latpoll ] && pdev=$POLL_DEV
+		[ -z "$BLK_NA" ] && [ -n "$pdev" ] && usable pvio_blk && { run_fio "$w" pvio $rep $pdev && ok pvio_blk || fail pvio_blk; }
 		for p in $PEERS; do
 			eval "d=\${PEER_DEV_$p:-}"
 			[ -n "$d" ] && usable $p && { run_fio "$w" $p $rep "$d" && ok $p || fail $p; }
@@ -501,7 +536,8 @@ done
 UML_NA=
 UML_RUNS=
 if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
-	UML_RUNS=$(echo $BLK_WL $NET_WL)
+	# not latpoll: UML's xvda has no poll queue
+	UML_RUNS=$(for w in $BLK_WL $NET_WL; do [ "$w" = latpoll ] || echo "$w"; done | tr '\n' ' ')
 	if [ ! -e /pvio/uml/linux ] || [ -e /pvio/uml/unavailable ]; then
 		UML_NA="no UML domU kernel: $(cat /pvio/uml/unavailable 2>/dev/null || echo 'not shipped (# pvio-uml: yes)')"
 	fi
