@@ -793,11 +793,11 @@ void pvio_nb_tx_drain(struct pvio_nb_queue *queue)
  *
  * Description: called by the module's exit once every vif is gone: waits
  * for dom0's stack to release every zero-copy skb whose queue gave up
- * waiting for it (pvio_nb_tx_orphan()). A drain that timed out while the module was
- * live took a module reference, so an unload is refused (-EBUSY) until
- * those skbs go; one that timed out during the exit itself could not, and
- * this waits for them, as xen-netback's disconnect waits for every mapped
- * skb, logging every 10 s. Their completions return before the module's
+ * waiting for it (pvio_nb_tx_orphan()). A drain that timed out while the
+ * module was live took a module reference, so an unload is refused
+ * (-EBUSY) until those skbs go; one that timed out during the exit itself
+ * could not, and this waits for them, as xen-netback's disconnect waits
+ * for every mapped skb, logging every 10 s. Their completions return before the module's
  * memory is freed (free_module()'s synchronize_rcu(); pvio_nb_zc_put()).
  *
  * Context: process context; sleeps while dom0's stack holds such a skb.
