@@ -46,7 +46,7 @@ else
 	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
 	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
 	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat latpoll sr1m sw1m"}
-	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR udp64"}
+	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR tcp4R udp64 udp64r"}
 fi
 [ "$BLK_WL" = none ] && BLK_WL=
 [ "$NET_WL" = none ] && NET_WL=
@@ -55,6 +55,10 @@ PEERS=${BENCH_PEERS:-"dmlinear nvmetcp nbd"}
 [ -z "$BLK_WL" ] && PEERS=
 DISK_MIB=${DISK_MIB:-256}
 PORT=${IPERF_PORT:-5201}
+# udp64r's offered rate, datagrams of 64 bytes per second (iperf3 -b counts
+# payload bits): below what either path drops at, so the row measures
+# delivery, not the receiver's overflow (udp64 sends as fast as it can).
+UDP_PPS=${BENCH_UDP_PPS:-5000}
 DOM=
 BLK_NA=
 NET_NA=
@@ -138,8 +142,14 @@ measure() {
 		# Flat (call graphs under TCG distort the run too much); with
 		# cpu-clock, time spent with interrupts off lands where they
 		# are turned back on (_raw_spin_unlock_irqrestore...).
-		perf report -i /tmp/perf.data --stdio --sort dso,sym --percent-limit 0.7 2>/dev/null |
-			grep -v '^#' | grep -v '^$' | head -n 30
+		# First who ran (each thread's share: fio, iperf3, blkback's
+		# and netback's kthreads, softirqs, idle), then where.
+		echo "by thread:"
+		perf report -i /tmp/perf.data --stdio --sort comm --percent-limit 1 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 12
+		echo "by symbol:"
+		perf report -i /tmp/perf.data --stdio --sort dso,sym --percent-limit 0.5 2>/dev/null |
+			grep -v '^#' | grep -v '^$' | head -n 40
 		[ -s /tmp/perf.data ] || tail -n 3 /tmp/perf.err
 		echo "PVIO-BENCH-TEXT end"
 	fi
@@ -190,7 +200,9 @@ iperf_args() {
 	tcp1) echo "-P 1" ;;
 	tcp4) echo "-P 4" ;;
 	tcpR) echo "-P 1 -R" ;;
+	tcp4R) echo "-P 4 -R" ;;
 	udp64) echo "-u -b 0 -l 64" ;;
+	udp64r) echo "-u -b $((UDP_PPS * 64 * 8)) -l 64" ;;
 	esac
 }
 port_busy() { ip netns exec "$1" netstat -ltnu 2>/dev/null | awk '{ print $4 }' | grep -q ":$PORT\$"; }
@@ -220,16 +232,16 @@ drops() {
 run_iperf() {
 	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6; dev_a=$7
 	b=${dstat#net:}; nsb=${b%%:*}; dev_b=${b#*:}
-	[ "$wl" = udp64 ] && d0=$(drops "$ns" "$dev_a" "$nsb" "$dev_b")
+	udp=; case $wl in udp*) udp=1; d0=$(drops "$ns" "$dev_a" "$nsb" "$dev_b") ;; esac
 	# shellcheck disable=SC2046
 	measure "$wl" "$path" "$rep" "$dstat" "$NET_O" "$NET_T" /tmp/iperf.json -- \
 		/usr/sbin/ip netns exec "$ns" iperf3 -c "$peer" -p "$PORT" -t "$NET_T" -O "$NET_O" \
 		    $(iperf_args "$wl") -J --logfile /tmp/iperf.json
 	rc=$?
-	if [ "$wl" = udp64 ]; then
+	if [ -n "$udp" ]; then
 		d1=$(drops "$ns" "$dev_a" "$nsb" "$dev_b")
 		# One comment line: each counter's increase over the run.
-		echo "# udp64 $path round $rep drops:$(echo "$d0 $d1" | awk '{ n = NF / 2; for (i = 1; i < n; i += 2) printf " %s %d", $i, $(n + i + 1) - $(i + 1) }')"
+		echo "# $wl $path round $rep drops:$(echo "$d0 $d1" | awk '{ n = NF / 2; for (i = 1; i < n; i += 2) printf " %s %d", $i, $(n + i + 1) - $(i + 1) }')"
 	fi
 	return $rc
 }
@@ -246,7 +258,7 @@ offloads() {
 }
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT uml=$([ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ] && echo 1 || echo 0)"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ] && echo 1 || echo 0)"
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
@@ -545,7 +557,7 @@ fi
 # uml_wl WL: UML's command for workload WL, its JSON to the console.
 uml_wl() {
 	case "$1" in
-	tcp1|tcp4|tcpR|udp64)
+	tcp*|udp*)
 		echo "iperf3 -c 10.90.3.1 -p $PORT -t $NET_T -O $NET_O $(iperf_args $1) -J --logfile /tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
 	*)	# fio's clock reads per I/O are UML system calls: gtod_reduce.
 		echo "fio --name=$1 --filename=/dev/xvda --direct=1 --ioengine=libaio --thread --time_based --runtime=$RT --ramp_time=$RAMP --gtod_reduce=1 --eta=never $(fio_job $1) --output-format=json --output=/tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
