@@ -55,6 +55,11 @@ bench_settings() {
 	[ -z "${BENCH_RAMP:-}" ] || { int_in BENCH_RAMP "$BENCH_RAMP" 0 60; vm_args+=(--env "BENCH_RAMP=$BENCH_RAMP"); }
 	[ -z "${NET_TIME:-}" ] || { int_in NET_TIME "$NET_TIME" 2 600; vm_args+=(--env "NET_TIME=$NET_TIME"); }
 	[ -z "${BENCH_UDP_PPS:-}" ] || { int_in BENCH_UDP_PPS "$BENCH_UDP_PPS" 100 1000000; vm_args+=(--env "BENCH_UDP_PPS=$BENCH_UDP_PPS"); }
+	# The UML domU's rows too: tools/vm ships its kernel (built on first use).
+	if [ -n "${BENCH_UML:-}" ]; then
+		vm_args+=(--env BENCH_UML=1)
+		export PVIO_VM_UML=yes
+	fi
 	[ -z "${BENCH_BLK:-}" ] || vm_args+=(--env "BENCH_BLK=$BENCH_BLK")
 	[ -z "${BENCH_NET:-}" ] || vm_args+=(--env "BENCH_NET=$BENCH_NET")
 	[ -z "${BENCH_PEERS:-}" ] || vm_args+=(--env "BENCH_PEERS=$BENCH_PEERS")
