@@ -69,8 +69,17 @@ ROWS = [
 CPU_GOALS = {"blk": ("le", 1.3), "net": ("le", 1.2)}
 # The receiver's counter of drops at its UDP socket (the udp rows' goal).
 SOCKET_DROPS = "RcvbufErrors"
-# Workloads the UML domU does not run (its xvda has no poll queue).
+# Workloads the UML domU does not run (its xvda has no poll queue), for a
+# log older than the guest's own list (PVIO-BENCH-META uml_wl=).
 UML_SKIPS = ("latpoll",)
+
+
+def uml_runs(meta, key):
+    """The workloads of @key (blk_wl, net_wl) the UML domU runs."""
+    wls = [w for w in meta.get(key, "").split(",") if w]
+    if "uml_wl" in meta:
+        return [w for w in wls if w in meta["uml_wl"].split(",")]
+    return [w for w in wls if w not in UML_SKIPS]
 PATHS = {"blk": ("native", "pvio"), "net": ("native", "pvio")}
 # The block peers a user could pick instead of a split driver (each over a
 # ramdisk of its own, in the same boot): path -> title. pvio's goal: ahead
@@ -424,7 +433,7 @@ def aggregate(con):
                 row["peers"][p] = cell
             ahead = [row["peers"][p].get("pvio_ahead") for p in PEERS_TO_BEAT]
             row["ahead_of_peers"] = None if None in ahead else all(ahead)
-        if has_uml(con) and wl not in UML_SKIPS:
+        if has_uml(con) and wl in uml_runs(con.meta, kind + "_wl"):
             # The UML domU (docs/uml-domu.md): the same workload from a
             # separate kernel's frontends; over native and over the
             # in-kernel domU (pvio), per round.
@@ -1168,8 +1177,7 @@ def main():
                                                   if kind == "blk" else [])
                     total += reps * n * sum(1 for p in paths if (kind, p) not in con.na)
                     if con.meta.get("uml") == "1" and (kind, "uml") not in con.na:
-                        total += len([w for w in con.meta.get(key, "").split(",")
-                                      if w and w not in UML_SKIPS])
+                        total += len(uml_runs(con.meta, key))
             where = PATH_NAMES.get((KIND_OF.get(r["wl"]), r["path"]), r["path"])
             print("bench: [%d/%s] %-6s %-6s %-15s round %d: " % (
                 r.get("n", 0), total, r["wl"], r["path"], where, r.get("rep", 0)), end="", flush=True)

@@ -257,8 +257,15 @@ offloads() {
 		END { print o }'
 }
 
+# The UML domU's workloads (make run; BENCH_UML=1 in make bench): not
+# latpoll, UML's xvda has no poll queue. PVIO-BENCH-META's uml_wl.
+UML_RUNS=
+if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
+	UML_RUNS=$(for w in $BLK_WL $NET_WL; do [ "$w" = latpoll ] || echo "$w"; done | tr '\n' ' ')
+fi
+
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ] && echo 1 || echo 0)"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,)"
 
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
@@ -546,10 +553,7 @@ done
 # under TCG); the JSON comes from UML's console. Without a UML kernel
 # (/pvio/uml/unavailable) its rows are n/a with the reason, in one line.
 UML_NA=
-UML_RUNS=
-if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
-	# not latpoll: UML's xvda has no poll queue
-	UML_RUNS=$(for w in $BLK_WL $NET_WL; do [ "$w" = latpoll ] || echo "$w"; done | tr '\n' ' ')
+if [ -n "$UML_RUNS" ]; then
 	if [ ! -e /pvio/uml/linux ] || [ -e /pvio/uml/unavailable ]; then
 		UML_NA="no UML domU kernel: $(cat /pvio/uml/unavailable 2>/dev/null || echo 'not shipped (# pvio-uml: yes)')"
 	fi
