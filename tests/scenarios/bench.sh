@@ -354,7 +354,7 @@ setup_nbd() {
 	command -v nbd-server >/dev/null && command -v nbd-client >/dev/null ||
 		{ echo "no nbd-server/nbd-client (make deps installs them)"; return 1; }
 	kmod_load nbd nbds_max=2 >/dev/null 2>&1 || { echo "module nbd could not be loaded"; return 1; }
-	printf '[generic]\nuser = root\ngroup = root\n[pviobench]\nexportname = /dev/ram3\n' >/tmp/nbd.conf
+	printf '[generic]\nuser = root\ngroup = root\npidfile = /tmp/nbd.pid\n[pviobench]\nexportname = /dev/ram3\n' >/tmp/nbd.conf
 	out=$(nbd-server -C /tmp/nbd.conf 2>&1) || { echo "nbd-server: $(echo "$out" | one_line)"; return 1; }
 	sleep 1
 	out=$(nbd-client 127.0.0.1 10809 /dev/nbd0 -N pviobench -b 4096 2>&1) ||
@@ -679,7 +679,7 @@ if [ -n "$DOM" ]; then
 	[ -z "$NET_NA" ] && { pvctl network-detach "$DOM" "$VIFID" || t_fail "pvctl network-detach $DOM $VIFID"; }
 	t_check "pvctl destroy $DOM" pvctl destroy "$DOM"
 fi
-[ -n "${PEER_DEV_nbd:-}" ] && { nbd-client -d /dev/nbd0 >/dev/null 2>&1; pkill nbd-server; }
+[ -n "${PEER_DEV_nbd:-}" ] && { nbd-client -d /dev/nbd0 >/dev/null 2>&1; [ -s /tmp/nbd.pid ] && kill "$(cat /tmp/nbd.pid)"; }
 [ -n "${PEER_DEV_nvmetcp:-}" ] && nvme disconnect -n $NQN >/dev/null 2>&1
 if [ -d /sys/kernel/config/nvmet/subsystems/$NQN ]; then
 	c=/sys/kernel/config/nvmet
