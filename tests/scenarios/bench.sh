@@ -72,6 +72,34 @@ state_of() { pvctl store read "$1/state" 2>/dev/null || echo "-"; }
 one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
 
 # ---- measuring window ---------------------------------------------------
+# profile_span SECONDS FILE: wait SECONDS; with BENCH_PROFILE, under a
+# system-wide profile into FILE (software clock: TCG has no PMU). It
+# costs CPU, so profiled runs are not results.
+profile_span() {
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		perf record -a -e cpu-clock -F 999 -o "$2" -- sleep "$1" >"$2.err" 2>&1
+	else
+		sleep "$1"
+	fi
+}
+# profile_text TAG FILE: with BENCH_PROFILE, FILE's report as the text
+# block profile:TAG. Flat (call graphs under TCG distort the run too
+# much); with cpu-clock, time spent with interrupts off lands where they
+# are turned back on (_raw_spin_unlock_irqrestore...). First who ran (each
+# thread's share: fio, iperf3, blkback's and netback's kthreads, softirqs,
+# idle, a UML domU's processes), then where.
+profile_text() {
+	[ -n "${BENCH_PROFILE:-}" ] || return 0
+	echo "PVIO-BENCH-TEXT profile:$1"
+	echo "by thread:"
+	perf report -i "$2" --stdio --sort comm --percent-limit 1 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -n 12
+	echo "by symbol:"
+	perf report -i "$2" --stdio --sort dso,sym --percent-limit 0.5 2>/dev/null |
+		grep -v '^#' | grep -v '^$' | head -n 40
+	[ -s "$2" ] || tail -n 3 "$2.err"
+	echo "PVIO-BENCH-TEXT end"
+}
 # win DEVSTAT: one "@win" line: uptime, the aggregate cpu line of
 # /proc/stat, the pvio counters summed over domains (hypercalls,
 # multicall entries, grant maps, grant copies, events sent, events
@@ -109,13 +137,7 @@ measure() {
 	sleep $((ramp + 1))
 	w0=$(win "$dstat")
 	span=$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')
-	if [ -n "${BENCH_PROFILE:-}" ]; then
-		# A system-wide profile over the window (software clock: TCG
-		# has no PMU); it costs CPU, so profiled runs are not results.
-		perf record -a -e cpu-clock -F 999 -o /tmp/perf.data -- sleep "$span" >/tmp/perf.err 2>&1
-	else
-		sleep "$span"
-	fi
+	profile_span "$span" /tmp/perf.data
 	w1=$(win "$dstat")
 	# A run still going 30 s after its end is killed (a hung path).
 	n=$((rt + 30)); killed=
@@ -137,22 +159,7 @@ measure() {
 		echo "PVIO-BENCH-END rc=$rc $(one_line </tmp/run.err)"
 		[ $rc = 0 ] && rc=1
 	fi
-	if [ -n "${BENCH_PROFILE:-}" ]; then
-		echo "PVIO-BENCH-TEXT profile:$wl:$path:$rep"
-		# Flat (call graphs under TCG distort the run too much); with
-		# cpu-clock, time spent with interrupts off lands where they
-		# are turned back on (_raw_spin_unlock_irqrestore...).
-		# First who ran (each thread's share: fio, iperf3, blkback's
-		# and netback's kthreads, softirqs, idle), then where.
-		echo "by thread:"
-		perf report -i /tmp/perf.data --stdio --sort comm --percent-limit 1 2>/dev/null |
-			grep -v '^#' | grep -v '^$' | head -n 12
-		echo "by symbol:"
-		perf report -i /tmp/perf.data --stdio --sort dso,sym --percent-limit 0.5 2>/dev/null |
-			grep -v '^#' | grep -v '^$' | head -n 40
-		[ -s /tmp/perf.data ] || tail -n 3 /tmp/perf.err
-		echo "PVIO-BENCH-TEXT end"
-	fi
+	profile_text "$wl:$path:$rep" /tmp/perf.data
 	if [ "${PVIO_BENCH_FAULT:-}" = midway ] && [ $RUN_N = 3 ]; then
 		say "PVIO_BENCH_FAULT=midway: the guest stops here, as a crash would"
 		poweroff -f
@@ -613,7 +620,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 		until_ok 300 going
 		sleep $((ramp + 1))
 		eval "UW0_$w=\$(win $d)"
-		sleep "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')"
+		profile_span "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')" /tmp/perf-uml-$w.data
 		eval "UW1_$w=\$(win $d)"
 		until_ok 300 ended $w
 	done
@@ -632,6 +639,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 			echo "PVIO-BENCH-END rc=1 UML's $w: $(uml_step /tmp/umlrun.out $w | tail -n 2 | one_line)"
 			FAILED=$((FAILED + 1))
 		fi
+		profile_text "$w:uml:1" /tmp/perf-uml-$w.data
 	done
 	for st in netfront eth ping mkfs verify; do
 		uml_step_ok /tmp/umlrun.out $st && t_ok "UML domU: $st" ||
