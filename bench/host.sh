@@ -68,7 +68,10 @@ bench_settings() {
 	[ -z "${PVIO_BENCH_FAULT:-}" ] || vm_args+=(--env "PVIO_BENCH_FAULT=$PVIO_BENCH_FAULT")
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		command -v perf >/dev/null || bench_die "BENCH_PROFILE needs perf on this machine: apt-get install linux-perf"
-		vm_args+=(--env BENCH_PROFILE=1)
+		case "$BENCH_PROFILE" in
+		graph) vm_args+=(--env BENCH_PROFILE=graph) ;;
+		*) vm_args+=(--env BENCH_PROFILE=1) ;;
+		esac
 		export VM_EXTRA_BINS="${VM_EXTRA_BINS:-} $(command -v perf)"
 	fi
 	return 0

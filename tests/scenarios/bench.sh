@@ -77,7 +77,8 @@ one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
 # costs CPU, so profiled runs are not results.
 profile_span() {
 	if [ -n "${BENCH_PROFILE:-}" ]; then
-		perf record -a -e cpu-clock -F 999 -o "$2" -- sleep "$1" >"$2.err" 2>&1
+		# BENCH_PROFILE=graph: with call chains (heavier still).
+		perf record -a ${BENCH_PROFILE_G:+-g} -e cpu-clock -F 999 -o "$2" -- sleep "$1" >"$2.err" 2>&1
 	else
 		sleep "$1"
 	fi
@@ -95,8 +96,18 @@ profile_text() {
 	perf report -i "$2" --stdio --sort comm --percent-limit 1 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -n 12
 	echo "by symbol:"
-	perf report -i "$2" --stdio --sort dso,sym --percent-limit 0.5 2>/dev/null |
+	perf report -i "$2" --stdio --no-children --sort dso,sym --percent-limit 0.5 -g none 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -n 40
+	if [ -n "${BENCH_PROFILE_G:-}" ]; then
+		# Each symbol of 3% or more with its call chains, folded
+		# (caller;...;symbol), each cut to its last 7 frames.
+		echo "call chains (the last 7 frames, folded):"
+		perf report -i "$2" --stdio --no-children --sort sym -g folded,0.5,caller --percent-limit 3 2>/dev/null |
+			grep -v '^#' | grep -v '^$' |
+			awk '/^[0-9.]+% / { n = split($2, a, ";"); c = a[n > 7 ? n - 6 : 1];
+				for (i = (n > 7 ? n - 5 : 2); i <= n; i++) c = c ";" a[i];
+				print "  " $1 " " c; next } { print }' | head -n 80
+	fi
 	[ -s "$2" ] || tail -n 3 "$2.err"
 	echo "PVIO-BENCH-TEXT end"
 }
@@ -274,6 +285,8 @@ fi
 # ---- set-up ---------------------------------------------------------------
 echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,)"
 
+BENCH_PROFILE_G=
+[ "${BENCH_PROFILE:-}" = graph ] && BENCH_PROFILE_G=1
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
