@@ -99,10 +99,10 @@ profile_text() {
 	perf report -i "$2" --stdio --no-children --sort dso,sym --percent-limit 0.5 -g none 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -n 40
 	if [ -n "${BENCH_PROFILE_G:-}" ]; then
-		# Each symbol of 3% or more with its call chains, folded
+		# Each symbol of 2% or more with its call chains, folded
 		# (caller;...;symbol), each cut to its last 7 frames.
 		echo "call chains (the last 7 frames, folded):"
-		perf report -i "$2" --stdio --no-children --sort sym -g folded,0.5,caller --percent-limit 3 2>/dev/null |
+		perf report -i "$2" --stdio --no-children --sort sym -g folded,0.5,caller --percent-limit 2 2>/dev/null |
 			grep -v '^#' | grep -v '^$' |
 			awk '/^[0-9.]+% / { n = split($2, a, ";"); c = a[n > 7 ? n - 6 : 1];
 				for (i = (n > 7 ? n - 5 : 2); i <= n; i++) c = c ";" a[i];
