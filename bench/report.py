@@ -72,14 +72,6 @@ SOCKET_DROPS = "RcvbufErrors"
 # Workloads the UML domU does not run (its xvda has no poll queue), for a
 # log older than the guest's own list (PVIO-BENCH-META uml_wl=).
 UML_SKIPS = ("latpoll",)
-
-
-def uml_runs(meta, key):
-    """The workloads of @key (blk_wl, net_wl) the UML domU runs."""
-    wls = [w for w in meta.get(key, "").split(",") if w]
-    if "uml_wl" in meta:
-        return [w for w in wls if w in meta["uml_wl"].split(",")]
-    return [w for w in wls if w not in UML_SKIPS]
 PATHS = {"blk": ("native", "pvio"), "net": ("native", "pvio")}
 # The block peers a user could pick instead of a split driver (each over a
 # ramdisk of its own, in the same boot): path -> title. pvio's goal: ahead
@@ -463,6 +455,14 @@ def drop_medians(con, wl, path):
         for k, v in d.items():
             per.setdefault(k, []).append(v)
     return {k: sorted(v)[len(v) // 2] for k, v in per.items()}
+
+
+def uml_runs(meta, key):
+    """The workloads of @key (blk_wl, net_wl) the UML domU runs."""
+    wls = [w for w in meta.get(key, "").split(",") if w]
+    if "uml_wl" in meta:
+        return [w for w in wls if w in meta["uml_wl"].split(",")]
+    return [w for w in wls if w not in UML_SKIPS]
 
 
 def has_uml(con):

@@ -72,23 +72,27 @@ state_of() { pvctl store read "$1/state" 2>/dev/null || echo "-"; }
 one_line() { tr '\n' ' ' | sed 's/  */ /g; s/ $//' | cut -c1-200; }
 
 # ---- measuring window ---------------------------------------------------
+# span_of RUNTIME: the CPU window's length inside a run of RUNTIME seconds
+# that began its measuring (after the ramp) 1 s ago: to 0.5 s before its end.
+span_of() { awk -v r="$1" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }'; }
 # profile_span SECONDS FILE: wait SECONDS; with BENCH_PROFILE, under a
 # system-wide profile into FILE (software clock: TCG has no PMU). It
 # costs CPU, so profiled runs are not results.
 profile_span() {
 	if [ -n "${BENCH_PROFILE:-}" ]; then
 		# BENCH_PROFILE=graph: with call chains (heavier still).
-		perf record -a ${BENCH_PROFILE_G:+-g} -e cpu-clock -F 999 -o "$2" -- sleep "$1" >"$2.err" 2>&1
+		perf record -a $([ "$BENCH_PROFILE" = graph ] && echo -g) -e cpu-clock -F 999 -o "$2" -- sleep "$1" >"$2.err" 2>&1
 	else
 		sleep "$1"
 	fi
 }
 # profile_text TAG FILE: with BENCH_PROFILE, FILE's report as the text
-# block profile:TAG. Flat (call graphs under TCG distort the run too
-# much); with cpu-clock, time spent with interrupts off lands where they
-# are turned back on (_raw_spin_unlock_irqrestore...). First who ran (each
-# thread's share: fio, iperf3, blkback's and netback's kthreads, softirqs,
-# idle, a UML domU's processes), then where.
+# block profile:TAG. With cpu-clock, time spent with interrupts off lands
+# where they are turned back on (_raw_spin_unlock_irqrestore...). First
+# who ran (each thread's share: fio, iperf3, blkback's and netback's
+# kthreads, softirqs, idle, a UML domU's processes), then where, then
+# (BENCH_PROFILE=graph only: call chains distort a run under TCG) from
+# where.
 profile_text() {
 	[ -n "${BENCH_PROFILE:-}" ] || return 0
 	echo "PVIO-BENCH-TEXT profile:$1"
@@ -98,7 +102,7 @@ profile_text() {
 	echo "by symbol:"
 	perf report -i "$2" --stdio --no-children --sort dso,sym --percent-limit 0.5 -g none 2>/dev/null |
 		grep -v '^#' | grep -v '^$' | head -n 40
-	if [ -n "${BENCH_PROFILE_G:-}" ]; then
+	if [ "$BENCH_PROFILE" = graph ]; then
 		# Each symbol of 2% or more with its call chains, folded
 		# (caller;...;symbol), each cut to its last 7 frames.
 		echo "call chains (the last 7 frames, folded):"
@@ -147,8 +151,7 @@ measure() {
 	pid=$!
 	sleep $((ramp + 1))
 	w0=$(win "$dstat")
-	span=$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')
-	profile_span "$span" /tmp/perf.data
+	profile_span "$(span_of "$rt")" /tmp/perf.data
 	w1=$(win "$dstat")
 	# A run still going 30 s after its end is killed (a hung path).
 	n=$((rt + 30)); killed=
@@ -296,7 +299,6 @@ fi
 # ---- set-up ---------------------------------------------------------------
 echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,)"
 
-BENCH_PROFILE_G=
 # No transparent huge pages, on every path alike: with fio's buffers in
 # THPs, the stock 6.1 kernel's nvmet-tcp target (the NVMe/TCP peer) hit
 # "usercopy: Kernel memory exposure attempt detected from page alloc"
@@ -305,7 +307,6 @@ BENCH_PROFILE_G=
 # end of a 2 MiB page, and the guest's I/O on that device hung.
 [ -w /sys/kernel/mm/transparent_hugepage/enabled ] &&
 	echo never >/sys/kernel/mm/transparent_hugepage/enabled
-[ "${BENCH_PROFILE:-}" = graph ] && BENCH_PROFILE_G=1
 if [ -n "${BENCH_PROFILE:-}" ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
@@ -654,7 +655,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 		until_ok 300 going
 		sleep $((ramp + 1))
 		eval "UW0_$w=\$(win $d)"
-		profile_span "$(awk -v r="$rt" 'BEGIN { print (r > 2 ? r - 1.5 : r / 2) }')" /tmp/perf-uml-$w.data
+		profile_span "$(span_of "$rt")" /tmp/perf-uml-$w.data
 		eval "UW1_$w=\$(win $d)"
 		until_ok 300 ended $w
 	done
