@@ -33,6 +33,8 @@
 #include <linux/rcupdate.h>
 #include <linux/err.h>
 #include <linux/utsname.h>
+#include <linux/timer.h>
+#include <linux/jiffies.h>
 #include <pvio/hypervisor.h>
 #include <pvio/guest.h>
 #include <xen/interface/memory.h>
@@ -44,6 +46,9 @@
 
 /* Grant and ring pages are 4 KiB, as UML's pages. */
 static_assert(PAGE_SIZE == 4096);
+
+/* The upcall backstop's period (pvio_uml_backstop()). */
+#define PVIO_UML_BACKSTOP	HZ
 
 /* Frames pinned in dom0 per PVIO_HV_IOC_PIN, when one is first used. */
 #define PVIO_UML_PIN_CHUNK	64
@@ -60,6 +65,12 @@ struct pvio_domain {
 	spinlock_t pin_lock;
 	struct shared_info *shared_info;
 	pvio_upcall_fn upcall;		/* READ_ONCE + RCU */
+	/* the upcall backstop: SIGIO-driven upcalls, lost ones rescued */
+	struct timer_list backstop;
+	unsigned long upcalls;		/* IRQs off (UML's one vCPU) */
+	unsigned long upcalls_seen;	/* at the backstop's last tick */
+	bool pending_seen;		/* upcall_pending at its last tick */
+	unsigned long rescued;
 	void *priv[PVIO_NR_SLOTS];
 	xen_pfn_t store_gfn;
 	evtchn_port_t store_port;
@@ -518,12 +529,47 @@ static irqreturn_t pvio_uml_upcall_irq(int irq, void *data)
 	struct pvio_domain *d = data;
 	pvio_upcall_fn fn;
 
+	d->upcalls++;
 	rcu_read_lock();
 	fn = READ_ONCE(d->upcall);
 	if (fn)
 		fn(d, 0);
 	rcu_read_unlock();
 	return IRQ_HANDLED;
+}
+
+/*
+ * The upcall's backstop (not in Xen, whose vCPU kick cannot be lost):
+ * dom0 raises the upcall only when evtchn_upcall_pending goes 0 -> 1, so
+ * one SIGIO this kernel never acts on would leave the flag set and every
+ * later event unannounced. Once a period, a flag found set at two ticks
+ * in a row with no upcall in between is taken as such a loss: the upcall
+ * runs from here (IRQs off, as from the SIGIO path) and the loss is
+ * logged, so that a domU that stops can be told from one whose events
+ * were lost. Timer (softirq) context.
+ */
+static void pvio_uml_backstop(struct timer_list *t)
+{
+	struct pvio_domain *d = from_timer(d, t, backstop);
+	struct vcpu_info *vi = &d->shared_info->vcpu_info[0];
+	unsigned long flags;
+	bool pending;
+
+	local_irq_save(flags);
+	pending = READ_ONCE(vi->evtchn_upcall_pending);
+	if (pending && d->pending_seen && d->upcalls == d->upcalls_seen &&
+	    READ_ONCE(d->upcall)) {
+		d->rescued++;
+		pr_warn_ratelimited("domain %u: upcall pending for %u ms without an upcall (selector %#lx): run from the backstop (%lu so far)\n",
+				    d->domid, jiffies_to_msecs(PVIO_UML_BACKSTOP),
+				    READ_ONCE(vi->evtchn_pending_sel), d->rescued);
+		pvio_uml_upcall_irq(d->irq, d);
+		pending = READ_ONCE(vi->evtchn_upcall_pending);
+	}
+	d->pending_seen = pending;
+	d->upcalls_seen = d->upcalls;
+	local_irq_restore(flags);
+	mod_timer(&d->backstop, jiffies + PVIO_UML_BACKSTOP);
 }
 
 /* ---- load and unload -------------------------------------------------------- */
@@ -538,6 +584,10 @@ MODULE_PARM_DESC(name, "the domain's name in dom0 (pvctl create --kernel uml giv
 
 static void pvio_uml_close(struct pvio_domain *d)
 {
+	timer_shutdown_sync(&d->backstop);
+	if (d->rescued)
+		pr_info("domain %u: %lu upcall(s) run from the backstop\n",
+			d->domid, d->rescued);
 	if (d->irq >= 0)
 		um_free_irq(d->irq, d);
 	d->irq = -1;
@@ -563,6 +613,7 @@ static int __init pvio_uml_init(void)
 	long rc;
 
 	spin_lock_init(&d->pin_lock);
+	timer_setup(&d->backstop, pvio_uml_backstop, 0);
 	d->fd = os_open_file(dev_path, of_read(of_write(OPENFLAGS())), 0);
 	if (d->fd < 0) {
 		pr_err("cannot open %s on the host: %d\n", dev_path, d->fd);
@@ -610,6 +661,7 @@ static int __init pvio_uml_init(void)
 	if (rc < 0)
 		goto fail;
 	d->irq = rc;
+	mod_timer(&d->backstop, jiffies + PVIO_UML_BACKSTOP);
 	pr_info("domain %u (%s): %llu frames, shared_info at frame %lu, upcall on IRQ %d\n",
 		d->domid, d->name, d->nr_frames, (unsigned long)gfn, d->irq);
 	return 0;
