@@ -154,19 +154,22 @@ static bool pvio_blkfront_end_ind(struct pvio_blkfront *info,
 }
 
 /*
- * End the zero-copy grants of a shadow entry (its @zc_segs refs claimed
- * from the disk's reservation, the first @nr_segs granted): each ref goes
- * back to the reservation; one the backend still holds goes to the grant
- * layer's deferred list without a page (the bio's page is not ours to
- * free) and leaves the reservation. The indirect pages are persistent
- * grants or per-request ones. Caller holds info->lock.
+ * First half of ending a shadow entry's zero-copy grants (its @zc_segs
+ * refs claimed from the disk's reservation, the first @nr_segs granted):
+ * end each grant; one the backend still holds goes to the grant layer's
+ * deferred list without a page (the bio's page is not ours to free) and
+ * leaves the reservation. The refs to give back are moved to the front of
+ * @gref, their number in @zc_keep. Needs no lock: the completion runs it
+ * after dropping info->lock, on an id nobody else touches (no longer
+ * waiting, not yet free), so 256 grant ends per 1 MiB request do not run
+ * under the disk's lock with interrupts off.
  * Return: false if the backend still held one of them.
  */
-static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
-				 struct pvio_blkfront_shadow *s)
+static bool pvio_blkfront_end_zc_grants(struct pvio_blkfront *info,
+					struct pvio_blkfront_shadow *s)
 {
+	unsigned int i, keep = 0;
 	bool ok = true;
-	unsigned int i;
 
 	for (i = 0; i < s->zc_segs; i++) {
 		if (i < s->nr_segs &&
@@ -176,16 +179,45 @@ static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
 			ok = false;
 			continue;
 		}
+		s->gref[keep++] = s->gref[i];
+	}
+	s->zc_keep = keep;
+	s->nr_segs = 0;
+	return ok;
+}
+
+/*
+ * Second half: the ended refs go back to the reservation, the indirect
+ * pages' grants (persistent or per-request) end. Caller holds info->lock.
+ * Return: false if the backend still held an indirect page.
+ */
+static bool pvio_blkfront_put_zc_refs(struct pvio_blkfront *info,
+				      struct pvio_blkfront_shadow *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->zc_keep; i++)
 		if (!WARN_ON_ONCE(info->zc_nfree >= info->zc_grants))
 			info->zc_refs[info->zc_nfree++] = s->gref[i];
-	}
-	if (!pvio_blkfront_end_ind(info, s))
-		ok = false;
-	s->nr_segs = 0;
+	s->zc_keep = 0;
 	/* Claimed again by the next zero-copy request of this id. */
 	info->zc_inflight -= s->zc_segs;
 	s->zc_segs = 0;
-	return ok;
+	return pvio_blkfront_end_ind(info, s);
+}
+
+/*
+ * End the zero-copy grants of a shadow entry, both halves at once: each
+ * ref goes back to the reservation but one the backend still holds.
+ * Caller holds info->lock.
+ * Return: false if the backend still held one of them.
+ */
+static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
+				 struct pvio_blkfront_shadow *s)
+{
+	bool ok = pvio_blkfront_end_zc_grants(info, s);
+
+	return pvio_blkfront_put_zc_refs(info, s) && ok;
 }
 
 /**
@@ -675,8 +707,10 @@ static int pvio_blkfront_reap(struct pvio_blkfront *info, unsigned int idx,
 {
 	struct request *rqs[PVIO_BLKFRONT_RSP_BATCH];
 	blk_status_t sts[PVIO_BLKFRONT_RSP_BATCH];
+	/* zero-copy responses whose grants end after the unlock */
+	u16 zc_id[PVIO_BLKFRONT_RSP_BATCH], zc_rq[PVIO_BLKFRONT_RSP_BATCH];
 	struct pvio_blkfront_ring *rinfo;
-	unsigned int n, i, total = 0;
+	unsigned int n, nzc, i, total = 0;
 	struct blkif_response rsp;
 	unsigned long flags;
 	bool broken, more;
@@ -684,6 +718,7 @@ static int pvio_blkfront_reap(struct pvio_blkfront *info, unsigned int idx,
 
 again:
 	n = 0;
+	nzc = 0;
 	more = false;
 	spin_lock_irqsave(&info->lock, flags);
 	if ((info->state != PVIO_BLKFRONT_CONNECTED &&
@@ -721,6 +756,23 @@ again:
 				dev_warn_ratelimited(&info->dev->dev,
 						     "op %u not supported by the backend\n",
 						     s->op);
+			/*
+			 * An interrupt-driven ring's zero-copy grants end
+			 * after the unlock: the id is no longer waiting (so
+			 * fail_all() leaves it alone) and is freed after.
+			 * Its ring cannot go meanwhile: teardown unbinds
+			 * the IRQ first, which waits for this handler. A
+			 * poll ring's ->poll is not synchronised with a
+			 * reconnect: its grants end here.
+			 */
+			if (s->zc_segs && !from_poll) {
+				s->waiting = false;
+				zc_id[nzc] = id;
+				zc_rq[nzc++] = n;
+				rqs[n] = s->rq;
+				sts[n++] = st;
+				continue;
+			}
 			if (!pvio_blkfront_end_grants(info, s)) {
 				pvio_blkfront_broken(info,
 						     "grant still in use after response");
@@ -751,6 +803,28 @@ again:
 	}
 	broken = info->state == PVIO_BLKFRONT_BROKEN;
 	spin_unlock_irqrestore(&info->lock, flags);
+
+	if (nzc) {
+		bool ok[PVIO_BLKFRONT_RSP_BATCH];
+
+		for (i = 0; i < nzc; i++)
+			ok[i] = pvio_blkfront_end_zc_grants(info,
+							    &rinfo->shadow[zc_id[i]]);
+		spin_lock_irqsave(&info->lock, flags);
+		for (i = 0; i < nzc; i++) {
+			struct pvio_blkfront_shadow *s = &rinfo->shadow[zc_id[i]];
+
+			if (!pvio_blkfront_put_zc_refs(info, s) || !ok[i]) {
+				pvio_blkfront_broken(info,
+						     "grant still in use after response");
+				sts[zc_rq[i]] = BLK_STS_IOERR;
+			}
+			pvio_blkfront_put_id(rinfo, zc_id[i]);
+			rinfo->inflight--;
+		}
+		broken = info->state == PVIO_BLKFRONT_BROKEN;
+		spin_unlock_irqrestore(&info->lock, flags);
+	}
 
 	for (i = 0; i < n; i++)
 		blk_mq_end_request(rqs[i], sts[i]);
