@@ -10,9 +10,11 @@
  * checks the producer index, the id, that the id is waiting and that the
  * op matches (check.h), ends the grants (a page is reused only when
  * end-access succeeded), copies a read's data out and completes the
- * request. A backend that breaks any rule puts the disk into an error
- * state: every request in flight and every later one fails with -EIO,
- * the device is reported fatal (Closing) and the ring is not read again.
+ * request: in hard IRQ one batch at most and no zero-copy request, the
+ * rest in the port's IRQ thread (pvio_blkfront_interrupt()). A backend
+ * that breaks any rule puts the disk into an error state: every request
+ * in flight and every later one fails with -EIO, the device is reported
+ * fatal (Closing) and the ring is not read again.
  */
 #define pr_fmt(fmt) "pvio-blkfront: " fmt
 
@@ -154,19 +156,23 @@ static bool pvio_blkfront_end_ind(struct pvio_blkfront *info,
 }
 
 /*
- * End the zero-copy grants of a shadow entry (its @zc_segs refs claimed
- * from the disk's reservation, the first @nr_segs granted): each ref goes
- * back to the reservation; one the backend still holds goes to the grant
- * layer's deferred list without a page (the bio's page is not ours to
- * free) and leaves the reservation. The indirect pages are persistent
- * grants or per-request ones. Caller holds info->lock.
+ * First half of ending a shadow entry's zero-copy grants (its @zc_segs
+ * refs claimed from the disk's reservation, the first @nr_segs granted):
+ * end each grant; one the backend still holds goes to the grant layer's
+ * deferred list without a page (the bio's page is not ours to free) and
+ * leaves the reservation. The refs to give back are moved to the front of
+ * @gref, their number in @zc_keep. Needs no lock: the IRQ thread runs it
+ * after dropping info->lock, on an id nobody else touches (no longer
+ * waiting, not yet free), so 256 grant ends per 1 MiB request (each may
+ * free a frame the hypervisor evicts) run neither under the disk's lock
+ * with interrupts off nor in hard IRQ.
  * Return: false if the backend still held one of them.
  */
-static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
-				 struct pvio_blkfront_shadow *s)
+static bool pvio_blkfront_end_zc_grants(struct pvio_blkfront *info,
+					struct pvio_blkfront_shadow *s)
 {
+	unsigned int i, keep = 0;
 	bool ok = true;
-	unsigned int i;
 
 	for (i = 0; i < s->zc_segs; i++) {
 		if (i < s->nr_segs &&
@@ -176,16 +182,45 @@ static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
 			ok = false;
 			continue;
 		}
+		s->gref[keep++] = s->gref[i];
+	}
+	s->zc_keep = keep;
+	s->nr_segs = 0;
+	return ok;
+}
+
+/*
+ * Second half: the ended refs go back to the reservation, the indirect
+ * pages' grants (persistent or per-request) end. Caller holds info->lock.
+ * Return: false if the backend still held an indirect page.
+ */
+static bool pvio_blkfront_put_zc_refs(struct pvio_blkfront *info,
+				      struct pvio_blkfront_shadow *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->zc_keep; i++)
 		if (!WARN_ON_ONCE(info->zc_nfree >= info->zc_grants))
 			info->zc_refs[info->zc_nfree++] = s->gref[i];
-	}
-	if (!pvio_blkfront_end_ind(info, s))
-		ok = false;
-	s->nr_segs = 0;
+	s->zc_keep = 0;
 	/* Claimed again by the next zero-copy request of this id. */
 	info->zc_inflight -= s->zc_segs;
 	s->zc_segs = 0;
-	return ok;
+	return pvio_blkfront_end_ind(info, s);
+}
+
+/*
+ * End the zero-copy grants of a shadow entry, both halves at once: each
+ * ref goes back to the reservation but one the backend still holds.
+ * Caller holds info->lock.
+ * Return: false if the backend still held one of them.
+ */
+static bool pvio_blkfront_end_zc(struct pvio_blkfront *info,
+				 struct pvio_blkfront_shadow *s)
+{
+	bool ok = pvio_blkfront_end_zc_grants(info, s);
+
+	return pvio_blkfront_put_zc_refs(info, s) && ok;
 }
 
 /**
@@ -660,31 +695,55 @@ void pvio_blkfront_resubmit(struct work_struct *work)
 #define PVIO_BLKFRONT_RSP_BATCH	PVIO_BLK_RING_SIZE
 
 /*
- * Complete the responses of ring @idx (Linux's blkif_interrupt() body):
- * each copied out of the ring before it is checked, in batches of
- * PVIO_BLKFRONT_RSP_BATCH per hold of the lock. An interrupt-driven ring
- * re-arms rsp_event (RING_FINAL_CHECK_FOR_RESPONSES) before it stops; a
- * poll ring never does, so its backend sends no event. The ring is
- * looked up under the lock each time (->poll runs unsynchronised with a
- * reconnect). @eoi loses PVIO_EOI_FLAG_SPURIOUS when a response was
- * taken. Return: responses completed, -ENODEV when the disk takes none
- * (not connected), -EIO when it broke (its I/O failed, no EOI).
+ * Who reaps a ring (pvio_blkfront_reap()):
+ * HARDIRQ: the port's interrupt: one batch at most, and never a zero-copy
+ *	response (ending its grants is per page: up to 256 grant ends, each
+ *	of which may free a frame the hypervisor evicts from its idle list);
+ *	whatever it leaves goes to the IRQ thread;
+ * THREAD: the port's IRQ thread: batch after batch, with cond_resched()
+ *	between them, until the ring is empty and rsp_event re-armed;
+ * POLL: blk-mq's ->poll on a poll ring: until the ring is empty, without
+ *	moving rsp_event (its backend sends no event).
  */
-static int pvio_blkfront_reap(struct pvio_blkfront *info, unsigned int idx,
-			      bool from_poll, unsigned int *eoi)
+enum pvio_blkfront_reaper {
+	PVIO_BLKFRONT_REAP_HARDIRQ,
+	PVIO_BLKFRONT_REAP_THREAD,
+	PVIO_BLKFRONT_REAP_POLL,
+};
+
+/*
+ * One batch of ring @idx's responses (Linux's blkif_interrupt() body): at
+ * most PVIO_BLKFRONT_RSP_BATCH, each copied out of the ring before it is
+ * checked, taken under one hold of the disk's lock and completed after
+ * it. An interrupt-driven ring re-arms rsp_event
+ * (RING_FINAL_CHECK_FOR_RESPONSES) once it has taken every response it
+ * saw; a poll ring never does. The ring is looked up under the lock each
+ * time (->poll runs unsynchronised with a reconnect). @eoi loses
+ * PVIO_EOI_FLAG_SPURIOUS when a response is taken. *@more: responses are
+ * left that this batch did not take (it was full, or it is @who HARDIRQ
+ * and the next one is zero-copy, left in the ring unconsumed); false: the
+ * ring was empty (and, interrupt-driven, re-armed).
+ * Return: responses completed, -ENODEV when the disk takes none (not
+ * connected), -EIO when it broke (its I/O failed, no EOI).
+ */
+static int pvio_blkfront_reap_batch(struct pvio_blkfront *info,
+				    unsigned int idx,
+				    enum pvio_blkfront_reaper who,
+				    unsigned int *eoi, bool *more)
 {
+	bool from_poll = who == PVIO_BLKFRONT_REAP_POLL;
 	struct request *rqs[PVIO_BLKFRONT_RSP_BATCH];
 	blk_status_t sts[PVIO_BLKFRONT_RSP_BATCH];
+	/* zero-copy responses whose grants end after the unlock */
+	u16 zc_id[PVIO_BLKFRONT_RSP_BATCH], zc_rq[PVIO_BLKFRONT_RSP_BATCH];
 	struct pvio_blkfront_ring *rinfo;
-	unsigned int n, i, total = 0;
+	unsigned int n = 0, nzc = 0, i;
 	struct blkif_response rsp;
 	unsigned long flags;
-	bool broken, more;
+	bool broken;
 	int avail, id;
 
-again:
-	n = 0;
-	more = false;
+	*more = false;
 	spin_lock_irqsave(&info->lock, flags);
 	if ((info->state != PVIO_BLKFRONT_CONNECTED &&
 	     info->state != PVIO_BLKFRONT_CLOSING) || !info->nr_rings) {
@@ -703,11 +762,8 @@ again:
 			struct pvio_blkfront_shadow *s;
 			blk_status_t st;
 
-			avail--;
 			PVIO_RING_COPY_RESPONSE(&rinfo->ring,
 						rinfo->ring.rsp_cons, &rsp);
-			rinfo->ring.rsp_cons++;
-			*eoi = 0;
 			id = pvio_blkfront_check_rsp(&rsp, rinfo->shadow,
 						     rinfo->nr_shadow);
 			if (id < 0) {
@@ -716,11 +772,37 @@ again:
 				break;
 			}
 			s = &rinfo->shadow[id];
+			/*
+			 * Not in hard IRQ: left in the ring for the IRQ
+			 * thread, which copies it out and checks it again.
+			 */
+			if (s->zc_segs && who == PVIO_BLKFRONT_REAP_HARDIRQ)
+				break;
+			avail--;
+			rinfo->ring.rsp_cons++;
+			*eoi = 0;
 			st = pvio_blkfront_rsp_status(rsp.status);
 			if (st == BLK_STS_NOTSUPP)
 				dev_warn_ratelimited(&info->dev->dev,
 						     "op %u not supported by the backend\n",
 						     s->op);
+			/*
+			 * The IRQ thread's zero-copy grants end after the
+			 * unlock: the id is no longer waiting (so fail_all()
+			 * leaves it alone) and is freed after. Its ring
+			 * cannot go meanwhile: teardown unbinds the IRQ
+			 * first, and free_irq() waits for the thread. A
+			 * poll ring's ->poll is not synchronised with a
+			 * reconnect: its grants end here.
+			 */
+			if (s->zc_segs && !from_poll) {
+				s->waiting = false;
+				zc_id[nzc] = id;
+				zc_rq[nzc++] = n;
+				rqs[n] = s->rq;
+				sts[n++] = st;
+				continue;
+			}
 			if (!pvio_blkfront_end_grants(info, s)) {
 				pvio_blkfront_broken(info,
 						     "grant still in use after response");
@@ -739,8 +821,10 @@ again:
 		if (info->state == PVIO_BLKFRONT_BROKEN)
 			break;
 		if (avail > 0) {
-			/* A full batch: complete it, then come back. */
-			more = true;
+			/* A full batch, or a zero-copy one in hard IRQ. */
+			*more = true;
+			if (who == PVIO_BLKFRONT_REAP_HARDIRQ)
+				rinfo->irq_threaded++;
 			break;
 		}
 		/* A poll ring asks for no event: ->poll comes back. */
@@ -752,39 +836,141 @@ again:
 	broken = info->state == PVIO_BLKFRONT_BROKEN;
 	spin_unlock_irqrestore(&info->lock, flags);
 
+	if (nzc) {
+		bool ok[PVIO_BLKFRONT_RSP_BATCH];
+
+		/* Only the IRQ thread gets here: it may sleep. */
+		for (i = 0; i < nzc; i++) {
+			ok[i] = pvio_blkfront_end_zc_grants(info,
+							    &rinfo->shadow[zc_id[i]]);
+			cond_resched();
+		}
+		spin_lock_irqsave(&info->lock, flags);
+		for (i = 0; i < nzc; i++) {
+			struct pvio_blkfront_shadow *s = &rinfo->shadow[zc_id[i]];
+
+			if (!pvio_blkfront_put_zc_refs(info, s) || !ok[i]) {
+				pvio_blkfront_broken(info,
+						     "grant still in use after response");
+				sts[zc_rq[i]] = BLK_STS_IOERR;
+			}
+			pvio_blkfront_put_id(rinfo, zc_id[i]);
+			rinfo->inflight--;
+		}
+		broken = info->state == PVIO_BLKFRONT_BROKEN;
+		spin_unlock_irqrestore(&info->lock, flags);
+	}
+
 	for (i = 0; i < n; i++)
 		blk_mq_end_request(rqs[i], sts[i]);
-	total += n;
 	if (broken) {
+		*more = false;
 		pvio_blkfront_fail_all(info);
 		return -EIO;
 	}
-	if (more)
-		goto again;
-	if (total) {
-		wake_up(&info->drain);
-		if (info->gd)
-			blk_mq_start_stopped_hw_queues(info->gd->queue, true);
-	}
-	return total;
+	return n;
 }
 
+/*
+ * Complete the responses of ring @idx batch by batch, as @who may (see
+ * enum pvio_blkfront_reaper): after each batch the requests waiting for an
+ * id or for zero-copy refs may go (the drain waiters are woken, the
+ * stopped hardware queues restarted). @eoi and *@more: as
+ * pvio_blkfront_reap_batch() leaves them after the last batch; *@more is
+ * only ever true after HARDIRQ. Return: responses completed, or
+ * -ENODEV / -EIO as pvio_blkfront_reap_batch().
+ */
+static int pvio_blkfront_reap(struct pvio_blkfront *info, unsigned int idx,
+			      enum pvio_blkfront_reaper who, unsigned int *eoi,
+			      bool *more)
+{
+	int n, total = 0;
+
+	for (;;) {
+		n = pvio_blkfront_reap_batch(info, idx, who, eoi, more);
+		if (n > 0) {
+			total += n;
+			wake_up(&info->drain);
+			if (info->gd)
+				blk_mq_start_stopped_hw_queues(info->gd->queue,
+							       true);
+		}
+		if (n < 0 || !*more || who == PVIO_BLKFRONT_REAP_HARDIRQ)
+			break;
+		if (who == PVIO_BLKFRONT_REAP_THREAD)
+			cond_resched();
+	}
+	return n < 0 ? n : total;
+}
+
+/**
+ * pvio_blkfront_interrupt() - a ring's event, hard-IRQ half
+ * @irq: the ring's Dynamic-irq (bound with late EOI)
+ * @data: the ring (&struct pvio_blkfront_ring)
+ *
+ * Completes at most one batch of the ring's responses
+ * (PVIO_BLKFRONT_RSP_BATCH, 32), and no zero-copy one. If responses are
+ * left, hands the ring to pvio_blkfront_interrupt_thread() with the port
+ * still masked (no EOI here); otherwise the ring was emptied and rsp_event
+ * re-armed, and the late EOI follows, spurious only if no response was
+ * taken. A QD1 request of up to 11 pages thus completes here, as before,
+ * without a thread wake-up. A poll ring's only event (rsp_event starts at
+ * 1) is EOIed at once: its responses are its poller's to complete, in
+ * task context (a polled bio from the per-CPU cache must not be freed in
+ * an interrupt). A disk put into its error state gets no EOI: the port
+ * stays masked.
+ *
+ * Context: hard IRQ, on the CPU the port is bound to; takes the disk's
+ * lock.
+ * Return: IRQ_WAKE_THREAD when responses are left, IRQ_HANDLED otherwise.
+ */
 irqreturn_t pvio_blkfront_interrupt(int irq, void *data)
 {
 	struct pvio_blkfront_ring *rinfo = data;
 	unsigned int eoi = PVIO_EOI_FLAG_SPURIOUS;
+	bool more;
 
-	/*
-	 * A poll ring's only event (rsp_event starts at 1): its responses
-	 * are its poller's to complete, in task context (a polled bio from
-	 * the per-CPU cache must not be freed in an interrupt).
-	 */
 	if (rinfo->poll) {
 		pvio_irq_lateeoi(irq, 0);
 		return IRQ_HANDLED;
 	}
-	/* -EIO: no further EOI, the port stays masked. */
-	if (pvio_blkfront_reap(rinfo->info, rinfo->idx, false, &eoi) != -EIO)
+	if (pvio_blkfront_reap(rinfo->info, rinfo->idx,
+			       PVIO_BLKFRONT_REAP_HARDIRQ, &eoi, &more) == -EIO)
+		return IRQ_HANDLED;
+	if (more) {
+		/* Read by the thread before its EOI unmasks the port. */
+		rinfo->thread_eoi = eoi;
+		return IRQ_WAKE_THREAD;
+	}
+	pvio_irq_lateeoi(irq, eoi);
+	return IRQ_HANDLED;
+}
+
+/**
+ * pvio_blkfront_interrupt_thread() - a ring's event, the rest of it
+ * @irq: the ring's Dynamic-irq
+ * @data: the ring (&struct pvio_blkfront_ring)
+ *
+ * Runs when pvio_blkfront_interrupt() left responses: completes them batch
+ * by batch (cond_resched() between batches), zero-copy ones included
+ * (their grants end outside the disk's lock), until the ring is empty and
+ * rsp_event re-armed; only then the late EOI, so the port stays masked
+ * while the thread works and no interrupt runs meanwhile. The EOI is
+ * spurious only if neither half took a response. A disk put into its
+ * error state gets no EOI.
+ *
+ * Context: process context (the IRQ's thread, task irq/N-pvio-blk: a
+ * task name keeps 15 characters); takes the disk's lock per batch.
+ * Return: IRQ_HANDLED.
+ */
+irqreturn_t pvio_blkfront_interrupt_thread(int irq, void *data)
+{
+	struct pvio_blkfront_ring *rinfo = data;
+	unsigned int eoi = rinfo->thread_eoi;
+	bool more;
+
+	if (pvio_blkfront_reap(rinfo->info, rinfo->idx,
+			       PVIO_BLKFRONT_REAP_THREAD, &eoi, &more) != -EIO)
 		pvio_irq_lateeoi(irq, eoi);
 	return IRQ_HANDLED;
 }
@@ -798,10 +984,11 @@ static int pvio_blkfront_poll(struct blk_mq_hw_ctx *hctx,
 			      struct io_comp_batch *iob)
 {
 	unsigned int eoi = 0;
+	bool more;
 	int n;
 
-	n = pvio_blkfront_reap(hctx->queue->queuedata, hctx->queue_num, true,
-			       &eoi);
+	n = pvio_blkfront_reap(hctx->queue->queuedata, hctx->queue_num,
+			       PVIO_BLKFRONT_REAP_POLL, &eoi, &more);
 	return max(n, 0);
 }
 

@@ -40,12 +40,15 @@ struct page;
  *	of @page
  * @zc_segs: those grants, counted in the disk's zero-copy budget until
  *	the id is free again
+ * @zc_keep: of those, ended and to go back to the reservation (the
+ *	first @zc_keep of @gref), between the two halves of ending them
  */
 struct pvio_blkfront_shadow {
 	struct request *rq;
 	bool waiting;
 	bool zc;
 	u16 zc_segs;
+	u16 zc_keep;
 	u8 op;
 	u16 nr_segs;
 	u8 nr_ind;

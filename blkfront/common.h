@@ -55,9 +55,14 @@ struct pvio_blkfront;
  * @poll: a poll ring (HCTX_TYPE_POLL): responses are reaped by blk-mq's
  *	->poll and never ask for an event (rsp_event is not moved)
  * @polled: responses reaped by ->poll
+ * @irq_threaded: events whose interrupt left responses to the IRQ thread
+ *	(pvio_blkfront_interrupt() returned IRQ_WAKE_THREAD)
+ * @thread_eoi: the EOI flags the interrupt hands to the IRQ thread:
+ *	written by the interrupt, read by the thread, not under the lock
+ *	(the port stays masked from one to the other's late EOI)
  * @irq_name: the IRQ's name, pvio-blkfront or pvio-blkfront-<queue>
  *
- * Everything here is under the disk's lock (&pvio_blkfront.lock).
+ * Everything else here is under the disk's lock (&pvio_blkfront.lock).
  */
 struct pvio_blkfront_ring {
 	struct pvio_blkfront *info;
@@ -78,6 +83,8 @@ struct pvio_blkfront_ring {
 	unsigned int inflight;
 	bool poll;
 	unsigned long polled;
+	unsigned long irq_threaded;
+	unsigned int thread_eoi;
 	char irq_name[24];
 };
 
@@ -267,6 +274,7 @@ extern const struct blk_mq_ops pvio_blkfront_mq_ops;
 
 /* blkfront.c: the data path */
 irqreturn_t pvio_blkfront_interrupt(int irq, void *data);
+irqreturn_t pvio_blkfront_interrupt_thread(int irq, void *data);
 void pvio_blkfront_init_shadows(struct pvio_blkfront_ring *rinfo);
 void pvio_blkfront_fail_all(struct pvio_blkfront *info);
 int pvio_blkfront_alloc_pages(struct pvio_blkfront *info);

@@ -266,7 +266,7 @@ static int pvio_blkfront_stats_show(struct seq_file *m, void *v)
 {
 	struct pvio_blkfront *info = m->private;
 
-	unsigned long polled = 0;
+	unsigned long polled = 0, threaded = 0;
 	unsigned int i;
 
 	seq_printf(m, "zero_copy %d\nzerocopy_threshold %u\ncopied_bytes %ld\nzc_reqs %ld\nbounce_reqs %ld\n",
@@ -275,10 +275,13 @@ static int pvio_blkfront_stats_show(struct seq_file *m, void *v)
 		   atomic_long_read(&info->zc_reqs),
 		   atomic_long_read(&info->bounce_reqs));
 	spin_lock_irq(&info->lock);
-	for (i = 0; i < info->nr_rings; i++)
+	for (i = 0; i < info->nr_rings; i++) {
 		polled += info->rings[i].polled;
+		threaded += info->rings[i].irq_threaded;
+	}
 	seq_printf(m, "poll_queues %u\npoll_window_us %u\npolled %lu\n",
 		   info->nr_poll, info->nr_poll ? info->be_poll_us : 0, polled);
+	seq_printf(m, "irq_threaded %lu\n", threaded);
 	seq_printf(m, "zc_waits %lu\nid_waits %lu\nzc_inflight_max %u\nzc_grants %u\n",
 		   info->zc_waits, info->id_waits, info->zc_inflight_max,
 		   info->zc_grants);
@@ -579,9 +582,16 @@ static int pvio_blkfront_alloc_ring(struct pvio_blkfront *info,
 	else
 		snprintf(rinfo->irq_name, sizeof(rinfo->irq_name),
 			 "pvio-blkfront");
-	err = pvio_bind_evtchn_to_irqhandler_lateeoi(dev->domain, rinfo->port,
-						     pvio_blkfront_interrupt,
-						     0, rinfo->irq_name, rinfo);
+	/*
+	 * Threaded: the interrupt completes one batch at most and leaves the
+	 * rest of the ring to the thread (pvio_blkfront_interrupt()).
+	 */
+	err = pvio_bind_evtchn_to_threaded_irqhandler_lateeoi(dev->domain,
+							      rinfo->port,
+							      pvio_blkfront_interrupt,
+							      pvio_blkfront_interrupt_thread,
+							      0, rinfo->irq_name,
+							      rinfo);
 	if (err < 0) {
 		rinfo->port = 0;		/* closed on failure */
 		pvio_xenbus_dev_fatal(dev, err, "binding event channel");

@@ -520,8 +520,8 @@ static void unmap_irq(struct pvio_evtchn_irq *info)
 static int bind_and_request(struct pvio_domain *d, evtchn_port_t port,
 			    enum evtchn_irq_type type, bool lateeoi,
 			    unsigned int vcpu, unsigned int pirq,
-			    irq_handler_t handler, unsigned long flags,
-			    const char *name, void *dev_id)
+			    irq_handler_t handler, irq_handler_t thread_fn,
+			    unsigned long flags, const char *name, void *dev_id)
 {
 	struct pvio_evtchn_dom *ed = ed_of(d);
 	struct pvio_evtchn_irq *info;
@@ -538,7 +538,7 @@ static int bind_and_request(struct pvio_domain *d, evtchn_port_t port,
 	}
 	info = irq_get_chip_data(irq);
 	info->dev_id = dev_id;
-	rc = request_irq(irq, handler, flags, name, dev_id);
+	rc = request_threaded_irq(irq, handler, thread_fn, flags, name, dev_id);
 	if (rc) {
 		unmap_irq(info);
 		return rc;
@@ -617,7 +617,7 @@ int pvio_bind_evtchn_to_irqhandler(struct pvio_domain *d, evtchn_port_t port,
 				   const char *name, void *dev_id)
 {
 	return bind_and_request(d, port, IRQT_EVTCHN, false, 0, 0, handler,
-				flags, name, dev_id);
+				NULL, flags, name, dev_id);
 }
 EXPORT_SYMBOL_GPL(pvio_bind_evtchn_to_irqhandler);
 
@@ -644,9 +644,52 @@ int pvio_bind_evtchn_to_irqhandler_lateeoi(struct pvio_domain *d,
 					   const char *name, void *dev_id)
 {
 	return bind_and_request(d, port, IRQT_EVTCHN, true, 0, 0, handler,
-				flags, name, dev_id);
+				NULL, flags, name, dev_id);
 }
 EXPORT_SYMBOL_GPL(pvio_bind_evtchn_to_irqhandler_lateeoi);
+
+/**
+ * pvio_bind_evtchn_to_threaded_irqhandler_lateeoi() - late EOI, threaded
+ * @d: the calling domain
+ * @port: a port of @d, now owned by the IRQ
+ * @handler: the primary handler, run in hard-IRQ context on the port's
+ *	vCPU's CPU; it returns IRQ_WAKE_THREAD to have @thread_fn run
+ * @thread_fn: the IRQ thread's function (process context, may sleep), or
+ *	NULL for none
+ * @flags: request_threaded_irq() flags
+ * @name: name shown in /proc/interrupts; the IRQ thread is irq/N-@name
+ *	(its task name cut at 15 characters)
+ * @dev_id: request_threaded_irq() cookie, passed to both functions
+ *
+ * As pvio_bind_evtchn_to_irqhandler_lateeoi(), with request_threaded_irq()
+ * instead of request_irq(): a driver can do a bounded part of an event's
+ * work in @handler and hand the rest to @thread_fn. The port stays masked
+ * until pvio_irq_lateeoi(), which must follow each event exactly once,
+ * from @handler when it returns IRQ_HANDLED or from @thread_fn after it
+ * returned IRQ_WAKE_THREAD: the port then stays masked while the thread
+ * works, and no further @handler runs for this port until that EOI.
+ * Linux binds a port with bind_evtchn_to_irq_lateeoi() and calls
+ * request_threaded_irq() itself (xen-scsiback); pvio keeps the port and
+ * IRQ mapping to itself, hence this variant. The same under User-Mode
+ * Linux (uml/), whose interrupts are Linux's generic IRQ layer too.
+ *
+ * Context: process context, may sleep.
+ * Return: the IRQ number, or -errno as pvio_bind_evtchn_to_irqhandler()
+ * (-EINVAL also for a NULL @handler without IRQF_ONESHOT, as
+ * request_threaded_irq()).
+ */
+int pvio_bind_evtchn_to_threaded_irqhandler_lateeoi(struct pvio_domain *d,
+						    evtchn_port_t port,
+						    irq_handler_t handler,
+						    irq_handler_t thread_fn,
+						    unsigned long flags,
+						    const char *name,
+						    void *dev_id)
+{
+	return bind_and_request(d, port, IRQT_EVTCHN, true, 0, 0, handler,
+				thread_fn, flags, name, dev_id);
+}
+EXPORT_SYMBOL_GPL(pvio_bind_evtchn_to_threaded_irqhandler_lateeoi);
 
 static int bind_interdomain(struct pvio_domain *d, domid_t remote_domid,
 			    evtchn_port_t remote_port, bool lateeoi,
@@ -663,7 +706,7 @@ static int bind_interdomain(struct pvio_domain *d, domid_t remote_domid,
 	if (rc)
 		return rc;
 	return bind_and_request(d, bind.local_port, IRQT_EVTCHN, lateeoi, 0, 0,
-				handler, flags, name, dev_id);
+				handler, NULL, flags, name, dev_id);
 }
 
 /**
@@ -756,7 +799,7 @@ int pvio_bind_virq_to_irqhandler(struct pvio_domain *d, unsigned int virq,
 	if (rc)
 		return rc;
 	return bind_and_request(d, bind.port, IRQT_VIRQ, false, vcpu, 0,
-				handler, flags, name, dev_id);
+				handler, NULL, flags, name, dev_id);
 }
 EXPORT_SYMBOL_GPL(pvio_bind_virq_to_irqhandler);
 
@@ -788,7 +831,7 @@ int pvio_bind_pirq_to_irqhandler(struct pvio_domain *d, unsigned int pirq,
 	if (rc)
 		return rc;
 	return bind_and_request(d, bind.port, IRQT_PIRQ, false, 0, pirq,
-				handler, flags, name, dev_id);
+				handler, NULL, flags, name, dev_id);
 }
 EXPORT_SYMBOL_GPL(pvio_bind_pirq_to_irqhandler);
 

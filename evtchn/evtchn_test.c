@@ -3,7 +3,8 @@
  * KUnit suite pvio_evtchn: the guest side of event channels. Two domUs
  * bind an interdomain channel through pvio-evtchn; events reach the
  * handler through the upcall and are counted on the port's Dynamic-irq
- * line; masked delivery, affinity and late-EOI spurious backoff.
+ * line; masked delivery, affinity, late-EOI spurious backoff and a
+ * threaded late-EOI handler (the port masked until the thread's EOI).
  *
  * KUnit suite pvio_evtchn_faults: the same binding while allocations fail
  * at random (include/pvio/fault_inject.h). Both create their two domains
@@ -11,6 +12,7 @@
  */
 #include <kunit/test.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/irq.h>
@@ -43,16 +45,22 @@ static irqreturn_t evt_handler(int irq, void *dev_id)
 	return IRQ_HANDLED;
 }
 
-static bool evt_wait(struct evt_side *s, int n)
+/* Wait up to 3 s for @count to reach @n. */
+static bool evt_wait_count(atomic_t *count, int n)
 {
 	unsigned long end = jiffies + 3 * HZ;
 
-	while (atomic_read(&s->calls) < n) {
+	while (atomic_read(count) < n) {
 		if (time_after(jiffies, end))
 			return false;
 		usleep_range(200, 500);
 	}
 	return true;
+}
+
+static bool evt_wait(struct evt_side *s, int n)
+{
+	return evt_wait_count(&s->calls, n);
 }
 
 /* The Dynamic-irq line's count, summed over CPUs (/proc/interrupts). */
@@ -243,6 +251,88 @@ static void evt_lateeoi_backoff(struct kunit *test)
 	pvio_irq_lateeoi(t->sb.irq, 0);
 }
 
+/*
+ * Threaded late EOI: the hard half wakes the thread; the thread runs in
+ * process context (it sleeps here), and the port stays masked until its
+ * EOI, so an event sent meanwhile waits and no hard half runs for it.
+ */
+struct evt_threaded {
+	struct evt_side side;
+	atomic_t threads;
+	bool thread_in_task;
+	struct completion release;
+};
+
+static irqreturn_t evt_threaded_hard(int irq, void *dev_id)
+{
+	struct evt_threaded *th = dev_id;
+
+	atomic_inc(&th->side.calls);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t evt_threaded_fn(int irq, void *dev_id)
+{
+	struct evt_threaded *th = dev_id;
+
+	WRITE_ONCE(th->thread_in_task, in_task());
+	atomic_inc(&th->threads);
+	/* Bounded: a failed test must not leave free_irq() waiting. */
+	wait_for_completion_timeout(&th->release, 3 * HZ);
+	pvio_irq_lateeoi(irq, 0);
+	return IRQ_HANDLED;
+}
+
+static void evt_lateeoi_threaded(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	struct evt_threaded *th;
+	int irq, n;
+
+	th = kunit_kzalloc(test, sizeof(*th), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, th);
+	init_completion(&th->release);
+	KUNIT_ASSERT_EQ(test, pvio_alloc_unbound_evtchn(t->a, t->b_id, &t->pa),
+			0);
+	irq = pvio_bind_evtchn_to_threaded_irqhandler_lateeoi(t->a, t->pa,
+							      evt_threaded_hard,
+							      evt_threaded_fn,
+							      0, "kunit-evt-thr",
+							      th);
+	KUNIT_ASSERT_GT(test, irq, 0);
+	t->sb.irq = pvio_bind_interdomain_evtchn_to_irqhandler(t->b, t->a_id,
+							       t->pa,
+							       evt_handler, 0,
+							       "kunit-evt-b",
+							       &t->sb);
+	if (t->sb.irq <= 0) {
+		complete_all(&th->release);
+		pvio_unbind_from_irqhandler(irq, th);
+		KUNIT_FAIL(test, "interdomain bind: %d", t->sb.irq);
+		t->sb.irq = 0;
+		return;
+	}
+
+	pvio_notify_remote_via_irq(t->sb.irq);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&th->side, 1));
+	KUNIT_EXPECT_TRUE(test, evt_wait_count(&th->threads, 1));
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(th->thread_in_task));
+
+	/* The thread holds its EOI: a second event waits, masked. */
+	n = atomic_read(&th->side.calls);
+	pvio_notify_remote_via_irq(t->sb.irq);
+	msleep(30);
+	KUNIT_EXPECT_EQ(test, atomic_read(&th->side.calls), n);
+	KUNIT_EXPECT_EQ(test, atomic_read(&th->threads), 1);
+
+	/* Its EOI unmasks: the event waiting is delivered, hard half first. */
+	complete_all(&th->release);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&th->side, n + 1));
+	KUNIT_EXPECT_TRUE(test, evt_wait_count(&th->threads, 2));
+
+	pvio_unbind_from_irqhandler(irq, th);
+}
+
 /* Unbinding closes the port: the peer's port returns to unbound. */
 static void evt_unbind_closes(struct kunit *test)
 {
@@ -270,6 +360,7 @@ static struct kunit_case pvio_evtchn_cases[] = {
 	KUNIT_CASE(evt_masked_delivery),
 	KUNIT_CASE(evt_affinity),
 	KUNIT_CASE(evt_lateeoi_backoff),
+	KUNIT_CASE(evt_lateeoi_threaded),
 	KUNIT_CASE(evt_unbind_closes),
 	{}
 };

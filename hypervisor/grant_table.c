@@ -363,43 +363,54 @@ static void pvio_hv_maptrack_grow(struct pvio_hv_maptrack *mt)
 	spin_unlock_irqrestore(&mt->lock, flags);
 }
 
-/* A free handle, marked busy; PVIO_MAPTRACK_NONE if none can be had. */
-static u32 pvio_hv_maptrack_get(struct pvio_hv_maptrack *mt)
+/* Take up to @n free handles into @handles; the rest PVIO_MAPTRACK_NONE. */
+static void pvio_hv_maptrack_get_n(struct pvio_hv_maptrack *mt, u32 *handles,
+				   unsigned int n)
 {
 	struct pvio_hv_maptrack_entry *e;
+	unsigned int tries, got = 0;
 	unsigned long flags;
-	unsigned int tries;
-	u32 handle = PVIO_MAPTRACK_NONE;
 
-	for (tries = 0; tries < 2; tries++) {
+	for (tries = 0; tries < 2 && got < n; tries++) {
 		spin_lock_irqsave(&mt->lock, flags);
-		if (!mt->dying && mt->free_head != PVIO_MAPTRACK_NONE) {
-			handle = mt->free_head;
-			e = pvio_hv_maptrack_entry(mt, handle);
+		while (got < n && !mt->dying &&
+		       mt->free_head != PVIO_MAPTRACK_NONE) {
+			handles[got] = mt->free_head;
+			e = pvio_hv_maptrack_entry(mt, mt->free_head);
 			mt->free_head = e->next;
 			e->state = PVIO_MT_BUSY;
 			mt->in_use++;
+			got++;
 		}
 		spin_unlock_irqrestore(&mt->lock, flags);
-		if (handle != PVIO_MAPTRACK_NONE || mt->dying)
+		if (got == n || mt->dying)
 			break;
 		pvio_hv_maptrack_grow(mt);
 	}
-	return handle;
+	while (got < n)
+		handles[got++] = PVIO_MAPTRACK_NONE;
 }
 
-static void pvio_hv_maptrack_put(struct pvio_hv_maptrack *mt, u32 handle)
+/* Give a busy handle back. Caller holds mt->lock. */
+static void pvio_hv_maptrack_put_locked(struct pvio_hv_maptrack *mt,
+					u32 handle)
 {
 	struct pvio_hv_maptrack_entry *e;
-	unsigned long flags;
 
-	spin_lock_irqsave(&mt->lock, flags);
 	e = pvio_hv_maptrack_entry(mt, handle);
 	e->state = PVIO_MT_FREE;
 	e->gt = NULL;
 	e->next = mt->free_head;
 	mt->free_head = handle;
 	mt->in_use--;
+}
+
+static void pvio_hv_maptrack_put(struct pvio_hv_maptrack *mt, u32 handle)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&mt->lock, flags);
+	pvio_hv_maptrack_put_locked(mt, handle);
 	spin_unlock_irqrestore(&mt->lock, flags);
 }
 
@@ -409,19 +420,20 @@ static void pvio_hv_maptrack_put(struct pvio_hv_maptrack *mt, u32 handle)
  * Pin @ref of @rd's table for @ld (a map or one side of a copy): the
  * checks of Xen's map_grant_ref()/acquire_grant_for_copy().
  */
-static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
-			      grant_ref_t ref, bool readonly, bool map,
-			      struct page **pagep, unsigned long *mfnp)
+static s16 pvio_hv_gnttab_pin_locked(struct pvio_domain *rd,
+				     struct pvio_domain *ld, grant_ref_t ref,
+				     bool readonly, bool map,
+				     struct page **pagep, unsigned long *mfnp)
 {
 	struct pvio_hv_grant_table *gt = rd->grant_table;
 	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
-	unsigned long flags, mfn;
 	struct page *page;
+	unsigned long mfn;
 	bool pinned;
 	s16 rc;
 
-	spin_lock_irqsave(&gt->lock, flags);
+	lockdep_assert_held(&gt->lock);
 	if (gt->dying) {
 		rc = GNTST_bad_domain;
 		goto out;
@@ -481,20 +493,38 @@ static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
 		*pagep = page;
 	rc = GNTST_okay;
 out:
+	return rc;
+}
+
+static s16 pvio_hv_gnttab_pin(struct pvio_domain *rd, struct pvio_domain *ld,
+			      grant_ref_t ref, bool readonly, bool map,
+			      struct page **pagep, unsigned long *mfnp)
+{
+	struct pvio_hv_grant_table *gt = rd->grant_table;
+	unsigned long flags;
+	s16 rc;
+
+	spin_lock_irqsave(&gt->lock, flags);
+	rc = pvio_hv_gnttab_pin_locked(rd, ld, ref, readonly, map, pagep,
+				       mfnp);
 	spin_unlock_irqrestore(&gt->lock, flags);
 	return rc;
 }
 
-/* Drop a pin taken by pvio_hv_gnttab_pin(); the last one clears the flags. */
-static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref,
-				 bool readonly, bool map)
+/*
+ * Drop a pin taken by pvio_hv_gnttab_pin(); the last one clears the flags.
+ * Caller holds gt->lock. Return: the page whose reference the caller drops
+ * after the unlock (the last pin), else NULL.
+ */
+static struct page *pvio_hv_gnttab_unpin_locked(struct pvio_hv_grant_table *gt,
+						grant_ref_t ref, bool readonly,
+						bool map)
 {
 	struct pvio_hv_active_grant *act;
 	struct grant_entry_v1 *e;
 	struct page *page = NULL;
-	unsigned long flags;
 
-	spin_lock_irqsave(&gt->lock, flags);
+	lockdep_assert_held(&gt->lock);
 	act = pvio_hv_gnttab_active(gt, ref);
 	e = pvio_hv_gnttab_shared(gt, ref);
 	if (map && !WARN_ON_ONCE(!gt->maps))
@@ -514,64 +544,23 @@ static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref
 		act->page = NULL;
 		act->mfn = 0;
 	}
+	return page;
+}
+
+static void pvio_hv_gnttab_unpin(struct pvio_hv_grant_table *gt, grant_ref_t ref,
+				 bool readonly, bool map)
+{
+	struct page *page;
+	unsigned long flags;
+
+	spin_lock_irqsave(&gt->lock, flags);
+	page = pvio_hv_gnttab_unpin_locked(gt, ref, readonly, map);
 	spin_unlock_irqrestore(&gt->lock, flags);
 	if (page)
 		put_page(page);
 }
 
 /* ---- GNTTABOP_map_grant_ref / unmap_grant_ref ------------------------- */
-
-static void pvio_hv_gnttab_map_one(struct pvio_domain *ld,
-				   struct gnttab_map_grant_ref *op)
-{
-	struct pvio_hv_maptrack *mt = ld->maptrack;
-	struct pvio_hv_maptrack_entry *me;
-	bool readonly = op->flags & GNTMAP_readonly;
-	struct pvio_domain *rd;
-	unsigned long flags, mfn;
-	u32 handle;
-	s16 rc;
-
-	if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map))) {
-		op->status = GNTST_bad_gntref;
-		return;
-	}
-	/* Xen: rcu_lock_domain_by_id(), so no DOMID_SELF here. */
-	rd = pvio_hv_domain_get_by_id(op->dom);
-	if (!rd) {
-		op->status = GNTST_bad_domain;
-		return;
-	}
-	handle = pvio_hv_maptrack_get(mt);
-	if (handle == PVIO_MAPTRACK_NONE) {
-		pvio_hv_domain_put(rd);
-		op->status = GNTST_no_space;
-		return;
-	}
-	rc = pvio_hv_gnttab_pin(rd, ld, op->ref, readonly, true, NULL, &mfn);
-	if (rc != GNTST_okay) {
-		pvio_hv_maptrack_put(mt, handle);
-		pvio_hv_domain_put(rd);
-		op->status = rc;
-		return;
-	}
-	kref_get(&rd->grant_table->ref);
-
-	spin_lock_irqsave(&mt->lock, flags);
-	me = pvio_hv_maptrack_entry(mt, handle);
-	me->gt = rd->grant_table;
-	me->ref = op->ref;
-	me->readonly = readonly;
-	me->dev_bus_addr = (u64)mfn << PVIO_PAGE_SHIFT;
-	me->state = PVIO_MT_INUSE;
-	spin_unlock_irqrestore(&mt->lock, flags);
-
-	pvio_hv_domain_put(rd);
-	op->handle = handle;
-	op->dev_bus_addr = (u64)mfn << PVIO_PAGE_SHIFT;
-	op->status = GNTST_okay;
-	pvio_hv_count(ld, grant_maps);
-}
 
 /* Tear down a mapping whose maptrack entry the caller set busy. */
 static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
@@ -581,48 +570,6 @@ static void pvio_hv_gnttab_unmap_entry(struct pvio_hv_maptrack *mt, u32 handle,
 	pvio_hv_gnttab_unpin(gt, ref, readonly, true);
 	pvio_hv_maptrack_put(mt, handle);
 	pvio_hv_gnttab_put(gt);
-}
-
-static void pvio_hv_gnttab_unmap_one(struct pvio_domain *ld,
-				     struct gnttab_unmap_grant_ref *op)
-{
-	struct pvio_hv_maptrack *mt = ld->maptrack;
-	struct pvio_hv_maptrack_entry *me;
-	struct pvio_hv_grant_table *gt;
-	unsigned long flags;
-	grant_ref_t ref;
-	bool readonly;
-	u32 handle = op->handle;
-
-	spin_lock_irqsave(&mt->lock, flags);
-	if (handle >= mt->nr_chunks * PVIO_MAPTRACK_PER_CHUNK) {
-		spin_unlock_irqrestore(&mt->lock, flags);
-		op->status = GNTST_bad_handle;
-		return;
-	}
-	handle = array_index_nospec(handle,
-				    mt->nr_chunks * PVIO_MAPTRACK_PER_CHUNK);
-	me = pvio_hv_maptrack_entry(mt, handle);
-	if (me->state != PVIO_MT_INUSE) {
-		spin_unlock_irqrestore(&mt->lock, flags);
-		op->status = GNTST_bad_handle;
-		return;
-	}
-	/* Xen: "Bus address doesn't match gntref" */
-	if (op->dev_bus_addr && op->dev_bus_addr != me->dev_bus_addr) {
-		spin_unlock_irqrestore(&mt->lock, flags);
-		op->status = GNTST_bad_dev_addr;
-		return;
-	}
-	me->state = PVIO_MT_BUSY;
-	gt = me->gt;
-	ref = me->ref;
-	readonly = me->readonly;
-	spin_unlock_irqrestore(&mt->lock, flags);
-
-	pvio_hv_gnttab_unmap_entry(mt, handle, gt, ref, readonly);
-	op->status = GNTST_okay;
-	pvio_hv_count(ld, grant_unmaps);
 }
 
 /* ---- GNTTABOP_copy ---------------------------------------------------- */
@@ -900,16 +847,302 @@ static long pvio_hv_gnttab_batch(struct pvio_domain *caller, unsigned long uop,
 	return 0;
 }
 
-static void pvio_hv_gnttab_map_op(struct pvio_domain *caller,
-				  union pvio_hv_gnttab_op *op)
+/*
+ * Ops handled per hold of the locks: a map or unmap batch takes the
+ * caller's maptrack lock twice and each granting table's lock once per
+ * PVIO_HV_GNTTAB_CHUNK ops, and keeps the granting domain across ops that
+ * name the same one, instead of all of it per op. Xen's
+ * gnttab_map_grant_ref() runs its ops one at a time, each under the
+ * granting table's lock and a maptrack lock; what a batch observes here
+ * is the same: the ops run in order, each gets its own status, a failing
+ * op does not stop the rest, and a fault stops the batch after the ops
+ * before it. Bounded so that interrupts stay off for 16 pins at most.
+ */
+#define PVIO_HV_GNTTAB_CHUNK	16
+
+/*
+ * Copy up to @n ops of @size bytes in, from op @first of the array at
+ * @uop, into @ops (@stride bytes apart), one op at a time.
+ * Return: the ops copied (fewer than @n: the next one faulted).
+ */
+static unsigned int pvio_hv_gnttab_copy_in(struct pvio_domain *caller,
+					   unsigned long uop, unsigned int first,
+					   unsigned int n, size_t size,
+					   void *ops, size_t stride)
 {
-	pvio_hv_gnttab_map_one(caller, &op->map);
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (pvio_hv_copy_from_guest(caller, ops + i * stride,
+					    uop + (unsigned long)(first + i) *
+					    size, size))
+			break;
+	return i;
 }
 
-static void pvio_hv_gnttab_unmap_op(struct pvio_domain *caller,
-				    union pvio_hv_gnttab_op *op)
+struct pvio_hv_map_slot {
+	struct gnttab_map_grant_ref op;
+	struct pvio_hv_grant_table *gt;	/* pinned and referenced, else NULL */
+	u32 handle;			/* PVIO_MAPTRACK_NONE: none */
+};
+
+/*
+ * Pin the grants of @n map ops (handles taken): each granting table's
+ * lock held across the ops that name it in a row.
+ */
+static void pvio_hv_gnttab_map_pin(struct pvio_domain *ld,
+				   struct pvio_hv_map_slot *b, unsigned int n,
+				   struct pvio_domain **rdp)
 {
-	pvio_hv_gnttab_unmap_one(caller, &op->unmap);
+	struct pvio_domain *rd = *rdp;
+	struct gnttab_map_grant_ref *op;
+	struct pvio_hv_grant_table *gt;
+	unsigned long gflags, mfn;
+	unsigned int i = 0;
+	s16 rc;
+
+	while (i < n) {
+		op = &b[i].op;
+		b[i].gt = NULL;
+		if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map))) {
+			op->status = GNTST_bad_gntref;
+			i++;
+			continue;
+		}
+		/* Xen: rcu_lock_domain_by_id(), so no DOMID_SELF here. */
+		if (!rd || rd->domid != op->dom) {
+			if (rd)
+				pvio_hv_domain_put(rd);
+			rd = pvio_hv_domain_get_by_id(op->dom);
+		}
+		if (!rd) {
+			op->status = GNTST_bad_domain;
+			i++;
+			continue;
+		}
+		/* The ops naming this domain in a row, under one lock. */
+		gt = rd->grant_table;
+		spin_lock_irqsave(&gt->lock, gflags);
+		for (; i < n; i++) {
+			op = &b[i].op;
+			b[i].gt = NULL;
+			if (!(op->flags & (GNTMAP_device_map | GNTMAP_host_map))) {
+				op->status = GNTST_bad_gntref;
+				continue;
+			}
+			if (op->dom != rd->domid)
+				break;
+			if (b[i].handle == PVIO_MAPTRACK_NONE) {
+				op->status = GNTST_no_space;
+				continue;
+			}
+			rc = pvio_hv_gnttab_pin_locked(rd, ld, op->ref,
+						       op->flags & GNTMAP_readonly,
+						       true, NULL, &mfn);
+			if (rc != GNTST_okay) {
+				op->status = rc;
+				continue;
+			}
+			kref_get(&gt->ref);
+			b[i].gt = gt;
+			op->handle = b[i].handle;
+			op->dev_bus_addr = (u64)mfn << PVIO_PAGE_SHIFT;
+			op->status = GNTST_okay;
+		}
+		spin_unlock_irqrestore(&gt->lock, gflags);
+	}
+	*rdp = rd;
+}
+
+/* GNTTABOP_map_grant_ref over @count ops at @uop. */
+static long pvio_hv_gnttab_map_batch(struct pvio_domain *ld, unsigned long uop,
+				     unsigned int count)
+{
+	const size_t size = sizeof(struct gnttab_map_grant_ref);
+	struct pvio_hv_map_slot b[PVIO_HV_GNTTAB_CHUNK];
+	u32 handles[PVIO_HV_GNTTAB_CHUNK];
+	struct pvio_hv_maptrack *mt = ld->maptrack;
+	struct pvio_hv_maptrack_entry *me;
+	unsigned int done, want, n, i, ok;
+	struct pvio_domain *rd = NULL;
+	unsigned long flags;
+	long ret = 0;
+
+	if (!pvio_hv_gnttab_batch_ok(uop, count, size))
+		return -EFAULT;
+	for (done = 0; done < count && !ret; done += n) {
+		want = min_t(unsigned int, count - done, PVIO_HV_GNTTAB_CHUNK);
+		n = pvio_hv_gnttab_copy_in(ld, uop, done, want, size, &b[0].op,
+					   sizeof(b[0]));
+		if (n < want)
+			ret = -EFAULT;
+		if (!n)
+			break;
+		pvio_hv_maptrack_get_n(mt, handles, n);
+		for (i = 0; i < n; i++)
+			b[i].handle = handles[i];
+		pvio_hv_gnttab_map_pin(ld, b, n, &rd);
+
+		ok = 0;
+		spin_lock_irqsave(&mt->lock, flags);
+		for (i = 0; i < n; i++) {
+			if (!b[i].gt) {
+				if (b[i].handle != PVIO_MAPTRACK_NONE)
+					pvio_hv_maptrack_put_locked(mt,
+								    b[i].handle);
+				continue;
+			}
+			me = pvio_hv_maptrack_entry(mt, b[i].handle);
+			me->gt = b[i].gt;
+			me->ref = b[i].op.ref;
+			me->readonly = !!(b[i].op.flags & GNTMAP_readonly);
+			me->dev_bus_addr = b[i].op.dev_bus_addr;
+			me->state = PVIO_MT_INUSE;
+			ok++;
+		}
+		spin_unlock_irqrestore(&mt->lock, flags);
+		if (ok)
+			pvio_hv_count_add(ld, grant_maps, ok);
+
+		for (i = 0; i < n; i++)
+			if (pvio_hv_copy_to_guest(ld, uop +
+						  (unsigned long)(done + i) * size,
+						  &b[i].op, size)) {
+				ret = -EFAULT;
+				break;
+			}
+	}
+	if (rd)
+		pvio_hv_domain_put(rd);
+	return ret;
+}
+
+struct pvio_hv_unmap_slot {
+	struct gnttab_unmap_grant_ref op;
+	struct pvio_hv_grant_table *gt;	/* the mapping's, else NULL */
+	struct page *page;		/* to put after the unlock */
+	u32 handle;			/* checked */
+	grant_ref_t ref;
+	bool readonly;
+};
+
+/* Claim the maptrack entries of @n unmap ops (set busy), under one lock. */
+static void pvio_hv_gnttab_unmap_claim(struct pvio_hv_maptrack *mt,
+				       struct pvio_hv_unmap_slot *b,
+				       unsigned int n)
+{
+	struct pvio_hv_maptrack_entry *me;
+	unsigned int i, nr;
+	unsigned long flags;
+	u32 handle;
+
+	spin_lock_irqsave(&mt->lock, flags);
+	nr = mt->nr_chunks * PVIO_MAPTRACK_PER_CHUNK;
+	for (i = 0; i < n; i++) {
+		struct gnttab_unmap_grant_ref *op = &b[i].op;
+
+		b[i].gt = NULL;
+		b[i].page = NULL;
+		handle = op->handle;
+		if (handle >= nr) {
+			op->status = GNTST_bad_handle;
+			continue;
+		}
+		handle = array_index_nospec(handle, nr);
+		me = pvio_hv_maptrack_entry(mt, handle);
+		if (me->state != PVIO_MT_INUSE) {
+			op->status = GNTST_bad_handle;
+			continue;
+		}
+		/* Xen: "Bus address doesn't match gntref" */
+		if (op->dev_bus_addr && op->dev_bus_addr != me->dev_bus_addr) {
+			op->status = GNTST_bad_dev_addr;
+			continue;
+		}
+		me->state = PVIO_MT_BUSY;
+		b[i].handle = handle;
+		b[i].gt = me->gt;
+		b[i].ref = me->ref;
+		b[i].readonly = me->readonly;
+		op->status = GNTST_okay;
+	}
+	spin_unlock_irqrestore(&mt->lock, flags);
+}
+
+/*
+ * Unpin the claimed ops from @i on that name @b[@i]'s granting table in a
+ * row (failed ops between them skipped), under one hold of its lock.
+ * Return: the first op after them.
+ */
+static unsigned int pvio_hv_gnttab_unpin_run(struct pvio_hv_unmap_slot *b,
+					     unsigned int i, unsigned int n)
+{
+	struct pvio_hv_grant_table *gt = b[i].gt;
+	unsigned long flags;
+
+	spin_lock_irqsave(&gt->lock, flags);
+	for (; i < n && (!b[i].gt || b[i].gt == gt); i++)
+		if (b[i].gt)
+			b[i].page = pvio_hv_gnttab_unpin_locked(gt, b[i].ref,
+								b[i].readonly,
+								true);
+	spin_unlock_irqrestore(&gt->lock, flags);
+	return i;
+}
+
+/* GNTTABOP_unmap_grant_ref over @count ops at @uop. */
+static long pvio_hv_gnttab_unmap_batch(struct pvio_domain *ld,
+				       unsigned long uop, unsigned int count)
+{
+	const size_t size = sizeof(struct gnttab_unmap_grant_ref);
+	struct pvio_hv_unmap_slot b[PVIO_HV_GNTTAB_CHUNK];
+	struct pvio_hv_maptrack *mt = ld->maptrack;
+	unsigned int done, want, n, i, ok;
+	unsigned long flags;
+	long ret = 0;
+
+	if (!pvio_hv_gnttab_batch_ok(uop, count, size))
+		return -EFAULT;
+	for (done = 0; done < count && !ret; done += n) {
+		want = min_t(unsigned int, count - done, PVIO_HV_GNTTAB_CHUNK);
+		n = pvio_hv_gnttab_copy_in(ld, uop, done, want, size, &b[0].op,
+					   sizeof(b[0]));
+		if (n < want)
+			ret = -EFAULT;
+		if (!n)
+			break;
+		pvio_hv_gnttab_unmap_claim(mt, b, n);
+
+		for (i = 0; i < n;)
+			i = b[i].gt ? pvio_hv_gnttab_unpin_run(b, i, n) : i + 1;
+
+		ok = 0;
+		spin_lock_irqsave(&mt->lock, flags);
+		for (i = 0; i < n; i++) {
+			if (!b[i].gt)
+				continue;
+			pvio_hv_maptrack_put_locked(mt, b[i].handle);
+			ok++;
+		}
+		spin_unlock_irqrestore(&mt->lock, flags);
+		for (i = 0; i < n; i++) {
+			if (b[i].page)
+				put_page(b[i].page);
+			if (b[i].gt)
+				pvio_hv_gnttab_put(b[i].gt);
+		}
+		if (ok)
+			pvio_hv_count_add(ld, grant_unmaps, ok);
+
+		for (i = 0; i < n; i++)
+			if (pvio_hv_copy_to_guest(ld, uop +
+						  (unsigned long)(done + i) * size,
+						  &b[i].op, size)) {
+				ret = -EFAULT;
+				break;
+			}
+	}
+	return ret;
 }
 
 static void pvio_hv_gnttab_copy_op(struct pvio_domain *caller,
@@ -944,13 +1177,9 @@ long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 
 	switch (cmd) {
 	case GNTTABOP_map_grant_ref:
-		return pvio_hv_gnttab_batch(caller, uop, count,
-					 sizeof(struct gnttab_map_grant_ref),
-					 pvio_hv_gnttab_map_op);
+		return pvio_hv_gnttab_map_batch(caller, uop, count);
 	case GNTTABOP_unmap_grant_ref:
-		return pvio_hv_gnttab_batch(caller, uop, count,
-					 sizeof(struct gnttab_unmap_grant_ref),
-					 pvio_hv_gnttab_unmap_op);
+		return pvio_hv_gnttab_unmap_batch(caller, uop, count);
 	case GNTTABOP_copy:
 		return pvio_hv_gnttab_batch(caller, uop, count,
 					 sizeof(struct gnttab_copy),

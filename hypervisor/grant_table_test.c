@@ -285,6 +285,98 @@ static void gt_partial_batch(struct kunit *test)
 	}
 }
 
+/*
+ * A batch longer than the hypervisor's lock chunk (16 ops): ops that fail
+ * in between (bad flags, a domain that does not exist, a bad ref) do not
+ * disturb the others, each op gets its own handle, the counters count
+ * the ops that succeeded; an unmap batch naming a handle twice unmaps it
+ * once.
+ */
+#define GT_BATCH	40
+static void gt_chunked_batch(struct kunit *test)
+{
+	struct pvio_test_doms *t = test->priv;
+	struct grant_entry_v1 *e = pvio_test_entry(test, t->a, 4, REF0);
+	struct pvio_domain_stats *st0 = pvio_test_stats(test);
+	struct pvio_domain_stats *st = pvio_test_stats(test);
+	struct gnttab_unmap_grant_ref *unmap;
+	struct gnttab_map_grant_ref *map;
+	struct page **pages;
+	unsigned int i, j;
+
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	map = kunit_kcalloc(test, GT_BATCH, sizeof(*map), GFP_KERNEL);
+	unmap = kunit_kcalloc(test, GT_BATCH + 1, sizeof(*unmap), GFP_KERNEL);
+	pages = kunit_kcalloc(test, GT_BATCH, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, map);
+	KUNIT_ASSERT_NOT_NULL(test, unmap);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	for (i = 0; i < GT_BATCH; i++) {
+		pages[i] = alloc_test_page(test, i);
+		pvio_test_grant(e + i, t->b_id,
+				pvio_page_to_gfn(t->a, pages[i]),
+				GTF_permit_access);
+		pvio_test_map_op(&map[i], t->a_id, REF0 + i, i & 1);
+	}
+	map[5].flags = 0;		/* neither host nor device map */
+	map[17].dom = NO_DOMID;		/* then back to a at 18 */
+	map[31].ref = 1 << 20;		/* beyond the table */
+	pvio_domain_get_stats(t->b, st0);
+	KUNIT_ASSERT_EQ(test, pvio_grant_table_op(t->b, GNTTABOP_map_grant_ref,
+						  map, GT_BATCH), 0);
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_maps - st0->grant_maps,
+			(u64)GT_BATCH - 3);
+	KUNIT_EXPECT_EQ(test, map[5].status, GNTST_bad_gntref);
+	KUNIT_EXPECT_EQ(test, map[17].status, GNTST_bad_domain);
+	KUNIT_EXPECT_EQ(test, map[31].status, GNTST_bad_gntref);
+	for (i = 0; i < GT_BATCH; i++) {
+		if (i == 5 || i == 17 || i == 31) {
+			KUNIT_EXPECT_EQ(test, READ_ONCE(e[i].flags),
+					GTF_permit_access);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, map[i].status, GNTST_okay);
+		KUNIT_EXPECT_PTR_EQ(test,
+				    pvio_machine_addr_to_page(t->b,
+							      map[i].dev_bus_addr),
+				    pages[i]);
+		KUNIT_EXPECT_EQ(test, READ_ONCE(e[i].flags),
+				GTF_permit_access | GTF_reading |
+				(i & 1 ? 0 : GTF_writing));
+		for (j = 0; j < i; j++)
+			if (map[j].status == GNTST_okay)
+				KUNIT_EXPECT_NE(test, map[j].handle,
+						map[i].handle);
+	}
+
+	/* Unmap all in reverse, map[0]'s handle twice in one chunk. */
+	for (i = 0; i < GT_BATCH; i++)
+		pvio_test_unmap_op(&unmap[i], map[GT_BATCH - 1 - i].status ==
+				   GNTST_okay ? map[GT_BATCH - 1 - i].handle :
+				   0xdead);
+	pvio_test_unmap_op(&unmap[GT_BATCH], map[0].handle);
+	pvio_domain_get_stats(t->b, st0);
+	KUNIT_ASSERT_EQ(test, pvio_grant_table_op(t->b,
+						  GNTTABOP_unmap_grant_ref,
+						  unmap, GT_BATCH + 1), 0);
+	pvio_domain_get_stats(t->b, st);
+	KUNIT_EXPECT_EQ(test, st->grant_unmaps - st0->grant_unmaps,
+			(u64)GT_BATCH - 3);
+	for (i = 0; i < GT_BATCH; i++) {
+		j = GT_BATCH - 1 - i;
+		KUNIT_EXPECT_EQ(test, unmap[i].status,
+				j == 5 || j == 17 || j == 31 ?
+				GNTST_bad_handle : GNTST_okay);
+	}
+	KUNIT_EXPECT_EQ(test, unmap[GT_BATCH].status, GNTST_bad_handle);
+	for (i = 0; i < GT_BATCH; i++) {
+		KUNIT_EXPECT_EQ(test, READ_ONCE(e[i].flags), GTF_permit_access);
+		KUNIT_EXPECT_TRUE(test, pvio_test_end_access(e + i));
+		__free_page(pages[i]);
+	}
+}
+
 static void gt_copy(struct kunit *test)
 {
 	struct pvio_test_doms *t = test->priv;
@@ -762,6 +854,7 @@ static struct kunit_case pvio_hv_grant_table_cases[] = {
 	KUNIT_CASE(gt_map_unmap_pins),
 	KUNIT_CASE(gt_map_errors),
 	KUNIT_CASE(gt_partial_batch),
+	KUNIT_CASE(gt_chunked_batch),
 	KUNIT_CASE(gt_copy),
 	KUNIT_CASE(gt_atomic_context),
 	KUNIT_CASE(gt_destroy_granter_while_mapped),

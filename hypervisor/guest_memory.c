@@ -10,12 +10,16 @@
  * machine: its frame numbers are pfns. A domU owns only the pages it was
  * given a frame number for: pvio_page_to_gfn() hands out the next free
  * frame number of that domain (from 1) and counts references to it;
- * pvio_gfn_release() drops one, and the last takes the frame out of the
- * domain's table. The hypervisor translates every frame a domain names
- * (grant entries, gmfn copy operands, start_info) through that domain's
- * table only: a frame it was not given (another domain's, dom0's
- * kernel, one it released) is refused as Xen refuses a frame the domain
- * does not own.
+ * pvio_gfn_release() drops one. A frame whose last reference is dropped
+ * stays the domain's, idle, so that granting the same page again (bio
+ * and page cache pages recur) costs one lookup: up to gfn_cache_frames
+ * (module parameter) idle frames per domain, the least recently released
+ * leaving the domain's table first when there are more, and all of them
+ * with the domain or pvio_gfn_cache_flush(). The hypervisor translates
+ * every frame a domain names (grant entries, gmfn copy operands,
+ * start_info) through that domain's table only: a frame it was not given
+ * (another domain's, dom0's kernel, one that left its table) is refused
+ * as Xen refuses a frame the domain does not own.
  *
  * A domain that is a process of dom0 (/dev/pvio-hv, hvdev.c) has the
  * other kind of memory: its guest addresses are addresses in that process
@@ -25,6 +29,10 @@
  */
 
 #include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/list.h>
 #include <linux/xarray.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -36,29 +44,80 @@
 
 static_assert(PAGE_SIZE == PVIO_PAGE_SIZE);
 
-/* m2p values: the frame number above, its references below. */
-#define PVIO_HV_M2P_REF_BITS	20
-#define PVIO_HV_M2P_REF_MASK	((1UL << PVIO_HV_M2P_REF_BITS) - 1)
 /* grant_entry_v1.frame is 32 bits wide. */
 #define PVIO_HV_MAX_GFN		U32_MAX
+/* References to one frame at most (a page granted that often is a bug). */
+#define PVIO_HV_FRAME_MAX_REFS	((1U << 20) - 1)
+
+/*
+ * Idle frames kept per domain: 8192 (32 MiB of pages held allocated):
+ * a disk's 4096 zero-copy grants in flight twice over.
+ */
+static unsigned int pvio_hv_gfn_cache = 8192;
+module_param_named(gfn_cache_frames, pvio_hv_gfn_cache, uint, 0644);
+MODULE_PARM_DESC(gfn_cache_frames,
+		 "frames a domU keeps after their last reference, per domain (default 8192; 0: a frame leaves with its last reference)");
+
+/* A domU's frame: m2p's value for its page's pfn. */
+struct pvio_hv_frame {
+	struct page *page;
+	u32 gfn;
+	u32 refs;		/* 0: on the domain's idle list */
+	struct list_head idle;
+};
 
 void pvio_hv_p2m_init(struct pvio_domain *d)
 {
 	spin_lock_init(&d->p2m_lock);
 	xa_init_flags(&d->p2m, XA_FLAGS_ALLOC1);
 	xa_init(&d->m2p);
+	INIT_LIST_HEAD(&d->gfn_idle);
+	d->nr_gfn_idle = 0;
 }
 
 /* The domain is freed: nothing can name its frames any more. */
 void pvio_hv_p2m_destroy(struct pvio_domain *d)
 {
+	struct pvio_hv_frame *f;
 	struct page *page;
-	unsigned long gfn;
+	unsigned long i;
 
-	xa_for_each(&d->p2m, gfn, page)
+	xa_for_each(&d->p2m, i, page)
 		put_page(page);
+	if (!d->fdom)
+		xa_for_each(&d->m2p, i, f)
+			kfree(f);
 	xa_destroy(&d->p2m);
 	xa_destroy(&d->m2p);
+}
+
+/*
+ * Take idle frames out of @d's table (the least recently released first)
+ * until at most @keep are idle; onto @out. Under p2m_lock.
+ */
+static void pvio_hv_gfn_trim(struct pvio_domain *d, unsigned int keep,
+			     struct list_head *out)
+{
+	struct pvio_hv_frame *f;
+
+	while (d->nr_gfn_idle > keep) {
+		f = list_first_entry(&d->gfn_idle, struct pvio_hv_frame, idle);
+		list_move_tail(&f->idle, out);
+		d->nr_gfn_idle--;
+		xa_erase(&d->m2p, page_to_pfn(f->page));
+		xa_erase(&d->p2m, f->gfn);
+	}
+}
+
+/* Drop the pages and frames pvio_hv_gfn_trim() took out. Any context. */
+static void pvio_hv_gfn_free(struct list_head *out)
+{
+	struct pvio_hv_frame *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, out, idle) {
+		put_page(f->page);
+		kfree(f);
+	}
 }
 
 /* A guest buffer must be a kernel address range that does not wrap. */
@@ -183,13 +242,17 @@ bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
  * page gets a frame number of that domain the first time (from 1, at
  * most 32 bits wide, as grant_entry_v1.frame) and keeps it while it has
  * references: each call takes one, pvio_gfn_release() drops one (the
- * grant API does so when access to a grant ends). Only pages given a
- * frame number this way can be granted or copied by the domain: the
- * hypervisor refuses every other frame. The table holds a page reference
- * while the frame is in it, so a page freed by the guest with its frame
- * still given is not reused (as a Xen domain's page stays allocated until
- * its last reference goes); the frames left at domain destruction are
- * dropped then.
+ * grant API does so when access to a grant ends). After the last one the
+ * frame stays the domain's, idle, until gfn_cache_frames other frames
+ * went idle after it (or pvio_gfn_cache_flush(), or the domain goes): a
+ * page granted again meanwhile gets the same number back for one lookup
+ * under @d's p2m lock, with no table insert. Only pages given a frame
+ * number this way can be granted or copied by the domain: the hypervisor
+ * refuses every other frame. The table holds a page reference while the
+ * frame is in it, so a page freed by the guest with its frame still given
+ * (referenced or idle) is not reused (as a Xen domain's page stays
+ * allocated until it leaves the domain); the frames left at domain
+ * destruction are dropped then.
  *
  * Context: any; does not sleep (GFP_ATOMIC).
  * Return: the frame number, or PVIO_GFN_INVALID (no memory for the table,
@@ -199,9 +262,9 @@ bool pvio_hv_gfn_to_mfn(struct pvio_domain *d, xen_pfn_t gfn,
  */
 xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
 {
-	unsigned long pfn = page_to_pfn(page), flags, v;
+	unsigned long pfn = page_to_pfn(page), flags;
 	xen_pfn_t gfn = PVIO_GFN_INVALID;
-	void *e;
+	struct pvio_hv_frame *f;
 	u32 id;
 
 	if (d->privileged)
@@ -209,25 +272,38 @@ xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
 	if (d->fdom)	/* its frames are its file's pages */
 		return PVIO_GFN_INVALID;
 	spin_lock_irqsave(&d->p2m_lock, flags);
-	e = xa_load(&d->m2p, pfn);
-	if (e) {
-		v = xa_to_value(e);
-		if ((v & PVIO_HV_M2P_REF_MASK) != PVIO_HV_M2P_REF_MASK &&
-		    !xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v + 1),
-					GFP_ATOMIC)))
-			gfn = v >> PVIO_HV_M2P_REF_BITS;
-	} else if (!xa_alloc(&d->p2m, &id, page,
-			     XA_LIMIT(1, PVIO_HV_MAX_GFN), GFP_ATOMIC)) {
-		v = ((unsigned long)id << PVIO_HV_M2P_REF_BITS) | 1;
-		if (xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v),
-				       GFP_ATOMIC))) {
-			xa_erase(&d->p2m, id);
-		} else {
-			/* The page stays the domain's while it has a frame. */
-			get_page(page);
-			gfn = id;
+	f = xa_load(&d->m2p, pfn);
+	if (f) {
+		if (!f->refs) {
+			list_del(&f->idle);
+			d->nr_gfn_idle--;
 		}
+		if (f->refs < PVIO_HV_FRAME_MAX_REFS) {
+			f->refs++;
+			gfn = f->gfn;
+		}
+		goto out;
 	}
+	f = kmalloc(sizeof(*f), GFP_ATOMIC);
+	if (!f)
+		goto out;
+	if (xa_alloc(&d->p2m, &id, page, XA_LIMIT(1, PVIO_HV_MAX_GFN),
+		     GFP_ATOMIC)) {
+		kfree(f);
+		goto out;
+	}
+	f->page = page;
+	f->gfn = id;
+	f->refs = 1;
+	if (xa_is_err(xa_store(&d->m2p, pfn, f, GFP_ATOMIC))) {
+		xa_erase(&d->p2m, id);
+		kfree(f);
+		goto out;
+	}
+	/* The page stays the domain's while it has a frame. */
+	get_page(page);
+	gfn = id;
+out:
 	spin_unlock_irqrestore(&d->p2m_lock, flags);
 	return gfn;
 }
@@ -238,42 +314,67 @@ EXPORT_SYMBOL_GPL(pvio_page_to_gfn);
  * @d: the domain (the caller's own)
  * @gfn: a frame number of @d
  *
- * The last reference takes the frame out of @d's table (and drops the
- * table's page reference): the hypervisor refuses it from then on, and
- * the number may be given to another page.
- * Dom0's frames and frames @d does not have are ignored.
+ * After the last reference the frame stays in @d's table, idle (the
+ * hypervisor still accepts it, and the page stays allocated), until more
+ * than gfn_cache_frames of @d's frames are idle: then the least recently
+ * released leaves the table (and its page reference is dropped), is
+ * refused from then on, and its number may be given to another page.
+ * Dom0's frames, frames @d does not have and idle ones are ignored.
  *
  * Context: any; does not sleep.
  */
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 {
-	unsigned long pfn, flags, v;
-	struct page *page, *put = NULL;
-	void *e;
+	struct pvio_hv_frame *f = NULL;
+	unsigned long flags;
+	struct page *page;
+	LIST_HEAD(out);
 
 	if (d->privileged || d->fdom || !gfn || gfn > PVIO_HV_MAX_GFN)
 		return;
 	spin_lock_irqsave(&d->p2m_lock, flags);
 	page = xa_load(&d->p2m, gfn);
-	if (page) {
-		pfn = page_to_pfn(page);
-		e = xa_load(&d->m2p, pfn);
-		v = e ? xa_to_value(e) : 1;
-		if ((v & PVIO_HV_M2P_REF_MASK) > 1 &&
-		    !xa_is_err(xa_store(&d->m2p, pfn, xa_mk_value(v - 1),
-					GFP_ATOMIC))) {
-			/* still referenced */
-		} else {
-			xa_erase(&d->m2p, pfn);
-			xa_erase(&d->p2m, gfn);
-			put = page;
-		}
+	if (page)
+		f = xa_load(&d->m2p, page_to_pfn(page));
+	if (f && f->refs && !--f->refs) {
+		list_add_tail(&f->idle, &d->gfn_idle);
+		d->nr_gfn_idle++;
+		pvio_hv_gfn_trim(d, READ_ONCE(pvio_hv_gfn_cache), &out);
 	}
 	spin_unlock_irqrestore(&d->p2m_lock, flags);
-	if (put)
-		put_page(put);
+	pvio_hv_gfn_free(&out);
 }
 EXPORT_SYMBOL_GPL(pvio_gfn_release);
+
+/**
+ * pvio_gfn_cache_flush() - take a domain's idle frames out of its table
+ * @d: the domain (the caller's own)
+ *
+ * Every frame of @d without references (kept by pvio_gfn_release()) leaves
+ * @d's table and drops its page reference: the hypervisor refuses them
+ * from then on, as a frame @d never had. Frames with references stay.
+ * For a guest that frees memory it granted and wants it back now, and
+ * for tests of the refusal. Dom0 and process domains have none.
+ *
+ * Context: any; does not sleep.
+ * Return: the number of frames taken out.
+ */
+unsigned int pvio_gfn_cache_flush(struct pvio_domain *d)
+{
+	unsigned long flags;
+	unsigned int n;
+	LIST_HEAD(out);
+
+	if (d->privileged || d->fdom)
+		return 0;
+	spin_lock_irqsave(&d->p2m_lock, flags);
+	n = d->nr_gfn_idle;
+	pvio_hv_gfn_trim(d, 0, &out);
+	spin_unlock_irqrestore(&d->p2m_lock, flags);
+	pvio_hv_gfn_free(&out);
+	return n;
+}
+EXPORT_SYMBOL_GPL(pvio_gfn_cache_flush);
 
 /**
  * pvio_gfn_to_page() - a domain's page from its frame number

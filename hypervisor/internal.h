@@ -118,12 +118,17 @@ struct pvio_domain {
 	/*
 	 * The domain's frame space (guest_memory.c; dom0's is the identity):
 	 * p2m maps each frame number the domain was given to its page, m2p
-	 * the page's pfn back to xa_mk_value(gfn << PVIO_HV_M2P_REF_BITS |
-	 * references). Changed under p2m_lock (irqsave); read locklessly.
+	 * the page's pfn back to its struct pvio_hv_frame (number and
+	 * references). A frame whose references are all gone stays given,
+	 * on the idle list (least recently released first), until more than
+	 * gfn_cache_frames are idle or the domain goes. Changed under
+	 * p2m_lock (irqsave); p2m read locklessly.
 	 */
 	spinlock_t p2m_lock;
 	struct xarray p2m;
 	struct xarray m2p;
+	struct list_head gfn_idle;
+	unsigned int nr_gfn_idle;
 
 	struct pvio_hv_domain_counters stats;
 };

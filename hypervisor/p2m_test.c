@@ -2,9 +2,10 @@
 /*
  * KUnit suite pvio_hv_p2m: each domain's own frame space. A domU may name
  * in a grant entry, a gmfn copy operand or its start_info only the frames
- * it was given (pvio_page_to_gfn()) and has not released; a frame of
- * dom0's kernel, of another domain, a released one or one never given is
- * refused as Xen refuses a frame the domain does not own (GNTST_bad_page,
+ * it was given (pvio_page_to_gfn()) and that is still in its table
+ * (referenced, or idle after its last release until evicted or flushed);
+ * a frame of dom0's kernel, of another domain, a flushed one or one
+ * never given is refused as Xen refuses a frame the domain does not own (GNTST_bad_page,
  * -EINVAL), and the refusal changes nothing.
  */
 #include <kunit/test.h>
@@ -75,6 +76,38 @@ static void p2m_owned_frame_maps(struct kunit *test)
 	pvio_gfn_release(t->a, gfn);
 	KUNIT_EXPECT_PTR_EQ(test, pvio_gfn_to_page(t->a, gfn), page);
 	pvio_gfn_release(t->a, gfn);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U);
+	__free_page(page);
+}
+
+/*
+ * After its last release a frame stays the domain's, idle: the same page
+ * gets the same number back, it still maps, the table keeps the page;
+ * flushed, it is refused and the page is the guest's alone again.
+ */
+static void p2m_idle_frame_kept(struct kunit *test)
+{
+	struct pvio_test_doms *t = test->priv;
+	struct page *page = p2m_page(test, 0x66);
+	xen_pfn_t gfn = pvio_page_to_gfn(t->a, page);
+
+	KUNIT_ASSERT_NE(test, gfn, PVIO_GFN_INVALID);
+	pvio_gfn_release(t->a, gfn);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 2);
+	KUNIT_EXPECT_PTR_EQ(test, pvio_gfn_to_page(t->a, gfn), page);
+	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, gfn), GNTST_okay);
+	/* An idle frame's extra release changes nothing. */
+	pvio_gfn_release(t->a, gfn);
+	KUNIT_EXPECT_EQ(test, pvio_page_to_gfn(t->a, page), gfn);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 2);
+	/* Referenced frames are not flushed. */
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 0U);
+	KUNIT_EXPECT_PTR_EQ(test, pvio_gfn_to_page(t->a, gfn), page);
+	pvio_gfn_release(t->a, gfn);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U);
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	KUNIT_EXPECT_NULL(test, pvio_gfn_to_page(t->a, gfn));
+	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, gfn), GNTST_bad_page);
 	__free_page(page);
 }
 
@@ -129,11 +162,13 @@ static void p2m_foreign_and_released_refused(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, agfn), GNTST_okay);
 	pvio_gfn_release(t->a, agfn);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U);
 	KUNIT_EXPECT_NULL(test, pvio_gfn_to_page(t->a, agfn));
 	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, agfn), GNTST_bad_page);
 	/* Releasing what a domain does not have changes nothing. */
 	pvio_gfn_release(t->a, never);
 	pvio_gfn_release(t->b, bgfn);
+	pvio_gfn_cache_flush(t->b);
 	__free_page(ap);
 	__free_page(bp);
 }
@@ -210,11 +245,14 @@ static void p2m_page_held_while_given(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
 	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, gfn), GNTST_okay);
 	KUNIT_EXPECT_EQ(test, *(u8 *)page_address(page), 0x55);
-	pvio_gfn_release(t->a, gfn);	/* the page is freed here */
+	pvio_gfn_release(t->a, gfn);	/* idle: still held */
+	KUNIT_EXPECT_EQ(test, page_ref_count(page), 1);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U); /* freed here */
 }
 
 static struct kunit_case pvio_hv_p2m_cases[] = {
 	KUNIT_CASE(p2m_owned_frame_maps),
+	KUNIT_CASE(p2m_idle_frame_kept),
 	KUNIT_CASE(p2m_dom0_frame_refused),
 	KUNIT_CASE(p2m_foreign_and_released_refused),
 	KUNIT_CASE(p2m_copy_gmfn_refused),

@@ -245,6 +245,22 @@ void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 EXPORT_SYMBOL_GPL(pvio_gfn_release);
 
 /**
+ * pvio_gfn_cache_flush() - take a domain's idle frames out of its table
+ * @d: the domain
+ *
+ * Nothing to do: a UML domain keeps no idle frames (its frames are its
+ * physmem file's pages, pinned in dom0 for the domain's life).
+ *
+ * Context: any.
+ * Return: 0.
+ */
+unsigned int pvio_gfn_cache_flush(struct pvio_domain *d)
+{
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_gfn_cache_flush);
+
+/**
  * pvio_gfn_to_page() - this kernel's page of a frame
  * @d: the domain
  * @gfn: a frame of its memory (e.g. from GNTTABOP_setup_table)

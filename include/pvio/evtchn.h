@@ -28,6 +28,13 @@ int pvio_bind_evtchn_to_irqhandler_lateeoi(struct pvio_domain *d,
 					   irq_handler_t handler,
 					   unsigned long flags,
 					   const char *name, void *dev_id);
+int pvio_bind_evtchn_to_threaded_irqhandler_lateeoi(struct pvio_domain *d,
+						    evtchn_port_t port,
+						    irq_handler_t handler,
+						    irq_handler_t thread_fn,
+						    unsigned long flags,
+						    const char *name,
+						    void *dev_id);
 int pvio_bind_interdomain_evtchn_to_irqhandler(struct pvio_domain *d,
 					       domid_t remote_domid,
 					       evtchn_port_t remote_port,

@@ -54,12 +54,14 @@ struct pvio_domain *pvio_dom0(void);
  * gmfn copy operand for one of its own 4 KiB pages, and back. Each domain
  * has its own frame space: dom0's frames are pfns; a domU's page gets a
  * frame number of that domain from pvio_page_to_gfn() (a reference, which
- * pvio_gfn_release() drops; ending access to a grant does it), and the
+ * pvio_gfn_release() drops; ending access to a grant does it; the frame
+ * then stays the domain's, idle, until evicted or flushed), and the
  * hypervisor refuses any frame the domain was not given.
  */
 #define PVIO_GFN_INVALID	((xen_pfn_t)0)
 xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page);
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn);
+unsigned int pvio_gfn_cache_flush(struct pvio_domain *d);
 struct page *pvio_gfn_to_page(struct pvio_domain *d, xen_pfn_t gfn);
 
 /*

@@ -135,24 +135,32 @@ bz=$(pvctl store read $be/feature-zero-copy 2>/dev/null)
 	t_ok "both ends write feature-zero-copy, xvda zero-copy (threshold $(fstat $XVDA zerocopy_threshold))" ||
 	t_fail "both ends write feature-zero-copy" "frontend '$fz' backend '$bz' zero_copy '$(fstat $XVDA zero_copy)'"
 # copies DD-ARGS: bytes the frontend copied through bounce pages, zero-copy
-# requests sent, grants dom0 mapped for one dd.
+# requests sent, grants dom0 mapped, events handed from the interrupt to
+# the IRQ thread, for one dd.
 copies() {
 	c0=$(fstat $XVDA copied_bytes); z0=$(fstat $XVDA zc_reqs); g0=$(gmaps)
+	t0=$(fstat $XVDA irq_threaded)
 	dd "$@" 2>/dev/null
-	echo "$(($(fstat $XVDA copied_bytes) - c0)) $(($(fstat $XVDA zc_reqs) - z0)) $(($(gmaps) - g0))"
+	echo "$(($(fstat $XVDA copied_bytes) - c0)) $(($(fstat $XVDA zc_reqs) - z0)) $(($(gmaps) - g0)) $(($(fstat $XVDA irq_threaded) - t0))"
 }
 # gmaps: dom0's grant maps so far (debugfs pvio/domains)
 gmaps() { awk '$1 == 0 && NF >= 14 { print $7; exit }' /sys/kernel/debug/pvio/domains; }
 set -- $(copies if=/dev/xvda of=/dev/null bs=1M count=1 skip=2 iflag=direct)
 [ "$1" = 0 ] && [ "$2" = 1 ] && t_ok "a 1 MiB read: zero-copy, nothing copied ($3 grants mapped)" ||
 	t_fail "a 1 MiB read: zero-copy, nothing copied" "copied $1, zero-copy requests $2, maps $3"
+thr_read=${4:-0}
 dd if=/dev/xvda of=/tmp/mib bs=1M count=1 skip=2 iflag=direct 2>/dev/null
 set -- $(copies if=/tmp/mib of=/dev/xvda bs=1M count=1 seek=2 oflag=direct)
 [ "$1" = 0 ] && [ "$2" = 1 ] && t_ok "a 1 MiB write: zero-copy, nothing copied ($3 grants mapped)" ||
 	t_fail "a 1 MiB write: zero-copy, nothing copied" "copied $1, zero-copy requests $2, maps $3"
+[ "$thr_read" -ge 1 ] && [ "${4:-0}" -ge 1 ] &&
+	t_ok "zero-copy responses complete in the IRQ thread, not in hard IRQ" ||
+	t_fail "zero-copy responses complete in the IRQ thread" "irq_threaded +$thr_read (read), +${4:-?} (write)"
 set -- $(copies if=/dev/xvda of=/dev/null bs=4k count=1 skip=2 iflag=direct)
 [ "$1" = 4096 ] && [ "$2" = 0 ] && t_ok "a 4 KiB read: bounced (4096 bytes copied)" ||
 	t_fail "a 4 KiB read: bounced" "copied $1, zero-copy requests $2"
+[ "$4" = 0 ] && t_ok "a 4 KiB read completes in hard IRQ (no IRQ thread)" ||
+	t_fail "a 4 KiB read completes in hard IRQ" "irq_threaded +$4"
 echo "# dom0's grant maps so far: $(gmaps)"
 
 # ---- persistent grants --------------------------------------------------
