@@ -131,11 +131,26 @@ static struct pvio_evtchn_irq *info_of(unsigned int irq)
 
 /* ---- masking -------------------------------------------------------- */
 
+/*
+ * As Linux's evtchn_2l_unmask() for an HVM guest: clear the mask bit in
+ * shared_info; only if an event came while the port was masked, mask it
+ * again and have the hypervisor redeliver it (EVTCHNOP_unmask), so a
+ * late EOI with nothing pending costs no hypercall. The hypervisor sets
+ * the pending bit, then tests the mask; here the mask is cleared, then the
+ * pending bit tested, with a full barrier between: one of the two sides
+ * sees the other's write (a duplicate delivery is harmless, the upcall
+ * tests the pending bit).
+ */
 static void unmask_port(struct pvio_evtchn_dom *ed, evtchn_port_t port)
 {
+	struct shared_info *s = ed->si;
 	struct evtchn_unmask unmask = { .port = port };
 
-	/* EVTCHNOP_unmask redelivers an event that arrived while masked. */
+	sync_clear_bit(port, bm(s->evtchn_mask));
+	virt_mb();	/* dom0 on another CPU, even in a uniprocessor UML */
+	if (!sync_test_bit(port, bm(s->evtchn_pending)))
+		return;
+	sync_set_bit(port, bm(s->evtchn_mask));
 	pvio_event_channel_op(ed->d, EVTCHNOP_unmask, &unmask);
 }
 

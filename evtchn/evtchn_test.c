@@ -183,6 +183,41 @@ static void evt_masked_delivery(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, n + 1));
 }
 
+/* Domain @d's EVTCHNOP hypercalls so far (pvio/domains' counters). */
+static u64 evt_hypercalls(struct pvio_domain *d)
+{
+	struct pvio_domain_stats st;
+
+	pvio_domain_get_stats(d, &st);
+	return st.hypercalls[__HYPERVISOR_event_channel_op];
+}
+
+/*
+ * Unmasking a port with nothing pending is a write to shared_info, no
+ * hypercall (Linux's evtchn_2l_unmask()); with an event pending it is
+ * EVTCHNOP_unmask, which redelivers it.
+ */
+static void evt_unmask_hypercall(struct kunit *test)
+{
+	struct evt_test *t = test->priv;
+	u64 before;
+	int n;
+
+	evt_connect(test, false);
+	n = atomic_read(&t->sb.calls);
+	disable_irq(t->sb.irq);
+	before = evt_hypercalls(t->b);
+	enable_irq(t->sb.irq);
+	KUNIT_EXPECT_EQ(test, evt_hypercalls(t->b), before);
+
+	disable_irq(t->sb.irq);
+	KUNIT_ASSERT_EQ(test, pvio_notify_remote_via_evtchn(t->a, t->pa), 0);
+	before = evt_hypercalls(t->b);
+	enable_irq(t->sb.irq);
+	KUNIT_EXPECT_EQ(test, evt_hypercalls(t->b), before + 1);
+	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, n + 1));
+}
+
 /* Affinity follows EVTCHNOP_bind_vcpu; counts land on the new CPU. */
 static void evt_affinity(struct kunit *test)
 {
@@ -358,6 +393,7 @@ static void evt_unbind_closes(struct kunit *test)
 static struct kunit_case pvio_evtchn_cases[] = {
 	KUNIT_CASE(evt_interdomain_delivery),
 	KUNIT_CASE(evt_masked_delivery),
+	KUNIT_CASE(evt_unmask_hypercall),
 	KUNIT_CASE(evt_affinity),
 	KUNIT_CASE(evt_lateeoi_backoff),
 	KUNIT_CASE(evt_lateeoi_threaded),

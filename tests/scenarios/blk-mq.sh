@@ -96,6 +96,25 @@ irq=$(awk '/pvio-blkfront-1$/ { sub(":", "", $1); print $1 }' /proc/interrupts)
 	t_fail "queue 1's event channel bound to CPU 1" "$(cat /proc/irq/$irq/effective_affinity_list)"
 t_check "detach" detach
 
+# ---- colocate=1: ring N's kthread and backend port on CPU N ---------------
+echo 1 >$BP/colocate
+if attach; then
+	cpus=$(for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
+		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs)
+	birq=$(for i in $(awk '/pvio-blkif$/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
+		cat /proc/irq/$i/effective_affinity_list; done | sort | xargs)
+	echo "# colocate: kthreads on CPUs '$cpus', backend ports on CPUs '$birq'"
+	[ "$cpus" = "0 1" ] && [ "$birq" = "0 1" ] &&
+		t_ok "colocate=1: ring 0's and ring 1's kthread and port on CPU 0 and CPU 1" ||
+		t_fail "colocate=1: each ring's kthread and port on its own CPU" "kthreads '$cpus' ports '$birq'"
+	verify /dev/xvda 2 16M && t_ok "colocate=1: fio verify on 2 queues" ||
+		t_fail "colocate=1: fio verify on 2 queues" "$(grep -i err /tmp/fio.out | head -3)"
+	t_check "colocate=1: detach" detach
+else
+	t_fail "colocate=1: attach" "$(dmesg | tail -5)"
+fi
+echo 0 >$BP/colocate
+
 # ---- fallbacks: each combination, its keys and a short fio verify ----------
 # combo NAME BE_QUEUES BE_ORDER FE_QUEUES FE_ORDER QUEUES ORDER_KEY [SLOTS]
 combo() {
