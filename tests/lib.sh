@@ -252,6 +252,7 @@ uml_start() {
 	fi
 	if ! until_ok "${PVIO_UML_TIMEOUT:-600}" pvctl store read /local/domain/$UDOM/name; then
 		UML_WHY="pvctl's monitor did not introduce d$UDOM to the store"
+		uml_diag "$UPID"
 		return 1
 	fi
 	if ! UML_BLK=$(pvctl block-attach "$UDOM" "$3" xvda 2>&1); then
@@ -272,6 +273,22 @@ uml_start() {
 	[ -n "$5" ] || return 0
 	$IP addr add $5/24 dev $UVIF && $IP link set $UVIF up || {
 		UML_WHY="ip addr add $5/24 dev $UVIF failed"; return 1; }
+}
+# uml_diag PID: where each host process of the UML domU whose kernel is
+# PID (its process group) is, as '# uml-diag:' lines: state, wchan, the
+# system call it is in and its dom0 kernel stack; for a UML that stopped.
+uml_diag() {
+	local f p pg
+	[ -n "$1" ] || return 0
+	for f in /proc/[0-9]*/stat; do
+		p=${f#/proc/}; p=${p%/stat}
+		pg=$(sed 's/.*) //' "$f" 2>/dev/null | cut -d' ' -f3)
+		[ "$pg" = "$1" ] || continue
+		echo "# uml-diag: pid $p $(tr -d '\0' </proc/$p/comm 2>/dev/null)" \
+			"$(grep -E '^State' /proc/$p/status 2>/dev/null | tr -s '\t ' ' ')" \
+			"wchan $(cat /proc/$p/wchan 2>/dev/null) syscall $(cut -d' ' -f1-3 /proc/$p/syscall 2>/dev/null)"
+		sed 's/^/# uml-diag:   /' /proc/$p/stack 2>/dev/null | head -n 12
+	done
 }
 # uml_step FILE NAME: the output of UML's step NAME in its console FILE
 # (\r removed); uml_step_ok FILE NAME: that step exited 0.

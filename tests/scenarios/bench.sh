@@ -648,7 +648,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 	for w in $UML_RUNS; do
 		case $w in tcp*|udp*) d=net:umlb:$UVIF; ramp=$NET_O; rt=$NET_T ;;
 		*) d=none; ramp=$RAMP; rt=$RT ;; esac
-		until_ok 900 reached $w
+		until_ok 900 reached $w || uml_diag "$UPID"
 		m0=$(moved $d)
 		# Moving data: its run's ramp has begun.
 		going() { [ "$(moved $d)" -gt $((m0 + 1024)) ] || ended $w; }
@@ -657,7 +657,7 @@ if [ -n "$UML_RUNS" ] && [ -z "$UML_NA" ]; then
 		eval "UW0_$w=\$(win $d)"
 		profile_span "$(span_of "$rt")" /tmp/perf-uml-$w.data
 		eval "UW1_$w=\$(win $d)"
-		until_ok 300 ended $w
+		until_ok 300 ended $w || uml_diag "$UPID"
 	done
 	until_ok 600 test ! -e /run/pvio/umlrun.pid
 	tr -d '\r' <$con >/tmp/umlrun.out
