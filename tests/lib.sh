@@ -288,6 +288,13 @@ uml_diag() {
 			"$(grep -E '^State' /proc/$p/status 2>/dev/null | tr -s '\t ' ' ')" \
 			"wchan $(cat /proc/$p/wchan 2>/dev/null) syscall $(cut -d' ' -f1-3 /proc/$p/syscall 2>/dev/null)"
 		sed 's/^/# uml-diag:   /' /proc/$p/stack 2>/dev/null | head -n 12
+		# A running one: where in its code (UML's kernel is an ELF
+		# program with symbols), when the VM has perf.
+		grep -q '^State:.R' /proc/$p/status 2>/dev/null &&
+			command -v perf >/dev/null || continue
+		perf record -q -o /tmp/uml-diag.data -p "$p" -- sleep 2 >/dev/null 2>&1 &&
+			perf report -q -i /tmp/uml-diag.data --stdio --sort sym 2>/dev/null |
+			grep -v '^$' | head -n 12 | sed 's/^/# uml-diag:   perf /'
 	done
 }
 # uml_step FILE NAME: the output of UML's step NAME in its console FILE
