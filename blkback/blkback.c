@@ -869,14 +869,11 @@ MODULE_PARM_DESC(colocate,
 
 static void pvio_blkback_colocate(struct pvio_blkback_ring *ring)
 {
-	unsigned int n, cpu;
+	unsigned int cpu;
 
 	if (!READ_ONCE(pvio_blkback_colo) || ring->blkif->nr_rings < 2)
 		return;
-	n = ring->idx % num_online_cpus();
-	for_each_online_cpu(cpu)
-		if (!n--)
-			break;
+	cpu = cpumask_nth(ring->idx % num_online_cpus(), cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		return;
 	irq_set_affinity(ring->irq, cpumask_of(cpu));
