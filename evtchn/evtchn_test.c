@@ -195,7 +195,10 @@ static u64 evt_hypercalls(struct pvio_domain *d)
 /*
  * Unmasking a port with nothing pending is a write to shared_info, no
  * hypercall (Linux's evtchn_2l_unmask()); with an event pending it is
- * EVTCHNOP_unmask, which redelivers it.
+ * EVTCHNOP_unmask, which redelivers it. disable_irq() masks the port at
+ * once (IRQ_DISABLE_UNLAZY): a lazy disable would leave it unmasked, and
+ * whether the upcall (on whichever CPU runs vCPU 0) then took the event
+ * before enable_irq() or after would decide which path unmasks it.
  */
 static void evt_unmask_hypercall(struct kunit *test)
 {
@@ -204,6 +207,7 @@ static void evt_unmask_hypercall(struct kunit *test)
 	int n;
 
 	evt_connect(test, false);
+	irq_set_status_flags(t->sb.irq, IRQ_DISABLE_UNLAZY);
 	n = atomic_read(&t->sb.calls);
 	disable_irq(t->sb.irq);
 	before = evt_hypercalls(t->b);
@@ -216,6 +220,7 @@ static void evt_unmask_hypercall(struct kunit *test)
 	enable_irq(t->sb.irq);
 	KUNIT_EXPECT_EQ(test, evt_hypercalls(t->b), before + 1);
 	KUNIT_EXPECT_TRUE(test, evt_wait(&t->sb, n + 1));
+	irq_clear_status_flags(t->sb.irq, IRQ_DISABLE_UNLAZY);
 }
 
 /* Affinity follows EVTCHNOP_bind_vcpu; counts land on the new CPU. */

@@ -27,7 +27,7 @@ static int pvio_hv_domains_show(struct seq_file *m, void *v)
 	st = kmalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
-	seq_puts(m, "domid name vcpus state hypercalls multicall_entries grant_maps grant_unmaps grant_copies grant_copy_bytes events_sent events_delivered maps_held maps_granted\n");
+	seq_puts(m, "domid name vcpus state hypercalls multicall_entries grant_maps grant_unmaps grant_copies grant_copy_bytes events_sent events_delivered maps_held maps_granted maps_granted_peak\n");
 	for (id = 0; id <= PVIO_MAX_DOMID; id++) {
 		d = pvio_hv_domain_get_by_id(id);
 		if (!d)
@@ -35,14 +35,15 @@ static int pvio_hv_domains_show(struct seq_file *m, void *v)
 		pvio_domain_get_stats(d, st);
 		for (total = 0, i = 0; i < ARRAY_SIZE(st->hypercalls); i++)
 			total += st->hypercalls[i];
-		seq_printf(m, "%u %s %u %s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
+		seq_printf(m, "%u %s %u %s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu\n",
 			   d->domid, d->name[0] ? d->name : "-", d->nr_vcpus,
 			   pvio_hv_state_names[READ_ONCE(d->state)], total,
 			   st->multicall_entries, st->grant_maps,
 			   st->grant_unmaps, st->grant_copies,
 			   st->grant_copy_bytes, st->events_sent,
 			   st->events_delivered, st->grant_maps_held,
-			   st->grant_maps_granted);
+			   st->grant_maps_granted,
+			   st->grant_maps_granted_peak);
 		seq_puts(m, "  hypercalls-by-op:");
 		for (i = 0; i < ARRAY_SIZE(st->hypercalls); i++)
 			if (st->hypercalls[i])

@@ -331,7 +331,8 @@ EXPORT_SYMBOL_GPL(pvio_dom0);
  *
  * The live map counts (grant_maps_held: the maps @d holds now, its
  * maptrack's handles in use; grant_maps_granted: the maps of @d's grants
- * any domain holds now, what pvio-hypervisor's max_maps_per_domain caps)
+ * any domain holds now, what pvio-hypervisor's max_maps_per_domain caps;
+ * grant_maps_granted_peak: the most of those at once since @d was created)
  * are read under the maptrack's and the table's locks.
  *
  * Context: any. Counters are read one by one (not an atomic snapshot).
@@ -351,7 +352,8 @@ void pvio_domain_get_stats(const struct pvio_domain *d,
 	st->events_sent = atomic64_read(&d->stats.events_sent);
 	st->events_delivered = atomic64_read(&d->stats.events_delivered);
 	pvio_hv_gnttab_live_maps(d, &st->grant_maps_held,
-				 &st->grant_maps_granted);
+				 &st->grant_maps_granted,
+				 &st->grant_maps_granted_peak);
 }
 EXPORT_SYMBOL_GPL(pvio_domain_get_stats);
 

@@ -92,6 +92,7 @@ struct pvio_hv_grant_table {
 	domid_t domid;
 	bool dying;
 	unsigned int maps;		/* live maps of its grants */
+	unsigned int maps_peak;		/* the most of them at once */
 	unsigned int nr_frames;
 	unsigned int max_frames;
 	struct grant_entry_v1 *shared[PVIO_GNTTAB_MAX_FRAMES];
@@ -485,8 +486,8 @@ static s16 pvio_hv_gnttab_pin_locked(struct pvio_domain *rd,
 		act->rd_pins++;
 	else
 		act->wr_pins++;
-	if (map)
-		gt->maps++;
+	if (map && ++gt->maps > gt->maps_peak)
+		gt->maps_peak = gt->maps;
 	*mfnp = act->mfn;
 	page = act->page;
 	if (pagep)
@@ -1297,15 +1298,17 @@ void pvio_hv_gnttab_domain_free(struct pvio_domain *d)
 
 /*
  * Live maps: those @d holds (its maptrack's handles in use) and those of
- * @d's grants (by any domain). Any context.
+ * @d's grants (by any domain), with the most of the latter at once since
+ * the domain was created. Any context.
  */
 void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
-			      u64 *granted)
+			      u64 *granted, u64 *peak)
 {
 	unsigned long flags;
 
 	*held = 0;
 	*granted = 0;
+	*peak = 0;
 	if (d->maptrack) {
 		spin_lock_irqsave(&d->maptrack->lock, flags);
 		*held = d->maptrack->in_use;
@@ -1314,6 +1317,7 @@ void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
 	if (d->grant_table) {
 		spin_lock_irqsave(&d->grant_table->lock, flags);
 		*granted = d->grant_table->maps;
+		*peak = d->grant_table->maps_peak;
 		spin_unlock_irqrestore(&d->grant_table->lock, flags);
 	}
 }

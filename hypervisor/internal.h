@@ -199,9 +199,9 @@ void pvio_hv_gnttab_domain_free(struct pvio_domain *d);
 /* XENMAPSPACE_grant_table: frame @idx of @d's table becomes @page (@gfn). */
 int pvio_hv_gnttab_place_frame(struct pvio_domain *d, unsigned int idx,
 			       struct page *page, xen_pfn_t gfn);
-/* Live maps @d holds and live maps of @d's grants. Any context. */
+/* Live maps @d holds, of @d's grants now and at most. Any context. */
 void pvio_hv_gnttab_live_maps(const struct pvio_domain *d, u64 *held,
-			      u64 *granted);
+			      u64 *granted, u64 *peak);
 long pvio_hv_do_grant_table_op(struct pvio_domain *caller, unsigned int cmd,
 			       unsigned long uop, unsigned int count);
 

@@ -162,6 +162,7 @@ struct pvio_domain_stats {
 	u64 events_delivered;
 	u64 grant_maps_held;		/* live maps the domain holds now */
 	u64 grant_maps_granted;		/* live maps of its grants now */
+	u64 grant_maps_granted_peak;	/* the most of them at once */
 };
 
 void pvio_domain_get_stats(const struct pvio_domain *d,
