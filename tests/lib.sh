@@ -292,9 +292,24 @@ uml_diag() {
 		# program with symbols), when the VM has perf.
 		grep -q '^State:.R' /proc/$p/status 2>/dev/null &&
 			command -v perf >/dev/null || continue
+		grep -E '^Sig(Pnd|Blk|Cgt)|^ShdPnd' /proc/$p/status 2>/dev/null |
+			tr -s '\t ' ' ' | sed 's/^/# uml-diag:   /'
 		perf record -q -o /tmp/uml-diag.data -p "$p" -- sleep 2 >/dev/null 2>&1 &&
-			perf report -q -i /tmp/uml-diag.data --stdio --sort sym 2>/dev/null |
-			grep -v '^$' | head -n 12 | sed 's/^/# uml-diag:   perf /'
+			perf report -q -i /tmp/uml-diag.data --stdio --sort dso,sym 2>/dev/null |
+			grep -v '^$' | head -n 30 | sed 's/^/# uml-diag:   perf /'
+		# A signal storm (the first caught stop's profile was signal
+		# delivery): which signals, sent by whom, in 1 s.
+		perf record -q -o /tmp/uml-sig.data -e signal:signal_generate -a \
+			-- sleep 1 >/dev/null 2>&1 &&
+			perf script -i /tmp/uml-sig.data 2>/dev/null |
+			sed -n 's/^ *\([^ ]*\) .*signal_generate: sig=\([0-9]*\) errno=[0-9-]* code=\([0-9-]*\) comm=\([^ ]*\) pid=\([0-9]*\).*/sig \2 code \3 from \1 to \4 \5/p' |
+			sort | uniq -c | sort -rn | head -n 8 | sed 's/^/# uml-diag:   1 s of /'
+		# A fault loop (the second caught stop: SIGSEGV, SEGV_MAPERR,
+		# 12000 a second): where, and at which address.
+		perf record -q -o /tmp/uml-pf.data -e exceptions:page_fault_user \
+			-p "$p" -- sleep 0.3 >/dev/null 2>&1 &&
+			perf script -i /tmp/uml-pf.data -F ip,sym,trace 2>/dev/null |
+			sort | uniq -c | sort -rn | head -n 4 | sed 's/^/# uml-diag:   fault /'
 	done
 }
 # uml_step FILE NAME: the output of UML's step NAME in its console FILE

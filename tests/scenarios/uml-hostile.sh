@@ -120,7 +120,7 @@ else
 fi
 
 done_() { grep -q '^PVIO-HOSTILE-DONE' $out.raw || ! uml_alive; }
-until_ok "$UML_TIMEOUT" done_
+until_ok "$UML_TIMEOUT" done_ || { read -r hpid _m </run/pvio/h1.pid; uml_diag "$hpid"; } 2>/dev/null
 tr -d '\r' <$out.raw >$out
 if ! grep -q '^PVIO-HOSTILE-DONE' $out; then
 	t_fail "UML ran every hostile act" "$(tail -n 5 $out)"

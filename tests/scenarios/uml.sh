@@ -123,7 +123,7 @@ iperf3 -s -D -B $BE_IP -p 5201 -I /tmp/uml-iperf3.pid >/tmp/uml-iperf3.log 2>&1 
 
 # Until UML's last step: an fio on its /dev/xvda that dom0 kills.
 killme() { grep -q '^PVIO-UML-KILLME' $out.raw || ! uml_alive; }
-until_ok "$UML_TIMEOUT" killme
+until_ok "$UML_TIMEOUT" killme || uml_diag "$umlpid"
 tr -d '\r' <$out.raw >$out
 if grep -q '^PVIO-UML-KILLME' $out; then
 	# fio takes a while to start in UML (60 libraries): until it writes.
@@ -337,6 +337,7 @@ if uml_start u2 "$run2" /tmp/uml-disk2.img 00:16:3e:00:98:02 10.98.1.1 &&
 	[ "$held" = "$kgr" ] && t_ok "u2: dom0 holds maps of kdom's grants only ($held)" ||
 		t_fail "u2: dom0 holds maps of kdom's grants only" "dom0 holds $held, kdom's granted $kgr"
 else
+	[ -n "$UML_WHY" ] || uml_diag "$UPID"
 	t_fail "u2: a second UML domain to destroy" "${UML_WHY:-no PVIO-UML-DESTROYME}: $(tail -n 3 /tmp/u2.out.raw 2>/dev/null | tr -d '\r')"
 	[ -e /run/pvio/u2.pid ] && pvctl destroy u2
 fi
