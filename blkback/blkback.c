@@ -649,6 +649,120 @@ static void pvio_blkback_submit(struct pvio_blkback_ring *ring,
 	pvio_blkback_put_req(r);
 }
 
+/*
+ * colocate=1: ring N of several runs on dom0's Nth online CPU, its
+ * port's events and its kthread, where an in-kernel domU's blkfront
+ * submits queue N's requests (its port bound to that CPU): a request and
+ * its response never wake the other vCPU. Under TCG that hop is most of
+ * a QD1 request's time (docs/block.md); it also keeps a queue's work off
+ * the other vCPU, so one queue's throughput is about halved.
+ * colocate=2: the same while the ring is lightly loaded (at most
+ * PVIO_BLKBACK_COLO_LIGHT requests outstanding in each of
+ * PVIO_BLKBACK_COLO_SETTLE windows of PVIO_BLKBACK_COLO_MS in a row while
+ * spread), spread as with 0 after a busier window (at least
+ * PVIO_BLKBACK_COLO_BUSY) and, to probe, after PVIO_BLKBACK_COLO_PROBE
+ * colocated windows; decided by the ring's kthread once per window.
+ * Applies to rings started after the change. 0: the scheduler places the
+ * kthread, the port stays on vCPU 0, as xen-blkback.
+ */
+#define PVIO_BLKBACK_COLO_MS	20
+#define PVIO_BLKBACK_COLO_LIGHT	1
+#define PVIO_BLKBACK_COLO_BUSY	4
+#define PVIO_BLKBACK_COLO_SETTLE	3
+#define PVIO_BLKBACK_COLO_PROBE		50
+static unsigned int pvio_blkback_colo = 2;
+module_param_named(colocate, pvio_blkback_colo, uint, 0644);
+MODULE_PARM_DESC(colocate,
+		 "ring N of several (its kthread and its event channel) on the Nth online CPU: 0 never, 1 always (lowest QD1 latency, half a queue's throughput), 2 while the ring is lightly loaded (default)");
+
+/* Colocate @ring on its CPU (@on) or spread it again. Process context. */
+static void pvio_blkback_place(struct pvio_blkback_ring *ring, bool on)
+{
+	unsigned int cpu;
+
+	if (!on) {
+		if (ring->colo_cpu < 0)
+			return;
+		irq_set_affinity(ring->irq,
+				 cpumask_of(cpumask_first(cpu_online_mask)));
+		set_cpus_allowed_ptr(ring->task, cpu_possible_mask);
+		ring->colo_cpu = -1;
+		ring->stats.colo_spread++;
+		return;
+	}
+	cpu = cpumask_nth(ring->idx % num_online_cpus(), cpu_online_mask);
+	if (cpu >= nr_cpu_ids || ring->colo_cpu == cpu)
+		return;
+	irq_set_affinity(ring->irq, cpumask_of(cpu));
+	set_cpus_allowed_ptr(ring->task, cpumask_of(cpu));
+	ring->colo_cpu = cpu;
+	ring->stats.colo_on++;
+}
+
+/*
+ * colocate=2's load: the requests the frontend has outstanding, pushed
+ * and not yet consumed as responses (req_prod - (rsp_event - 1): a
+ * frontend that goes idle asks for an event at its consumer index + 1).
+ * Not the backend's own backlog, which stays at one whether the ring is
+ * spread (the kthread keeps up) or colocated (it preempts the submitter
+ * at each request). Only a placement hint: a frontend writing nonsense
+ * there moves its own ring's kthread, clamped to the ring's size.
+ */
+static void pvio_blkback_colo_sample(struct pvio_blkback_ring *ring)
+{
+	struct blkif_sring *s = ring->ring.sring;
+	unsigned int n;
+
+	n = READ_ONCE(s->req_prod) - READ_ONCE(s->rsp_event) + 1;
+	n = min(n, ring->nr_reqs);
+	if (n > ring->colo_peak)
+		ring->colo_peak = n;
+}
+
+static void pvio_blkback_colocate(struct pvio_blkback_ring *ring)
+{
+	ring->colo_cpu = -1;
+	ring->colo_peak = 0;
+	ring->colo_light = 0;
+	ring->colo_next = jiffies + msecs_to_jiffies(PVIO_BLKBACK_COLO_MS);
+	if (READ_ONCE(pvio_blkback_colo) == 1 && ring->blkif->nr_rings > 1)
+		pvio_blkback_place(ring, true);
+}
+
+/*
+ * colocate=2, once per window (the ring's kthread): a spread ring is
+ * colocated after PVIO_BLKBACK_COLO_SETTLE light windows in a row; a
+ * colocated one is spread after a busy window or PVIO_BLKBACK_COLO_PROBE
+ * windows. A polled ring (poll_ns) is never colocated: its kthread's poll
+ * window and the frontend's poller would spin on the same CPU in turns.
+ */
+static void pvio_blkback_colo_adapt(struct pvio_blkback_ring *ring)
+{
+	if (READ_ONCE(pvio_blkback_colo) != 2 || ring->blkif->nr_rings < 2 ||
+	    ring->poll_ns || time_before(jiffies, ring->colo_next))
+		return;
+	if (ring->colo_cpu >= 0) {
+		/*
+		 * Colocated, a ring cannot look busy: its kthread preempts
+		 * the submitter at each request, so even a QD32 frontend has
+		 * one outstanding. Spread it every PVIO_BLKBACK_COLO_PROBE
+		 * windows to see what its frontend asks for when it can.
+		 */
+		if (ring->colo_peak >= PVIO_BLKBACK_COLO_BUSY ||
+		    ++ring->colo_light >= PVIO_BLKBACK_COLO_PROBE) {
+			pvio_blkback_place(ring, false);
+			ring->colo_light = 0;
+		}
+	} else if (ring->colo_peak > PVIO_BLKBACK_COLO_LIGHT) {
+		ring->colo_light = 0;
+	} else if (++ring->colo_light >= PVIO_BLKBACK_COLO_SETTLE) {
+		pvio_blkback_place(ring, true);
+		ring->colo_light = 0;
+	}
+	ring->colo_peak = 0;
+	ring->colo_next = jiffies + msecs_to_jiffies(PVIO_BLKBACK_COLO_MS);
+}
+
 /* One round; returns true if anything was done. */
 static bool pvio_blkback_round(struct pvio_blkback_ring *ring)
 {
@@ -738,6 +852,7 @@ static bool pvio_blkback_round(struct pvio_blkback_ring *ring)
 		pvio_blkback_submit(ring, r);
 	}
 	blk_finish_plug(&plug);
+	pvio_blkback_colo_sample(ring);
 
 	if (!ring->halted && PVIO_RING_PUSH_RESPONSES(&ring->ring))
 		pvio_notify_remote_via_irq(ring->irq);
@@ -825,6 +940,7 @@ static int pvio_blkback_thread(void *data)
 			while (pvio_blkback_round(ring))
 				;
 		} while (ring->poll_ns && pvio_blkback_poll(ring));
+		pvio_blkback_colo_adapt(ring);
 		if (eoi) {
 			if (ring->eoi_flags & PVIO_EOI_FLAG_SPURIOUS)
 				ring->stats.spurious_eoi++;
@@ -850,34 +966,6 @@ static int pvio_blkback_thread(void *data)
 	}
 	pvio_blkback_purge_lru(ring, true);
 	return 0;
-}
-
-/*
- * colocate=1: ring N of several runs on dom0's Nth online CPU, its
- * port's events and its kthread, where an in-kernel domU's blkfront
- * submits queue N's requests (its port bound to that CPU): a request and
- * its response never wake the other vCPU. Under TCG that hop is most of
- * a QD1 request's time (docs/block.md); it also keeps a queue's work off
- * the other vCPU, so one queue's throughput is about halved. Applies to
- * rings started after the change. 0 (default): the scheduler places the
- * kthread, the port stays on vCPU 0, as xen-blkback.
- */
-static bool pvio_blkback_colo;
-module_param_named(colocate, pvio_blkback_colo, bool, 0644);
-MODULE_PARM_DESC(colocate,
-		 "run ring N of several (its kthread and its event channel) on the Nth online CPU: lowest QD1 latency, half a queue's throughput (default: off)");
-
-static void pvio_blkback_colocate(struct pvio_blkback_ring *ring)
-{
-	unsigned int cpu;
-
-	if (!READ_ONCE(pvio_blkback_colo) || ring->blkif->nr_rings < 2)
-		return;
-	cpu = cpumask_nth(ring->idx % num_online_cpus(), cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		return;
-	irq_set_affinity(ring->irq, cpumask_of(cpu));
-	set_cpus_allowed_ptr(ring->task, cpumask_of(cpu));
 }
 
 /**

@@ -84,6 +84,8 @@ struct pvio_blkback_stats {
 	u64 poll_misses;	/* windows that ended with none */
 	u64 map_ns;		/* time in the map/unmap multicalls */
 	u64 unmap_ops;		/* grants unmapped (per-request maps) */
+	u64 colo_on;		/* moved onto its submitting CPU (colocate) */
+	u64 colo_spread;	/* spread again (colocate=2) */
 };
 
 /*
@@ -137,6 +139,12 @@ struct pvio_blkback_stats {
  *	frontend domain's quota since the connect (kthread only)
  * @poll_ns: the poll window of a ring the frontend asked to be polled
  *	(pvio's queue-N/poll, docs/block.md), in ns; 0: sleep at once
+ * @colo_cpu: the CPU this ring is colocated on (its kthread and port), or
+ *	-1 while it is spread (kthread only; colocate=1 and 2)
+ * @colo_peak: the most requests in flight seen since @colo_next (kthread)
+ * @colo_light: spread: light windows in a row; colocated: windows since
+ *	it was colocated (kthread only)
+ * @colo_next: jiffies of colocate=2's next placement decision (kthread)
  * @stats: counters (kthread writes, sysfs reads the sum of the rings)
  */
 struct pvio_blkback_ring {
@@ -180,6 +188,10 @@ struct pvio_blkback_ring {
 	unsigned long next_lru;
 	bool quota_reported;
 	u64 poll_ns;
+	int colo_cpu;
+	unsigned int colo_peak;
+	unsigned int colo_light;
+	unsigned long colo_next;
 
 	struct pvio_blkback_stats stats;
 };

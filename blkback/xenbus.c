@@ -150,6 +150,8 @@ PVIO_BLKBACK_STAT(map_refused, map_refused);
 PVIO_BLKBACK_STAT(poll_hits, poll_hits);
 PVIO_BLKBACK_STAT(poll_misses, poll_misses);
 PVIO_BLKBACK_STAT(map_ns, map_ns);
+PVIO_BLKBACK_STAT(colo_on, colo_on);
+PVIO_BLKBACK_STAT(colo_spread, colo_spread);
 PVIO_BLKBACK_STAT(unmap_ops, unmap_ops);
 
 static struct attribute *pvio_blkback_stat_attrs[] = {
@@ -175,6 +177,8 @@ static struct attribute *pvio_blkback_stat_attrs[] = {
 	&dev_attr_poll_hits.attr,
 	&dev_attr_poll_misses.attr,
 	&dev_attr_map_ns.attr,
+	&dev_attr_colo_on.attr,
+	&dev_attr_colo_spread.attr,
 	&dev_attr_unmap_ops.attr,
 	NULL
 };

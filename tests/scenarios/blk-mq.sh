@@ -113,7 +113,43 @@ if attach; then
 else
 	t_fail "colocate=1: attach" "$(dmesg | tail -5)"
 fi
-echo 0 >$BP/colocate
+
+# ---- colocate=2 (the default): colocated while light, spread when busy --
+# fio pinned to CPU 1 submits on queue 1 (blk-mq's CPU -> queue map):
+# QD1 keeps ring 1 light, so it is colocated (counted: the partition
+# scan's reads at attach may have colocated it already, and then the 1 s
+# probe spreads it and QD1 colocates it again within a 3 s run; where its
+# kthread is at the end depends on the probe's phase, so it is printed,
+# not asserted); 4k randread QD32 x 2 jobs then makes both rings busy, so
+# they are spread again (counted, likewise).
+echo 2 >$BP/colocate
+kcpus() {	# the CPUs each of the domain's ring kthreads may run on
+	for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
+		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs
+}
+if attach; then
+	on0=$(bstat $domid $XVDA colo_on); sp0=$(bstat $domid $XVDA colo_spread)
+	echo "# colocate=2 after attach: the kthreads on CPUs '$(kcpus)', colo_on $on0 colo_spread $sp0"
+	fio --name=qd1 --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
+	    --bs=4k --iodepth=1 --cpus_allowed=1 --time_based --runtime=3 >/tmp/qd1.out 2>&1
+	on=$(($(bstat $domid $XVDA colo_on) - on0)); c1=$(kcpus)
+	echo "# colocate=2 after QD1 on CPU 1: the kthreads on CPUs '$c1', $on move(s) onto a CPU"
+	[ "$on" -ge 1 ] &&
+		t_ok "colocate=2: QD1 on CPU 1 colocates ring 1 ($on time(s))" ||
+		t_fail "colocate=2: QD1 on CPU 1 colocates ring 1 on CPU 1" "kthread on '$c1', colo_on +$on"
+	fio --name=qd32 --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
+	    --bs=4k --iodepth=32 --numjobs=2 --time_based --runtime=2 >/tmp/qd32.out 2>&1
+	sp=$(($(bstat $domid $XVDA colo_spread) - sp0)); c1=$(kcpus)
+	echo "# colocate=2 after QD32: the kthreads on CPUs '$c1', $sp spread(s)"
+	[ "$sp" -ge 1 ] &&
+		t_ok "colocate=2: QD32 spreads the rings again ($sp times)" ||
+		t_fail "colocate=2: QD32 spreads the rings again" "kthread on '$c1', colo_spread +$sp"
+	verify /dev/xvda 2 16M && t_ok "colocate=2: fio verify QD32 x 2 jobs" ||
+		t_fail "colocate=2: fio verify QD32 x 2 jobs" "$(grep -i err /tmp/fio.out | head -3)"
+	t_check "colocate=2: detach" detach
+else
+	t_fail "colocate=2: attach" "$(dmesg | tail -5)"
+fi
 
 # ---- fallbacks: each combination, its keys and a short fio verify ----------
 # combo NAME BE_QUEUES BE_ORDER FE_QUEUES FE_ORDER QUEUES ORDER_KEY [SLOTS]
