@@ -140,8 +140,10 @@ struct pvio_blkback_stats {
  * @poll_ns: the poll window of a ring the frontend asked to be polled
  *	(pvio's queue-N/poll, docs/block.md), in ns; 0: sleep at once
  * @colo_cpu: the CPU this ring is colocated on (its kthread and port), or
- *	-1 while it is spread (kthread only; colocate=1 and 2)
- * @colo_peak: the most requests in flight seen since @colo_next (kthread)
+ *	-1 while it is spread (set at start for colocate=1, by the kthread
+ *	for colocate=2)
+ * @colo_peak: the most requests the frontend had outstanding at a round
+ *	since @colo_next (pvio_blkback_colo_sample(); kthread only)
  * @colo_light: spread: light windows in a row; colocated: windows since
  *	it was colocated (kthread only)
  * @colo_next: jiffies of colocate=2's next placement decision (kthread)

@@ -127,23 +127,25 @@ kcpus() {	# the CPUs each of the domain's ring kthreads may run on
 	for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
 		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs
 }
+# colo_load STAT NAME FIO-ARGS...: a 4k randread fio with FIO-ARGS on
+# xvda; NAME passes if the vbd's statistic STAT grew during it.
+colo_load() {
+	_st=$1 _name=$2; shift 2
+	_n0=$(bstat $domid $XVDA $_st)
+	fio --name=colo --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
+	    --bs=4k --time_based "$@" >/tmp/colo.out 2>&1
+	_n=$(($(bstat $domid $XVDA $_st) - _n0)); _c=$(kcpus)
+	echo "# $_name: the kthreads on CPUs '$_c', $_st +$_n"
+	[ "$_n" -ge 1 ] && t_ok "$_name ($_st +$_n)" ||
+		t_fail "$_name" "kthreads on '$_c', $_st +$_n"
+}
 if attach; then
-	on0=$(bstat $domid $XVDA colo_on); sp0=$(bstat $domid $XVDA colo_spread)
-	echo "# colocate=2 after attach: the kthreads on CPUs '$(kcpus)', colo_on $on0 colo_spread $sp0"
-	fio --name=qd1 --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
-	    --bs=4k --iodepth=1 --cpus_allowed=1 --time_based --runtime=3 >/tmp/qd1.out 2>&1
-	on=$(($(bstat $domid $XVDA colo_on) - on0)); c1=$(kcpus)
-	echo "# colocate=2 after QD1 on CPU 1: the kthreads on CPUs '$c1', $on move(s) onto a CPU"
-	[ "$on" -ge 1 ] &&
-		t_ok "colocate=2: QD1 on CPU 1 colocates ring 1 ($on time(s))" ||
-		t_fail "colocate=2: QD1 on CPU 1 colocates ring 1 on CPU 1" "kthread on '$c1', colo_on +$on"
-	fio --name=qd32 --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
-	    --bs=4k --iodepth=32 --numjobs=2 --time_based --runtime=2 >/tmp/qd32.out 2>&1
-	sp=$(($(bstat $domid $XVDA colo_spread) - sp0)); c1=$(kcpus)
-	echo "# colocate=2 after QD32: the kthreads on CPUs '$c1', $sp spread(s)"
-	[ "$sp" -ge 1 ] &&
-		t_ok "colocate=2: QD32 spreads the rings again ($sp times)" ||
-		t_fail "colocate=2: QD32 spreads the rings again" "kthread on '$c1', colo_spread +$sp"
+	echo "# colocate=2 after attach: the kthreads on CPUs '$(kcpus)'," \
+	     "colo_on $(bstat $domid $XVDA colo_on) colo_spread $(bstat $domid $XVDA colo_spread)"
+	colo_load colo_on "colocate=2: QD1 on CPU 1 colocates ring 1" \
+		--iodepth=1 --cpus_allowed=1 --runtime=3
+	colo_load colo_spread "colocate=2: QD32 x 2 jobs spreads the rings again" \
+		--iodepth=32 --numjobs=2 --runtime=2
 	verify /dev/xvda 2 16M && t_ok "colocate=2: fio verify QD32 x 2 jobs" ||
 		t_fail "colocate=2: fio verify QD32 x 2 jobs" "$(grep -i err /tmp/fio.out | head -3)"
 	t_check "colocate=2: detach" detach
