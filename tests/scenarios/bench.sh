@@ -605,8 +605,9 @@ uml_wl() {
 	case "$1" in
 	tcp*|udp*)
 		echo "iperf3 -c 10.90.3.1 -p $PORT -t $NET_T -O $NET_O $(iperf_args $1) -J --logfile /tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
-	*)	# fio's clock reads per I/O are UML system calls: gtod_reduce.
-		echo "fio --name=$1 --filename=/dev/xvda --direct=1 --ioengine=libaio --thread --time_based --runtime=$RT --ramp_time=$RAMP --gtod_reduce=1 --eta=never $(fio_job $1) --output-format=json --output=/tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
+	*)	# fio's clock reads per I/O are UML system calls: gtod_reduce,
+		# but not for lat, whose result is the latency.
+		echo "fio --name=$1 --filename=/dev/xvda --direct=1 --ioengine=libaio --thread --time_based --runtime=$RT --ramp_time=$RAMP $([ "$1" = lat ] || echo --gtod_reduce=1) --eta=never $(fio_job $1) --output-format=json --output=/tmp/$1.json; r=\$?; cat /tmp/$1.json; [ \$r = 0 ]" ;;
 	esac
 }
 # moved DEVSTAT: KiB UML's workload moved so far (its vif's bytes both
