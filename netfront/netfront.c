@@ -132,26 +132,28 @@ static struct netdev_queue *pvio_nf_txq(struct pvio_nf_queue *queue)
 	return netdev_get_tx_queue(queue->nf->dev, queue->id);
 }
 
+/* ---- TX --------------------------------------------------------------- */
+
 /*
- * End the grant on @page. On failure the backend still has access: the
- * page is handed to pvio-grant's deferred list (which puts our reference
- * once the grant really ends) and never reused; the device is broken.
+ * End a TX slot's grant; its ref goes back to the queue's reserve. On
+ * failure the backend still has access: the page is handed to
+ * pvio-grant's deferred list (which puts our reference once the grant
+ * really ends, and frees the ref to the domain's list), never reused, and
+ * the device is broken.
  */
-static bool pvio_nf_end_access(struct pvio_nf_queue *queue, grant_ref_t ref,
-			       struct page *page)
+static void pvio_nf_tx_end_access(struct pvio_nf_queue *queue,
+				  grant_ref_t ref, struct page *page)
 {
 	if (pvio_gnttab_end_foreign_access_ref(queue->nf->d, ref)) {
-		pvio_gnttab_free_grant_reference(queue->nf->d, ref);
-		return true;
+		pvio_gnttab_release_grant_reference(queue->nf->d,
+						    &queue->gref_tx_head, ref);
+		return;
 	}
 	queue->stats.end_access_failed++;
 	pvio_nf_broken(queue->nf, "backend kept access to a page");
 	get_page(page);
 	pvio_gnttab_end_foreign_access(queue->nf->d, ref, page);
-	return false;
 }
-
-/* ---- TX --------------------------------------------------------------- */
 
 struct pvio_nf_piece {
 	struct page *page;
@@ -229,19 +231,6 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	}
 	if (skb->len > XEN_NETIF_MAX_TX_SIZE)
 		goto drop;
-	for (i = 0; i < n; i++) {
-		int r = pvio_gnttab_grant_foreign_access(queue->nf->d, queue->nf->beid,
-							 pvio_page_to_gfn(queue->nf->d,
-									  p[i].page),
-							 true);
-
-		if (r < 0) {
-			while (i--)
-				pvio_nf_end_access(queue, refs[i], p[i].page);
-			goto drop;
-		}
-		refs[i] = r;
-	}
 	need = n + gso;
 
 	spin_lock_bh(&queue->tx_lock);
@@ -249,10 +238,35 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	if (!queue->nf->connected || queue->nf->broken ||
 	    pvio_nf_tx_free_slots(queue) < need) {
 		spin_unlock_bh(&queue->tx_lock);
-		for (i = 0; i < n; i++)
-			pvio_nf_end_access(queue, refs[i], p[i].page);
 		goto drop;
 	}
+	/*
+	 * The refs come from the queue's own reserve (xen-netfront's
+	 * gref_tx_head): one per TX slot, so a free slot always has one. The
+	 * domain's free list is not enough: here the table cannot grow, and
+	 * other devices' grants may have taken every free entry.
+	 */
+	for (i = 0; i < n; i++) {
+		int r = pvio_gnttab_claim_grant_reference(queue->nf->d,
+							  &queue->gref_tx_head);
+
+		if (r < 0) {
+			while (i--)
+				pvio_gnttab_release_grant_reference(queue->nf->d,
+								    &queue->gref_tx_head,
+								    refs[i]);
+			queue->stats.tx_drop_nogrant++;
+			spin_unlock_bh(&queue->tx_lock);
+			goto drop;
+		}
+		refs[i] = r;
+	}
+	for (i = 0; i < n; i++)
+		pvio_gnttab_grant_foreign_access_ref(queue->nf->d, refs[i],
+						     queue->nf->beid,
+						     pvio_page_to_gfn(queue->nf->d,
+								      p[i].page),
+						     true);
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		flags |= XEN_NETTXF_csum_blank | XEN_NETTXF_data_validated;
 	else if (skb->ip_summed == CHECKSUM_UNNECESSARY)
@@ -330,7 +344,7 @@ static void pvio_nf_tx_gc(struct pvio_nf_queue *queue)
 			s = &queue->tx_slots[rsp.id];
 			if (rsp.status != XEN_NETIF_RSP_OKAY)
 				queue->stats.tx_errors++;
-			pvio_nf_end_access(queue, s->ref, s->page);
+			pvio_nf_tx_end_access(queue, s->ref, s->page);
 			dev_kfree_skb_any(s->skb);
 			s->skb = NULL;
 			s->page = NULL;
@@ -676,6 +690,7 @@ static const struct {
 	S(tx_packets), S(tx_bytes), S(rx_packets), S(rx_bytes),
 	S(tx_gso), S(rx_gso), S(tx_linearized), S(tx_stops),
 	S(tx_errors), S(tx_dropped), S(rx_errors), S(rx_dropped),
+	S(tx_drop_nogrant),
 #undef S
 };
 
@@ -845,11 +860,13 @@ static void pvio_nf_queue_release(struct pvio_nf_queue *queue)
 
 		if (!test_bit(i, queue->tx_busy))
 			continue;
-		pvio_nf_end_access(queue, s->ref, s->page);
+		pvio_nf_tx_end_access(queue, s->ref, s->page);
 		dev_kfree_skb_any(s->skb);
 		s->skb = NULL;
 		__clear_bit(i, queue->tx_busy);
 	}
+	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_tx_head);
+	queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
 	for (i = 0; i < PVIO_NF_RING; i++) {
 		struct page *page = pvio_nf_rx_take(queue, i);
 
@@ -893,9 +910,14 @@ static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
 	err = pvio_nf_pool_create(queue);
 	if (err)
 		goto end_rings;
-	err = pvio_nf_bind(queue);
+	/* process context: the table may grow for them */
+	err = pvio_gnttab_alloc_grant_references(queue->nf->d, PVIO_NF_RING,
+						 &queue->gref_tx_head);
 	if (err)
 		goto destroy_pool;
+	err = pvio_nf_bind(queue);
+	if (err)
+		goto free_refs;
 	pvio_nf_bind_cpu(queue);
 	queue->nr_tx_free = PVIO_NF_RING;
 	for (i = 0; i < PVIO_NF_RING; i++)
@@ -903,6 +925,9 @@ static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
 	bitmap_zero(queue->tx_busy, PVIO_NF_RING);
 	return 0;
 
+free_refs:
+	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_tx_head);
+	queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
 destroy_pool:
 	pvio_nf_pool_destroy(queue);
 end_rings:
@@ -1087,6 +1112,7 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 		queue->id = q;
 		queue->cpu = -1;
 		spin_lock_init(&queue->tx_lock);
+		queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
 		timer_setup(&queue->refill_timer, pvio_nf_refill_timer, 0);
 		netif_napi_add(dev, &queue->napi, pvio_nf_poll);
 	}

@@ -94,6 +94,7 @@ struct pvio_nf_stats {
 	u64 rx_packets, rx_bytes, rx_errors, rx_dropped;
 	u64 tx_packets, tx_bytes, tx_errors, tx_dropped;
 	u64 tx_gso, tx_linearized, rx_gso, tx_stops;
+	u64 tx_drop_nogrant;		/* the TX reserve was empty */
 	u64 end_access_failed;
 	u64 backend_restarts, reconnects, recovery_timeouts;
 };
@@ -129,6 +130,7 @@ struct pvio_nf_queue {
 	DECLARE_BITMAP(tx_busy, PVIO_NF_RING);
 	u16 tx_free[PVIO_NF_RING];
 	unsigned int nr_tx_free;
+	grant_ref_t gref_tx_head;	/* reserved TX refs, one per slot */
 
 	/* RX */
 	struct napi_struct napi;
