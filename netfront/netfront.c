@@ -380,14 +380,18 @@ static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 		page = pvio_nf_page_alloc(queue);
 		if (!page)
 			break;
-		ref = pvio_gnttab_grant_foreign_access(queue->nf->d, queue->nf->beid,
-						       pvio_page_to_gfn(queue->nf->d,
-									page),
-						       false);
+		/* the queue's RX reserve: one ref per ring slot */
+		ref = pvio_gnttab_claim_grant_reference(queue->nf->d,
+							&queue->gref_rx_head);
 		if (ref < 0) {
 			pvio_nf_page_put(queue, page);
 			break;
 		}
+		pvio_gnttab_grant_foreign_access_ref(queue->nf->d, ref,
+						     queue->nf->beid,
+						     pvio_page_to_gfn(queue->nf->d,
+								      page),
+						     false);
 		queue->rx_pages[idx] = page;
 		queue->rx_refs[idx] = ref;
 		req = RING_GET_REQUEST(&queue->rx, queue->rx.req_prod_pvt++);
@@ -425,7 +429,8 @@ static struct page *pvio_nf_rx_take(struct pvio_nf_queue *queue, RING_IDX i)
 		pvio_gnttab_end_foreign_access(queue->nf->d, queue->rx_refs[idx], page);
 		return NULL;
 	}
-	pvio_gnttab_free_grant_reference(queue->nf->d, queue->rx_refs[idx]);
+	pvio_gnttab_release_grant_reference(queue->nf->d, &queue->gref_rx_head,
+					    queue->rx_refs[idx]);
 	return page;
 }
 
@@ -873,6 +878,8 @@ static void pvio_nf_queue_release(struct pvio_nf_queue *queue)
 		if (page)
 			pvio_nf_page_put(queue, page);
 	}
+	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_rx_head);
+	queue->gref_rx_head = PVIO_GNTTAB_LIST_END;
 	pvio_nf_pool_destroy(queue);
 	pvio_nf_free_ring(queue, &queue->tx_page, queue->tx_ring_ref);
 	pvio_nf_free_ring(queue, &queue->rx_page, queue->rx_ring_ref);
@@ -915,6 +922,10 @@ static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
 						 &queue->gref_tx_head);
 	if (err)
 		goto destroy_pool;
+	err = pvio_gnttab_alloc_grant_references(queue->nf->d, PVIO_NF_RING,
+						 &queue->gref_rx_head);
+	if (err)
+		goto free_refs;
 	err = pvio_nf_bind(queue);
 	if (err)
 		goto free_refs;
@@ -926,7 +937,9 @@ static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
 	return 0;
 
 free_refs:
+	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_rx_head);
 	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_tx_head);
+	queue->gref_rx_head = PVIO_GNTTAB_LIST_END;
 	queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
 destroy_pool:
 	pvio_nf_pool_destroy(queue);
@@ -1113,6 +1126,7 @@ struct pvio_nf *pvio_nf_create(struct pvio_xenbus_device *xdev,
 		queue->cpu = -1;
 		spin_lock_init(&queue->tx_lock);
 		queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
+		queue->gref_rx_head = PVIO_GNTTAB_LIST_END;
 		timer_setup(&queue->refill_timer, pvio_nf_refill_timer, 0);
 		netif_napi_add(dev, &queue->napi, pvio_nf_poll);
 	}

@@ -138,6 +138,7 @@ struct pvio_nf_queue {
 	struct page_pool *pool;
 	struct page *rx_pages[PVIO_NF_RING];
 	grant_ref_t rx_refs[PVIO_NF_RING];
+	grant_ref_t gref_rx_head;	/* reserved RX refs, one per slot */
 	struct timer_list refill_timer;
 
 	struct pvio_nf_stats stats;
