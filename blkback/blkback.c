@@ -671,7 +671,18 @@ static void pvio_blkback_submit(struct pvio_blkback_ring *ring,
 #define PVIO_BLKBACK_COLO_SETTLE	3
 #define PVIO_BLKBACK_COLO_PROBE		50
 static unsigned int pvio_blkback_colo = 2;
-module_param_named(colocate, pvio_blkback_colo, uint, 0644);
+
+/* colocate= takes 0, 1 or 2; anything else is -EINVAL (as null_blk checks). */
+static int pvio_blkback_colo_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, 2);
+}
+
+static const struct kernel_param_ops pvio_blkback_colo_ops = {
+	.set = pvio_blkback_colo_set,
+	.get = param_get_uint,
+};
+module_param_cb(colocate, &pvio_blkback_colo_ops, &pvio_blkback_colo, 0644);
 MODULE_PARM_DESC(colocate,
 		 "ring N of several (its kthread and its event channel) on the Nth online CPU: 0 never, 1 always (lowest QD1 latency, half a queue's throughput), 2 while the ring is lightly loaded (default)");
 

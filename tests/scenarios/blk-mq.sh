@@ -98,6 +98,12 @@ t_check "detach" detach
 
 # ---- colocate=1: ring N's kthread and backend port on CPU N ---------------
 echo 1 >$BP/colocate
+# an out-of-range value is refused and changes nothing
+if ! echo 3 >$BP/colocate 2>/dev/null && [ "$(cat $BP/colocate)" = 1 ]; then
+	t_ok "colocate=3 refused (EINVAL), colocate stays 1"
+else
+	t_fail "colocate=3 refused" "now '$(cat $BP/colocate)'"
+fi
 if attach; then
 	cpus=$(for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
 		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs)
