@@ -132,6 +132,13 @@ static struct netdev_queue *pvio_nf_txq(struct pvio_nf_queue *queue)
 	return netdev_get_tx_queue(queue->nf->dev, queue->id);
 }
 
+/* Return what is left of a grant ref reserve; it is empty afterwards. */
+static void pvio_nf_reserve_free(struct pvio_nf_queue *queue, grant_ref_t *head)
+{
+	pvio_gnttab_free_grant_references(queue->nf->d, *head);
+	*head = PVIO_GNTTAB_LIST_END;
+}
+
 /* ---- TX --------------------------------------------------------------- */
 
 /*
@@ -870,16 +877,14 @@ static void pvio_nf_queue_release(struct pvio_nf_queue *queue)
 		s->skb = NULL;
 		__clear_bit(i, queue->tx_busy);
 	}
-	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_tx_head);
-	queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
+	pvio_nf_reserve_free(queue, &queue->gref_tx_head);
 	for (i = 0; i < PVIO_NF_RING; i++) {
 		struct page *page = pvio_nf_rx_take(queue, i);
 
 		if (page)
 			pvio_nf_page_put(queue, page);
 	}
-	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_rx_head);
-	queue->gref_rx_head = PVIO_GNTTAB_LIST_END;
+	pvio_nf_reserve_free(queue, &queue->gref_rx_head);
 	pvio_nf_pool_destroy(queue);
 	pvio_nf_free_ring(queue, &queue->tx_page, queue->tx_ring_ref);
 	pvio_nf_free_ring(queue, &queue->rx_page, queue->rx_ring_ref);
@@ -937,10 +942,8 @@ static int pvio_nf_queue_setup(struct pvio_nf_queue *queue)
 	return 0;
 
 free_refs:
-	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_rx_head);
-	pvio_gnttab_free_grant_references(queue->nf->d, queue->gref_tx_head);
-	queue->gref_rx_head = PVIO_GNTTAB_LIST_END;
-	queue->gref_tx_head = PVIO_GNTTAB_LIST_END;
+	pvio_nf_reserve_free(queue, &queue->gref_rx_head);
+	pvio_nf_reserve_free(queue, &queue->gref_tx_head);
 destroy_pool:
 	pvio_nf_pool_destroy(queue);
 end_rings:

@@ -97,6 +97,10 @@ irq=$(awk '/pvio-blkfront-1$/ { sub(":", "", $1); print $1 }' /proc/interrupts)
 t_check "detach" detach
 
 # ---- colocate=1: ring N's kthread and backend port on CPU N ---------------
+kcpus() {	# the CPUs each of the domain's ring kthreads may run on
+	for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
+		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs
+}
 echo 1 >$BP/colocate
 # an out-of-range value is refused and changes nothing
 if ! echo 3 >$BP/colocate 2>/dev/null && [ "$(cat $BP/colocate)" = 1 ]; then
@@ -105,8 +109,7 @@ else
 	t_fail "colocate=3 refused" "now '$(cat $BP/colocate)'"
 fi
 if attach; then
-	cpus=$(for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
-		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs)
+	cpus=$(kcpus)
 	birq=$(for i in $(awk '/pvio-blkif$/ { sub(":", "", $1); print $1 }' /proc/interrupts); do
 		cat /proc/irq/$i/effective_affinity_list; done | sort | xargs)
 	echo "# colocate: kthreads on CPUs '$cpus', backend ports on CPUs '$birq'"
@@ -129,10 +132,6 @@ fi
 # not asserted); 4k randread QD32 x 2 jobs then makes both rings busy, so
 # they are spread again (counted, likewise).
 echo 2 >$BP/colocate
-kcpus() {	# the CPUs each of the domain's ring kthreads may run on
-	for p in $(ps | awk '/\[pvio-blkback\.'$domid'\./ { print $1 }'); do
-		awk '/^Cpus_allowed_list/ { print $2 }' /proc/$p/status; done | sort | xargs
-}
 # colo_load STAT NAME FIO-ARGS...: a 4k randread fio with FIO-ARGS on
 # xvda; NAME passes if the vbd's statistic STAT grew during it.
 colo_load() {
