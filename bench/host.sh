@@ -12,6 +12,11 @@
 #   BENCH_REPS, BENCH_RUNTIME, BENCH_RAMP, NET_TIME: rounds and seconds
 #   BENCH_PEERS      the block peers run beside native and pvio (default
 #                    "dmlinear nvmetcp nbd"; "none": no peer)
+#   BENCH_PARAMS     pvio module parameters set after loading, for
+#                    experiments: "pvio_netfront.tx_orphan=1 ..." (each
+#                    MODULE.PARAM=VALUE is written to
+#                    /sys/module/MODULE/parameters/PARAM; the run's
+#                    META line and the report name them)
 
 vm_args=()
 
@@ -63,6 +68,14 @@ bench_settings() {
 	[ -z "${BENCH_BLK:-}" ] || vm_args+=(--env "BENCH_BLK=$BENCH_BLK")
 	[ -z "${BENCH_NET:-}" ] || vm_args+=(--env "BENCH_NET=$BENCH_NET")
 	[ -z "${BENCH_PEERS:-}" ] || vm_args+=(--env "BENCH_PEERS=$BENCH_PEERS")
+	if [ -n "${BENCH_PARAMS:-}" ]; then
+		local p
+		for p in $BENCH_PARAMS; do
+			[[ "$p" =~ ^pvio_[a-z0-9_]+\.[a-z0-9_]+=[A-Za-z0-9_,.-]+$ ]] ||
+				bench_die "BENCH_PARAMS: '$p' is not pvio_MODULE.PARAM=VALUE"
+		done
+		vm_args+=(--env "BENCH_PARAMS=$BENCH_PARAMS")
+	fi
 	# The ramdisks (the backing device and one per block peer) and the rest.
 	vm_args+=(--mem $((2048 + 4 * ${DISK_MIB:-256})))
 	[ -z "${PVIO_BENCH_FAULT:-}" ] || vm_args+=(--env "PVIO_BENCH_FAULT=$PVIO_BENCH_FAULT")

@@ -18,7 +18,8 @@
       FILE (a complete bench run's JSON, with its .md and .png beside it)
       becomes DIR/latest.{json,md,png}, a row of DIR/history.md and the
       README's bench-latest block; a profiled run's .md becomes
-      DIR/latest-profile.md and nothing else changes
+      DIR/latest-profile.md (BENCH_PROFILE=graph: latest-profile-graph.md)
+      and nothing else changes
 
 Everything is computed here, on the host: the guest has no python.
 Ratios are split-driver (pvio) over native, from the same boot; with
@@ -763,6 +764,8 @@ def header(con, complete, why, mode):
         s += ", UDP fixed rate %s datagrams/s" % m.get("udp_pps", "?")
     host = con.host or host_info()
     s += "\nhost CPU %s, %s CPUs" % (host.get("cpu", "?"), host.get("cpus", "?"))
+    if m.get("params", "none") != "none":
+        s += "\nmodule parameters set (BENCH_PARAMS): %s" % m["params"].replace(",", " ")
     if m.get("profile"):
         s += "\nPROFILED (perf record ran during each window: a diagnosis, not results)"
     if not complete:
@@ -1093,10 +1096,13 @@ def publish(path, results, readme, commit):
     _, doc = from_json(path)
     prefix = path[:-5] if path.endswith(".json") else path
     os.makedirs(results, exist_ok=True)
-    if (doc.get("guest") or {}).get("profile"):
-        shutil.copyfile(prefix + ".md", os.path.join(results, "latest-profile.md"))
+    prof = (doc.get("guest") or {}).get("profile")
+    if prof:
+        # BENCH_PROFILE=graph (call chains) and the flat profile keep a file each
+        name = "latest-profile-graph.md" if prof == "graph" else "latest-profile.md"
+        shutil.copyfile(prefix + ".md", os.path.join(results, name))
         print("report: profiled run (not results): %s" %
-              os.path.relpath(os.path.join(results, "latest-profile.md")))
+              os.path.relpath(os.path.join(results, name)))
         return 0
     if not doc.get("complete"):
         print("report: %s is incomplete (%s): not published" % (path, doc.get("incomplete_reason")),

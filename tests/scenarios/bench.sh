@@ -297,7 +297,7 @@ if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
 fi
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:+1} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,)"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:-} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,) params=$(echo ${BENCH_PARAMS:-none} | tr ' ' ,)"
 
 # No transparent huge pages, on every path alike: with fio's buffers in
 # THPs, the stock 6.1 kernel's nvmet-tcp target (the NVMe/TCP peer) hit
@@ -314,6 +314,15 @@ if [ -n "${BENCH_PROFILE:-}" ]; then
 fi
 dmesg -c >/dev/null
 if pvio_load; then t_ok "insmod every pvio module"; else t_fail "insmod every pvio module"; fi
+# BENCH_PARAMS: module parameters for an experiment (bench/host.sh)
+for p in ${BENCH_PARAMS:-}; do
+	f=/sys/module/${p%%.*}/parameters/${p#*.}; f=${f%%=*}
+	if echo "${p#*=}" >"$f" 2>/dev/null; then
+		echo "# parameter ${p%%=*} = $(cat "$f")"
+	else
+		t_fail "set the parameter $p" "no writable $f"
+	fi
+done
 echo "# loaded:"
 lsmod | grep '^pvio' | sed 's/^/#   /'
 echo "# taint: $(cat /proc/sys/kernel/tainted) (out-of-tree modules set O, unsigned ones E)"
