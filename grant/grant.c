@@ -438,6 +438,38 @@ bool pvio_gnttab_query_foreign_access(struct pvio_domain *d, grant_ref_t ref)
 }
 EXPORT_SYMBOL_GPL(pvio_gnttab_query_foreign_access);
 
+/*
+ * Revoke @ref unless it is in use; *@gfn: the frame whose reference goes
+ * with it (0 if the grant was not an access grant). Return: as
+ * pvio_gnttab_end_foreign_access_ref().
+ */
+static bool pvio_grant_end_ref(struct pvio_grant_dom *g, grant_ref_t ref,
+			       xen_pfn_t *gfn)
+{
+	struct grant_entry_v1 *e;
+	u16 *pflags, flags, old;
+
+	*gfn = 0;
+	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
+		return false;
+	e = pvio_grant_entry(g, ref);
+	pflags = &e->flags;
+	flags = READ_ONCE(*pflags);
+	/* sync_: locked even in a uniprocessor (UML) guest, as Linux's. */
+	for (;;) {
+		if (flags & (GTF_reading | GTF_writing))
+			return false;
+		old = sync_cmpxchg(pflags, flags, 0);
+		if (old == flags)
+			break;
+		flags = old;
+	}
+	/* The frame's reference taken when it was granted goes with it. */
+	if (flags & GTF_permit_access)
+		*gfn = READ_ONCE(e->frame);
+	return true;
+}
+
 /**
  * pvio_gnttab_end_foreign_access_ref() - revoke a grant if it is not in use
  * @d: the caller's own domain
@@ -456,30 +488,63 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_query_foreign_access);
 bool pvio_gnttab_end_foreign_access_ref(struct pvio_domain *d,
 					grant_ref_t ref)
 {
-	struct pvio_grant_dom *g = pvio_grant_dom(d);
-	struct grant_entry_v1 *e;
-	u16 *pflags, flags, old;
+	xen_pfn_t gfn;
 
-	if (!g || WARN_ON_ONCE(!pvio_grant_entry_ok(g, ref)))
+	if (!pvio_grant_end_ref(pvio_grant_dom(d), ref, &gfn))
 		return false;
-	e = pvio_grant_entry(g, ref);
-	pflags = &e->flags;
-	flags = READ_ONCE(*pflags);
-	/* sync_: locked even in a uniprocessor (UML) guest, as Linux's. */
-	for (;;) {
-		if (flags & (GTF_reading | GTF_writing))
-			return false;
-		old = sync_cmpxchg(pflags, flags, 0);
-		if (old == flags)
-			break;
-		flags = old;
-	}
-	/* The frame's reference taken when it was granted goes with it. */
-	if (flags & GTF_permit_access)
-		pvio_gfn_release(d, READ_ONCE(e->frame));
+	if (gfn)
+		pvio_gfn_release(d, gfn);
 	return true;
 }
 EXPORT_SYMBOL_GPL(pvio_gnttab_end_foreign_access_ref);
+
+/* Frames released per hold of the domain's p2m lock. */
+#define PVIO_GRANT_END_BATCH	64
+
+/**
+ * pvio_gnttab_end_foreign_access_refs() - revoke grants not in use, at once
+ * @d: the caller's own domain
+ * @refs: @n grants
+ * @n: how many
+ * @ended: out, one per grant: true if access ended
+ *
+ * pvio_gnttab_end_foreign_access_ref() of each grant, with the frame
+ * references of the ended ones dropped in batches of 64 per hold of the
+ * domain's p2m lock (pvio_gfn_release_batch()) instead of one hold per
+ * grant: a 1 MiB zero-copy request ends 256 grants. Each grant is revoked
+ * as Linux's gnttab_end_foreign_access_ref_v1() (XSA-396): one still
+ * mapped or copied by the peer is left alone (@ended false), and the
+ * caller must not reuse its page or free its ref (it may defer it with
+ * pvio_gnttab_end_foreign_access()).
+ *
+ * Context: any.
+ * Return: how many grants ended.
+ */
+unsigned int pvio_gnttab_end_foreign_access_refs(struct pvio_domain *d,
+						 const grant_ref_t *refs,
+						 unsigned int n, bool *ended)
+{
+	struct pvio_grant_dom *g = pvio_grant_dom(d);
+	xen_pfn_t gfns[PVIO_GRANT_END_BATCH], gfn;
+	unsigned int i, k = 0, done = 0;
+
+	for (i = 0; i < n; i++) {
+		ended[i] = pvio_grant_end_ref(g, refs[i], &gfn);
+		if (!ended[i])
+			continue;
+		done++;
+		if (!gfn)
+			continue;
+		gfns[k++] = gfn;
+		if (k == PVIO_GRANT_END_BATCH) {
+			pvio_gfn_release_batch(d, gfns, k);
+			k = 0;
+		}
+	}
+	pvio_gfn_release_batch(d, gfns, k);
+	return done;
+}
+EXPORT_SYMBOL_GPL(pvio_gnttab_end_foreign_access_refs);
 
 static void pvio_grant_deferred_work(struct work_struct *work)
 {

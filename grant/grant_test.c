@@ -226,8 +226,67 @@ static void grant_teardown_while_mapped(struct kunit *test)
 	t->a_id = pvio_domain_id(t->a);
 }
 
+/*
+ * Ending three grants at once, the second still mapped by b: two end and
+ * drop their frames' references under one p2m lock (two idle frames to
+ * flush), the mapped one is left alone and ends after its unmap.
+ */
+static void grant_end_batch(struct kunit *test)
+{
+	struct gt *t = test->priv;
+	struct gnttab_map_grant_ref map;
+	struct gnttab_unmap_grant_ref unmap;
+	struct page *page[3], *mapped;
+	grant_handle_t handle;
+	grant_ref_t refs[3];
+	bool ended[3];
+	unsigned int i;
+	int ref;
+
+	for (i = 0; i < 3; i++) {
+		page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page[i]);
+	}
+	pvio_gfn_cache_flush(t->a);
+	for (i = 0; i < 3; i++) {
+		ref = pvio_gnttab_grant_foreign_access(t->a, t->b_id,
+						       pvio_page_to_gfn(t->a, page[i]),
+						       true);
+		KUNIT_ASSERT_GE(test, ref, 8);
+		refs[i] = ref;
+	}
+	pvio_gnttab_set_map_op(&map, GNTMAP_readonly, refs[1], t->a_id);
+	KUNIT_ASSERT_EQ(test, pvio_gnttab_map_refs(t->b, &map, &mapped, 1), 0);
+	KUNIT_ASSERT_EQ(test, map.status, GNTST_okay);
+	handle = map.handle;
+
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_end_foreign_access_refs(t->a, refs, 3,
+								  ended), 2U);
+	KUNIT_EXPECT_TRUE(test, ended[0]);
+	KUNIT_EXPECT_FALSE(test, ended[1]);
+	KUNIT_EXPECT_TRUE(test, ended[2]);
+	/* the ended ones' frames are idle now; the mapped one's is not */
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 2U);
+	/* an ended grant cannot be mapped any more */
+	pvio_gnttab_set_map_op(&map, GNTMAP_readonly, refs[0], t->a_id);
+	pvio_gnttab_map_refs(t->b, &map, NULL, 1);
+	KUNIT_EXPECT_NE(test, map.status, GNTST_okay);
+
+	KUNIT_EXPECT_FALSE(test, pvio_gnttab_end_foreign_access_ref(t->a, refs[1]));
+	pvio_gnttab_set_unmap_op(&unmap, handle);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_refs(t->b, &unmap, NULL, 1), 0);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_end_foreign_access_refs(t->a, &refs[1],
+								  1, ended), 1U);
+	KUNIT_EXPECT_TRUE(test, ended[0]);
+	for (i = 0; i < 3; i++)
+		pvio_gnttab_free_grant_reference(t->a, refs[i]);
+	for (i = 0; i < 3; i++)
+		__free_page(page[i]);
+}
+
 static struct kunit_case pvio_grant_cases[] = {
 	KUNIT_CASE(grant_map_end_access),
+	KUNIT_CASE(grant_end_batch),
 	KUNIT_CASE(grant_references),
 	KUNIT_CASE(grant_copy_and_mixed),
 	KUNIT_CASE(grant_teardown_while_mapped),

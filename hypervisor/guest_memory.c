@@ -109,6 +109,21 @@ static void pvio_hv_gfn_trim(struct pvio_domain *d, unsigned int keep,
 	}
 }
 
+/* One reference of @gfn dropped; an unused frame goes idle. Under p2m_lock. */
+static void pvio_hv_gfn_put(struct pvio_domain *d, xen_pfn_t gfn)
+{
+	struct pvio_hv_frame *f = NULL;
+	struct page *page;
+
+	page = xa_load(&d->p2m, gfn);
+	if (page)
+		f = xa_load(&d->m2p, page_to_pfn(page));
+	if (f && f->refs && !--f->refs) {
+		list_add_tail(&f->idle, &d->gfn_idle);
+		d->nr_gfn_idle++;
+	}
+}
+
 /* Drop the pages and frames pvio_hv_gfn_trim() took out. Any context. */
 static void pvio_hv_gfn_free(struct list_head *out)
 {
@@ -325,26 +340,51 @@ EXPORT_SYMBOL_GPL(pvio_page_to_gfn);
  */
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 {
-	struct pvio_hv_frame *f = NULL;
 	unsigned long flags;
-	struct page *page;
 	LIST_HEAD(out);
 
 	if (d->privileged || d->fdom || !gfn || gfn > PVIO_HV_MAX_GFN)
 		return;
 	spin_lock_irqsave(&d->p2m_lock, flags);
-	page = xa_load(&d->p2m, gfn);
-	if (page)
-		f = xa_load(&d->m2p, page_to_pfn(page));
-	if (f && f->refs && !--f->refs) {
-		list_add_tail(&f->idle, &d->gfn_idle);
-		d->nr_gfn_idle++;
-		pvio_hv_gfn_trim(d, READ_ONCE(pvio_hv_gfn_cache), &out);
-	}
+	pvio_hv_gfn_put(d, gfn);
+	pvio_hv_gfn_trim(d, READ_ONCE(pvio_hv_gfn_cache), &out);
 	spin_unlock_irqrestore(&d->p2m_lock, flags);
 	pvio_hv_gfn_free(&out);
 }
 EXPORT_SYMBOL_GPL(pvio_gfn_release);
+
+/**
+ * pvio_gfn_release_batch() - drop references pvio_page_to_gfn() took, at once
+ * @d: the domain (the caller's own)
+ * @gfns: @n frame numbers of @d, each one reference
+ * @n: how many (0 is allowed)
+ *
+ * pvio_gfn_release() of each, under one hold of @d's p2m lock instead of
+ * @n (a 1 MiB zero-copy request ends 256 grants at once), the excess
+ * idle frames trimmed once at the end. Entries that are 0, beyond 32
+ * bits, idle or not @d's are ignored, as pvio_gfn_release() ignores
+ * them; nothing for dom0 or a process domain.
+ *
+ * Context: any; does not sleep.
+ */
+void pvio_gfn_release_batch(struct pvio_domain *d, const xen_pfn_t *gfns,
+			    unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+	LIST_HEAD(out);
+
+	if (d->privileged || d->fdom || !n)
+		return;
+	spin_lock_irqsave(&d->p2m_lock, flags);
+	for (i = 0; i < n; i++)
+		if (gfns[i] && gfns[i] <= PVIO_HV_MAX_GFN)
+			pvio_hv_gfn_put(d, gfns[i]);
+	pvio_hv_gfn_trim(d, READ_ONCE(pvio_hv_gfn_cache), &out);
+	spin_unlock_irqrestore(&d->p2m_lock, flags);
+	pvio_hv_gfn_free(&out);
+}
+EXPORT_SYMBOL_GPL(pvio_gfn_release_batch);
 
 /**
  * pvio_gfn_cache_flush() - take a domain's idle frames out of its table

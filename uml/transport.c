@@ -245,6 +245,22 @@ void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 EXPORT_SYMBOL_GPL(pvio_gfn_release);
 
 /**
+ * pvio_gfn_release_batch() - drop frame numbers pvio_page_to_gfn() gave
+ * @d: the domain
+ * @gfns: the frames
+ * @n: how many
+ *
+ * Nothing to do, as pvio_gfn_release().
+ *
+ * Context: any.
+ */
+void pvio_gfn_release_batch(struct pvio_domain *d, const xen_pfn_t *gfns,
+			    unsigned int n)
+{
+}
+EXPORT_SYMBOL_GPL(pvio_gfn_release_batch);
+
+/**
  * pvio_gfn_cache_flush() - take a domain's idle frames out of its table
  * @d: the domain
  *

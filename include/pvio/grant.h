@@ -21,6 +21,9 @@ void pvio_gnttab_grant_foreign_access_ref(struct pvio_domain *d,
 					  xen_pfn_t gfn, bool readonly);
 bool pvio_gnttab_end_foreign_access_ref(struct pvio_domain *d,
 					grant_ref_t ref);
+unsigned int pvio_gnttab_end_foreign_access_refs(struct pvio_domain *d,
+						 const grant_ref_t *refs,
+						 unsigned int n, bool *ended);
 void pvio_gnttab_end_foreign_access(struct pvio_domain *d, grant_ref_t ref,
 				    struct page *page);
 bool pvio_gnttab_query_foreign_access(struct pvio_domain *d,

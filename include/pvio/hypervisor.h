@@ -61,6 +61,8 @@ struct pvio_domain *pvio_dom0(void);
 #define PVIO_GFN_INVALID	((xen_pfn_t)0)
 xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page);
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn);
+void pvio_gfn_release_batch(struct pvio_domain *d, const xen_pfn_t *gfns,
+			    unsigned int n);
 unsigned int pvio_gfn_cache_flush(struct pvio_domain *d);
 struct page *pvio_gfn_to_page(struct pvio_domain *d, xen_pfn_t gfn);
 
