@@ -172,12 +172,10 @@ static bool pvio_blkfront_end_zc_grants(struct pvio_blkfront *info,
 					struct pvio_blkfront_shadow *s)
 {
 	unsigned int i, keep = 0, n = min(s->nr_segs, s->zc_segs);
-	bool ended[PVIO_BLK_MAX_INDIRECT_SEGS];
+	bool ended[ARRAY_SIZE(s->gref)];	/* zc_segs indexes gref too */
 	bool ok = true;
 
 	/* One p2m lock per 64 frames released, not one per page. */
-	if (WARN_ON_ONCE(n > ARRAY_SIZE(ended)))
-		n = ARRAY_SIZE(ended);
 	pvio_gnttab_end_foreign_access_refs(info->d, s->gref, n, ended);
 	for (i = 0; i < s->zc_segs; i++) {
 		if (i < n && !ended[i]) {

@@ -340,16 +340,8 @@ EXPORT_SYMBOL_GPL(pvio_page_to_gfn);
  */
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn)
 {
-	unsigned long flags;
-	LIST_HEAD(out);
-
-	if (d->privileged || d->fdom || !gfn || gfn > PVIO_HV_MAX_GFN)
-		return;
-	spin_lock_irqsave(&d->p2m_lock, flags);
-	pvio_hv_gfn_put(d, gfn);
-	pvio_hv_gfn_trim(d, READ_ONCE(pvio_hv_gfn_cache), &out);
-	spin_unlock_irqrestore(&d->p2m_lock, flags);
-	pvio_hv_gfn_free(&out);
+	if (gfn && gfn <= PVIO_HV_MAX_GFN)
+		pvio_gfn_release_batch(d, &gfn, 1);
 }
 EXPORT_SYMBOL_GPL(pvio_gfn_release);
 
