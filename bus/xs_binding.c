@@ -185,6 +185,8 @@ static int pvio_xs_serve_local(struct pvio_xs_dom *x)
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	WRITE_ONCE(x->ring, r);
+	/* A request notified while x->ring was NULL is seen now. */
+	pvio_store_ring_kick(r);
 	return 0;
 }
 

@@ -98,6 +98,14 @@ static void xs_domain_attach_work(struct work_struct *work)
 		return;
 	}
 	WRITE_ONCE(xd->ring, r);
+	/*
+	 * The attach's own kick may have found the ring empty before the
+	 * domain's first request, and the domain's notification of that
+	 * request may have come while xd->ring was still NULL (the handler
+	 * drops it): look at the ring once more now that the handler can
+	 * see it.
+	 */
+	pvio_store_ring_kick(r);
 }
 
 static void xs_domain_detach_work(struct work_struct *work)
