@@ -210,6 +210,7 @@ struct pvio_nb_stats {
 	u64 tx_zerocopy_copied, tx_zerocopy_timeout, tx_map_ops, tx_copy_ops;
 	u64 tx_pending_full, tx_drop_nomem;
 	u64 rx_drop_down, rx_drop_oversize, rx_drop_queue_full;
+	u64 rx_wake_timeout;
 };
 
 /*

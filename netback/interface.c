@@ -31,6 +31,7 @@ static const struct {
 	S(tx_zerocopy_copied), S(tx_zerocopy_timeout), S(tx_map_ops),
 	S(tx_copy_ops), S(tx_pending_full), S(tx_drop_nomem),
 	S(rx_drop_down), S(rx_drop_oversize), S(rx_drop_queue_full),
+	S(rx_wake_timeout),
 #undef S
 };
 
@@ -45,6 +46,7 @@ static const struct {
 	S(tx_zerocopy_copied), S(tx_zerocopy_timeout), S(tx_pending_full),
 	S(tx_dropped), S(tx_bad), S(rx_copy_ops), S(rx_stalls), S(rx_dropped),
 	S(rx_drop_down), S(rx_drop_oversize), S(rx_drop_queue_full),
+	S(rx_wake_timeout),
 #undef S
 };
 
@@ -271,8 +273,8 @@ static bool pvio_nb_tx_irq_work(struct pvio_nb_queue *queue)
  * the buffers this event announced; it issues the EOI when it goes
  * idle), or skbs waiting and buffers posted since the kthread last
  * looked (it armed req_event for one more buffer, but the head skb may
- * need several: it looks again and re-arms, as xen-netback's
- * xenvif_rx_ring_slots_available() does from the interrupt).
+ * need several: it looks again and re-arms before it sleeps,
+ * pvio_nb_rx_wait_work(), as xen-netback's xenvif_have_rx_work() does).
  */
 static bool pvio_nb_rx_irq_work(struct pvio_nb_queue *queue)
 {

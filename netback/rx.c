@@ -80,6 +80,45 @@ bool pvio_nb_rx_work(struct pvio_nb_queue *queue)
 	return n >= max(1U, READ_ONCE(queue->rx_needed));
 }
 
+/*
+ * The kthread's look before it sleeps (after prepare_to_wait()): work as
+ * pvio_nb_rx_work() sees it, but with req_event armed for one more
+ * buffer when the head skb still waits for some, as xen-netback's
+ * xenvif_have_rx_work() arms it on every look. A wake-up for too few
+ * buffers would otherwise leave req_event behind req_prod, and the
+ * frontend's later posts would not notify: the queue would wait for
+ * good once dom0's queue is stopped. Only the kthread writes req_event.
+ */
+static bool pvio_nb_rx_wait_work(struct pvio_nb_queue *queue)
+{
+	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected) ||
+	    skb_queue_empty_lockless(&queue->rx_queue))
+		return false;
+	return pvio_nb_rx_slots_ok(queue, max(1U, READ_ONCE(queue->rx_needed))) ||
+	       queue->vif->disabled;
+}
+
+/* How long the kthread sleeps without an event: a second with skbs waiting. */
+static long pvio_nb_rx_idle_timeout(struct pvio_nb_queue *queue)
+{
+	if (queue->vif->disabled || skb_queue_empty_lockless(&queue->rx_queue))
+		return MAX_SCHEDULE_TIMEOUT;
+	return HZ;
+}
+
+/*
+ * Let dom0's stack send to the vif again once the kthread has caught up.
+ * Also looked at before the kthread sleeps: pvio_nb_start_xmit() may stop
+ * the queue after the kthread's last look (it stops, then wakes us).
+ */
+static void pvio_nb_rx_wake_txq(struct pvio_nb_queue *queue)
+{
+	if (netif_tx_queue_stopped(pvio_nb_txq(queue)) && !queue->vif->disabled &&
+	    skb_queue_len(&queue->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
+	    !READ_ONCE(queue->rx_needed))
+		netif_tx_wake_queue(pvio_nb_txq(queue));
+}
+
 static void pvio_nb_rx_op(struct gnttab_copy *op, struct pvio_nb_queue *queue,
 			  struct page *page, unsigned int off, grant_ref_t ref,
 			  unsigned int dst_off, unsigned int len)
@@ -242,7 +281,7 @@ static void pvio_nb_rx_action(struct pvio_nb_queue *queue)
 		__skb_queue_tail(done, skb);
 	}
 	if (skb_queue_empty(done))
-		goto wake;
+		goto out;
 
 	err = pvio_gnttab_batch_mixed(queue->vif->d, NULL, 0, queue->rx_copy, nops,
 				      NULL, 0);
@@ -284,11 +323,8 @@ static void pvio_nb_rx_action(struct pvio_nb_queue *queue)
 	 */
 	if (queue->rx_irq <= 0)
 		pvio_nb_eoi(queue, true);
-wake:
-	if (netif_tx_queue_stopped(pvio_nb_txq(queue)) && !queue->vif->disabled &&
-	    skb_queue_len(&queue->rx_queue) < PVIO_NB_RX_QUEUE_MAX / 2 &&
-	    !READ_ONCE(queue->rx_needed))
-		netif_tx_wake_queue(pvio_nb_txq(queue));
+out:
+	pvio_nb_rx_wake_txq(queue);
 }
 
 /**
@@ -300,14 +336,22 @@ wake:
 int pvio_nb_rx_thread(void *data)
 {
 	struct pvio_nb_queue *queue = data;
+	bool timed_out = false;
 
 	DEFINE_WAIT(wait);
 
 	while (!kthread_should_stop()) {
 		for (;;) {
 			prepare_to_wait(&queue->rx_wq, &wait, TASK_INTERRUPTIBLE);
-			if (kthread_should_stop() || pvio_nb_rx_work(queue))
+			if (kthread_should_stop())
 				break;
+			if (pvio_nb_rx_wait_work(queue)) {
+				/* found by the re-check, not by an event */
+				if (timed_out)
+					queue->stats.rx_wake_timeout++;
+				break;
+			}
+			pvio_nb_rx_wake_txq(queue);
 			/*
 			 * Idle: let events in. rx_active is clear before
 			 * the EOI bit is taken (pairs with the interrupt's
@@ -317,9 +361,16 @@ int pvio_nb_rx_thread(void *data)
 			WRITE_ONCE(queue->rx_active, false);
 			smp_mb(); /* rx_active clear before the EOI bit is read */
 			pvio_nb_eoi(queue, true);
-			schedule();
+			/*
+			 * With skbs waiting, look again after a second even
+			 * without an event (xen-netback's
+			 * xenvif_rx_queue_timeout()): a lost event costs a
+			 * second, never the queue.
+			 */
+			timed_out = !schedule_timeout(pvio_nb_rx_idle_timeout(queue));
 		}
 		finish_wait(&queue->rx_wq, &wait);
+		timed_out = false;
 		WRITE_ONCE(queue->rx_active, true);
 		if (kthread_should_stop())
 			break;

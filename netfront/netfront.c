@@ -21,6 +21,7 @@
 #include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
 #include <linux/interrupt.h>
+#include <linux/error-injection.h>
 #include <net/page_pool.h>
 #include <net/tcp.h>
 #include <pvio/evtchn.h>
@@ -65,11 +66,14 @@ static void pvio_nf_pool_destroy(struct pvio_nf_queue *queue)
  * new to the pool; a recycled page has only held what the backend wrote
  * into it for this domain.
  */
-static struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
+static noinline struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
 {
 	return page_pool_alloc_pages(queue->pool,
 				     GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
+
+/* Tests make RX buffers short with fail_function (net scenario). */
+ALLOW_ERROR_INJECTION(pvio_nf_page_alloc, NULL);
 
 static void pvio_nf_page_put(struct pvio_nf_queue *queue, struct page *page)
 {
@@ -96,10 +100,12 @@ static void pvio_nf_pool_destroy(struct pvio_nf_queue *queue)
 {
 }
 
-static struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
+static noinline struct page *pvio_nf_page_alloc(struct pvio_nf_queue *queue)
 {
 	return alloc_page(GFP_ATOMIC | __GFP_NOWARN | __GFP_ZERO);
 }
+
+ALLOW_ERROR_INJECTION(pvio_nf_page_alloc, NULL);
 
 static void pvio_nf_page_put(struct pvio_nf_queue *queue, struct page *page)
 {
@@ -375,6 +381,7 @@ static void pvio_nf_tx_gc(struct pvio_nf_queue *queue)
 static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 {
 	unsigned int posted;
+	bool short_of = false;
 	struct page *page;
 	int ref;
 
@@ -385,13 +392,16 @@ static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 		struct xen_netif_rx_request *req;
 
 		page = pvio_nf_page_alloc(queue);
-		if (!page)
+		if (!page) {
+			short_of = true;
 			break;
+		}
 		/* the queue's RX reserve: one ref per ring slot */
 		ref = pvio_gnttab_claim_grant_reference(queue->nf->d,
 							&queue->gref_rx_head);
 		if (ref < 0) {
 			pvio_nf_page_put(queue, page);
+			short_of = true;
 			break;
 		}
 		pvio_gnttab_grant_foreign_access_ref(queue->nf->d, ref,
@@ -405,8 +415,9 @@ static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 		req->id = idx;
 		req->gref = ref;
 	}
+	/* Try again later when short, as xennet_alloc_rx_buffers() does. */
 	posted = queue->rx.req_prod_pvt - queue->rx.rsp_cons;
-	if (posted < PVIO_NF_RX_MIN)
+	if (posted < PVIO_NF_RX_MIN || short_of)
 		mod_timer(&queue->refill_timer, jiffies + HZ / 10);
 	if (PVIO_RING_PUSH_REQUESTS(&queue->rx))
 		pvio_notify_remote_via_irq(queue->nf->split ? queue->rx_irq : queue->irq);
