@@ -518,7 +518,7 @@ static void pvio_blkback_report_quota(struct pvio_blkback_ring *ring)
 		return;
 	ring->quota_reported = true;
 	dev_warn(&dev->dev,
-		 "frontend domain %u is over its quota of live grant maps (pvio-hypervisor max_maps_per_domain): its requests fail\n",
+		 "a grant map of frontend domain %u refused for space (GNTST_no_space: its quota of live grant maps, pvio-hypervisor max_maps_per_domain, or dom0's maptrack; the hypervisor's line says which): its requests fail\n",
 		 dev->otherend_id);
 	pvio_xs_printf(dev->xs, PVIO_XBT_NIL, dev->nodename, "error",
 		       "%d grant map refused: domain %u over its quota of live grant maps",

@@ -1433,6 +1433,8 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		pvio_blkfront_end_zc(info, s);
 		pvio_blkfront_put_id(rinfo, id);
 		spin_unlock_irqrestore(&info->lock, flags);
+		/* What it gave back may be what a stopped queue waits for. */
+		blk_mq_start_stopped_hw_queues(rq->q, true);
 		return BLK_STS_RESOURCE;
 	}
 	spin_unlock_irqrestore(&info->lock, flags);
@@ -1491,6 +1493,12 @@ static blk_status_t pvio_blkfront_queue_rq(struct blk_mq_hw_ctx *hctx,
 		pvio_blkfront_end_grants(info, s);
 		pvio_blkfront_put_id(rinfo, id);
 		spin_unlock_irqrestore(&info->lock, flags);
+		/*
+		 * Another hardware queue may have stopped for the id or the
+		 * zero-copy grants given back here (a response would restart
+		 * it, but this request never gets one).
+		 */
+		blk_mq_start_stopped_hw_queues(rq->q, true);
 		return st;	/* BLK_STS_RESOURCE: blk-mq retries later */
 	}
 	memcpy(slot, &req, sizeof(req));

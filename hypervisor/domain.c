@@ -214,14 +214,36 @@ void pvio_hv_vcpu_kick(struct pvio_domain *d, unsigned int vcpu)
  * @d: the domain (the caller's own)
  * @fn: handler called in hard-IRQ context on the vCPU's CPU; NULL removes
  *
+ * A handler registered is raised at once on each vCPU whose
+ * evtchn_upcall_pending is set and not masked: an event that came while
+ * no handler was registered set it and kicked nobody, and later events
+ * do not kick while it stays set (Xen's vcpu_mark_events_pending()).
+ *
  * Context: process context when @fn is NULL (waits for an upcall that is
  * running to finish, via synchronize_rcu()); any otherwise.
  */
 void pvio_domain_set_upcall(struct pvio_domain *d, pvio_upcall_fn fn)
 {
+	struct vcpu_info *vi;
+	unsigned int i;
+
 	WRITE_ONCE(d->upcall, fn);
-	if (!fn)
+	if (!fn) {
 		synchronize_rcu();
+		return;
+	}
+	/*
+	 * An event marked pending while no handler was registered kicked
+	 * nobody, and later ones do not kick while evtchn_upcall_pending
+	 * stays set: deliver it now.
+	 */
+	smp_mb(); /* the handler published before the pending flags are read */
+	for (i = 0; i < d->nr_vcpus; i++) {
+		vi = &d->shared_info->vcpu_info[i];
+		if (READ_ONCE(vi->evtchn_upcall_pending) &&
+		    !READ_ONCE(vi->evtchn_upcall_mask))
+			pvio_hv_vcpu_kick(d, i);
+	}
 }
 EXPORT_SYMBOL_GPL(pvio_domain_set_upcall);
 

@@ -337,23 +337,36 @@ pvio_hv_maptrack_entry(struct pvio_hv_maptrack *mt, u32 handle)
 			  [handle % PVIO_MAPTRACK_PER_CHUNK];
 }
 
-/* Add one chunk of free handles. Any context. */
-static void pvio_hv_maptrack_grow(struct pvio_hv_maptrack *mt)
+/*
+ * Add one chunk of free handles. Any context. Return: false if none can
+ * be added (no memory, the maptrack at its largest, or dying); true if a
+ * chunk was added or the free list has handles again (then the caller
+ * takes those and comes back for more if they are not enough).
+ */
+static bool pvio_hv_maptrack_grow(struct pvio_hv_maptrack *mt)
 {
 	struct pvio_hv_maptrack_entry *chunk;
 	unsigned long flags;
 	unsigned int i, base;
 
 	chunk = kcalloc(PVIO_MAPTRACK_PER_CHUNK, sizeof(*chunk),
-			preemptible() ? GFP_KERNEL : GFP_ATOMIC);
-	if (!chunk)
-		return;
+			preemptible() ? GFP_KERNEL | __GFP_NOWARN :
+			GFP_ATOMIC | __GFP_NOWARN);
+	if (!chunk) {
+		/* Maps short of a handle get GNTST_no_space: say why. */
+		pr_warn_ratelimited("pvio: a maptrack cannot grow: no memory for %zu more handles (%s)\n",
+				    PVIO_MAPTRACK_PER_CHUNK,
+				    preemptible() ? "GFP_KERNEL" : "GFP_ATOMIC");
+		return false;
+	}
 	spin_lock_irqsave(&mt->lock, flags);
 	if (mt->nr_chunks == PVIO_MAPTRACK_MAX_CHUNKS ||
 	    mt->free_head != PVIO_MAPTRACK_NONE || mt->dying) {
+		bool more = !mt->dying && mt->free_head != PVIO_MAPTRACK_NONE;
+
 		spin_unlock_irqrestore(&mt->lock, flags);
 		kfree(chunk);
-		return;
+		return more;
 	}
 	base = mt->nr_chunks * PVIO_MAPTRACK_PER_CHUNK;
 	for (i = 0; i < PVIO_MAPTRACK_PER_CHUNK; i++)
@@ -362,9 +375,18 @@ static void pvio_hv_maptrack_grow(struct pvio_hv_maptrack *mt)
 	mt->chunks[mt->nr_chunks++] = chunk;
 	mt->free_head = base;
 	spin_unlock_irqrestore(&mt->lock, flags);
+	return true;
 }
 
-/* Take up to @n free handles into @handles; the rest PVIO_MAPTRACK_NONE. */
+/*
+ * Take @n free handles into @handles, growing the maptrack as needed; the
+ * ones that cannot be had (pvio_hv_maptrack_grow() false) are
+ * PVIO_MAPTRACK_NONE. The free list may hold a few handles that other
+ * CPUs' unmaps gave back while the maptrack is full, fewer than @n: the
+ * grow then adds nothing, so take those and look again, rather than
+ * give up after one grow (which refused maps with GNTST_no_space while
+ * two blkback rings mapped and unmapped at once).
+ */
 static void pvio_hv_maptrack_get_n(struct pvio_hv_maptrack *mt, u32 *handles,
 				   unsigned int n)
 {
@@ -372,7 +394,8 @@ static void pvio_hv_maptrack_get_n(struct pvio_hv_maptrack *mt, u32 *handles,
 	unsigned int tries, got = 0;
 	unsigned long flags;
 
-	for (tries = 0; tries < 2 && got < n; tries++) {
+	/* Each round takes handles or adds a chunk; bounded all the same. */
+	for (tries = 0; got < n && tries < 64; tries++) {
 		spin_lock_irqsave(&mt->lock, flags);
 		while (got < n && !mt->dying &&
 		       mt->free_head != PVIO_MAPTRACK_NONE) {
@@ -384,9 +407,8 @@ static void pvio_hv_maptrack_get_n(struct pvio_hv_maptrack *mt, u32 *handles,
 			got++;
 		}
 		spin_unlock_irqrestore(&mt->lock, flags);
-		if (got == n || mt->dying)
+		if (got == n || mt->dying || !pvio_hv_maptrack_grow(mt))
 			break;
-		pvio_hv_maptrack_grow(mt);
 	}
 	while (got < n)
 		handles[got++] = PVIO_MAPTRACK_NONE;
@@ -451,6 +473,10 @@ static s16 pvio_hv_gnttab_pin_locked(struct pvio_domain *rd,
 	/* The granting domain's quota of live maps (not of copies). */
 	if (map && gt->maps >= READ_ONCE(pvio_hv_max_maps) &&
 	    READ_ONCE(pvio_hv_max_maps)) {
+		/* Which GNTST_no_space this is, for whoever reads the log. */
+		pr_warn_ratelimited("pvio: d%u's map of d%u's grant ref %u refused: %u live maps of d%u's grants reach the quota (max_maps_per_domain)\n",
+				    ld->domid, rd->domid, ref, gt->maps,
+				    rd->domid);
 		rc = GNTST_no_space;
 		goto out;
 	}

@@ -81,7 +81,9 @@ i0=$(dynirq_count 'pvio-blkfront-0$'); i1=$(dynirq_count 'pvio-blkfront-1$')
 if verify /dev/xvda 2 16M; then
 	t_ok "fio randwrite 4k-1M QD32 x 2 jobs + verify on 2 queues with 2-page rings"
 else
-	t_fail "fio verify on 2 queues" "$(grep -i err /tmp/fio.out | head -3)"
+	t_fail "fio verify on 2 queues" "$(grep -i err /tmp/fio.out | head -3)
+$(dmesg | grep -E 'refused|maptrack|grant map' | tail -n 3)
+$(sed -n 1p /sys/kernel/debug/pvio/domains; grep "^ *$domid " /sys/kernel/debug/pvio/domains)"
 fi
 i0=$(($(dynirq_count 'pvio-blkfront-0$') - i0)); i1=$(($(dynirq_count 'pvio-blkfront-1$') - i1))
 [ "$i0" -gt 0 ] && [ "$i1" -gt 0 ] && t_ok "both queues' event channels answered ($i0, $i1 events)" ||
