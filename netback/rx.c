@@ -62,9 +62,21 @@ static bool pvio_nb_rx_slots_ok(struct pvio_nb_queue *queue, unsigned int needed
 	}
 }
 
+/* skbs wait for the guest on a vif that is up: what both looks start from. */
+static bool pvio_nb_rx_pending(struct pvio_nb_queue *queue)
+{
+	return !queue->vif->disabled && READ_ONCE(queue->vif->connected) &&
+	       !skb_queue_empty_lockless(&queue->rx_queue);
+}
+
 /**
  * pvio_nb_rx_work() - is there guest RX work the kthread can do now?
  * @queue: the queue
+ *
+ * The interrupt's look: it only reads the ring. The kthread's own look
+ * before it sleeps also arms req_event (pvio_nb_rx_wait_work()).
+ *
+ * Context: any, hard IRQ included.
  *
  * Return: true if an skb is queued and the frontend has posted at least
  * the buffers the head skb waits for (or the ring must be halted).
@@ -73,8 +85,7 @@ bool pvio_nb_rx_work(struct pvio_nb_queue *queue)
 {
 	RING_IDX n;
 
-	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected) ||
-	    skb_queue_empty_lockless(&queue->rx_queue))
+	if (!pvio_nb_rx_pending(queue))
 		return false;
 	n = READ_ONCE(queue->rx.sring->req_prod) - queue->rx.req_cons;
 	return n >= max(1U, READ_ONCE(queue->rx_needed));
@@ -91,8 +102,7 @@ bool pvio_nb_rx_work(struct pvio_nb_queue *queue)
  */
 static bool pvio_nb_rx_wait_work(struct pvio_nb_queue *queue)
 {
-	if (queue->vif->disabled || !READ_ONCE(queue->vif->connected) ||
-	    skb_queue_empty_lockless(&queue->rx_queue))
+	if (!pvio_nb_rx_pending(queue))
 		return false;
 	return pvio_nb_rx_slots_ok(queue, max(1U, READ_ONCE(queue->rx_needed))) ||
 	       queue->vif->disabled;
