@@ -73,14 +73,13 @@ MODULE_PARM_DESC(split_event_channels,
 
 /*
  * Queues offered to frontends probed from now on (multi-queue-max-queues);
- * 0 at load means one per online CPU, as xen-netback's xenvif_max_queues.
- * Default 1 (no key: one queue) while a rate-limited vif of several
- * queues holds its sender below the rate (docs/network.md).
+ * 0 at load (the default) means one per online CPU, at most
+ * PVIO_NB_QUEUES_LIMIT, as xen-netback's xenvif_max_queues.
  */
-static unsigned int max_queues = 1;
+static unsigned int max_queues;
 module_param(max_queues, uint, 0644);
 MODULE_PARM_DESC(max_queues,
-		 "Maximum queues (ring pairs) per vif offered to frontends probed from now on (default 1; 0 at load: online CPUs, at most 64)");
+		 "Maximum queues (ring pairs) per vif offered to frontends probed from now on (default 0 at load: online CPUs, at most 64)");
 
 static int pvio_nb_read_key(void *ctx, const char *dir, const char *node,
 			    unsigned int *val)

@@ -140,9 +140,9 @@ round() {
 
 t_load
 nb=$(cat $(printf $PAR netback)/max_queues); nf=$(cat $(printf $PAR netfront)/max_queues)
-[ "$nb" = 1 ] && [ "$nf" = $NCPU ] &&
-	t_ok "max_queues defaults: netback 1 (multi-queue opt-in), netfront the online CPUs ($NCPU)" ||
-	t_fail "max_queues defaults: netback 1, netfront $NCPU" "netback $nb netfront $nf"
+[ "$nb" = $NCPU ] && [ "$nf" = $NCPU ] &&
+	t_ok "max_queues defaults: the online CPUs ($NCPU) at both ends" ||
+	t_fail "max_queues defaults: $NCPU at both ends" "netback $nb netfront $nf"
 t_create $DOM vcpus=2
 $IP netns add $DOM
 setp netback max_queues 2; setp netfront max_queues 2
