@@ -1093,22 +1093,14 @@ pvio_blkfront_seg(struct pvio_blkfront_shadow *s, struct blkif_request *req,
 	return &segs[k % PVIO_BLK_SEGS_PER_INDIRECT_PAGE];
 }
 
-/* Grant one page of a bio for this request only (zero-copy), on @ref. */
-static int pvio_blkfront_zc_grant(struct pvio_blkfront *info,
-				  grant_ref_t ref, struct page *page,
-				  bool readonly)
-{
-	xen_pfn_t gfn = pvio_page_to_gfn(info->d, page);
+/* Segments whose pages get their frames under one p2m lock hold. */
+#define PVIO_BLKFRONT_ZC_BATCH	16
 
-	if (gfn == PVIO_GFN_INVALID)
-		return -ENOMEM;
-	pvio_gnttab_grant_foreign_access_ref(info->d, ref,
-					     info->dev->otherend_id, gfn,
-					     readonly);
-	return ref;
-}
-
-/* A zero-copy walk over a request's pages (pvio_blkfront_zc_segs()). */
+/*
+ * A zero-copy walk over a request's pages (pvio_blkfront_zc_segs()): the
+ * last @nb segments counted in @n wait in @page, @off, @len for their
+ * frames and grants (pvio_blkfront_zc_flush()).
+ */
 struct pvio_blkfront_zc {
 	struct pvio_blkfront *info;
 	struct pvio_blkfront_shadow *s;
@@ -1117,29 +1109,67 @@ struct pvio_blkfront_zc {
 	bool write;
 	unsigned int max;
 	unsigned int n;
+	unsigned int nb;
+	struct page *page[PVIO_BLKFRONT_ZC_BATCH];
+	u16 off[PVIO_BLKFRONT_ZC_BATCH];
+	u16 len[PVIO_BLKFRONT_ZC_BATCH];
 };
 
-/* One segment: count it, or grant it and describe it. */
+/*
+ * Grant the waiting segments for this request only, each on the ref
+ * claimed for it in queue_rq (@s->gref), and describe them; @s->nr_segs
+ * counts the granted ones (ended by the caller's error path). A page
+ * without a frame fails the request with -ENOMEM; the frames taken for
+ * the segments after it are given back.
+ */
+static int pvio_blkfront_zc_flush(struct pvio_blkfront_zc *zc)
+{
+	struct pvio_domain *d = zc->info->d;
+	unsigned int first = zc->n - zc->nb, i, k;
+	xen_pfn_t gfn[PVIO_BLKFRONT_ZC_BATCH];
+	struct blkif_request_segment *seg;
+	int err = 0;
+
+	pvio_page_to_gfn_batch(d, zc->page, zc->nb, gfn);
+	for (i = 0; i < zc->nb; i++) {
+		if (err || gfn[i] == PVIO_GFN_INVALID) {
+			err = -ENOMEM;
+			pvio_gfn_release(d, gfn[i]);
+			continue;
+		}
+		k = first + i;
+		pvio_gnttab_grant_foreign_access_ref(d, zc->s->gref[k],
+						     zc->info->dev->otherend_id,
+						     gfn[i], zc->write);
+		zc->s->nr_segs = k + 1;
+		seg = pvio_blkfront_seg(zc->s, zc->req, zc->indirect, k);
+		seg->gref = zc->s->gref[k];
+		seg->first_sect = zc->off[i] >> 9;
+		seg->last_sect = ((zc->off[i] + zc->len[i]) >> 9) - 1;
+	}
+	zc->nb = 0;
+	return err;
+}
+
+/* One segment: count it, or queue it for its grant. */
 static int pvio_blkfront_zc_emit(struct pvio_blkfront_zc *zc,
 				 struct page *page, unsigned int off,
 				 unsigned int len)
 {
-	struct blkif_request_segment *seg;
-	int ref;
+	int err;
 
 	if (zc->n >= zc->max)
 		return -E2BIG;
 	if (zc->req) {
-		/* The ref claimed for this segment in queue_rq. */
-		ref = pvio_blkfront_zc_grant(zc->info, zc->s->gref[zc->n],
-					     page, zc->write);
-		if (ref < 0)
-			return ref;
-		zc->s->nr_segs = zc->n + 1;
-		seg = pvio_blkfront_seg(zc->s, zc->req, zc->indirect, zc->n);
-		seg->gref = ref;
-		seg->first_sect = off >> 9;
-		seg->last_sect = ((off + len) >> 9) - 1;
+		if (zc->nb == PVIO_BLKFRONT_ZC_BATCH) {
+			err = pvio_blkfront_zc_flush(zc);
+			if (err)
+				return err;
+		}
+		zc->page[zc->nb] = page;
+		zc->off[zc->nb] = off;
+		zc->len[zc->nb] = len;
+		zc->nb++;
 	}
 	zc->n++;
 	return 0;
@@ -1188,6 +1218,11 @@ static int pvio_blkfront_zc_segs(struct pvio_blkfront *info,
 	}
 	if (page) {
 		err = pvio_blkfront_zc_emit(&zc, page, off, len);
+		if (err)
+			return err;
+	}
+	if (zc.nb) {
+		err = pvio_blkfront_zc_flush(&zc);
 		if (err)
 			return err;
 	}

@@ -250,6 +250,51 @@ static void p2m_page_held_while_given(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U); /* freed here */
 }
 
+/*
+ * pvio_page_to_gfn_batch() gives each page what pvio_page_to_gfn() would:
+ * a page twice in one batch keeps one number with two references, a
+ * page already given keeps its number, and every frame maps; the batch
+ * release drops them all (flushed: refused again).
+ */
+static void p2m_batch_frames(struct kunit *test)
+{
+	struct pvio_test_doms *t = test->priv;
+	struct page *p[4];
+	xen_pfn_t gfn[4], old;
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		p[i] = p2m_page(test, 0x70 + i);
+	p[3] = p[1];
+	old = pvio_page_to_gfn(t->a, p[2]);
+	KUNIT_ASSERT_NE(test, old, PVIO_GFN_INVALID);
+	KUNIT_EXPECT_EQ(test, pvio_page_to_gfn_batch(t->a, p, 4, gfn), 0U);
+	KUNIT_EXPECT_EQ(test, gfn[2], old);
+	KUNIT_EXPECT_EQ(test, gfn[3], gfn[1]);
+	KUNIT_EXPECT_NE(test, gfn[0], gfn[1]);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_NE(test, gfn[i], PVIO_GFN_INVALID);
+		KUNIT_EXPECT_PTR_EQ(test, pvio_gfn_to_page(t->a, gfn[i]), p[i]);
+		KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, gfn[i]),
+				GNTST_okay);
+	}
+	/* Dom0's frames are its pfns, batched too. */
+	KUNIT_EXPECT_EQ(test, pvio_page_to_gfn_batch(pvio_dom0(), p, 1, &old),
+			0U);
+	KUNIT_EXPECT_EQ(test, old, (xen_pfn_t)page_to_pfn(p[0]));
+	/* Still referenced (p[1] twice, p[2] twice): nothing to flush. */
+	pvio_gfn_release_batch(t->a, gfn, 3);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 1U);
+	KUNIT_EXPECT_EQ(test, p2m_grant_and_map(test, gfn[0]), GNTST_bad_page);
+	pvio_gfn_release(t->a, gfn[3]);
+	pvio_gfn_release(t->a, gfn[2]);
+	KUNIT_EXPECT_EQ(test, pvio_gfn_cache_flush(t->a), 2U);
+	for (i = 0; i < 3; i++) {
+		KUNIT_EXPECT_NULL(test, pvio_gfn_to_page(t->a, gfn[i]));
+		__free_page(p[i]);
+	}
+}
+
 static struct kunit_case pvio_hv_p2m_cases[] = {
 	KUNIT_CASE(p2m_owned_frame_maps),
 	KUNIT_CASE(p2m_idle_frame_kept),
@@ -258,6 +303,7 @@ static struct kunit_case pvio_hv_p2m_cases[] = {
 	KUNIT_CASE(p2m_copy_gmfn_refused),
 	KUNIT_CASE(p2m_start_info_refused),
 	KUNIT_CASE(p2m_page_held_while_given),
+	KUNIT_CASE(p2m_batch_frames),
 	{}
 };
 

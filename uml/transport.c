@@ -230,6 +230,32 @@ xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page)
 EXPORT_SYMBOL_GPL(pvio_page_to_gfn);
 
 /**
+ * pvio_page_to_gfn_batch() - the frame numbers of several of this kernel's pages
+ * @d: the domain (this kernel's)
+ * @pages: @n pages of this kernel's memory
+ * @n: how many (0 is allowed)
+ * @gfns: the @n frames, in the order of @pages
+ *
+ * pvio_page_to_gfn() of each (a frame here takes no reference).
+ *
+ * Context: any.
+ * Return: how many of @gfns are PVIO_GFN_INVALID; 0 when all are frames.
+ */
+unsigned int pvio_page_to_gfn_batch(struct pvio_domain *d,
+				    struct page *const *pages, unsigned int n,
+				    xen_pfn_t *gfns)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		gfns[i] = pvio_page_to_gfn(d, pages[i]);
+		bad += gfns[i] == PVIO_GFN_INVALID;
+	}
+	return bad;
+}
+EXPORT_SYMBOL_GPL(pvio_page_to_gfn_batch);
+
+/**
  * pvio_gfn_release() - drop a frame number pvio_page_to_gfn() gave
  * @d: the domain
  * @gfn: the frame

@@ -60,6 +60,9 @@ struct pvio_domain *pvio_dom0(void);
  */
 #define PVIO_GFN_INVALID	((xen_pfn_t)0)
 xen_pfn_t pvio_page_to_gfn(struct pvio_domain *d, struct page *page);
+unsigned int pvio_page_to_gfn_batch(struct pvio_domain *d,
+				    struct page *const *pages, unsigned int n,
+				    xen_pfn_t *gfns);
 void pvio_gfn_release(struct pvio_domain *d, xen_pfn_t gfn);
 void pvio_gfn_release_batch(struct pvio_domain *d, const xen_pfn_t *gfns,
 			    unsigned int n);
