@@ -120,6 +120,15 @@ if wait_for 5 eval '[ "$(bstat $a $XVDA halted)" = 1 ]'; then
 else
 	t_fail "req_prod jump: the backend halts that ring" "halted=$(bstat $a $XVDA halted)"
 fi
+# A bad queue halts that queue only: xvda's other ring (queue 1, which
+# blk-mq maps CPU 1 to) still answers.
+taskset -c 1 dd if=/dev/xvda of=/dev/null bs=4k count=64 iflag=direct 2>/dev/null &
+q1=$!
+if wait_for 20 eval '! kill -0 $q1 2>/dev/null' && wait $q1; then
+	t_ok "xvda's other ring still answers (64 reads from CPU 1)"
+else
+	t_fail "xvda's other ring still answers" "halted=$(bstat $a $XVDA halted), $(ls /sys/block/xvda/mq | wc -l) queues"
+fi
 # From CPU 0, so that it goes to queue 0, the halted ring (xvda has one
 # ring per CPU: from CPU 1 it would be answered by the other ring).
 taskset -c 0 dd if=/dev/xvda of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &

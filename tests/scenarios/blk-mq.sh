@@ -104,7 +104,7 @@ fio --name=b --filename=/dev/xvda --direct=1 --ioengine=libaio --rw=randread \
 n=$(($(ios) - n0)); b=$(($(dynirq_count 'pvio-blkif$') - b0))
 f=$(($(dynirq_count 'pvio-blkfront-[0-9]+$') - f0))
 echo "# batched submission: $n I/Os, $b events to blkback, $f to blkfront"
-[ "$n" -ge 12288 ] && [ $((b * 8)) -le "$n" ] && [ $(((b + f) * 2)) -lt "$n" ] &&
+[ "$n" -ge 8192 ] && [ $((b * 8)) -le "$n" ] && [ $(((b + f) * 2)) -lt "$n" ] &&
 	t_ok "16 requests per io_submit at QD32: $b request events and $f response events for $n I/Os" ||
 	t_fail "batched notification: at most 1/8 request event and 1/2 event per I/O" \
 		"$n I/Os, $b request events, $f response events; $(tail -n 3 /tmp/fio.out)"

@@ -5,9 +5,10 @@
 # an eth<N> (netfront) and dom0 a vif<domid>.0 (netback). The frontend is
 # moved to a network namespace named after the domain, the vif stays in
 # dom0's, each with an address: the two talk through the split driver
-# only. Ping both ways at several sizes, iperf3 TCP both ways and UDP, a
-# 64 MiB transfer checked by sha256, MTU 9000, link down and up, the same
-# iperf3 through a veth pair for comparison, then detach while iperf3
+# only. Ping both ways at several sizes, iperf3 TCP both ways (IPv4 and
+# IPv6, GSO both ways) and UDP, a 64 MiB transfer checked by sha256, MTU
+# 9000, link down and up, the same iperf3 through a veth pair for
+# comparison, then detach while iperf3
 # runs: the vif disappears, nothing hangs, everything unloads.
 . /pvio/lib.sh
 
@@ -82,6 +83,24 @@ ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
 out=$(iperf3 -c $FE_IP -p 5201 -t 3 -u -b 20M 2>&1); rc=$?
 [ $rc = 0 ] && t_ok "iperf3 UDP 20M dom0 -> domU: $(echo "$out" | iperf_mbps) Mbit/s received" ||
 	t_fail "iperf3 UDP" "$(echo "$out" | tail -n 3)"
+
+# IPv6 (feature-gso-tcpv6, feature-ipv6-csum-offload, both ends' default):
+# TCP over IPv6 both ways carries checksum-partial GSO packets across
+# the rings in each direction (the vif's guest_tx_gso / guest_rx_gso).
+g6() { ethtool -S $VIF | awk -v k="guest_$1:" '$1 == k { print $2 + 0 }'; }
+$IP addr add fd00:99::1/64 dev $VIF nodad
+ns $IP addr add fd00:99::2/64 dev "$ETH" nodad
+tg=$(g6 tx_gso); rg=$(g6 rx_gso)
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+o6=$(iperf3 -6 -c fd00:99::2 -p 5201 -t 2 2>&1); r6=$?
+ns iperf3 -s -D -1 -p 5201 >/dev/null 2>&1; sleep 0.5
+o6r=$(iperf3 -6 -c fd00:99::2 -p 5201 -t 2 -R 2>&1); r6r=$?
+tg=$(($(g6 tx_gso) - tg)); rg=$(($(g6 rx_gso) - rg))
+[ $r6 = 0 ] && [ $r6r = 0 ] && [ "$tg" -gt 0 ] && [ "$rg" -gt 0 ] &&
+	t_ok "iperf3 TCP over IPv6 both ways: $(echo "$o6" | iperf_mbps) and $(echo "$o6r" | iperf_mbps) Mbit/s, GSO packets guest RX $rg, guest TX $tg" ||
+	t_fail "iperf3 TCP over IPv6 with GSO both ways" "rc $r6/$r6r, gso rx $rg tx $tg; $(echo "$o6 $o6r" | tail -n 3)"
+$IP addr del fd00:99::1/64 dev $VIF
+ns $IP addr del fd00:99::2/64 dev "$ETH"
 
 # 64 MiB, checksummed on arrival, each way.
 dd if=/dev/urandom of=/tmp/send bs=1M count=64 2>/dev/null
