@@ -65,6 +65,10 @@ ROWS = [
     # At a fixed offered rate (BENCH_UDP_PPS): delivery, not overflow. Its
     # goal also wants the dom0 socket to drop no more than over veth.
     ("udp64r", "UDP 64-byte, fixed rate", "net", "kpps", "kpps", True, ("ge", 0.80)),
+    # Under a limit (BENCH_RATE_MBIT, 100 Mbit/s): pvio's vif rate against
+    # tbf on veth. Its goal is pvio's goodput over the limit, not over
+    # native: within 5% (issue #15 item 5).
+    ("tcprate", "TCP 1 stream, rate limit", "net", "gbps", "Gbit/s", True, ("near", 0.95, 1.05)),
 ]
 # CPU per I/O or per GB, pvio over native, by kind (issues #14 and #15).
 CPU_GOALS = {"blk": ("le", 1.3), "net": ("le", 1.2)}
@@ -387,13 +391,25 @@ def stats(v):
 def goal_met(goal, x):
     if goal is None or x is None:
         return None
+    if goal[0] == "near":
+        return goal[1] <= x <= goal[2]
     return x >= goal[1] if goal[0] == "ge" else x <= goal[1]
 
 
 def goal_text(goal):
     if goal is None:
         return "-"
-    return ("%s %.2f" % (">=" if goal[0] == "ge" else "<=", goal[1])).replace(".00", "")
+    if goal["op"] == "near":
+        return "%.2f-%.2f of the limit" % (goal["ratio"], goal["max"])
+    return ("%s %.2f" % (">=" if goal["op"] == "ge" else "<=", goal["ratio"])).replace(".00", "")
+
+
+def limit_gbps(meta):
+    """tcprate's limit in Gbit/s (the run's rate_mbit)."""
+    try:
+        return float(meta.get("rate_mbit", "100")) / 1000
+    except ValueError:
+        return None
 
 
 def aggregate(con):
@@ -407,7 +423,8 @@ def aggregate(con):
         row = {"id": wl + ("" if key not in ("p50", "p99") else "_" + key),
                "workload": wl, "title": title, "kind": kind, "metric": key,
                "unit": unit, "higher_is_better": higher,
-               "goal": goal and {"op": goal[0], "ratio": goal[1]},
+               "goal": goal and dict({"op": goal[0], "ratio": goal[1]},
+                                     **({"max": goal[2]} if goal[0] == "near" else {})),
                "cpu_goal": {"op": CPU_GOALS[kind][0], "ratio": CPU_GOALS[kind][1]}}
         per = {}
         cpukey = "cpu_per_io_us" if kind == "blk" or wl.startswith("udp") else "cpu_s_per_gb"
@@ -436,7 +453,19 @@ def aggregate(con):
             cell["vs_pvio"] = stats([per["uml"][i]["m"][key] / per["pvio"][i]["m"][key]
                                      for i in reps if per["pvio"][i]["m"][key]])
             row["uml"] = cell
-        row["goal_met"] = goal_met(goal, row["ratio"] and row["ratio"]["median"])
+        if goal and goal[0] == "near":
+            # pvio's goodput over the limit, per round
+            lim = limit_gbps(con.meta)
+            row["limit"] = lim and {"gbps": lim, "pvio_over_limit": stats(
+                [per["pvio"][i]["m"][key] / lim for i in per["pvio"]
+                 if per["pvio"][i]["m"].get(key) is not None]),
+                "native_over_limit": stats(
+                [per["native"][i]["m"][key] / lim for i in per["native"]
+                 if per["native"][i]["m"].get(key) is not None])}
+            x = row["limit"] and row["limit"]["pvio_over_limit"]
+            row["goal_met"] = goal_met(goal, x and x["median"])
+        else:
+            row["goal_met"] = goal_met(goal, row["ratio"] and row["ratio"]["median"])
         if wl.startswith("udp"):
             row["drops"] = {p: drop_medians(con, wl, p) for p in ("native", "pvio")}
             a = row["drops"]["native"].get(SOCKET_DROPS)
@@ -590,7 +619,7 @@ def table_rows(rows):
     out = []
     for r in rows:
         out.append([r["title"], cell_text(r, "native"), cell_text(r, "pvio"),
-                    ratio_text(r["ratio"]), goal_text(r["goal"] and (r["goal"]["op"], r["goal"]["ratio"])),
+                    ratio_text(r["ratio"]), goal_text(r["goal"]),
                     verdict(r["goal_met"]), cpu_text(r, "native"), cpu_text(r, "pvio"),
                     ratio_text(r["cpu_ratio"]), verdict(r["cpu_goal_met"]) if r["cpu_ratio"] else "-",
                     per_io_text(r)])
@@ -788,6 +817,20 @@ def drop_lines(rows):
     return out
 
 
+def limit_lines(rows):
+    """The rate-limited row: each path's goodput over the limit."""
+    out = []
+    for r in rows:
+        lim = r.get("limit")
+        if not lim:
+            continue
+        out.append("%s of %.0f Mbit/s: goodput over the limit, pvio (Xen vif rate) %s, "
+                   "native (veth, tc tbf) %s; goal: pvio within 5%%: %s" % (
+                       r["title"], lim["gbps"] * 1000, ratio_text(lim["pvio_over_limit"]),
+                       ratio_text(lim["native_over_limit"]), verdict(r["goal_met"])))
+    return out
+
+
 def print_report(con, rows, complete, why, mode, f=sys.stdout):
     print("", file=f)
     print("=" * 78, file=f)
@@ -795,7 +838,7 @@ def print_report(con, rows, complete, why, mode, f=sys.stdout):
     print("", file=f)
     for ln in text_table(rows):
         print(ln, file=f)
-    for ln in drop_lines(rows):
+    for ln in drop_lines(rows) + limit_lines(rows):
         print("  " + ln, file=f)
     pt = peer_text_table(rows)
     if pt:
@@ -880,7 +923,7 @@ def write_outputs(prefix, con, rows, complete, why, mode, chart, saved=None):
         ("**%s**  " % x) if x.startswith(("INCOMPLETE", "PROFILED")) else x + "  "
         for x in hl[1:]] + [""]
     md += md_table(rows)
-    dl = drop_lines(rows)
+    dl = drop_lines(rows) + limit_lines(rows)
     if dl:
         md += [""] + [x + "  " for x in dl]
     pm = peer_md_table(rows)
@@ -915,7 +958,7 @@ def draw_chart(prefix, con, rows, complete):
     nan = "NaN"
     with open(dat, "w") as f:
         for i, r in enumerate(rows):
-            g = r["goal"]["ratio"] if r["goal"] else nan
+            g = r["goal"]["ratio"] if r["goal"] and r["goal"]["op"] != "near" else nan
             peers = r.get("peers") or {}
             pr = ["%s" % (peers[p]["ratio"]["median"]
                           if peers.get(p, {}).get("ratio") else nan) for p, _ in PEERS]
@@ -1019,11 +1062,11 @@ the commit that published it (`git log -- bench/results/latest.json`).
 HISTORY_TITLES = {"rr4k": "4k rr QD32", "rr4k2": "4k rr x2", "rw4k": "4k rw QD32", "lat_p50": "QD1 p50",
                   "lat_p99": "QD1 p99", "latpoll_p50": "QD1 poll p50", "latpoll_p99": "QD1 poll p99", "sr1m": "1M read", "sw1m": "1M write",
                   "tcp1": "TCP 1", "tcp4": "TCP -P 4", "tcpR": "TCP -R", "tcp4R": "TCP -P 4 -R", "udp64": "UDP 64B",
-                  "udp64r": "UDP 64B rate"}
+                  "udp64r": "UDP 64B rate", "tcprate": "TCP limit"}
 
 
 # Columns added after the table began go at its end (older rows lack them).
-HISTORY_LATER = ("rr4k2", "latpoll_p50", "latpoll_p99", "tcp4R", "udp64r")
+HISTORY_LATER = ("rr4k2", "latpoll_p50", "latpoll_p99", "tcp4R", "udp64r", "tcprate")
 
 
 def history_columns():

@@ -32,6 +32,7 @@
 #include <pvio/grant.h>
 #include <pvio/ring.h>
 #include "common.h"
+#include "ring_map.h"
 
 /*
  * feature-max-indirect-segments (Linux's MAX_INDIRECT_SEGMENTS); 0: the
@@ -478,25 +479,33 @@ static int pvio_blkback_alloc_rings(struct pvio_blkif *blkif,
 }
 
 /*
- * Map one ring's 1 << order pages (each by the hypervisor's frame-space
- * rules: a ref that is not the frontend's grant is refused) and, for
- * several, vmap() them once (Linux's xenbus_map_ring_valloc()).
+ * Map one ring's 1 << order pages in one batch (each by the hypervisor's
+ * frame-space rules: a ref that is not the frontend's grant is refused,
+ * and then none stays mapped) and, for several, vmap() them once (Linux's
+ * xenbus_map_ring_valloc()).
  */
 static int pvio_blkback_map_ring(struct pvio_blkback_ring *ring,
 				 const grant_ref_t *refs, unsigned int order)
 {
-	unsigned int i, n = 1U << order;
-	struct page *page;
+	struct pvio_xenbus_device *dev = ring->blkif->dev;
+	unsigned int n = 1U << order, bad = n;
+	s16 status = 0;
+	int err;
 
-	for (i = 0; i < n; i++) {
-		/* Marks the device fatal ("mapping ring-ref ...") itself. */
-		page = pvio_xenbus_map_ring(ring->blkif->dev, refs[i],
-					    &ring->handles[i]);
-		if (IS_ERR(page))
-			return PTR_ERR(page);
-		ring->pages[i] = page;
-		ring->nr_pages = i + 1;
+	err = pvio_blkback_map_ring_refs(dev->domain, dev->otherend_id, refs,
+					 n, ring->pages, ring->handles, &bad,
+					 &status);
+	if (err) {
+		if (err == -EINVAL && bad < n)
+			pvio_xenbus_dev_fatal(dev, err,
+					      "mapping ring-ref %u (status %d)",
+					      refs[bad], status);
+		else
+			pvio_xenbus_dev_fatal(dev, err,
+					      "mapping a ring of %u pages", n);
+		return err;
 	}
+	ring->nr_pages = n;
 	if (n == 1) {
 		ring->vaddr = page_address(ring->pages[0]);
 	} else {

@@ -15,6 +15,7 @@
 #define pr_fmt(fmt) "pvio-netfront: " fmt
 
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/mm.h>
 #include <linux/etherdevice.h>
@@ -602,10 +603,20 @@ static int pvio_nf_close(struct net_device *dev)
 }
 
 /*
- * xen-netfront's xennet_select_queue(): the flow hash modulo the queues,
- * so that the flows of one sending CPU spread over every queue (the XPS
- * map set at connect is what netdev_pick_tx() would use instead).
+ * How a packet's TX queue is chosen with several queues: by default
+ * xen-netfront's xennet_select_queue(), the flow hash modulo the queues,
+ * so that the flows of one sending CPU spread over every queue; with xps
+ * set, the stack's own netdev_pick_tx(), which follows the XPS map set at
+ * connect (queue N for the CPU its ports are bound to, as virtio-net
+ * does), so a packet leaves on the queue whose completions interrupt the
+ * CPU that sent it, and a socket keeps its queue while it has packets in
+ * flight.
  */
+static bool xps;
+module_param(xps, bool, 0644);
+MODULE_PARM_DESC(xps,
+		 "Pick a packet's TX queue with the XPS map (the sending CPU's queue, as virtio-net) instead of the flow hash (xen-netfront); read per packet (default off)");
+
 static u16 pvio_nf_select_queue(struct net_device *dev, struct sk_buff *skb,
 				struct net_device *sb_dev)
 {
@@ -613,6 +624,8 @@ static u16 pvio_nf_select_queue(struct net_device *dev, struct sk_buff *skb,
 
 	if (n <= 1)
 		return 0;
+	if (READ_ONCE(xps))
+		return netdev_pick_tx(dev, skb, sb_dev);
 	return skb_get_hash(skb) % n;
 }
 

@@ -46,7 +46,7 @@ else
 	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
 	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
 	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat latpoll sr1m sw1m"}
-	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR tcp4R udp64 udp64r"}
+	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR tcp4R udp64 udp64r tcprate"}
 fi
 [ "$BLK_WL" = none ] && BLK_WL=
 [ "$NET_WL" = none ] && NET_WL=
@@ -59,6 +59,14 @@ PORT=${IPERF_PORT:-5201}
 # payload bits): below what either path drops at, so the row measures
 # delivery, not the receiver's overflow (udp64 sends as fast as it can).
 UDP_PPS=${BENCH_UDP_PPS:-5000}
+# tcprate's limit in Mbit/s (issue #15 item 5): pvio's vif gets Xen's vif
+# rate as pvctl network-attach rate=<N>Mb/s writes it (credit_bytes per
+# 50000 us in the backend's "rate" node, which netback watches), the veth
+# twin Linux's own token bucket (tc tbf, the same bytes per 50 ms as its
+# burst) on the sender's device; the row's goal is pvio's goodput within
+# 5% of the limit.
+RATE_MBIT=${BENCH_RATE_MBIT:-100}
+RATE_CREDIT=$((RATE_MBIT * 1000000 / 8 / 20))
 DOM=
 BLK_NA=
 NET_NA=
@@ -235,6 +243,20 @@ iperf_args() {
 	tcp4R) echo "-P 4 -R" ;;
 	udp64) echo "-u -b 0 -l 64" ;;
 	udp64r) echo "-u -b $((UDP_PPS * 64 * 8)) -l 64" ;;
+	tcprate) echo "-P 1" ;;
+	esac
+}
+# rate_limit PATH on|off: tcprate's limit on PATH's sending side, set
+# before its run and removed after it (native: tbf on veth bva; pvio: the
+# vif's "rate" node, then a second for netback's watch to take it, before
+# iperf3's first, omitted, second).
+rate_limit() {
+	case "$1.$2" in
+	native.on) ip netns exec vetha /usr/sbin/tc qdisc replace dev bva root tbf \
+		rate ${RATE_MBIT}mbit burst $RATE_CREDIT latency 50ms ;;
+	native.off) ip netns exec vetha /usr/sbin/tc qdisc del dev bva root 2>/dev/null; true ;;
+	pvio.on) pvctl store write /local/domain/0/backend/vif/$DOM/$VIFID/rate "$RATE_CREDIT,50000" && sleep 1 ;;
+	pvio.off) pvctl store rm /local/domain/0/backend/vif/$DOM/$VIFID/rate && sleep 1 ;;
 	esac
 }
 port_busy() { ip netns exec "$1" netstat -ltnu 2>/dev/null | awk '{ print $4 }' | grep -q ":$PORT\$"; }
@@ -290,14 +312,15 @@ offloads() {
 }
 
 # The UML domU's workloads (make run; BENCH_UML=1 in make bench): not
-# latpoll, UML's xvda has no poll queue. PVIO-BENCH-META's uml_wl.
+# latpoll, UML's xvda has no poll queue, nor tcprate, whose limit is set
+# on the in-kernel domU's vif. PVIO-BENCH-META's uml_wl.
 UML_RUNS=
 if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
-	UML_RUNS=$(for w in $BLK_WL $NET_WL; do [ "$w" = latpoll ] || echo "$w"; done | tr '\n' ' ')
+	UML_RUNS=$(for w in $BLK_WL $NET_WL; do case $w in latpoll|tcprate) ;; *) echo "$w" ;; esac; done | tr '\n' ' ')
 fi
 
 # ---- set-up ---------------------------------------------------------------
-echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:-} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,) params=$(echo ${BENCH_PARAMS:-none} | tr ' ' ,)"
+echo "PVIO-BENCH-META mode=$MODE profile=${BENCH_PROFILE:-} reps=$REPS runtime=$RT ramp=$RAMP net_time=$NET_T net_omit=$NET_O kernel=$(uname -r) accel=$PVIO_ACCEL vcpus=$(nproc) mem_kib=$(awk '/MemTotal/ { print $2 }' /proc/meminfo) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //; s/ /_/g') blk_wl=$(echo $BLK_WL | tr ' ' ,) net_wl=$(echo $NET_WL | tr ' ' ,) peers=$(echo $PEERS | tr ' ' ,) port=$PORT udp_pps=$UDP_PPS rate_mbit=$RATE_MBIT uml=$([ -n "$UML_RUNS" ] && echo 1 || echo 0) uml_wl=$(echo $UML_RUNS | tr ' ' ,) params=$(echo ${BENCH_PARAMS:-none} | tr ' ' ,)"
 
 # No transparent huge pages, on every path alike: with fio's buffers in
 # THPs, the stock 6.1 kernel's nvmet-tcp target (the NVMe/TCP peer) hit
@@ -433,6 +456,18 @@ if kmod_load veth && ip link add bva type veth peer name bvb && net_pair veth bv
 else
 	NATIVE_NET_NA="veth pair could not be set up"
 	t_fail "veth pair" "$NATIVE_NET_NA"
+fi
+
+# tcprate's native twin: Linux's token bucket on the veth.
+RATE_NATIVE_NA=
+if [ -z "$NATIVE_NET_NA" ] && case " $NET_WL " in *" tcprate "*) true ;; *) false ;; esac; then
+	if ! kmod_load sch_tbf >/dev/null 2>&1 && [ ! -d /sys/module/sch_tbf ]; then
+		RATE_NATIVE_NA="no sch_tbf module (tc tbf)"
+	elif ! out=$(rate_limit native on 2>&1); then
+		RATE_NATIVE_NA="tc qdisc tbf on bva: $(echo "$out" | one_line)"
+	fi
+	rate_limit native off
+	[ -n "$RATE_NATIVE_NA" ] && echo "PVIO-BENCH-NA path=native kind=net:tcprate $RATE_NATIVE_NA"
 fi
 
 # The domain and its devices.
@@ -587,8 +622,15 @@ while [ $rep -le "$REPS" ]; do
 		done
 	done
 	for w in $NET_WL; do
-		[ -z "$NATIVE_NET_NA" ] && usable native_net && { run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb bva && ok native_net || fail native_net; }
-		[ -z "$NET_NA" ] && usable pvio_net && { run_iperf "$w" pvio $rep vifa 10.90.2.1 "net:vifb:$VIF" "$FE" && ok pvio_net || fail pvio_net; }
+		lim=; [ "$w" = tcprate ] && lim=1
+		[ -z "$NATIVE_NET_NA" ] && usable native_net && { [ -z "$lim" ] || [ -z "$RATE_NATIVE_NA" ]; } && {
+			[ -z "$lim" ] || rate_limit native on
+			run_iperf "$w" native $rep vetha 10.90.1.1 net:vethb:bvb bva && ok native_net || fail native_net
+			[ -z "$lim" ] || rate_limit native off; }
+		[ -z "$NET_NA" ] && usable pvio_net && {
+			[ -z "$lim" ] || rate_limit pvio on || say "tcprate: could not write the vif's rate node"
+			run_iperf "$w" pvio $rep vifa 10.90.2.1 "net:vifb:$VIF" "$FE" && ok pvio_net || fail pvio_net
+			[ -z "$lim" ] || rate_limit pvio off; }
 	done
 	rep=$((rep + 1))
 done

@@ -11,7 +11,8 @@
 # loaded with max_queues=1 against a 2-queue frontend. Each time: the
 # store keys, ethtool -l on both ends, the interrupts of each queue's
 # ports (and the CPU each frontend queue is bound to), iperf3 -P 4 both
-# ways, per-queue counters at both ends, detach.
+# ways, per-queue counters at both ends, detach. In the first round,
+# pvio-netfront.xps=1: UDP sent from CPU N leaves on queue N.
 . /pvio/lib.sh
 
 DOM=netmq1
@@ -37,6 +38,25 @@ sum_mbps() { awk '/SUM.*receiver/ { r = $6; u = $7 } END {
 	if (u == "Gbits/sec") r *= 1000; else if (u == "Kbits/sec") r /= 1000
 	printf "%.1f\n", r + 0 }'; }
 pos() { [ -n "$1" ] && [ "$1" -gt 0 ] 2>/dev/null; }
+
+# xps_check NAME: pvio-netfront.xps=1 (the XPS map picks the TX queue):
+# iperf3 UDP from the domU pinned to CPU C leaves on $ETH's queue C (at
+# least 95% of the packets of the run; queue C's ports are bound to CPU C,
+# checked above); then xps=0 again.
+xps_check() {
+	setp netfront xps 1
+	for c in 0 1; do
+		a0=$(fq 0 tx_packets); a1=$(fq 1 tx_packets)
+		iperf3 -s -D -1 -p 5206 >/dev/null 2>&1; sleep 0.5
+		out=$(taskset -c $c $IP netns exec $DOM iperf3 -c $BE_IP -p 5206 -u -b 5M -t 2 2>&1); rc=$?
+		d0=$(($(fq 0 tx_packets) - a0)); d1=$(($(fq 1 tx_packets) - a1))
+		eval "mine=\$d$c"
+		[ $rc = 0 ] && [ $((mine * 100)) -ge $(((d0 + d1) * 95)) ] && [ $mine -gt 100 ] &&
+			t_ok "$1: xps=1, UDP sent on CPU $c leaves on $ETH queue $c (q0 +$d0, q1 +$d1)" ||
+			t_fail "$1: xps=1, UDP sent on CPU $c on queue $c" "rc $rc, q0 +$d0, q1 +$d1: $(echo "$out" | tail -n 2)"
+	done
+	setp netfront xps 0
+}
 
 # round NAME QUEUES SPLIT VIF-CHANNELS ETH-CHANNELS: one attach, checks,
 # detach. QUEUES is what must be negotiated.
@@ -128,6 +148,7 @@ round() {
 			t_ok "$name: all traffic on queue 0 at both ends" ||
 			t_fail "$name: all traffic on queue 0" "$(ethtool -S $VIF | grep ' q'; ns ethtool -S $ETH | grep ' q')"
 	fi
+	[ -n "${XPS_ROUND:-}" ] && xps_check "$name"
 	t_check "$name: pvctl network-detach" pvctl network-detach $domid $devid
 	wait_for 10 sh -c "! test -e /sys/class/net/$VIF" >/dev/null
 	wait_for 10 sh -c "! $IP netns exec $DOM test -e /sys/class/net/$ETH" >/dev/null
@@ -146,7 +167,7 @@ nb=$(cat $(printf $PAR netback)/max_queues); nf=$(cat $(printf $PAR netfront)/ma
 t_create $DOM vcpus=2
 $IP netns add $DOM
 setp netback max_queues 2; setp netfront max_queues 2
-round "2 queues, split event channels" 2 1 2/2 2/2
+XPS_ROUND=1 round "2 queues, split event channels" 2 1 2/2 2/2
 setp netfront split_event_channels N
 round "2 queues, one port each" 2 0 2/2 2/2
 setp netfront split_event_channels Y
