@@ -45,6 +45,19 @@ module_param(tx_drain_ms, uint, 0644);
 MODULE_PARM_DESC(tx_drain_ms,
 		 "disconnect: milliseconds to wait for dom0's stack to release mapped guest TX slots before unmapping them anyway (default 10000)");
 
+/*
+ * The most mapped guest TX slots dom0's stack may hold per queue. A held
+ * slot's request stays unanswered, so the pending pool (as big as the
+ * frontend's 256-slot ring) never runs out before the ring: without a
+ * lower bound a stack that holds packets (a slow qdisc on a bridge port)
+ * would fill the ring and stop the frontend's TX. Past it, packets are
+ * copied and answered at once, and guest TX keeps flowing.
+ */
+static unsigned int tx_hold_max = PVIO_NB_PENDING / 2;
+module_param(tx_hold_max, uint, 0644);
+MODULE_PARM_DESC(tx_hold_max,
+		 "guest TX: most mapped slots dom0's stack may hold per queue before packets are copied instead (1-256, default 128)");
+
 /* Per-packet bookkeeping between building and the hypercall's results. */
 struct pvio_nb_txbuild {
 	struct sk_buff *skb;
@@ -455,7 +468,8 @@ static int pvio_nb_tx_copy_frags(struct pvio_nb_queue *queue,
 
 /*
  * Build the next packet's skb and its ops, mapping its fragments if it
- * fits an skb and enough pending slots are free, copying them otherwise.
+ * fits an skb and the stack holds fewer than tx_hold_max slots with them
+ * mapped, copying them otherwise.
  * A packet dropped here is answered at once (@b->skb stays NULL).
  * Returns 1 if a packet was consumed, 0 if the ring is empty, or -EPROTO
  * (the queue is disabled).
@@ -465,7 +479,9 @@ static int pvio_nb_tx_build(struct pvio_nb_queue *queue,
 			    unsigned int *nr_copy, unsigned int *nr_map)
 {
 	struct pvio_nb_txpkt *pkt = &queue->pkt;
+	unsigned int hold;
 	struct sk_buff *skb;
+	bool room;
 	int used;
 
 	used = pvio_nb_tx_next(queue, b, *nr_copy, *nr_map);
@@ -486,14 +502,15 @@ static int pvio_nb_tx_build(struct pvio_nb_queue *queue,
 	skb_put(skb, pkt->hdr_len);
 	pvio_nb_tx_copy_header(queue, pkt, skb, nr_copy);
 
-	if (pkt->nr_frags <= MAX_SKB_FRAGS &&
-	    queue->zc->nr_pending_free >= pkt->nr_frags &&
+	hold = clamp_val(READ_ONCE(tx_hold_max), 1, PVIO_NB_PENDING);
+	room = queue->zc->nr_pending_free >= pkt->nr_frags + PVIO_NB_PENDING - hold;
+	if (pkt->nr_frags <= MAX_SKB_FRAGS && room &&
 	    (pkt->gso.type == XEN_NETIF_EXTRA_TYPE_GSO ||
 	     pkt->len > READ_ONCE(gro_copy_len))) {
 		pvio_nb_tx_map_frags(queue, pkt, b, nr_map);
 	} else if (pkt->nr_frags) {
-		/* the stack holds every pending slot: copy, do not wait */
-		if (queue->zc->nr_pending_free < pkt->nr_frags)
+		/* the stack holds tx_hold_max slots: copy, do not wait */
+		if (!room)
 			queue->stats.tx_pending_full++;
 		queue->stats.tx_frag_copy++;
 		if (pvio_nb_tx_copy_frags(queue, pkt, skb, nr_copy))
