@@ -189,14 +189,18 @@ t_net_attach() {
 		"devid '$devid'; $(ls /sys/class/net; pvctl network-list $1)"
 	t_done; exit
 }
-# net_ns_up: ETH moved into the namespace (created if it is not there)
-# with FE_IP/24, VIF in dom0's with BE_IP/24, both links up.
-net_ns_up() {
+# net_fe_up: ETH moved into the namespace (created if it is not there)
+# with FE_IP/24, its link up.
+net_fe_up() {
 	$IP netns list | grep -qw "^$DOM" || $IP netns add $DOM
 	$IP link set "$ETH" netns $DOM
 	ns $IP link set lo up
 	ns $IP addr add $FE_IP/24 dev "$ETH"
 	ns $IP link set "$ETH" up
+}
+# net_ns_up: net_fe_up, and VIF in dom0's with BE_IP/24, its link up.
+net_ns_up() {
+	net_fe_up
 	$IP addr add $BE_IP/24 dev $VIF
 	$IP link set $VIF up
 }

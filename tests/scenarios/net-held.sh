@@ -48,12 +48,8 @@ echo $DRAIN_MS >$NBP/tx_drain_ms
 echo 1 >$NBP/max_queues
 t_create $DOM
 t_net_attach $domid mac=$MAC
-# net_ns_up, but dom0's address on the bridge br0 of vif and hv0.
-$IP netns add $DOM
-$IP link set "$ETH" netns $DOM
-ns $IP link set lo up
-ns $IP addr add $FE_IP/24 dev "$ETH"
-ns $IP link set "$ETH" up
+# dom0's address goes on the bridge br0 of the vif and hv0.
+net_fe_up
 $IP netns add $FAR
 $IP link add hv0 type veth peer name hv1
 $IP link set hv1 netns $FAR

@@ -80,11 +80,7 @@ t_load
 res_snapshot
 t_create $DOM
 t_net_attach $domid mac=$MAC
-$IP netns add $DOM
-$IP link set "$ETH" netns $DOM
-ns $IP link set lo up
-ns $IP addr add $FE_IP/24 dev "$ETH"
-ns $IP link set "$ETH" up
+net_fe_up
 vif_config
 if wait_for 20 connected && wait_for 20 carrier 1; then
 	t_ok "both ends Connected, link up"
