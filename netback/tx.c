@@ -49,9 +49,10 @@ MODULE_PARM_DESC(tx_drain_ms,
  * The most mapped guest TX slots dom0's stack may hold per queue. A held
  * slot's request stays unanswered, so the pending pool (as big as the
  * frontend's 256-slot ring) never runs out before the ring: without a
- * lower bound a stack that holds packets (a slow qdisc on a bridge port)
- * would fill the ring and stop the frontend's TX. Past it, packets are
- * copied and answered at once, and guest TX keeps flowing.
+ * bound below the ring's size, a stack that holds packets (a slow qdisc
+ * on a bridge port) would fill the ring and stop the frontend's TX. Past
+ * it, packets are copied and answered at once, and guest TX keeps
+ * flowing.
  */
 static unsigned int tx_hold_max = PVIO_NB_PENDING / 2;
 module_param(tx_hold_max, uint, 0644);
