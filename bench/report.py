@@ -1050,7 +1050,8 @@ HISTORY_HEAD = """\
 One row per complete `make bench`, appended by `bench/report.py publish`
 (called by `bench/run`). Each cell is pvio / native, the median of the
 per-round ratios of that run (throughput: higher is better; QD1 latency:
-lower is better); goals and method: `docs/benchmarks.md`. commit: the
+lower is better), but "TCP limit", pvio's goodput over the vif's rate
+limit; goals and method: `docs/benchmarks.md`. commit: the
 tree measured (`-dirty`: with uncommitted changes). A row's full results
 (raw fio/iperf3 JSON, CPU, counters) are `bench/results/latest.json` in
 the commit that published it (`git log -- bench/results/latest.json`).
@@ -1080,7 +1081,9 @@ def history_row(doc, commit):
     cells = []
     for rid, _ in history_columns():
         r = by_id.get(rid)
-        cells.append("%.2f" % r["ratio"]["median"] if r and r.get("ratio") else "-")
+        # the rate-limited row: pvio's goodput over the limit, its goal
+        st = r and ((r.get("limit") or {}).get("pvio_over_limit") or r.get("ratio"))
+        cells.append("%.2f" % st["median"] if st else "-")
     date = (doc.get("date") or "?").replace("T", " ")[:16]
     g = doc.get("guest") or {}
     return "| %s | %s | %s | %s | %s |" % (date, commit or "?", doc.get("accel") or "?",
