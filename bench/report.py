@@ -423,8 +423,7 @@ def aggregate(con):
         row = {"id": wl + ("" if key not in ("p50", "p99") else "_" + key),
                "workload": wl, "title": title, "kind": kind, "metric": key,
                "unit": unit, "higher_is_better": higher,
-               "goal": goal and dict({"op": goal[0], "ratio": goal[1]},
-                                     **({"max": goal[2]} if goal[0] == "near" else {})),
+               "goal": goal and dict(zip(("op", "ratio", "max"), goal)),
                "cpu_goal": {"op": CPU_GOALS[kind][0], "ratio": CPU_GOALS[kind][1]}}
         per = {}
         cpukey = "cpu_per_io_us" if kind == "blk" or wl.startswith("udp") else "cpu_s_per_gb"
@@ -456,12 +455,11 @@ def aggregate(con):
         if goal and goal[0] == "near":
             # pvio's goodput over the limit, per round
             lim = limit_gbps(con.meta)
-            row["limit"] = lim and {"gbps": lim, "pvio_over_limit": stats(
-                [per["pvio"][i]["m"][key] / lim for i in per["pvio"]
-                 if per["pvio"][i]["m"].get(key) is not None]),
-                "native_over_limit": stats(
-                [per["native"][i]["m"][key] / lim for i in per["native"]
-                 if per["native"][i]["m"].get(key) is not None])}
+            row["limit"] = lim and {"gbps": lim}
+            for path in ("pvio", "native") if lim else ():
+                row["limit"][path + "_over_limit"] = stats(
+                    [r["m"][key] / lim for r in per[path].values()
+                     if r["m"].get(key) is not None])
             x = row["limit"] and row["limit"]["pvio_over_limit"]
             row["goal_met"] = goal_met(goal, x and x["median"])
         else:
