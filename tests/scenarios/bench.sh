@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# pvio-nic: tap
 # The benchmark (make bench) and the main job's measurements (make run, via
 # run.sh with PVIO_BENCH_MODE=run): every workload on the split-driver path
 # (/dev/xvda through pvio-blkfront/blkback, the vif pair through
@@ -46,7 +47,7 @@ else
 	RT=${BENCH_RUNTIME:-10}; RAMP=${BENCH_RAMP:-2}
 	NET_T=${NET_TIME:-$RT}; NET_O=${NET_OMIT:-$RAMP}
 	BLK_WL=${BENCH_BLK:-"rr4k rr4k2 rw4k lat latpoll sr1m sw1m"}
-	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR tcp4R udp64 udp64r tcprate"}
+	NET_WL=${BENCH_NET:-"tcp1 tcp4 tcpR tcp4R udp64 udp64r tcprate tcpnic"}
 fi
 [ "$BLK_WL" = none ] && BLK_WL=
 [ "$NET_WL" = none ] && NET_WL=
@@ -66,6 +67,15 @@ UDP_PPS=${BENCH_UDP_PPS:-5000}
 # burst) on the sender's device; the row's goal is pvio's goodput within
 # 5% of the limit.
 RATE_MBIT=${BENCH_RATE_MBIT:-100}
+# tcpnic: TCP 1 stream from each path's a side out of a NIC (tools/vm's
+# "pvio-nic: tap": virtio-net with scatter-gather, checksum offload and
+# TSO, on a tap of the machine running QEMU), as Xen's dom0 bridges a vif
+# with a NIC: in netns nicb, bridge br0 holds the NIC, a second vif of the
+# domain (pvio) and a veth (native); the server is the iperf3 on that
+# machine (PVIO_NIC_HOST, port 5201). The one row whose guest TX is not
+# copied by dom0's stack (a socket in dom0 copies a zero-copy skb's
+# fragments; a NIC sends them as they are): its profile is the TX path's.
+NIC_PORT=5201
 RATE_CREDIT=$((RATE_MBIT * 1000000 / 8 / 20))
 DOM=
 BLK_NA=
@@ -243,7 +253,7 @@ iperf_args() {
 	tcp4R) echo "-P 4 -R" ;;
 	udp64) echo "-u -b 0 -l 64" ;;
 	udp64r) echo "-u -b $((UDP_PPS * 64 * 8)) -l 64" ;;
-	tcprate) echo "-P 1" ;;
+	tcprate|tcpnic) echo "-P 1" ;;
 	esac
 }
 # rate_limit PATH on|off: tcprate's limit on PATH's sending side, set
@@ -281,15 +291,16 @@ drops() {
 	rcv=$(ip netns exec "$3" awk '/^Udp: [0-9]/ { print $4 " " $6 }' /proc/net/snmp)
 	echo "qdisc_dropped $qd tx_dropped $tx SndbufErrors $snd rx_dropped $rx InErrors ${rcv% *} RcvbufErrors ${rcv#* }"
 }
-# run_iperf WL PATH REP NS PEER net:NS_B:DEV_B DEV_A: the client in NS
-# (sending through DEV_A) against the server at PEER on DEV_B in NS_B.
+# run_iperf WL PATH REP NS PEER net:NS_B:DEV_B DEV_A [PORT]: the client
+# in NS (sending through DEV_A) against the server at PEER (on PORT, else
+# $PORT) on DEV_B in NS_B.
 run_iperf() {
-	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6; dev_a=$7
+	wl=$1; path=$2; rep=$3; ns=$4; peer=$5; dstat=$6; dev_a=$7; port=${8:-$PORT}
 	b=${dstat#net:}; nsb=${b%%:*}; dev_b=${b#*:}
 	udp=; case $wl in udp*) udp=1; d0=$(drops "$ns" "$dev_a" "$nsb" "$dev_b") ;; esac
 	# shellcheck disable=SC2046
 	measure "$wl" "$path" "$rep" "$dstat" "$NET_O" "$NET_T" /tmp/iperf.json -- \
-		/usr/sbin/ip netns exec "$ns" iperf3 -c "$peer" -p "$PORT" -t "$NET_T" -O "$NET_O" \
+		/usr/sbin/ip netns exec "$ns" iperf3 -c "$peer" -p "$port" -t "$NET_T" -O "$NET_O" \
 		    $(iperf_args "$wl") -J --logfile /tmp/iperf.json
 	rc=$?
 	if [ -n "$udp" ]; then
@@ -312,11 +323,11 @@ offloads() {
 }
 
 # The UML domU's workloads (make run; BENCH_UML=1 in make bench): not
-# latpoll, UML's xvda has no poll queue, nor tcprate, whose limit is set
-# on the in-kernel domU's vif. PVIO-BENCH-META's uml_wl.
+# latpoll, UML's xvda has no poll queue, nor tcprate and tcpnic, set up
+# on the in-kernel domU's vifs. PVIO-BENCH-META's uml_wl.
 UML_RUNS=
 if [ "$MODE" = run ] || [ -n "${BENCH_UML:-}" ]; then
-	UML_RUNS=$(for w in $BLK_WL $NET_WL; do case $w in latpoll|tcprate) ;; *) echo "$w" ;; esac; done | tr '\n' ' ')
+	UML_RUNS=$(for w in $BLK_WL $NET_WL; do case $w in latpoll|tcprate|tcpnic) ;; *) echo "$w" ;; esac; done | tr '\n' ' ')
 fi
 
 # ---- set-up ---------------------------------------------------------------
@@ -560,6 +571,51 @@ if [ -z "$NET_NA" ]; then
 		echo "ok $((T_N += 1)) - vif # SKIP not available: $NET_NA"
 	fi
 fi
+# tcpnic's bridge (see NIC_PORT): nic_up sets NIC, VIF2, FE2, or
+# prints why not.
+NIC_NA=
+nic_up() {
+	[ -z "${PVIO_NIC_WHY:-}" ] || { echo "no NIC: $PVIO_NIC_WHY"; return 1; }
+	[ -n "${PVIO_NIC_HOST:-}" ] || { echo "no NIC (tools/vm gives one with PVIO_VM_NIC=tap)"; return 1; }
+	[ -z "$NET_NA" ] && [ -z "$NATIVE_NET_NA" ] || { echo "no vif or no veth pair"; return 1; }
+	kmod_load virtio_net >/dev/null 2>&1
+	wait_for 10 by_mac "$PVIO_NIC_MAC" || { echo "no device with the NIC's MAC $PVIO_NIC_MAC"; return 1; }
+	NIC=$(by_mac "$PVIO_NIC_MAC")
+	ip netns add nicb && ip -n nicb link set lo up && ip link set "$NIC" netns nicb &&
+	ip -n nicb link add br0 type bridge && ip -n nicb link set br0 type bridge stp_state 0 forward_delay 0 &&
+	ip -n nicb link set "$NIC" master br0 && ip -n nicb link set "$NIC" up &&
+	ip -n nicb addr add "$PVIO_NIC_PREFIX.2/24" dev br0 && ip -n nicb link set br0 up ||
+		{ echo "could not bridge $NIC in netns nicb"; return 1; }
+	before=$(ls /sys/class/net | tr '\n' ' ')
+	VIF2ID=$(pvctl network-attach "$DOM" mac=00:16:3e:00:90:04 2>/tmp/na2.err) ||
+		{ echo "pvctl network-attach $DOM (a second vif): $(one_line </tmp/na2.err)"; return 1; }
+	VIF2=vif$DOM.$VIF2ID
+	wait_for 15 test -e /sys/class/net/$VIF2 && wait_for 15 has_newdev ||
+		{ echo "the second vif's devices did not appear within 15 s"; return 1; }
+	FE2=$(newdev)
+	ip link set "$VIF2" netns nicb && ip -n nicb link set "$VIF2" master br0 && ip -n nicb link set "$VIF2" up &&
+	ip link set "$FE2" netns vifa && ip -n vifa addr add "$PVIO_NIC_PREFIX.3/24" dev "$FE2" &&
+	ip -n vifa link set "$FE2" up || { echo "could not bridge $VIF2 and put $FE2 into netns vifa"; return 1; }
+	ip link add bna type veth peer name bnb && ip link set bna netns vetha && ip link set bnb netns nicb &&
+	ip -n nicb link set bnb master br0 && ip -n nicb link set bnb up &&
+	ip -n vetha addr add "$PVIO_NIC_PREFIX.4/24" dev bna && ip -n vetha link set bna up ||
+		{ echo "could not bridge veth bna/bnb"; return 1; }
+	ip -n vetha link set bna mtu "$(ip netns exec vifa cat /sys/class/net/$FE2/mtu)"
+	ip netns exec vetha ethtool -K bna $(offloads "$FE2" vifa) >/dev/null 2>&1
+	reach vifa "$PVIO_NIC_HOST" || { echo "no traffic from $FE2 to $PVIO_NIC_HOST through $NIC"; return 1; }
+	reach vetha "$PVIO_NIC_HOST" || { echo "no traffic from bna to $PVIO_NIC_HOST through $NIC"; return 1; }
+}
+if case " $NET_WL " in *" tcpnic "*) true ;; *) false ;; esac; then
+	nic_up >/tmp/nic.why 2>&1 || NIC_NA="$(tail -n 1 /tmp/nic.why)"
+	if [ -z "$NIC_NA" ]; then
+		t_ok "tcpnic: $NIC, $VIF2 and veth bnb bridged in netns nicb; $FE2 and bna reach $PVIO_NIC_HOST"
+		echo "PVIO-BENCH-NETDEV path=nic nic=$NIC$(offloads $NIC nicb | tr ' ' _) vif=$VIF2 fe=$FE2$(offloads $FE2 vifa | tr ' ' _)"
+	else
+		echo "ok $((T_N += 1)) - tcpnic # SKIP not available: $NIC_NA"
+		echo "PVIO-BENCH-NA path=native kind=net:tcpnic $NIC_NA"
+		echo "PVIO-BENCH-NA path=pvio kind=net:tcpnic $NIC_NA"
+	fi
+fi
 [ -n "$BLK_NA" ] && echo "PVIO-BENCH-NA path=pvio kind=blk $BLK_NA"
 [ -n "$NET_NA" ] && echo "PVIO-BENCH-NA path=pvio kind=net $NET_NA"
 [ -n "$NATIVE_BLK_NA" ] && echo "PVIO-BENCH-NA path=native kind=blk $NATIVE_BLK_NA"
@@ -622,6 +678,12 @@ while [ $rep -le "$REPS" ]; do
 		done
 	done
 	for w in $NET_WL; do
+		if [ "$w" = tcpnic ]; then
+			[ -z "$NIC_NA" ] || continue
+			usable native_net && { run_iperf "$w" native $rep vetha "$PVIO_NIC_HOST" net:nicb:bnb bna $NIC_PORT && ok native_net || fail native_net; }
+			usable pvio_net && { run_iperf "$w" pvio $rep vifa "$PVIO_NIC_HOST" "net:nicb:$VIF2" "$FE2" $NIC_PORT && ok pvio_net || fail pvio_net; }
+			continue
+		fi
 		lim=; [ "$w" = tcprate ] && lim=1
 		[ -z "$NATIVE_NET_NA" ] && usable native_net && { [ -z "$lim" ] || [ -z "$RATE_NATIVE_NA" ]; } && {
 			[ -z "$lim" ] || rate_limit native on
@@ -768,10 +830,11 @@ echo "PVIO-BENCH-DONE failed=$FAILED"
 # ---- tear-down ------------------------------------------------------------
 server_stop vethb; server_stop vifb
 [ -n "${NC_PID:-}" ] && kill "$NC_PID" 2>/dev/null
-for ns in vetha vethb vifa vifb; do ip netns del $ns 2>/dev/null; done
+for ns in vetha vethb vifa vifb nicb; do ip netns del $ns 2>/dev/null; done
 if [ -n "$DOM" ]; then
 	[ -z "$BLK_NA" ] && { pvctl block-detach "$DOM" xvda || t_fail "pvctl block-detach $DOM xvda"; }
 	[ -z "$NET_NA" ] && { pvctl network-detach "$DOM" "$VIFID" || t_fail "pvctl network-detach $DOM $VIFID"; }
+	[ -n "${VIF2ID:-}" ] && { pvctl network-detach "$DOM" "$VIF2ID" || t_fail "pvctl network-detach $DOM $VIF2ID"; }
 	t_check "pvctl destroy $DOM" pvctl destroy "$DOM"
 fi
 [ -n "${PEER_DEV_nbd:-}" ] && { nbd-client -d /dev/nbd0 >/dev/null 2>&1; [ -s /tmp/nbd.pid ] && kill "$(cat /tmp/nbd.pid)"; }
