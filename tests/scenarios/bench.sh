@@ -578,28 +578,31 @@ nic_up() {
 	[ -z "${PVIO_NIC_WHY:-}" ] || { echo "no NIC: $PVIO_NIC_WHY"; return 1; }
 	[ -n "${PVIO_NIC_HOST:-}" ] || { echo "no NIC (tools/vm gives one with PVIO_VM_NIC=tap)"; return 1; }
 	[ -z "$NET_NA" ] && [ -z "$NATIVE_NET_NA" ] || { echo "no vif or no veth pair"; return 1; }
-	kmod_load virtio_net >/dev/null 2>&1
+	kmod_load bridge >/dev/null 2>&1 || { echo "module bridge could not be loaded"; return 1; }
+	kmod_load virtio_pci >/dev/null 2>&1; kmod_load virtio_net >/dev/null 2>&1
 	wait_for 10 by_mac "$PVIO_NIC_MAC" || { echo "no device with the NIC's MAC $PVIO_NIC_MAC"; return 1; }
 	NIC=$(by_mac "$PVIO_NIC_MAC")
-	ip netns add nicb && ip -n nicb link set lo up && ip link set "$NIC" netns nicb &&
-	ip -n nicb link add br0 type bridge && ip -n nicb link set br0 type bridge stp_state 0 forward_delay 0 &&
-	ip -n nicb link set "$NIC" master br0 && ip -n nicb link set "$NIC" up &&
-	ip -n nicb addr add "$PVIO_NIC_PREFIX.2/24" dev br0 && ip -n nicb link set br0 up ||
-		{ echo "could not bridge $NIC in netns nicb"; return 1; }
+	# try CMD...: CMD, or why it failed.
+	try() { "$@" 2>/tmp/try.err || { echo "$*: $(one_line </tmp/try.err)"; return 1; }; }
+	try ip netns add nicb && try ip -n nicb link set lo up && try ip link set "$NIC" netns nicb &&
+	try ip -n nicb link add br0 type bridge && try ip -n nicb link set br0 type bridge stp_state 0 forward_delay 0 &&
+	try ip -n nicb link set "$NIC" master br0 && try ip -n nicb link set "$NIC" up &&
+	try ip -n nicb addr add "$PVIO_NIC_PREFIX.2/24" dev br0 && try ip -n nicb link set br0 up || return 1
 	before=$(ls /sys/class/net | tr '\n' ' ')
 	VIF2ID=$(pvctl network-attach "$DOM" mac=00:16:3e:00:90:04 2>/tmp/na2.err) ||
 		{ echo "pvctl network-attach $DOM (a second vif): $(one_line </tmp/na2.err)"; return 1; }
 	VIF2=vif$DOM.$VIF2ID
 	wait_for 15 test -e /sys/class/net/$VIF2 && wait_for 15 has_newdev ||
 		{ echo "the second vif's devices did not appear within 15 s"; return 1; }
-	FE2=$(newdev)
-	ip link set "$VIF2" netns nicb && ip -n nicb link set "$VIF2" master br0 && ip -n nicb link set "$VIF2" up &&
-	ip link set "$FE2" netns vifa && ip -n vifa addr add "$PVIO_NIC_PREFIX.3/24" dev "$FE2" &&
-	ip -n vifa link set "$FE2" up || { echo "could not bridge $VIF2 and put $FE2 into netns vifa"; return 1; }
-	ip link add bna type veth peer name bnb && ip link set bna netns vetha && ip link set bnb netns nicb &&
-	ip -n nicb link set bnb master br0 && ip -n nicb link set bnb up &&
-	ip -n vetha addr add "$PVIO_NIC_PREFIX.4/24" dev bna && ip -n vetha link set bna up ||
-		{ echo "could not bridge veth bna/bnb"; return 1; }
+	# Renamed: the name netfront gave it may be taken in netns vifa.
+	try ip link set "$(newdev)" name nicfe || return 1
+	FE2=nicfe
+	try ip link set "$VIF2" netns nicb && try ip -n nicb link set "$VIF2" master br0 &&
+	try ip -n nicb link set "$VIF2" up && try ip link set "$FE2" netns vifa &&
+	try ip -n vifa addr add "$PVIO_NIC_PREFIX.3/24" dev "$FE2" && try ip -n vifa link set "$FE2" up &&
+	try ip link add bna type veth peer name bnb && try ip link set bna netns vetha &&
+	try ip link set bnb netns nicb && try ip -n nicb link set bnb master br0 && try ip -n nicb link set bnb up &&
+	try ip -n vetha addr add "$PVIO_NIC_PREFIX.4/24" dev bna && try ip -n vetha link set bna up || return 1
 	ip -n vetha link set bna mtu "$(ip netns exec vifa cat /sys/class/net/$FE2/mtu)"
 	ip netns exec vetha ethtool -K bna $(offloads "$FE2" vifa) >/dev/null 2>&1
 	reach vifa "$PVIO_NIC_HOST" || { echo "no traffic from $FE2 to $PVIO_NIC_HOST through $NIC"; return 1; }

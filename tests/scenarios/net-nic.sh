@@ -36,7 +36,7 @@ BE_IP=$PVIO_NIC_PREFIX.2
 FE_IP=$PVIO_NIC_PREFIX.3
 
 t_load bridge
-kmod_load virtio_net >/dev/null 2>&1
+kmod_load virtio_pci >/dev/null 2>&1; kmod_load virtio_net >/dev/null 2>&1
 NIC=
 wait_for 20 by_mac $PVIO_NIC_MAC && NIC=$(by_mac $PVIO_NIC_MAC)
 if [ -n "$NIC" ]; then
