@@ -22,7 +22,6 @@
 #include <pvio/kunit_pair.h>
 #include <pvio/ring.h>
 #include "check.h"
-#include "ring_map.h"
 
 #define CAP	2048ULL		/* a 1 MiB vbd */
 
@@ -877,75 +876,11 @@ static void zc_map_ended_grant(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
 }
 
-/*
- * A ring whose refs do not all map (a ref never granted, a read-only
- * grant, which a ring needs writable; a page count out of range): refused
- * naming the first bad ref, and none of the ring's maps stays, so the
- * device's error state holds nothing of the frontend's; a ring of good
- * refs maps afterwards.
- */
-static void ring_ref_not_mapped(struct kunit *test)
-{
-	struct zc *t = test->priv;
-	const grant_ref_t bad_last[3] = { t->ref[2], t->ref[3], 0x7ffffff0 };
-	const grant_ref_t read_only[2] = { t->ref[2], t->ref[0] };
-	const grant_ref_t good[2] = { t->ref[2], t->ref[3] };
-	struct page *pages[PVIO_BLKBACK_MAX_RING_PAGES + 1] = {};
-	grant_handle_t handles[PVIO_BLKBACK_MAX_RING_PAGES + 1];
-	struct gnttab_unmap_grant_ref unmap[2];
-	u64 maps0 = zc_maps_of(t->a);
-	unsigned int bad = 99;
-	s16 status = GNTST_okay;
-
-	KUNIT_EXPECT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->a_id, bad_last, 3,
-							 pages, handles, &bad,
-							 &status), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bad, 2U);
-	KUNIT_EXPECT_NE(test, status, GNTST_okay);
-	KUNIT_EXPECT_NULL(test, pages[0]);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
-
-	status = GNTST_okay;
-	KUNIT_EXPECT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->a_id, read_only, 2,
-							 pages, handles, &bad,
-							 &status), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bad, 1U);
-	KUNIT_EXPECT_NE(test, status, GNTST_okay);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
-
-	/* The wrong granting domain: b's own id. */
-	KUNIT_EXPECT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->b_id, good, 2,
-							 pages, handles, &bad,
-							 &status), -EINVAL);
-	KUNIT_EXPECT_EQ(test, bad, 0U);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->a_id, good, 0,
-							 pages, handles, &bad,
-							 &status), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->a_id, good,
-							 PVIO_BLKBACK_MAX_RING_PAGES + 1,
-							 pages, handles, &bad,
-							 &status), -EINVAL);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
-
-	/* Refused before: a good ring maps, then unmaps to nothing. */
-	KUNIT_ASSERT_EQ(test, pvio_blkback_map_ring_refs(t->b, t->a_id, good, 2,
-							 pages, handles, &bad,
-							 &status), 0);
-	KUNIT_EXPECT_PTR_EQ(test, pages[0], t->page[2]);
-	KUNIT_EXPECT_PTR_EQ(test, pages[1], t->page[3]);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0 + 2);
-	pvio_gnttab_set_unmap_op(&unmap[0], handles[0]);
-	pvio_gnttab_set_unmap_op(&unmap[1], handles[1]);
-	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_refs(t->b, unmap, NULL, 2), 0);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
-}
-
 static struct kunit_case pvio_blkback_zero_copy_cases[] = {
 	KUNIT_CASE(zc_map_once),
 	KUNIT_CASE(zc_map_batch_bad_ref),
 	KUNIT_CASE(zc_map_refused),
 	KUNIT_CASE(zc_map_ended_grant),
-	KUNIT_CASE(ring_ref_not_mapped),
 	{}
 };
 

@@ -32,7 +32,6 @@
 #include <pvio/grant.h>
 #include <pvio/ring.h>
 #include "common.h"
-#include "ring_map.h"
 
 /*
  * feature-max-indirect-segments (Linux's MAX_INDIRECT_SEGMENTS); 0: the
@@ -395,13 +394,12 @@ static void pvio_blkback_unmap_ring(struct pvio_blkback_ring *ring)
 	if (ring->vaddr && ring->nr_pages > 1)
 		vunmap(ring->vaddr);
 	ring->vaddr = NULL;
-	for (i = 0; i < ring->nr_pages; i++) {
-		if (ring->pages[i])
-			pvio_xenbus_unmap_ring(ring->blkif->dev,
-					       ring->handles[i],
-					       ring->pages[i]);
+	/* all or none mapped (pvio_xenbus_map_ring_refs()): one batch */
+	if (ring->nr_pages)
+		pvio_xenbus_unmap_ring_refs(ring->blkif->dev, ring->handles,
+					    ring->pages, ring->nr_pages);
+	for (i = 0; i < ring->nr_pages; i++)
 		ring->pages[i] = NULL;
-	}
 	ring->nr_pages = 0;
 }
 
@@ -487,24 +485,14 @@ static int pvio_blkback_alloc_rings(struct pvio_blkif *blkif,
 static int pvio_blkback_map_ring(struct pvio_blkback_ring *ring,
 				 const grant_ref_t *refs, unsigned int order)
 {
-	struct pvio_xenbus_device *dev = ring->blkif->dev;
-	unsigned int n = 1U << order, bad = n;
-	s16 status = 0;
+	unsigned int n = 1U << order;
 	int err;
 
-	err = pvio_blkback_map_ring_refs(dev->domain, dev->otherend_id, refs,
-					 n, ring->pages, ring->handles, &bad,
-					 &status);
-	if (err) {
-		if (err == -EINVAL && bad < n)
-			pvio_xenbus_dev_fatal(dev, err,
-					      "mapping ring-ref %u (status %d)",
-					      refs[bad], status);
-		else
-			pvio_xenbus_dev_fatal(dev, err,
-					      "mapping a ring of %u pages", n);
+	static_assert(PVIO_BLKBACK_MAX_RING_PAGES <= PVIO_GNTTAB_MAX_RING_REFS);
+	err = pvio_xenbus_map_ring_refs(ring->blkif->dev, refs, n, ring->pages,
+					ring->handles);
+	if (err)
 		return err;
-	}
 	ring->nr_pages = n;
 	if (n == 1) {
 		ring->vaddr = page_address(ring->pages[0]);

@@ -305,13 +305,92 @@ void pvio_xenbus_end_ring(struct pvio_xenbus_device *dev, grant_ref_t ref,
 EXPORT_SYMBOL_GPL(pvio_xenbus_end_ring);
 
 /**
- * pvio_xenbus_map_ring() - map the other end's ring grant
+ * pvio_xenbus_map_ring_refs() - map the other end's ring grants, all or
+ *	none
+ * @dev: the (backend) device
+ * @refs: the @nr_refs grant refs the frontend published, in the ring's
+ *	page order (hostile: any value)
+ * @nr_refs: the ring's pages of 4 KiB, 1 to %PVIO_GNTTAB_MAX_RING_REFS
+ *	(16)
+ * @pages: out: the @nr_refs mapped pages
+ * @handles: out: their handles, for pvio_xenbus_unmap_ring_refs()
+ *
+ * Linux's xenbus_map_ring_valloc() without the vmap (a caller that
+ * wants the pages contiguous vmaps them once, at connect): one
+ * GNTTABOP_map_grant_ref batch of (@dev->otherend_id, @refs[i]),
+ * read-write, through pvio_gnttab_map_ring_refs(). If any ref is
+ * refused none stays mapped, and the device is marked fatal with the
+ * first refused ref in its store "error" node ("mapping ring-ref R
+ * (status S)").
+ *
+ * Context: process context (the fatal path writes the store).
+ * Return: 0 with @pages and @handles set; -EINVAL (a ref refused, or
+ * @nr_refs out of range) or the hypercall's error, the device marked
+ * fatal and nothing mapped.
+ */
+int pvio_xenbus_map_ring_refs(struct pvio_xenbus_device *dev,
+			      const grant_ref_t *refs, unsigned int nr_refs,
+			      struct page **pages, grant_handle_t *handles)
+{
+	unsigned int bad = nr_refs;
+	s16 status = GNTST_okay;
+	int err;
+
+	err = pvio_gnttab_map_ring_refs(dev->domain, dev->otherend_id, refs,
+					nr_refs, pages, handles, &bad,
+					&status);
+	if (!err)
+		return 0;
+	if (bad < nr_refs)
+		pvio_xenbus_dev_fatal(dev, err,
+				      "mapping ring-ref %u (status %d)",
+				      refs[bad], status);
+	else
+		pvio_xenbus_dev_fatal(dev, err, "mapping a ring of %u pages",
+				      nr_refs);
+	return err;
+}
+EXPORT_SYMBOL_GPL(pvio_xenbus_map_ring_refs);
+
+/**
+ * pvio_xenbus_unmap_ring_refs() - unmap a ring mapped with
+ *	pvio_xenbus_map_ring_refs(), in one batch
+ * @dev: the (backend) device
+ * @handles: the ring's @nr_refs handles
+ * @pages: if not NULL, its @nr_refs pages; each one unmapped is set to
+ *	NULL
+ * @nr_refs: the ring's pages of 4 KiB, as mapped
+ *
+ * Linux's xenbus_unmap_ring_vfree(): one GNTTABOP_unmap_grant_ref batch.
+ *
+ * Context: process context.
+ * Return: 0, or -EINVAL if the hypervisor refused a handle (logged; the
+ * others are unmapped all the same) or @nr_refs is out of range.
+ */
+int pvio_xenbus_unmap_ring_refs(struct pvio_xenbus_device *dev,
+				const grant_handle_t *handles,
+				struct page **pages, unsigned int nr_refs)
+{
+	int err;
+
+	err = pvio_gnttab_unmap_ring_refs(dev->domain, handles, pages,
+					  nr_refs);
+	if (err) {
+		dev_warn(&dev->dev, "unmapping a ring of %u pages (handle %u first): %d\n",
+			 nr_refs, nr_refs ? handles[0] : 0, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(pvio_xenbus_unmap_ring_refs);
+
+/**
+ * pvio_xenbus_map_ring() - map the other end's one-page ring grant
  * @dev: the (backend) device
  * @ref: the grant reference the frontend published (hostile: any value)
  * @handle: out: the mapping's handle for pvio_xenbus_unmap_ring()
  *
- * Linux's xenbus_map_ring_valloc() for one page: GNTTABOP_map_grant_ref of
- * (@dev->otherend_id, @ref), read-write.
+ * pvio_xenbus_map_ring_refs() of one ref.
  *
  * Context: process context.
  * Return: the mapped page, or an ERR_PTR: -EINVAL (the grant was refused:
@@ -321,22 +400,11 @@ EXPORT_SYMBOL_GPL(pvio_xenbus_end_ring);
 struct page *pvio_xenbus_map_ring(struct pvio_xenbus_device *dev,
 				  grant_ref_t ref, grant_handle_t *handle)
 {
-	struct gnttab_map_grant_ref op;
-	struct page *page = NULL;
+	struct page *page;
 	int err;
 
-	pvio_gnttab_set_map_op(&op, 0, ref, dev->otherend_id);
-	err = pvio_gnttab_map_refs(dev->domain, &op, &page, 1);
-	if (err || !page) {
-		pvio_xenbus_dev_fatal(dev, err ? err : -EINVAL,
-				      "mapping ring-ref %u (status %d)", ref,
-				      op.status);
-		if (!err)
-			pvio_xenbus_unmap_ring(dev, op.handle, NULL);
-		return ERR_PTR(err == -EIO || !err ? -EINVAL : err);
-	}
-	*handle = op.handle;
-	return page;
+	err = pvio_xenbus_map_ring_refs(dev, &ref, 1, &page, handle);
+	return err ? ERR_PTR(err) : page;
 }
 EXPORT_SYMBOL_GPL(pvio_xenbus_map_ring);
 
@@ -346,24 +414,18 @@ EXPORT_SYMBOL_GPL(pvio_xenbus_map_ring);
  * @handle: the mapping's handle
  * @page: the page pvio_xenbus_map_ring() returned (or NULL)
  *
+ * pvio_xenbus_unmap_ring_refs() of one handle.
+ *
  * Context: process context.
  * Return: 0, or -EINVAL if the hypervisor refused the handle.
  */
 int pvio_xenbus_unmap_ring(struct pvio_xenbus_device *dev,
 			   grant_handle_t handle, struct page *page)
 {
-	struct gnttab_unmap_grant_ref op;
 	struct page *pages[1] = { page };
-	int err;
 
-	pvio_gnttab_set_unmap_op(&op, handle);
-	err = pvio_gnttab_unmap_refs(dev->domain, &op, page ? pages : NULL, 1);
-	if (err || op.status != GNTST_okay) {
-		dev_warn(&dev->dev, "unmapping handle %u: %d/%d\n", handle,
-			 err, op.status);
-		return -EINVAL;
-	}
-	return 0;
+	return pvio_xenbus_unmap_ring_refs(dev, &handle, page ? pages : NULL,
+					   1);
 }
 EXPORT_SYMBOL_GPL(pvio_xenbus_unmap_ring);
 

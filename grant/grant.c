@@ -754,6 +754,103 @@ int pvio_gnttab_unmap_refs(struct pvio_domain *d,
 EXPORT_SYMBOL_GPL(pvio_gnttab_unmap_refs);
 
 /**
+ * pvio_gnttab_map_ring_refs() - map every page of a ring, or none
+ * @d: the mapping (caller's own, the backend's) domain
+ * @otherend: the granting domain (the frontend's domid)
+ * @refs: the ring's @n grant refs as the frontend published them
+ *	(hostile: any value)
+ * @n: the ring's pages of 4 KiB, 1 to %PVIO_GNTTAB_MAX_RING_REFS
+ * @pages: out: the @n mapped pages (left alone on failure)
+ * @handles: out: their handles, for pvio_gnttab_unmap_ring_refs() (left
+ *	alone on failure)
+ * @bad: out, when a ref is refused: the index in @refs of the first one
+ * @status: out, likewise: that op's GNTST_* status
+ *
+ * All @n refs go to the hypervisor in one GNTTABOP_map_grant_ref batch,
+ * read-write, each checked by the granting domain's frame-space rules
+ * (a ref it never granted to @d, a read-only grant or another domain's
+ * ref is refused). If any op fails, those that succeeded are unmapped
+ * again in one batch before the return, so a ring-ref that does not map
+ * leaves no map of the frontend's pages behind, as Linux's
+ * xenbus_map_ring_valloc() unmaps a partial ring itself.
+ *
+ * Context: any (neither hypercall sleeps); the arrays of @n ops are on
+ * the stack (at most 16 of each).
+ * Return: 0 with @pages and @handles set; -EINVAL if @n is out of range
+ * (@bad and @status untouched) or a ref was refused (@bad and @status
+ * name it); the hypercall's own error otherwise (nothing stays mapped
+ * either, @bad is @n).
+ */
+int pvio_gnttab_map_ring_refs(struct pvio_domain *d, domid_t otherend,
+			      const grant_ref_t *refs, unsigned int n,
+			      struct page **pages, grant_handle_t *handles,
+			      unsigned int *bad, s16 *status)
+{
+	struct gnttab_map_grant_ref map[PVIO_GNTTAB_MAX_RING_REFS];
+	struct gnttab_unmap_grant_ref unmap[PVIO_GNTTAB_MAX_RING_REFS];
+	struct page *got[PVIO_GNTTAB_MAX_RING_REFS];
+	unsigned int i, nu = 0;
+	int err;
+
+	if (!n || n > PVIO_GNTTAB_MAX_RING_REFS)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		pvio_gnttab_set_map_op(&map[i], 0, refs[i], otherend);
+	err = pvio_gnttab_map_refs(d, map, got, n);
+	if (!err) {
+		for (i = 0; i < n; i++) {
+			pages[i] = got[i];
+			handles[i] = map[i].handle;
+		}
+		return 0;
+	}
+	*bad = n;
+	for (i = 0; i < n; i++) {
+		if (map[i].status == GNTST_okay) {
+			pvio_gnttab_set_unmap_op(&unmap[nu++], map[i].handle);
+		} else if (*bad == n) {
+			*bad = i;
+			*status = map[i].status;
+		}
+	}
+	if (nu)
+		pvio_gnttab_unmap_refs(d, unmap, NULL, nu);
+	return err == -EIO ? -EINVAL : err;
+}
+EXPORT_SYMBOL_GPL(pvio_gnttab_map_ring_refs);
+
+/**
+ * pvio_gnttab_unmap_ring_refs() - unmap a ring mapped by
+ *	pvio_gnttab_map_ring_refs(), in one batch
+ * @d: the mapping domain
+ * @handles: the ring's @n handles
+ * @pages: if not NULL, the @n pages; each one unmapped is set to NULL
+ * @n: the ring's pages of 4 KiB, 1 to %PVIO_GNTTAB_MAX_RING_REFS
+ *
+ * One GNTTABOP_unmap_grant_ref batch (Linux's xenbus_unmap_ring_vfree()
+ * does the same). A handle the hypervisor refuses leaves the others
+ * unmapped all the same.
+ *
+ * Context: any (GNTTABOP_unmap_grant_ref never sleeps).
+ * Return: 0; -EINVAL if @n is out of range (nothing unmapped); -EIO if
+ * at least one handle was refused; the hypercall's own error otherwise.
+ */
+int pvio_gnttab_unmap_ring_refs(struct pvio_domain *d,
+				const grant_handle_t *handles,
+				struct page **pages, unsigned int n)
+{
+	struct gnttab_unmap_grant_ref unmap[PVIO_GNTTAB_MAX_RING_REFS];
+	unsigned int i;
+
+	if (!n || n > PVIO_GNTTAB_MAX_RING_REFS)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		pvio_gnttab_set_unmap_op(&unmap[i], handles[i]);
+	return pvio_gnttab_unmap_refs(d, unmap, pages, n);
+}
+EXPORT_SYMBOL_GPL(pvio_gnttab_unmap_ring_refs);
+
+/**
  * pvio_gnttab_batch_copy() - a batch of grant copies in one hypercall
  * @d: the caller's own domain
  * @ops: @count copy ops

@@ -284,8 +284,100 @@ static void grant_end_batch(struct kunit *test)
 		__free_page(page[i]);
 }
 
+static u64 grant_maps_of(struct pvio_domain *d)
+{
+	struct pvio_domain_stats st;
+
+	pvio_domain_get_stats(d, &st);
+	return st.grant_maps_granted;
+}
+
+/*
+ * A ring whose refs do not all map (a ref never granted, a read-only
+ * grant, which a ring needs writable, the wrong granting domain, a page
+ * count out of range): pvio_gnttab_map_ring_refs() refuses it naming the
+ * first bad ref, and none of the ring's maps stays, so a device in its
+ * error state holds nothing of the frontend's; a ring of good refs maps
+ * afterwards and unmaps in one batch.
+ */
+static void grant_map_ring_refs(struct kunit *test)
+{
+	struct gt *t = test->priv;
+	struct page *page[3], *pages[PVIO_GNTTAB_MAX_RING_REFS + 1] = {};
+	grant_handle_t handles[PVIO_GNTTAB_MAX_RING_REFS + 1];
+	grant_ref_t ref[3];
+	unsigned int bad = 99, i;
+	s16 status = GNTST_okay;
+	u64 maps0;
+
+	for (i = 0; i < 3; i++) {
+		page[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, page[i]);
+		/* 0, 1: writable; 2: read-only */
+		ref[i] = pvio_gnttab_grant_foreign_access(t->a, t->b_id,
+							  pvio_page_to_gfn(t->a, page[i]),
+							  i == 2);
+		KUNIT_ASSERT_GE(test, ref[i], 8);
+	}
+	maps0 = grant_maps_of(t->a);
+	{
+		const grant_ref_t bad_last[3] = { ref[0], ref[1], 0x7ffffff0 };
+		const grant_ref_t read_only[2] = { ref[0], ref[2] };
+		const grant_ref_t good[2] = { ref[0], ref[1] };
+
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, bad_last, 3,
+								pages, handles, &bad,
+								&status), -EINVAL);
+		KUNIT_EXPECT_EQ(test, bad, 2U);
+		KUNIT_EXPECT_NE(test, status, GNTST_okay);
+		KUNIT_EXPECT_NULL(test, pages[0]);
+		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+
+		status = GNTST_okay;
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, read_only, 2,
+								pages, handles, &bad,
+								&status), -EINVAL);
+		KUNIT_EXPECT_EQ(test, bad, 1U);
+		KUNIT_EXPECT_NE(test, status, GNTST_okay);
+		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+
+		/* The wrong granting domain: b's own id. */
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->b_id, good, 2,
+								pages, handles, &bad,
+								&status), -EINVAL);
+		KUNIT_EXPECT_EQ(test, bad, 0U);
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, good, 0,
+								pages, handles, &bad,
+								&status), -EINVAL);
+		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, good,
+								PVIO_GNTTAB_MAX_RING_REFS + 1,
+								pages, handles, &bad,
+								&status), -EINVAL);
+		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+
+		/* Refused before: a good ring maps, then unmaps to nothing. */
+		KUNIT_ASSERT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, good, 2,
+								pages, handles, &bad,
+								&status), 0);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, pages[0], page[0]);
+	KUNIT_EXPECT_PTR_EQ(test, pages[1], page[1]);
+	KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0 + 2);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, pages, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, pages, 2), 0);
+	KUNIT_EXPECT_NULL(test, pages[0]);
+	KUNIT_EXPECT_NULL(test, pages[1]);
+	KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+	/* the same handles again: refused, nothing else touched */
+	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, NULL, 2), -EIO);
+	for (i = 0; i < 3; i++)
+		pvio_gnttab_end_foreign_access(t->a, ref[i], page[i]);
+}
+
 static struct kunit_case pvio_grant_cases[] = {
 	KUNIT_CASE(grant_map_end_access),
+	KUNIT_CASE(grant_map_ring_refs),
 	KUNIT_CASE(grant_end_batch),
 	KUNIT_CASE(grant_references),
 	KUNIT_CASE(grant_copy_and_mixed),

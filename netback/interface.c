@@ -406,6 +406,20 @@ static void pvio_nb_unbind(struct pvio_nb_queue *queue)
 	queue->irq = 0;
 }
 
+/* Unmap one queue's TX and RX rings in one batch. */
+static void pvio_nb_unmap_rings(struct pvio_nb_queue *queue)
+{
+	const grant_handle_t handles[2] = { queue->tx_handle,
+					    queue->rx_handle };
+	struct page *pages[2] = { queue->tx_page, queue->rx_page };
+
+	if (!queue->tx_page)
+		return;
+	pvio_xenbus_unmap_ring_refs(queue->vif->xdev, handles, pages, 2);
+	queue->tx_page = NULL;
+	queue->rx_page = NULL;
+}
+
 /* Map one queue's rings, bind its port(s), start its NAPI and kthread. */
 static int pvio_nb_queue_connect(struct pvio_nb_queue *queue,
 				 grant_ref_t tx_ref, grant_ref_t rx_ref,
@@ -413,28 +427,28 @@ static int pvio_nb_queue_connect(struct pvio_nb_queue *queue,
 {
 	struct pvio_nb_vif *vif = queue->vif;
 	struct pvio_xenbus_device *xdev = vif->xdev;
-	struct page *page;
+	const grant_ref_t refs[2] = { tx_ref, rx_ref };
+	struct page *pages[2];
+	grant_handle_t handles[2];
 	int err;
 
-	page = pvio_xenbus_map_ring(xdev, tx_ref, &queue->tx_handle);
-	if (IS_ERR(page))
-		return PTR_ERR(page);
-	queue->tx_page = page;
+	/* Both rings in one batch, or neither (the device marked fatal). */
+	err = pvio_xenbus_map_ring_refs(xdev, refs, 2, pages, handles);
+	if (err)
+		return err;
+	queue->tx_page = pages[0];
+	queue->tx_handle = handles[0];
+	queue->rx_page = pages[1];
+	queue->rx_handle = handles[1];
 	BACK_RING_INIT(&queue->tx,
-		       (struct xen_netif_tx_sring *)page_address(page),
+		       (struct xen_netif_tx_sring *)page_address(pages[0]),
 		       PVIO_NB_PAGE);
-	page = pvio_xenbus_map_ring(xdev, rx_ref, &queue->rx_handle);
-	if (IS_ERR(page)) {
-		err = PTR_ERR(page);
-		goto unmap_tx;
-	}
-	queue->rx_page = page;
 	BACK_RING_INIT(&queue->rx,
-		       (struct xen_netif_rx_sring *)page_address(page),
+		       (struct xen_netif_rx_sring *)page_address(pages[1]),
 		       PVIO_NB_PAGE);
 	err = pvio_nb_tx_init(queue);
 	if (err)
-		goto unmap_rx;
+		goto unmap;
 	err = pvio_nb_rx_init(queue);
 	if (err)
 		goto free_tx;
@@ -468,20 +482,14 @@ napi_off:
 	pvio_nb_rx_free(queue);
 free_tx:
 	pvio_nb_tx_free(queue);
-unmap_rx:
-	pvio_xenbus_unmap_ring(xdev, queue->rx_handle, queue->rx_page);
-	queue->rx_page = NULL;
-unmap_tx:
-	pvio_xenbus_unmap_ring(xdev, queue->tx_handle, queue->tx_page);
-	queue->tx_page = NULL;
+unmap:
+	pvio_nb_unmap_rings(queue);
 	return err;
 }
 
 /* Undo pvio_nb_queue_connect(); the vif's connected is clear. */
 static void pvio_nb_queue_disconnect(struct pvio_nb_queue *queue)
 {
-	struct pvio_xenbus_device *xdev = queue->vif->xdev;
-
 	if (queue->rx_task)
 		kthread_stop(queue->rx_task);
 	queue->rx_task = NULL;
@@ -490,10 +498,7 @@ static void pvio_nb_queue_disconnect(struct pvio_nb_queue *queue)
 	pvio_nb_tx_drain(queue);
 	pvio_nb_rx_free(queue);
 	pvio_nb_tx_free(queue);
-	pvio_xenbus_unmap_ring(xdev, queue->rx_handle, queue->rx_page);
-	pvio_xenbus_unmap_ring(xdev, queue->tx_handle, queue->tx_page);
-	queue->rx_page = NULL;
-	queue->tx_page = NULL;
+	pvio_nb_unmap_rings(queue);
 }
 
 /**

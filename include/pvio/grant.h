@@ -78,6 +78,16 @@ int pvio_gnttab_map_refs(struct pvio_domain *d,
 int pvio_gnttab_unmap_refs(struct pvio_domain *d,
 			   struct gnttab_unmap_grant_ref *ops,
 			   struct page **pages, unsigned int count);
+
+/* The most pages of one ring: Linux's XENBUS_MAX_RING_GRANTS. */
+#define PVIO_GNTTAB_MAX_RING_REFS	16
+int pvio_gnttab_map_ring_refs(struct pvio_domain *d, domid_t otherend,
+			      const grant_ref_t *refs, unsigned int n,
+			      struct page **pages, grant_handle_t *handles,
+			      unsigned int *bad, s16 *status);
+int pvio_gnttab_unmap_ring_refs(struct pvio_domain *d,
+				const grant_handle_t *handles,
+				struct page **pages, unsigned int n);
 int pvio_gnttab_batch_copy(struct pvio_domain *d, struct gnttab_copy *ops,
 			   unsigned int count);
 int pvio_gnttab_batch_mixed(struct pvio_domain *d,

@@ -165,6 +165,12 @@ struct page *pvio_xenbus_map_ring(struct pvio_xenbus_device *dev,
 				  grant_ref_t ref, grant_handle_t *handle);
 int pvio_xenbus_unmap_ring(struct pvio_xenbus_device *dev,
 			   grant_handle_t handle, struct page *page);
+int pvio_xenbus_map_ring_refs(struct pvio_xenbus_device *dev,
+			      const grant_ref_t *refs, unsigned int nr_refs,
+			      struct page **pages, grant_handle_t *handles);
+int pvio_xenbus_unmap_ring_refs(struct pvio_xenbus_device *dev,
+				const grant_handle_t *handles,
+				struct page **pages, unsigned int nr_refs);
 int pvio_xenbus_alloc_evtchn(struct pvio_xenbus_device *dev,
 			     evtchn_port_t *port);
 int pvio_xenbus_free_evtchn(struct pvio_xenbus_device *dev,

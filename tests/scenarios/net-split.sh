@@ -10,8 +10,9 @@
 # time: the store keys, the interrupts (vifD.0-tx/-rx, ethN-tx/-rx or one
 # each), ping and iperf3 TCP both ways, detach. Then a frontend asking
 # for more queues than the backend offers (multi-queue-max-queues 1) is
-# refused with Xen's message in the error node and a new vif works after
-# it; then everything unloads. One queue throughout (max_queues=1 at
+# refused with Xen's message in the error node, so is one whose ring refs
+# were never granted (both rings mapped in one batch: "mapping ring-ref
+# 8"), and a new vif works after them; then everything unloads. One queue throughout (max_queues=1 at
 # both ends, written before any vif exists): multi-queue with and without
 # split event channels is net-mq.sh's.
 . /pvio/lib.sh
@@ -123,6 +124,30 @@ st=$(pvctl store read $BE/state 2>/dev/null)
 	t_fail "that backend is Closing/Closed" "state $st"
 pvctl store write $FE/state 6
 t_check "queues: pvctl network-detach" pvctl network-detach $domid $devid
+wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
+
+# Ring refs the frontend never granted: both rings are mapped in one
+# batch (pvio_xenbus_map_ring_refs()), refused naming the first bad ref,
+# none left mapped; the vif goes Closing with the reason in its error
+# node, and the backend driver stays usable (the round below).
+devid=$(pvctl network-attach $domid mac=$MAC)
+BE=/local/domain/0/backend/vif/$domid/$devid
+FE=/local/domain/$domid/device/vif/$devid
+wait_for 20 state_is $BE 2 >/dev/null
+for kv in request-rx-copy=1 feature-rx-notify=1 tx-ring-ref=8 rx-ring-ref=9 \
+	  event-channel=5 state=3; do
+	pvctl store write $FE/${kv%%=*} ${kv#*=}
+done
+if wait_for 30 sh -c "pvctl store read $BE/error 2>/dev/null | grep -q 'mapping ring-ref 8 '"; then
+	t_ok "ring refs never granted -> error: $(pvctl store read $BE/error)"
+else
+	t_fail "ring refs never granted -> error node" "$(pvctl store read $BE/error 2>&1); state $(pvctl store read $BE/state 2>&1)"
+fi
+st=$(pvctl store read $BE/state 2>/dev/null)
+[ "$st" = 5 ] || [ "$st" = 6 ] && t_ok "that backend is Closing/Closed ($st)" ||
+	t_fail "that backend is Closing/Closed" "state $st"
+pvctl store write $FE/state 6
+t_check "bad ring refs: pvctl network-detach" pvctl network-detach $domid $devid
 wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
 insmod /pvio/modules/pvio-netfront.ko max_queues=1
 round "after the refused vif" Y Y
