@@ -101,54 +101,43 @@ echo Y >$NBP; echo Y >$NFP
 # the frontend is played by this script: pvio-netfront is unloaded, the
 # vif attached (the backend waits in InitWait), and its keys and
 # Initialised written to the store by hand.
+# refused NAME PATTERN KEY=VALUE...: a vif whose frontend (this script)
+# writes the keys and Initialised is refused, its backend's error node
+# matching PATTERN, and goes Closing/Closed; then it is detached.
+refused() {
+	name=$1 pat=$2; shift 2
+	devid=$(pvctl network-attach $domid mac=$MAC)
+	BE=/local/domain/0/backend/vif/$domid/$devid
+	FE=/local/domain/$domid/device/vif/$devid
+	if wait_for 20 state_is $BE 2; then
+		t_ok "$name: backend in InitWait, offers multi-queue-max-queues $(pvctl store read $BE/multi-queue-max-queues)"
+	else
+		t_fail "$name: backend in InitWait" "$(pvctl network-list $domid)"
+	fi
+	for kv in "$@" state=3; do
+		pvctl store write $FE/${kv%%=*} ${kv#*=}
+	done
+	if wait_for 30 sh -c "pvctl store read $BE/error 2>/dev/null | grep -q '$pat'"; then
+		t_ok "$name -> error: $(pvctl store read $BE/error)"
+	else
+		t_fail "$name -> error node" "$(pvctl store read $BE/error 2>&1); state $(pvctl store read $BE/state 2>&1)"
+	fi
+	st=$(pvctl store read $BE/state 2>/dev/null)
+	[ "$st" = 5 ] || [ "$st" = 6 ] && t_ok "that backend is Closing/Closed ($st)" ||
+		t_fail "that backend is Closing/Closed" "state $st"
+	pvctl store write $FE/state 6
+	t_check "$name: pvctl network-detach" pvctl network-detach $domid $devid
+	wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
+}
 rmmod pvio-netfront
-devid=$(pvctl network-attach $domid mac=$MAC)
-BE=/local/domain/0/backend/vif/$domid/$devid
-FE=/local/domain/$domid/device/vif/$devid
-if wait_for 20 state_is $BE 2; then
-	t_ok "queues: backend in InitWait, offers multi-queue-max-queues $(pvctl store read $BE/multi-queue-max-queues)"
-else
-	t_fail "queues: backend in InitWait" "$(pvctl network-list $domid)"
-fi
-for kv in multi-queue-num-queues=4 request-rx-copy=1 feature-rx-notify=1 \
-	  queue-0/tx-ring-ref=8 queue-0/rx-ring-ref=9 queue-0/event-channel=5 state=3; do
-	pvctl store write $FE/${kv%%=*} ${kv#*=}
-done
-if wait_for 30 sh -c "pvctl store read $BE/error 2>/dev/null | grep -q 'requested 4 queues'"; then
-	t_ok "frontend asking for 4 queues -> error: $(pvctl store read $BE/error)"
-else
-	t_fail "frontend asking for 4 queues -> error node" "$(pvctl store read $BE/error 2>&1); state $(pvctl store read $BE/state 2>&1)"
-fi
-st=$(pvctl store read $BE/state 2>/dev/null)
-[ "$st" = 5 ] || [ "$st" = 6 ] && t_ok "that backend is Closing/Closed ($st)" ||
-	t_fail "that backend is Closing/Closed" "state $st"
-pvctl store write $FE/state 6
-t_check "queues: pvctl network-detach" pvctl network-detach $domid $devid
-wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
-
+refused "frontend asking for 4 queues" "requested 4 queues" \
+	multi-queue-num-queues=4 request-rx-copy=1 feature-rx-notify=1 \
+	queue-0/tx-ring-ref=8 queue-0/rx-ring-ref=9 queue-0/event-channel=5
 # Ring refs the frontend never granted: both rings are mapped in one
 # batch (pvio_xenbus_map_ring_refs()), refused naming the first bad ref,
-# none left mapped; the vif goes Closing with the reason in its error
-# node, and the backend driver stays usable (the round below).
-devid=$(pvctl network-attach $domid mac=$MAC)
-BE=/local/domain/0/backend/vif/$domid/$devid
-FE=/local/domain/$domid/device/vif/$devid
-wait_for 20 state_is $BE 2 >/dev/null
-for kv in request-rx-copy=1 feature-rx-notify=1 tx-ring-ref=8 rx-ring-ref=9 \
-	  event-channel=5 state=3; do
-	pvctl store write $FE/${kv%%=*} ${kv#*=}
-done
-if wait_for 30 sh -c "pvctl store read $BE/error 2>/dev/null | grep -q 'mapping ring-ref 8 '"; then
-	t_ok "ring refs never granted -> error: $(pvctl store read $BE/error)"
-else
-	t_fail "ring refs never granted -> error node" "$(pvctl store read $BE/error 2>&1); state $(pvctl store read $BE/state 2>&1)"
-fi
-st=$(pvctl store read $BE/state 2>/dev/null)
-[ "$st" = 5 ] || [ "$st" = 6 ] && t_ok "that backend is Closing/Closed ($st)" ||
-	t_fail "that backend is Closing/Closed" "state $st"
-pvctl store write $FE/state 6
-t_check "bad ring refs: pvctl network-detach" pvctl network-detach $domid $devid
-wait_for 10 sh -c "! test -e /sys/class/net/vif$domid.$devid" >/dev/null
+# none left mapped; the backend driver stays usable (the round below).
+refused "ring refs never granted" "mapping ring-ref 8 " \
+	request-rx-copy=1 feature-rx-notify=1 tx-ring-ref=8 rx-ring-ref=9 event-channel=5
 insmod /pvio/modules/pvio-netfront.ko max_queues=1
 round "after the refused vif" Y Y
 $IP netns del $DOM
