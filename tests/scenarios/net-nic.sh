@@ -13,7 +13,8 @@
 # copied by the stack (tx_zerocopy_copied stays 0), nothing waited for
 # the drain (tx_zerocopy_timeout 0), and the NIC sent at least the bytes
 # the server received. Then the other way (iperf3 -R: the NIC to the domU,
-# grant-copied by netback as Xen's guest RX is), detach, unload.
+# grant-copied by netback as Xen's guest RX is), detach, unload. A
+# machine that cannot make a tap skips it with the reason.
 . /pvio/lib.sh
 
 DOM=netnic1
@@ -27,8 +28,10 @@ received() { awk '/"sum_received"/ { s = 1 } s && /"bytes"/ { gsub(/[^0-9]/, "")
 # feature NAME: NIC's ethtool -k state of NAME ("on" or "off").
 feature() { ethtool -k $NIC | awk -v k="$1:" '$1 == k { print $2 }'; }
 
+# A machine that cannot make a tap (no /dev/net/tun, no CAP_NET_ADMIN)
+# skips the scenario with the reason, as uml.sh does without UML.
 if [ -n "${PVIO_NIC_WHY:-}" ]; then
-	t_fail "a NIC on a tap (tools/vm '# pvio-nic: tap')" "$PVIO_NIC_WHY"
+	t_ok "a NIC on a tap (tools/vm '# pvio-nic: tap') # SKIP $PVIO_NIC_WHY"
 	t_done; exit
 fi
 HOST=$PVIO_NIC_HOST
