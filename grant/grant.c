@@ -760,7 +760,7 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_unmap_refs);
  * @refs: the ring's @n grant refs as the frontend published them
  *	(hostile: any value)
  * @n: the ring's pages of 4 KiB, 1 to %PVIO_GNTTAB_MAX_RING_REFS
- * @pages: out: the @n mapped pages (left alone on failure)
+ * @pages: out: the @n mapped pages (all NULL when a map failed)
  * @handles: out: their handles, for pvio_gnttab_unmap_ring_refs() (left
  *	alone on failure)
  * @bad: out, when a ref is refused: the index in @refs of the first one
@@ -774,12 +774,14 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_unmap_refs);
  * leaves no map of the frontend's pages behind, as Linux's
  * xenbus_map_ring_valloc() unmaps a partial ring itself.
  *
- * Context: any (neither hypercall sleeps); the arrays of @n ops are on
- * the stack (at most 16 of each).
+ * Context: any (neither hypercall sleeps); the @n map ops and the unmap
+ * ops of a failure are on the stack (at most 16 of each, 896 bytes: a
+ * UML domU's 1 KiB frame limit allows no more).
  * Return: 0 with @pages and @handles set; -EINVAL if @n is out of range
- * (@bad and @status untouched) or a ref was refused (@bad and @status
- * name it); the hypercall's own error otherwise (nothing stays mapped
- * either, @bad is @n).
+ * (@pages, @bad and @status untouched) or a ref was refused (@bad and
+ * @status name it, nothing stays mapped); the hypercall's own error
+ * otherwise (-EFAULT: it could not read or write back the ops, which
+ * are on this function's stack, so not expected; @bad is @n).
  */
 int pvio_gnttab_map_ring_refs(struct pvio_domain *d, domid_t otherend,
 			      const grant_ref_t *refs, unsigned int n,
@@ -788,7 +790,6 @@ int pvio_gnttab_map_ring_refs(struct pvio_domain *d, domid_t otherend,
 {
 	struct gnttab_map_grant_ref map[PVIO_GNTTAB_MAX_RING_REFS];
 	struct gnttab_unmap_grant_ref unmap[PVIO_GNTTAB_MAX_RING_REFS];
-	struct page *got[PVIO_GNTTAB_MAX_RING_REFS];
 	unsigned int i, nu = 0;
 	int err;
 
@@ -796,16 +797,15 @@ int pvio_gnttab_map_ring_refs(struct pvio_domain *d, domid_t otherend,
 		return -EINVAL;
 	for (i = 0; i < n; i++)
 		pvio_gnttab_set_map_op(&map[i], 0, refs[i], otherend);
-	err = pvio_gnttab_map_refs(d, map, got, n);
+	err = pvio_gnttab_map_refs(d, map, pages, n);
 	if (!err) {
-		for (i = 0; i < n; i++) {
-			pages[i] = got[i];
+		for (i = 0; i < n; i++)
 			handles[i] = map[i].handle;
-		}
 		return 0;
 	}
 	*bad = n;
 	for (i = 0; i < n; i++) {
+		pages[i] = NULL;
 		if (map[i].status == GNTST_okay) {
 			pvio_gnttab_set_unmap_op(&unmap[nu++], map[i].handle);
 		} else if (*bad == n) {
