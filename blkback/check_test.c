@@ -740,14 +740,6 @@ static void zc_exit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvio_domain_destroy(t->a_id), 0);
 }
 
-static u64 zc_maps_of(struct pvio_domain *d)
-{
-	struct pvio_domain_stats st;
-
-	pvio_domain_get_stats(d, &st);
-	return st.grant_maps_granted;
-}
-
 /* Without persistent grants every map is per request; with them only a
  * feature-zero-copy indirect request's.
  */
@@ -774,7 +766,7 @@ static void zc_map_batch_bad_ref(struct kunit *test)
 	struct page *held[3] = { NULL, NULL, NULL };
 	grant_handle_t wh[2], rh[3], ch[2];
 	unsigned int k = 0, n = 0, i;
-	u64 maps0 = zc_maps_of(t->a);
+	u64 maps0 = pvio_test_grant_maps_of(t->a);
 	bool refused = false;
 
 	pvio_gnttab_set_map_op(&map[0], GNTMAP_readonly, t->ref[0], t->a_id);
@@ -786,7 +778,7 @@ static void zc_map_batch_bad_ref(struct kunit *test)
 	pvio_gnttab_set_map_op(&map[5], 0, t->ref[0], t->a_id);
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, map, 6, NULL, 0,
 						      NULL, 0), -EIO);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0 + 4);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0 + 4);
 
 	KUNIT_EXPECT_EQ(test, pvio_blkback_map_status(map, 6, &k, 2, held, wh,
 						      &refused), 0);
@@ -820,7 +812,7 @@ static void zc_map_batch_bad_ref(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, n, 4U);
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, NULL, 0, NULL, 0,
 						      unmap, n), 0);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 }
 
 /* A quota refusal is reported; ops that ran out fail the request. */
@@ -854,7 +846,7 @@ static void zc_map_ended_grant(struct kunit *test)
 	struct gnttab_map_grant_ref map[2];
 	struct gnttab_unmap_grant_ref unmap;
 	struct page *held[2] = { NULL, NULL };
-	u64 maps0 = zc_maps_of(t->a);
+	u64 maps0 = pvio_test_grant_maps_of(t->a);
 	grant_handle_t h[2];
 	unsigned int k = 0;
 	bool refused = false;
@@ -869,11 +861,11 @@ static void zc_map_ended_grant(struct kunit *test)
 						      &refused), -EIO);
 	KUNIT_EXPECT_NE(test, h[0], PVIO_GRANT_INVALID_HANDLE);
 	KUNIT_EXPECT_EQ(test, h[1], PVIO_GRANT_INVALID_HANDLE);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0 + 1);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0 + 1);
 	pvio_gnttab_set_unmap_op(&unmap, h[0]);
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_batch_mixed(t->b, NULL, 0, NULL, 0,
 						      &unmap, 1), 0);
-	KUNIT_EXPECT_EQ(test, zc_maps_of(t->a), maps0);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 }
 
 static struct kunit_case pvio_blkback_zero_copy_cases[] = {

@@ -397,7 +397,7 @@ static void pvio_blkback_unmap_ring(struct pvio_blkback_ring *ring)
 	/* all or none mapped (pvio_xenbus_map_ring_refs()): one batch */
 	if (ring->nr_pages)
 		pvio_xenbus_unmap_ring_refs(ring->blkif->dev, ring->handles,
-					    ring->pages, ring->nr_pages);
+					    NULL, ring->nr_pages);
 	for (i = 0; i < ring->nr_pages; i++)
 		ring->pages[i] = NULL;
 	ring->nr_pages = 0;

@@ -284,14 +284,6 @@ static void grant_end_batch(struct kunit *test)
 		__free_page(page[i]);
 }
 
-static u64 grant_maps_of(struct pvio_domain *d)
-{
-	struct pvio_domain_stats st;
-
-	pvio_domain_get_stats(d, &st);
-	return st.grant_maps_granted;
-}
-
 /*
  * A ring whose refs do not all map (a ref never granted, a read-only
  * grant, which a ring needs writable, the wrong granting domain, a page
@@ -319,7 +311,7 @@ static void grant_map_ring_refs(struct kunit *test)
 							  i == 2);
 		KUNIT_ASSERT_GE(test, ref[i], 8);
 	}
-	maps0 = grant_maps_of(t->a);
+	maps0 = pvio_test_grant_maps_of(t->a);
 	{
 		const grant_ref_t bad_last[3] = { ref[0], ref[1], 0x7ffffff0 };
 		const grant_ref_t read_only[2] = { ref[0], ref[2] };
@@ -331,7 +323,7 @@ static void grant_map_ring_refs(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, bad, 2U);
 		KUNIT_EXPECT_NE(test, status, GNTST_okay);
 		KUNIT_EXPECT_NULL(test, pages[0]);
-		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+		KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 
 		status = GNTST_okay;
 		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, read_only, 2,
@@ -339,7 +331,7 @@ static void grant_map_ring_refs(struct kunit *test)
 								&status), -EINVAL);
 		KUNIT_EXPECT_EQ(test, bad, 1U);
 		KUNIT_EXPECT_NE(test, status, GNTST_okay);
-		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+		KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 
 		/* The wrong granting domain: b's own id. */
 		KUNIT_EXPECT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->b_id, good, 2,
@@ -353,7 +345,7 @@ static void grant_map_ring_refs(struct kunit *test)
 								PVIO_GNTTAB_MAX_RING_REFS + 1,
 								pages, handles, &bad,
 								&status), -EINVAL);
-		KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+		KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 
 		/* Refused before: a good ring maps, then unmaps to nothing. */
 		KUNIT_ASSERT_EQ(test, pvio_gnttab_map_ring_refs(t->b, t->a_id, good, 2,
@@ -362,13 +354,13 @@ static void grant_map_ring_refs(struct kunit *test)
 	}
 	KUNIT_EXPECT_PTR_EQ(test, pages[0], page[0]);
 	KUNIT_EXPECT_PTR_EQ(test, pages[1], page[1]);
-	KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0 + 2);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0 + 2);
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, pages, 0),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, pages, 2), 0);
 	KUNIT_EXPECT_NULL(test, pages[0]);
 	KUNIT_EXPECT_NULL(test, pages[1]);
-	KUNIT_EXPECT_EQ(test, grant_maps_of(t->a), maps0);
+	KUNIT_EXPECT_EQ(test, pvio_test_grant_maps_of(t->a), maps0);
 	/* the same handles again: refused, nothing else touched */
 	KUNIT_EXPECT_EQ(test, pvio_gnttab_unmap_ring_refs(t->b, handles, NULL, 2), -EIO);
 	for (i = 0; i < 3; i++)

@@ -198,6 +198,19 @@ net_fe_up() {
 	ns $IP addr add $FE_IP/24 dev "$ETH"
 	ns $IP link set "$ETH" up
 }
+# br_up PORT...: dom0's bridge br0 (no STP, no forwarding delay) with
+# the PORTs, all links up, BE_IP/24 on br0: a vif bridged as Xen's dom0
+# does it.
+br_up() {
+	$IP link add br0 type bridge
+	$IP link set br0 type bridge stp_state 0 forward_delay 0
+	for _p in "$@"; do
+		$IP link set "$_p" master br0
+		$IP link set "$_p" up
+	done
+	$IP addr add $BE_IP/24 dev br0
+	$IP link set br0 up
+}
 # net_ns_up: net_fe_up, and VIF in dom0's with BE_IP/24, its link up.
 net_ns_up() {
 	net_fe_up

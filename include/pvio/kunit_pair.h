@@ -3,7 +3,7 @@
  * The two-domain fixture of the KUnit suites: every suite that needs a
  * pair of domUs (a grants or binds, b maps or binds to a) creates them
  * here, with or without allocation failures injected
- * (include/pvio/fault_inject.h).
+ * (include/pvio/fault_inject.h), and reads their grant maps here.
  */
 #ifndef PVIO_KUNIT_PAIR_H
 #define PVIO_KUNIT_PAIR_H
@@ -46,6 +46,15 @@ static inline unsigned int pvio_test_create_pair(struct kunit *test,
 		return 1;
 	}
 	return 0;
+}
+
+/* The live maps of @d's grants by other domains now (its stats). */
+static inline u64 pvio_test_grant_maps_of(const struct pvio_domain *d)
+{
+	struct pvio_domain_stats st;
+
+	pvio_domain_get_stats(d, &st);
+	return st.grant_maps_granted;
 }
 
 #endif /* PVIO_KUNIT_PAIR_H */

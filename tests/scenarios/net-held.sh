@@ -56,14 +56,7 @@ $IP link set hv1 netns $FAR
 $IP -n $FAR addr add $FAR_IP/24 dev hv1
 $IP -n $FAR link set hv1 up
 $IP -n $FAR link set lo up
-$IP link add br0 type bridge
-$IP link set br0 type bridge stp_state 0 forward_delay 0
-$IP link set $VIF master br0
-$IP link set hv0 master br0
-$IP link set $VIF up
-$IP link set hv0 up
-$IP addr add $BE_IP/24 dev br0
-$IP link set br0 up
+br_up $VIF hv0
 wait_for 20 ping -c 1 -W 1 $FE_IP >/dev/null
 t_check "ping domU -> the far netns through dom0's bridge" \
 	ns ping -c 3 -W 5 -s 1400 $FAR_IP

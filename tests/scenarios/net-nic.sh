@@ -57,14 +57,7 @@ esac
 t_create $DOM
 t_net_attach $domid mac=$MAC
 net_fe_up
-$IP link add br0 type bridge
-$IP link set br0 type bridge stp_state 0 forward_delay 0
-$IP link set $VIF master br0
-$IP link set $NIC master br0
-$IP link set $VIF up
-$IP link set $NIC up
-$IP addr add $BE_IP/24 dev br0
-$IP link set br0 up
+br_up $VIF $NIC
 wait_for 30 ns ping -c 1 -W 1 $HOST >/dev/null
 t_check "ping domU -> the machine running QEMU, through dom0's bridge and $NIC" \
 	ns ping -c 3 -W 5 -s 1400 $HOST
