@@ -196,6 +196,15 @@ left=$(grep -l 'pvio/uml/linu[x]' /proc/[0-9]*/cmdline 2>/dev/null)
 secs=$(($(date +%s) - start))
 
 touch /tmp/kdom.stop
+# fio's run ends within a minute; one stuck on kdom's disk is named.
+if ! until_ok 300 sh -c "! kill -0 $kfio"; then
+	echo "fio stuck: $(tail -n 3 /tmp/kdom.fio)" >/tmp/kdom.fail
+	for p in $(ps -o pid,args | awk '/[f]io --name=kdom/ { print $1 }'); do
+		echo "# fio pid $p: $(grep '^State' /proc/$p/status 2>/dev/null)"
+		sed 's/^/#   /' /proc/$p/stack 2>/dev/null | head -n 8
+	done
+	kill $kfio 2>/dev/null
+fi
 wait $kfio
 [ ! -e /tmp/kdom.fail ] && t_ok "in-kernel domU's fio verify passed throughout ($(cat /tmp/kdom.runs) runs)" ||
 	t_fail "in-kernel domU's fio verify throughout" "$(tail -n 3 /tmp/kdom.fail)"
