@@ -319,12 +319,12 @@ static void pvio_blkback_prepare(struct pvio_blkback_ring *ring,
 	int err;
 
 	if (nr_ind) {
-		err = pvio_gnttab_map_refs(ring->blkif->d, ring->ind_map_ops, NULL,
-					   nr_ind);
-		if (err && err != -EIO)
-			for (i = 0; i < nr_ind; i++)
-				ring->ind_map_ops[i].status =
-					GNTST_general_error;
+		/*
+		 * Each op has its own status, even one a hypercall fault
+		 * never ran: the copy stage checks each.
+		 */
+		pvio_gnttab_map_refs(ring->blkif->d, ring->ind_map_ops, NULL,
+				     nr_ind);
 	}
 	list_for_each_entry_safe(r, tmp, batch, list) {
 		/*

@@ -688,12 +688,17 @@ EXPORT_SYMBOL_GPL(pvio_gnttab_map_op_page);
  * Each op has its own status: a partial failure is normal (XSA-361) and
  * never fatal. A failed op gets handle PVIO_GRANT_INVALID_HANDLE, so
  * unmapping it is refused (GNTST_bad_handle) rather than hitting another
- * mapping.
+ * mapping. If the hypercall itself fails part-way (it could not read or
+ * write back the ops), the ops it ran before the fault keep their
+ * statuses, so a GNTST_okay one stays mapped with its handle and page, to
+ * be unmapped as any other; the ops it never ran keep the
+ * GNTST_general_error pvio_gnttab_set_map_op() gave them. Xen's
+ * GNTTABOP_map_grant_ref leaves the ops done before a fault done too.
  *
  * Context: any (GNTTABOP_map_grant_ref never sleeps).
  * Return: 0 if every op succeeded; -EIO if the hypercall ran but at least
  * one op failed (check the statuses); the hypercall's error otherwise
- * (then no op ran past the faulting one).
+ * (-EFAULT; the statuses still tell which ops are mapped).
  */
 int pvio_gnttab_map_refs(struct pvio_domain *d,
 			 struct gnttab_map_grant_ref *ops,
@@ -704,9 +709,8 @@ int pvio_gnttab_map_refs(struct pvio_domain *d,
 
 	rc = pvio_grant_table_op(d, GNTTABOP_map_grant_ref, ops, count);
 	for (i = 0; i < count; i++) {
-		if (rc || ops[i].status != GNTST_okay) {
-			if (!rc)
-				failed++;
+		if (ops[i].status != GNTST_okay) {
+			failed++;
 			ops[i].handle = PVIO_GRANT_INVALID_HANDLE;
 			if (pages)
 				pages[i] = NULL;
