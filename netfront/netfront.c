@@ -155,10 +155,10 @@ static void pvio_nf_reserve_free(struct pvio_nf_queue *queue, grant_ref_t *head)
  * really ends, and frees the ref to the domain's list), never reused, and
  * the device is broken.
  */
-static void pvio_nf_tx_end_access(struct pvio_nf_queue *queue,
-				  grant_ref_t ref, struct page *page)
+static void pvio_nf_tx_ended(struct pvio_nf_queue *queue, grant_ref_t ref,
+			     struct page *page, bool ended)
 {
-	if (pvio_gnttab_end_foreign_access_ref(queue->nf->d, ref)) {
+	if (ended) {
 		pvio_gnttab_release_grant_reference(queue->nf->d,
 						    &queue->gref_tx_head, ref);
 		return;
@@ -169,12 +169,20 @@ static void pvio_nf_tx_end_access(struct pvio_nf_queue *queue,
 	pvio_gnttab_end_foreign_access(queue->nf->d, ref, page);
 }
 
-struct pvio_nf_piece {
-	struct page *page;
-	unsigned int off, len;
+static void pvio_nf_tx_end_access(struct pvio_nf_queue *queue,
+				  grant_ref_t ref, struct page *page)
+{
+	pvio_nf_tx_ended(queue, ref, page,
+			 pvio_gnttab_end_foreign_access_ref(queue->nf->d, ref));
+}
+
+/* A packet's slots: each a page of 4 KiB, an offset and a length in it. */
+struct pvio_nf_pieces {
+	struct page *page[PVIO_NF_MAX_SLOTS];
+	unsigned int off[PVIO_NF_MAX_SLOTS], len[PVIO_NF_MAX_SLOTS];
 };
 
-static unsigned int pvio_nf_split(struct pvio_nf_piece *p, unsigned int max,
+static unsigned int pvio_nf_split(struct pvio_nf_pieces *p, unsigned int max,
 				  unsigned int n, struct page *page,
 				  unsigned int off, unsigned int len)
 {
@@ -184,8 +192,11 @@ static unsigned int pvio_nf_split(struct pvio_nf_piece *p, unsigned int max,
 	off &= ~PAGE_MASK;
 	while (len) {
 		c = min_t(unsigned int, len, PAGE_SIZE - off);
-		if (n < max)
-			p[n] = (struct pvio_nf_piece){ page, off, c };
+		if (n < max) {
+			p->page[n] = page;
+			p->off[n] = off;
+			p->len[n] = c;
+		}
 		n++;
 		len -= c;
 		page++;
@@ -195,7 +206,7 @@ static unsigned int pvio_nf_split(struct pvio_nf_piece *p, unsigned int max,
 }
 
 static unsigned int pvio_nf_pieces(struct sk_buff *skb,
-				   struct pvio_nf_piece *p, unsigned int max)
+				   struct pvio_nf_pieces *p, unsigned int max)
 {
 	unsigned int i, n = 0;
 
@@ -222,9 +233,10 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	struct pvio_nf *nf = netdev_priv(dev);
 	unsigned int q = skb_get_queue_mapping(skb);
 	struct pvio_nf_queue *queue;
-	struct pvio_nf_piece p[PVIO_NF_MAX_SLOTS];
+	struct pvio_nf_pieces p;
 	unsigned int n, i, need;
 	grant_ref_t refs[PVIO_NF_MAX_SLOTS];
+	xen_pfn_t gfn[PVIO_NF_MAX_SLOTS];
 	struct xen_netif_tx_request *req;
 	u16 id, flags = 0;
 	bool gso = skb_is_gso(skb);
@@ -234,12 +246,12 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	queue = &nf->queues[q];
 	if (!READ_ONCE(nf->connected) || nf->broken)
 		goto drop;
-	n = pvio_nf_pieces(skb, p, PVIO_NF_MAX_SLOTS);
+	n = pvio_nf_pieces(skb, &p, PVIO_NF_MAX_SLOTS);
 	if (n > PVIO_NF_MAX_SLOTS) {
 		if (skb_linearize(skb))
 			goto drop;
 		queue->stats.tx_linearized++;
-		n = pvio_nf_pieces(skb, p, PVIO_NF_MAX_SLOTS);
+		n = pvio_nf_pieces(skb, &p, PVIO_NF_MAX_SLOTS);
 		if (n > PVIO_NF_MAX_SLOTS)
 			goto drop;
 	}
@@ -275,11 +287,15 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 		}
 		refs[i] = r;
 	}
+	/*
+	 * The slots' frames under one hold of the domain's p2m lock (a
+	 * page without one, PVIO_GFN_INVALID, is refused by the backend's
+	 * copy or map: an error response, the packet lost).
+	 */
+	pvio_page_to_gfn_batch(queue->nf->d, p.page, n, gfn);
 	for (i = 0; i < n; i++)
 		pvio_gnttab_grant_foreign_access_ref(queue->nf->d, refs[i],
-						     queue->nf->beid,
-						     pvio_page_to_gfn(queue->nf->d,
-								      p[i].page),
+						     queue->nf->beid, gfn[i],
 						     true);
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		flags |= XEN_NETTXF_csum_blank | XEN_NETTXF_data_validated;
@@ -288,14 +304,14 @@ static netdev_tx_t pvio_nf_start_xmit(struct sk_buff *skb,
 	for (i = 0; i < n; i++) {
 		id = queue->tx_free[--queue->nr_tx_free];
 		queue->tx_slots[id].skb = i ? skb_get(skb) : skb;
-		queue->tx_slots[id].page = p[i].page;
+		queue->tx_slots[id].page = p.page[i];
 		queue->tx_slots[id].ref = refs[i];
 		__set_bit(id, queue->tx_busy);
 		req = RING_GET_REQUEST(&queue->tx, queue->tx.req_prod_pvt++);
 		req->gref = refs[i];
-		req->offset = p[i].off;
+		req->offset = p.off[i];
 		req->id = id;
-		req->size = i ? p[i].len : skb->len;
+		req->size = i ? p.len[i] : skb->len;
 		req->flags = (i ? 0 : flags) |
 			     (i + 1 < n ? XEN_NETTXF_more_data : 0) |
 			     (!i && gso ? XEN_NETTXF_extra_info : 0);
@@ -330,43 +346,75 @@ drop:
 	return NETDEV_TX_OK;
 }
 
-/* Collect TX responses; tx_lock held. */
+/* TX slots ended per pvio_gnttab_end_foreign_access_refs() call. */
+#define PVIO_NF_GC_BATCH	32
+
+/*
+ * Complete @k answered TX slots: their grants ended in one call (the
+ * frames released under one hold of the p2m lock, not one per slot), the
+ * refs back to the reserve, the skbs freed, the ids free again.
+ */
+static void pvio_nf_tx_complete(struct pvio_nf_queue *queue, const u16 *ids,
+				unsigned int k)
+{
+	grant_ref_t refs[PVIO_NF_GC_BATCH];
+	bool ended[PVIO_NF_GC_BATCH];
+	struct pvio_nf_txslot *s;
+	unsigned int i;
+
+	for (i = 0; i < k; i++)
+		refs[i] = queue->tx_slots[ids[i]].ref;
+	pvio_gnttab_end_foreign_access_refs(queue->nf->d, refs, k, ended);
+	for (i = 0; i < k; i++) {
+		s = &queue->tx_slots[ids[i]];
+		pvio_nf_tx_ended(queue, s->ref, s->page, ended[i]);
+		dev_kfree_skb_any(s->skb);
+		s->skb = NULL;
+		s->page = NULL;
+		queue->tx_free[queue->nr_tx_free++] = ids[i];
+	}
+}
+
+/*
+ * Collect TX responses; tx_lock held. An id leaves tx_busy as its
+ * response is read, so a second response for it in the same batch is
+ * refused as any answered twice.
+ */
 static void pvio_nf_tx_gc(struct pvio_nf_queue *queue)
 {
 	struct xen_netif_tx_response rsp;
+	u16 ids[PVIO_NF_GC_BATCH];
+	unsigned int k = 0;
 	int n, r;
 
 	do {
 		n = PVIO_RING_RESPONSES_AVAIL(&queue->tx);
-		if (n < 0) {
-			pvio_nf_broken(queue->nf, "impossible tx rsp_prod");
-			return;
-		}
+		if (n < 0)
+			break;
 		while (n--) {
-			struct pvio_nf_txslot *s;
-
 			PVIO_RING_COPY_RESPONSE(&queue->tx, queue->tx.rsp_cons, &rsp);
 			r = pvio_netfront_tx_rsp_check(&rsp, queue->tx_busy,
 						       PVIO_NF_RING);
 			if (r < 0) {
+				pvio_nf_tx_complete(queue, ids, k);
 				pvio_nf_broken(queue->nf, "bad tx response id");
 				return;
 			}
 			queue->tx.rsp_cons++;
 			if (r > 0)
 				continue;
-			s = &queue->tx_slots[rsp.id];
 			if (rsp.status != XEN_NETIF_RSP_OKAY)
 				queue->stats.tx_errors++;
-			pvio_nf_tx_end_access(queue, s->ref, s->page);
-			dev_kfree_skb_any(s->skb);
-			s->skb = NULL;
-			s->page = NULL;
 			__clear_bit(rsp.id, queue->tx_busy);
-			queue->tx_free[queue->nr_tx_free++] = rsp.id;
+			ids[k++] = rsp.id;
+			if (k == PVIO_NF_GC_BATCH) {
+				pvio_nf_tx_complete(queue, ids, k);
+				k = 0;
+			}
 		}
 		n = PVIO_RING_FINAL_CHECK_FOR_RESPONSES(&queue->tx);
 	} while (n > 0);
+	pvio_nf_tx_complete(queue, ids, k);
 	if (n < 0) {
 		pvio_nf_broken(queue->nf, "impossible tx rsp_prod");
 		return;
