@@ -427,42 +427,58 @@ static void pvio_nf_tx_gc(struct pvio_nf_queue *queue)
 
 /* ---- RX --------------------------------------------------------------- */
 
+/* RX buffers given their frames per pvio_page_to_gfn_batch() call. */
+#define PVIO_NF_REFILL_BATCH	16
+
 static void pvio_nf_rx_refill(struct pvio_nf_queue *queue)
 {
-	unsigned int posted;
+	struct page *pages[PVIO_NF_REFILL_BATCH];
+	xen_pfn_t gfn[PVIO_NF_REFILL_BATCH];
+	struct xen_netif_rx_request *req;
+	unsigned int posted, idx, i, k;
 	bool short_of = false;
-	struct page *page;
 	int ref;
 
 	if (queue->nf->broken || !READ_ONCE(queue->nf->connected))
 		return;
-	while (queue->rx.req_prod_pvt - queue->rx.rsp_cons < PVIO_NF_RING) {
-		unsigned int idx = queue->rx.req_prod_pvt & (PVIO_NF_RING - 1);
-		struct xen_netif_rx_request *req;
-
-		page = pvio_nf_page_alloc(queue);
-		if (!page) {
-			short_of = true;
-			break;
+	while (!short_of &&
+	       queue->rx.req_prod_pvt - queue->rx.rsp_cons < PVIO_NF_RING) {
+		/*
+		 * A batch of pages, each with a ref of the queue's RX
+		 * reserve (one per ring slot), for the free slots from
+		 * req_prod_pvt on; then their frames under one hold of the
+		 * domain's p2m lock.
+		 */
+		for (k = 0; k < PVIO_NF_REFILL_BATCH &&
+		     queue->rx.req_prod_pvt + k - queue->rx.rsp_cons < PVIO_NF_RING;
+		     k++) {
+			pages[k] = pvio_nf_page_alloc(queue);
+			if (!pages[k]) {
+				short_of = true;
+				break;
+			}
+			ref = pvio_gnttab_claim_grant_reference(queue->nf->d,
+								&queue->gref_rx_head);
+			if (ref < 0) {
+				pvio_nf_page_put(queue, pages[k]);
+				short_of = true;
+				break;
+			}
+			idx = (queue->rx.req_prod_pvt + k) & (PVIO_NF_RING - 1);
+			queue->rx_refs[idx] = ref;
 		}
-		/* the queue's RX reserve: one ref per ring slot */
-		ref = pvio_gnttab_claim_grant_reference(queue->nf->d,
-							&queue->gref_rx_head);
-		if (ref < 0) {
-			pvio_nf_page_put(queue, page);
-			short_of = true;
-			break;
+		pvio_page_to_gfn_batch(queue->nf->d, pages, k, gfn);
+		for (i = 0; i < k; i++) {
+			idx = queue->rx.req_prod_pvt & (PVIO_NF_RING - 1);
+			pvio_gnttab_grant_foreign_access_ref(queue->nf->d,
+							     queue->rx_refs[idx],
+							     queue->nf->beid,
+							     gfn[i], false);
+			queue->rx_pages[idx] = pages[i];
+			req = RING_GET_REQUEST(&queue->rx, queue->rx.req_prod_pvt++);
+			req->id = idx;
+			req->gref = queue->rx_refs[idx];
 		}
-		pvio_gnttab_grant_foreign_access_ref(queue->nf->d, ref,
-						     queue->nf->beid,
-						     pvio_page_to_gfn(queue->nf->d,
-								      page),
-						     false);
-		queue->rx_pages[idx] = page;
-		queue->rx_refs[idx] = ref;
-		req = RING_GET_REQUEST(&queue->rx, queue->rx.req_prod_pvt++);
-		req->id = idx;
-		req->gref = ref;
 	}
 	/* Try again later when short, as xennet_alloc_rx_buffers() does. */
 	posted = queue->rx.req_prod_pvt - queue->rx.rsp_cons;
